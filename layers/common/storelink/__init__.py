@@ -1,0 +1,1 @@
+"""storelink: link online stores (source stock to destinations, orders back to the source)."""
