@@ -35,6 +35,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	# Every handler is a module named app, so each is checked on its own.
+	for handler in functions/*/app.py; do $(BIN)/mypy $$handler || exit 1; done
 	$(BIN)/cfn-lint template.yaml
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/sam validate --lint --template template.yaml --region us-east-1
 

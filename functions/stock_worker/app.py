@@ -1,0 +1,47 @@
+"""Stock worker: each queued source stock change is applied to every connected destination.
+
+The queue is FIFO, grouped by source level; a failed record holds back only its own group.
+"""
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Json
+
+from storelink import bootstrap
+from storelink.domain.stock import StockLevelChanged
+from storelink.observability import logger, metrics, tracer
+from storelink.services.stock_propagation import StockPropagation
+from storelink.settings import StockWorkerSettings
+
+
+class StockChangeRecord(SqsRecordModel):
+    body: Json[StockLevelChanged]
+
+
+processor = SqsFifoPartialProcessor(model=StockChangeRecord, skip_group_on_error=True)
+
+
+@cache
+def propagation() -> StockPropagation:
+    return bootstrap.stock_propagation(StockWorkerSettings.from_env())
+
+
+@tracer.capture_method(capture_response=False)
+def apply_stock_change(record: StockChangeRecord) -> None:
+    updates = propagation().propagate(record.body)
+    metrics.add_metric(name="DestinationLevelsWritten", unit=MetricUnit.Count, value=sum(u.writes for u in updates))
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=apply_stock_change, processor=processor, context=context
+    )

@@ -1,0 +1,39 @@
+"""Webhook ingress: a store's signed webhook is verified, normalised and queued; no business work here."""
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from storelink import bootstrap
+from storelink.domain.stores import Platform
+from storelink.entrypoints.http import raw_body, register_error_handlers
+from storelink.observability import logger, metrics, tracer
+from storelink.services.webhook_ingress import WebhookIngress
+from storelink.settings import WebhookIngressSettings
+
+app = APIGatewayHttpResolver(enable_validation=True)
+register_error_handlers(app)
+
+
+@cache
+def ingress() -> WebhookIngress:
+    return bootstrap.webhook_ingress(WebhookIngressSettings.from_env())
+
+
+@app.post("/webhooks/shopify/<store_id>")
+def receive_shopify_webhook(store_id: str) -> dict[str, Any]:
+    event = app.current_event
+    delivery = ingress().accept(Platform.SHOPIFY, store_id, event.headers, raw_body(event))
+    metrics.add_metric(name="WebhooksAccepted", unit=MetricUnit.Count, value=1)
+    return {"delivery_id": delivery.delivery_id, "topic": delivery.topic, "queued": delivery.stock_change is not None}
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,9 @@
+"""Shopify global ids. Numeric ids exceed 2**53, so they stay int or str, never float."""
+
+
+def gid(resource: str, legacy_id: int | str) -> str:
+    return f"gid://shopify/{resource}/{legacy_id}"
+
+
+def legacy_id(global_id: str) -> int:
+    return int(global_id.rsplit("/", 1)[-1].split("?", 1)[0])

@@ -1,0 +1,1 @@
+"""Domain rules as plain models and functions: no AWS, no HTTP."""

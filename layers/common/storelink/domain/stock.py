@@ -1,0 +1,58 @@
+"""Stock arithmetic and the storelink event for a changed level."""
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from storelink.domain.links import StockRules
+from storelink.domain.stores import Platform
+
+
+class InventoryRef(BaseModel):
+    """One stock level: an inventory item at a location, in the platform's own ids."""
+
+    model_config = ConfigDict(frozen=True)
+
+    item_id: str = Field(min_length=1)
+    location_id: str = Field(min_length=1)
+
+
+class StockLevelChanged(BaseModel):
+    """A store reported a new available quantity for one item at one location."""
+
+    model_config = ConfigDict(frozen=True)
+
+    store_id: str = Field(min_length=1)
+    platform: Platform
+    level: InventoryRef
+    available: int
+    # When the platform changed the level (for ordering), and the delivery that told us (for dedup).
+    changed_at: AwareDatetime
+    delivery_id: str = Field(min_length=1)
+    received_at: datetime
+
+
+class LevelWrite(BaseModel):
+    """A compare-and-set write: set `level` to `quantity` only if it still holds `expected`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    level: InventoryRef
+    quantity: int = Field(ge=0)
+    expected: int
+
+
+def destination_quantity(source_available: int, rules: StockRules) -> int:
+    """What a destination shows for a source level: nothing at or below the floor, else less the buffer."""
+    if source_available <= rules.floor:
+        return 0
+    return max(0, source_available - rules.buffer)
+
+
+def writes_to_reach(targets: dict[InventoryRef, int], current: dict[InventoryRef, int]) -> list[LevelWrite]:
+    """The compare-and-set writes that move `current` to `targets`, skipping levels already right."""
+    return [
+        LevelWrite(level=level, quantity=quantity, expected=current[level])
+        for level, quantity in targets.items()
+        if current[level] != quantity
+    ]

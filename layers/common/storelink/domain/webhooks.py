@@ -1,0 +1,15 @@
+"""What storelink keeps of a verified webhook delivery, whatever the platform."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storelink.domain.stock import StockLevelChanged
+
+
+class VerifiedDelivery(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    # The platform's id for this delivery; its retries reuse it, so it is the dedup key.
+    delivery_id: str = Field(min_length=1)
+    topic: str
+    # None when the topic carries nothing for storelink to do (yet).
+    stock_change: StockLevelChanged | None = None

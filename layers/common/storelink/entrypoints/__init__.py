@@ -1,0 +1,1 @@
+"""What handlers share: turning HTTP events into service calls and domain errors into HTTP answers."""

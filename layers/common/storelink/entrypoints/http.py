@@ -1,0 +1,51 @@
+"""Domain errors become HTTP answers here, and only here, with one error body for every endpoint."""
+
+import base64
+from http import HTTPStatus
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+from storelink import errors
+from storelink.observability import logger
+
+HTTP_STATUS_OF: dict[type[errors.StorelinkError], HTTPStatus] = {
+    errors.MalformedWebhook: HTTPStatus.BAD_REQUEST,
+    errors.InvalidSignature: HTTPStatus.UNAUTHORIZED,
+    errors.UnknownStore: HTTPStatus.NOT_FOUND,
+    errors.AlreadyExists: HTTPStatus.CONFLICT,
+    errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    errors.StoreRejected: HTTPStatus.BAD_GATEWAY,
+    errors.StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+}
+
+
+def error_response(status: HTTPStatus, code: str, message: str) -> Response[dict[str, dict[str, str]]]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body={"error": {"code": code, "message": message}},
+    )
+
+
+def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+    @app.exception_handler(errors.StorelinkError)
+    def storelink_error(error: errors.StorelinkError) -> Response[dict[str, dict[str, str]]]:
+        status = next(
+            (status for kind, status in HTTP_STATUS_OF.items() if isinstance(error, kind)),
+            HTTPStatus.INTERNAL_SERVER_ERROR,
+        )
+        logger.info("request refused", extra={"status": int(status), "code": error.code, "reason": str(error)})
+        return error_response(status, error.code, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response[dict[str, dict[str, str]]]:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        return error_response(HTTPStatus.BAD_REQUEST, "invalid_request", problems)
+
+
+def raw_body(event: APIGatewayProxyEventV2) -> bytes:
+    """The body exactly as the caller sent it: signatures are computed over these bytes."""
+    body = event.body or ""
+    return base64.b64decode(body) if event.is_base64_encoded else body.encode()

@@ -1,0 +1,39 @@
+"""Errors the domain and adapters raise; entrypoints map them to HTTP answers in one place."""
+
+
+class StorelinkError(Exception):
+    """Base of every error storelink reports to a caller; `code` is stable, the message is for people."""
+
+    code = "storelink_error"
+
+
+class UnknownStore(StorelinkError):
+    code = "unknown_store"
+
+
+class InvalidSignature(StorelinkError):
+    code = "invalid_signature"
+
+
+class MalformedWebhook(StorelinkError):
+    code = "malformed_webhook"
+
+
+class PayloadTooLarge(StorelinkError):
+    code = "payload_too_large"
+
+
+class StoreUnavailable(StorelinkError):
+    """The store's platform failed (timeout, 5xx, unexpected answer); the work is retried."""
+
+    code = "store_unavailable"
+
+
+class StoreRejected(StorelinkError):
+    """The store's platform refused the request for a reason a retry will not fix."""
+
+    code = "store_rejected"
+
+
+class AlreadyExists(StorelinkError):
+    code = "already_exists"

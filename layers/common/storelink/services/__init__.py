@@ -1,0 +1,1 @@
+"""Services: one use case each, written against ports only."""

@@ -1,0 +1,32 @@
+"""Each function's settings: its environment variables, validated once, named as in template.yaml."""
+
+import os
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _FromEnvironment(BaseModel):
+    model_config = ConfigDict(frozen=True, alias_generator=str.upper, populate_by_name=True)
+
+    @classmethod
+    def from_env(cls) -> Self:
+        """Fail fast, naming every missing or invalid variable, instead of deep inside a request."""
+        return cls.model_validate(dict(os.environ))
+
+
+class StoreAccessSettings(_FromEnvironment):
+    links_table_name: str = Field(min_length=1)
+    store_secrets_prefix: str = Field(min_length=1)
+    store_http_timeout_seconds: float = 10.0
+
+
+class WebhookIngressSettings(StoreAccessSettings):
+    idempotency_table_name: str = Field(min_length=1)
+    stock_changes_queue_url: str = Field(min_length=1)
+    # Shopify retries a delivery for up to 4 hours with the same webhook id; remember ids longer than that.
+    webhook_dedup_seconds: int = 6 * 3600
+
+
+class StockWorkerSettings(StoreAccessSettings):
+    sku_maps_table_name: str = Field(min_length=1)
