@@ -1,0 +1,87 @@
+"""Builders for test data: the defaults describe a source store, a destination store and a connected link."""
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from storelink.domain.links import Link, LinkStatus, StockRules
+from storelink.domain.stock import InventoryRef, StockLevelChanged
+from storelink.domain.stores import Platform, Store
+
+SOURCE_LOCATION = "gid://shopify/Location/9007199254740993"
+DESTINATION_LOCATION = "gid://shopify/Location/9007199254740995"
+SOURCE_ITEM = "gid://shopify/InventoryItem/9007199254741001"
+DESTINATION_ITEM = "gid://shopify/InventoryItem/9007199254741101"
+
+
+def a_store(store_id: str = "source", **overrides: Any) -> Store:
+    fields: dict[str, Any] = {
+        "store_id": store_id,
+        "platform": Platform.SHOPIFY,
+        "shop_domain": f"{store_id}.myshopify.com",
+        "api_base_url": f"https://{store_id}.myshopify.com",
+        "secret_name": f"storelink-test/stores/{store_id}",
+    }
+    return Store.model_validate(fields | overrides)
+
+
+def a_link(link_id: str = "link-1", **overrides: Any) -> Link:
+    fields: dict[str, Any] = {
+        "link_id": link_id,
+        "source_store_id": "source",
+        "destination_store_id": "destination",
+        "status": LinkStatus.CONNECTED,
+        "locations": {SOURCE_LOCATION: DESTINATION_LOCATION},
+        "stock": StockRules(),
+    }
+    return Link.model_validate(fields | overrides)
+
+
+def a_stock_change(available: int, **overrides: Any) -> StockLevelChanged:
+    fields: dict[str, Any] = {
+        "store_id": "source",
+        "platform": Platform.SHOPIFY,
+        "level": InventoryRef(item_id=SOURCE_ITEM, location_id=SOURCE_LOCATION),
+        "available": available,
+        "changed_at": datetime(2026, 11, 23, 12, 0, tzinfo=UTC),
+        "delivery_id": "delivery-1",
+        "received_at": datetime(2026, 11, 23, 12, 0, 1, tzinfo=UTC),
+    }
+    return StockLevelChanged.model_validate(fields | overrides)
+
+
+def shopify_signature(body: bytes, secret: str) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def inventory_level_body(
+    item_id: int = 9007199254741001, location_id: int = 9007199254740993, available: int = 7
+) -> bytes:
+    # Python ints stay exact in JSON; the defaults exceed 2**53 so a float anywhere would show.
+    return json.dumps(
+        {
+            "inventory_item_id": item_id,
+            "location_id": location_id,
+            "available": available,
+            "updated_at": "2026-11-23T12:00:00-05:00",
+            "admin_graphql_api_id": f"gid://shopify/InventoryLevel/{location_id}?inventory_item_id={item_id}",
+        }
+    ).encode()
+
+
+def shopify_headers(
+    body: bytes, secret: str, *, shop: str = "source.myshopify.com", delivery_id: str = "delivery-1"
+) -> dict[str, str]:
+    return {
+        "X-Shopify-Topic": "inventory_levels/update",
+        "X-Shopify-Hmac-Sha256": shopify_signature(body, secret),
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-API-Version": "2026-07",
+        "X-Shopify-Webhook-Id": delivery_id,
+        "X-Shopify-Event-Id": "event-1",
+        "X-Shopify-Triggered-At": "2026-11-23T17:00:00.000Z",
+        "Content-Type": "application/json",
+    }

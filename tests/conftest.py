@@ -1,0 +1,22 @@
+"""Fixtures shared by every test layer."""
+
+import pytest
+import stamina
+
+from storelink_local.lambda_context import LambdaContext
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_retry_waits() -> None:
+    # Retries keep their attempt counts; only the backoff waits go, so tests never sleep.
+    stamina.set_testing(True, attempts=100, cap=True)
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext(
+        function_name="storelink-test",
+        function_arn="arn:aws:lambda:us-east-1:123456789012:function:storelink-test",
+        memory_limit_in_mb=512,
+        timeout_s=30,
+    )

@@ -1,0 +1,66 @@
+"""The ingress service: every refusal happens before anything is queued."""
+
+import pytest
+
+from storelink.adapters.shopify.webhooks import ShopifyWebhooks
+from storelink.domain.stores import Platform, StoreCredentials
+from storelink.errors import InvalidSignature, MalformedWebhook, PayloadTooLarge, UnknownStore
+from storelink.services.webhook_ingress import MAX_WEBHOOK_BYTES, WebhookIngress
+from tests.builders import a_store, inventory_level_body, shopify_headers
+from tests.fakes import FakeSecrets, FakeStores, RecordingQueue
+
+SECRET = "webhook-secret"
+
+
+@pytest.fixture
+def queue() -> RecordingQueue:
+    return RecordingQueue()
+
+
+@pytest.fixture
+def ingress(queue: RecordingQueue) -> WebhookIngress:
+    store = a_store()
+    return WebhookIngress(
+        stores=FakeStores({store.store_id: store}),
+        secrets=FakeSecrets({store.store_id: StoreCredentials(access_token="token", webhook_secret=SECRET)}),
+        translators={Platform.SHOPIFY: ShopifyWebhooks()},
+        stock_changes=queue,
+    )
+
+
+def test_a_verified_stock_webhook_is_queued(ingress: WebhookIngress, queue: RecordingQueue) -> None:
+    # Given a signed inventory update for a known store
+    body = inventory_level_body(available=4)
+    # When it is accepted
+    ingress.accept(Platform.SHOPIFY, "source", shopify_headers(body, SECRET), body)
+    # Then its stock change is queued
+    assert [change.available for change in queue.published] == [4]
+
+
+@pytest.mark.parametrize(
+    ("store_id", "body", "headers", "error"),
+    [
+        ("nobody", inventory_level_body(), None, UnknownStore),
+        ("source", inventory_level_body(), {"X-Shopify-Hmac-Sha256": "Zm9v"}, InvalidSignature),
+        ("source", b"{", None, MalformedWebhook),
+        ("source", b" " * (MAX_WEBHOOK_BYTES + 1), None, PayloadTooLarge),
+    ],
+    ids=["unknown store", "bad signature", "malformed body", "too large"],
+)
+def test_refused_deliveries_queue_nothing(ingress, queue, store_id, body, headers, error) -> None:
+    # Given a delivery that must be refused
+    signed = shopify_headers(body, SECRET) | (headers or {})
+    # When it arrives, Then it is refused with the matching error, And nothing is queued
+    with pytest.raises(error):
+        ingress.accept(Platform.SHOPIFY, store_id, signed, body)
+    assert queue.published == []
+
+
+def test_a_store_of_another_platform_is_unknown_on_this_platforms_route(queue: RecordingQueue) -> None:
+    # Given a WooCommerce store, When a delivery comes to the Shopify route for it, Then the store is unknown there
+    store = a_store(platform=Platform.WOOCOMMERCE)
+    ingress = WebhookIngress(
+        stores=FakeStores({store.store_id: store}), secrets=FakeSecrets(), translators={}, stock_changes=queue
+    )
+    with pytest.raises(UnknownStore):
+        ingress.accept(Platform.SHOPIFY, store.store_id, {}, b"{}")
