@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from graphql import GraphQLSchema
 
-from storelink_local.sandbox import ShopifySandbox, contract_schema_path, load_contract_schema
+from storelink_local.sandbox import ShopifySandbox
 from tests.sandbox.support import (
     ACCESS_TOKEN,
     SHOP_DOMAIN,
@@ -15,17 +15,6 @@ from tests.sandbox.support import (
     stock_a_shop,
     webhook_receiver,
 )
-
-
-@pytest.fixture(scope="session")
-def contract_schema() -> GraphQLSchema:
-    schema = load_contract_schema()
-    if schema is None:
-        pytest.skip(
-            f"Shopify contract schema not found at {contract_schema_path()}; "
-            "set STORELINK_SHOPIFY_SCHEMA to the 2026-07 SDL to run the sandbox tests"
-        )
-    return schema
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Shopify Admin GraphQL connector: the StoreConnector port for Shopify stores, over httpx."""
 
+import json
+import uuid
 from collections import defaultdict
 from typing import Any
 
@@ -26,8 +28,8 @@ query StorelinkReadAvailable($itemIds: [ID!]!, $locationId: ID!) {
 """
 
 SET_AVAILABLE = """
-mutation StorelinkSetAvailable($input: InventorySetQuantitiesInput!) {
-  inventorySetQuantities(input: $input) {
+mutation StorelinkSetAvailable($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
     inventoryAdjustmentGroup { id }
     userErrors { field message code }
   }
@@ -60,7 +62,7 @@ class ShopifyConnector:
     def write_available(self, writes: list[LevelWrite], reference: str) -> list[InventoryRef]:
         stale: list[InventoryRef] = []
         for chunk in _chunks(writes):
-            payload = {
+            payload: dict[str, Any] = {
                 "input": {
                     "name": "available",
                     "reason": "correction",
@@ -76,6 +78,9 @@ class ShopifyConnector:
                     ],
                 }
             }
+            # Mandatory since 2026-04. Derived from the input: a resend of the same writes (after a
+            # timeout) is applied once, while a compare-and-set retry carries new quantities, so a new key.
+            payload["idempotencyKey"] = str(uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(payload, sort_keys=True)))
             result = self._call(SET_AVAILABLE, payload)["inventorySetQuantities"]
             stale += self._stale_levels(chunk, result["userErrors"])
         return stale
