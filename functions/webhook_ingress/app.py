@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storelink import bootstrap
+from storelink.adapters.sqs import once_per_delivery_config
 from storelink.domain.stores import Platform
 from storelink.entrypoints.http import raw_body, register_error_handlers
 from storelink.observability import logger, metrics, tracer
@@ -17,11 +18,12 @@ from storelink.settings import WebhookIngressSettings
 
 app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
+once_per_delivery = once_per_delivery_config()
 
 
 @cache
 def ingress() -> WebhookIngress:
-    return bootstrap.webhook_ingress(WebhookIngressSettings.from_env())
+    return bootstrap.webhook_ingress(WebhookIngressSettings.from_env(), once_per_delivery)
 
 
 @app.post("/webhooks/shopify/<store_id>")
@@ -36,4 +38,5 @@ def receive_shopify_webhook(store_id: str) -> dict[str, Any]:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    once_per_delivery.register_lambda_context(context)
     return app.resolve(event, context)

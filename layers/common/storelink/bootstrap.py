@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 import httpx
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 from storelink.adapters.connectors import PlatformConnectors
 from storelink.adapters.dynamodb import DynamoDbLinks, DynamoDbSkuMaps, DynamoDbStores
@@ -31,14 +31,14 @@ def store_http_client(settings: StoreAccessSettings) -> httpx.Client:
     return httpx.Client(timeout=settings.store_http_timeout_seconds)
 
 
-def webhook_ingress(settings: WebhookIngressSettings) -> WebhookIngress:
+def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) -> WebhookIngress:
     queue = SqsStockChangeQueue(boto3.client("sqs"), settings.stock_changes_queue_url)
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
     return WebhookIngress(
         stores=DynamoDbStores(_table(settings.links_table_name)),
         secrets=SecretsManagerStoreSecrets(),
         translators={Platform.SHOPIFY: ShopifyWebhooks()},
-        stock_changes=OncePerDelivery(queue, persistence, settings.webhook_dedup_seconds),
+        stock_changes=OncePerDelivery(queue, persistence, dedup),
     )
 
 

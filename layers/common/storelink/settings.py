@@ -24,8 +24,6 @@ class StoreAccessSettings(_FromEnvironment):
 class WebhookIngressSettings(StoreAccessSettings):
     idempotency_table_name: str = Field(min_length=1)
     stock_changes_queue_url: str = Field(min_length=1)
-    # Shopify retries a delivery for up to 4 hours with the same webhook id; remember ids longer than that.
-    webhook_dedup_seconds: int = 6 * 3600
 
 
 class StockWorkerSettings(StoreAccessSettings):

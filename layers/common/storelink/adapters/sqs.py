@@ -31,15 +31,27 @@ class SqsStockChangeQueue:
         )
 
 
+# SQS FIFO deduplicates for 5 minutes only; Shopify retries a delivery for up to 4 hours.
+DELIVERY_MEMORY_SECONDS = 6 * 3600
+
+
+def once_per_delivery_config() -> IdempotencyConfig:
+    """The handler registers its Lambda context on this, so a publish cut off by a timeout is not
+    left "in progress" for hours, refusing the platform's retries."""
+    return IdempotencyConfig(
+        event_key_jmespath="[store_id, delivery_id]", expires_after_seconds=DELIVERY_MEMORY_SECONDS
+    )
+
+
 class OncePerDelivery:
     """Publishes each (store, delivery id) once while the idempotency table remembers it.
 
-    SQS FIFO deduplicates for 5 minutes only; Shopify retries a delivery for up to 4 hours.
     Powertools idempotency deletes its record when publishing fails, so the platform's retry gets through.
     """
 
-    def __init__(self, inner: StockChangeQueue, persistence: DynamoDBPersistenceLayer, remember_seconds: int) -> None:
-        config = IdempotencyConfig(event_key_jmespath="[store_id, delivery_id]", expires_after_seconds=remember_seconds)
+    def __init__(
+        self, inner: StockChangeQueue, persistence: DynamoDBPersistenceLayer, config: IdempotencyConfig
+    ) -> None:
         self._publish_once = idempotent_function(
             data_keyword_argument="change", persistence_store=persistence, config=config
         )(self._publish)
