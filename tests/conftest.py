@@ -1,17 +1,33 @@
 """Fixtures shared by every test layer."""
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 import stamina
 from graphql import GraphQLSchema
 
 from storelink_local.lambda_context import LambdaContext
+from storelink_local.runtime import LocalRuntime
 from storelink_local.sandbox import contract_schema_path, load_contract_schema
+
+PROJECT_ROOT = Path(__file__).parents[1]
+EVENTS = PROJECT_ROOT / "events"
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_retry_waits() -> None:
     # Retries keep their attempt counts; only the backoff waits go, so tests never sleep.
     stamina.set_testing(True, attempts=100, cap=True)
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Iterator[LocalRuntime]:
+    """storelink's template.yaml running locally: moto server over HTTP, handlers, routes and queues.
+
+    One per test module: moto's state and the process environment allow one runtime at a time."""
+    with LocalRuntime(PROJECT_ROOT / "template.yaml") as running:
+        yield running
 
 
 @pytest.fixture

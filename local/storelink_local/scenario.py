@@ -41,16 +41,14 @@ class LinkedStores:
     link: Link
 
 
-def register_store(
-    runtime: LocalRuntime, sandbox: ShopifySandbox, store_id: str, *, access_token: str, webhook_secret: str
-) -> Store:
-    """What registering a store does: its secrets to Secrets Manager, a reference in the table, webhooks."""
+def save_store(store_id: str, shop_domain: str, api_base_url: str, *, access_token: str, webhook_secret: str) -> Store:
+    """What registering a store stores: its secrets in Secrets Manager, only their name in the table."""
     settings = StockWorkerSettings.from_env()
     store = Store(
         store_id=store_id,
         platform=Platform.SHOPIFY,
-        shop_domain=sandbox.shop.myshopify_domain,
-        api_base_url=sandbox.base_url,
+        shop_domain=shop_domain,
+        api_base_url=api_base_url,
         secret_name=f"{settings.store_secrets_prefix}{store_id}",
     )
     boto3.client("secretsmanager").create_secret(
@@ -58,7 +56,6 @@ def register_store(
         SecretString=json.dumps({"access_token": access_token, "webhook_secret": webhook_secret}),
     )
     DynamoDbStores(boto3.resource("dynamodb").Table(settings.links_table_name)).add(store)
-    sandbox.subscribe_webhook("inventory_levels/update", f"{runtime.api_url}/webhooks/shopify/{store_id}")
     return store
 
 
@@ -71,7 +68,8 @@ def _stocked_shop(
     )
     location = sandbox.add_location("Warehouse")
     product = sandbox.add_product("Linen shirt", [{"sku": SKU, "barcode": None}], stock={location.id: available})
-    store = register_store(runtime, sandbox, store_id, **secrets)
+    store = save_store(store_id, sandbox.shop.myshopify_domain, sandbox.base_url, **secrets)
+    sandbox.subscribe_webhook("inventory_levels/update", f"{runtime.api_url}/webhooks/shopify/{store_id}")
     return LinkedShop(
         store, sandbox, InventoryRef(item_id=product.variants[0].inventory_item_id, location_id=location.id)
     )

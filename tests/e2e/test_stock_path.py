@@ -6,7 +6,6 @@ handlers loaded as Lambda loads them, and sandbox Shopify stores that enforce th
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import boto3
 import pytest
@@ -16,14 +15,6 @@ from storelink_local.runtime import LocalRuntime
 from storelink_local.scenario import LinkedStores, linked_stores
 
 pytestmark = pytest.mark.contract
-
-TEMPLATE = Path(__file__).parents[2] / "template.yaml"
-
-
-@pytest.fixture(scope="module")
-def runtime() -> Iterator[LocalRuntime]:
-    with LocalRuntime(TEMPLATE) as running:
-        yield running
 
 
 @pytest.fixture
@@ -84,7 +75,9 @@ def test_a_duplicate_delivery_is_queued_once(runtime: LocalRuntime, stores: Link
     assert stores.destination.available == 8
 
 
-def test_a_sale_at_the_destination_during_sync_is_never_overwritten(runtime: LocalRuntime, stores: LinkedStores) -> None:
+def test_a_sale_at_the_destination_during_sync_is_never_overwritten(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
     # Given the destination sells one (12 → 11) before storelink applies a source change to 10
     destination = stores.destination
     stores.source.sandbox.set_available(stores.source.level.item_id, stores.source.level.location_id, 10)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 import httpx
+from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 from storelink.adapters.connectors import PlatformConnectors
@@ -36,7 +37,7 @@ def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) 
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
     return WebhookIngress(
         stores=DynamoDbStores(_table(settings.links_table_name)),
-        secrets=SecretsManagerStoreSecrets(),
+        secrets=SecretsManagerStoreSecrets(parameters.SecretsProvider()),
         translators={Platform.SHOPIFY: ShopifyWebhooks()},
         stock_changes=OncePerDelivery(queue, persistence, dedup),
     )
@@ -48,5 +49,7 @@ def stock_propagation(settings: StockWorkerSettings) -> StockPropagation:
         stores=DynamoDbStores(links_table),
         links=DynamoDbLinks(links_table),
         sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
-        connectors=PlatformConnectors(SecretsManagerStoreSecrets(), store_http_client(settings)),
+        connectors=PlatformConnectors(
+            SecretsManagerStoreSecrets(parameters.SecretsProvider()), store_http_client(settings)
+        ),
     )

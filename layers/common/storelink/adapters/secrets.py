@@ -9,6 +9,9 @@ SECRET_CACHE_SECONDS = 300
 
 
 class SecretsManagerStoreSecrets:
+    def __init__(self, provider: parameters.SecretsProvider) -> None:
+        self._provider = provider
+
     def credentials(self, store: Store) -> StoreCredentials:
-        secret = parameters.get_secret(store.secret_name, transform="json", max_age=SECRET_CACHE_SECONDS)
+        secret = self._provider.get(store.secret_name, transform="json", max_age=SECRET_CACHE_SECONDS)
         return StoreCredentials.model_validate(secret)

@@ -1,0 +1,109 @@
+"""The ingress handler on template.yaml's resources in moto server: what is queued, and what is refused."""
+
+import json
+import os
+import uuid
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+from storelink.services.webhook_ingress import MAX_WEBHOOK_BYTES
+from storelink_local.runtime import LocalRuntime
+from storelink_local.scenario import save_store
+from tests.builders import inventory_level_body, shopify_headers
+from tests.conftest import EVENTS
+
+SAMPLE_SECRET = "sample-webhook-secret"  # the secret events/webhook_ingress.json is signed with
+
+
+@pytest.fixture(scope="module")
+def sample_store(runtime: LocalRuntime) -> str:
+    save_store(
+        "sample-source",
+        "sample-source.myshopify.com",
+        "https://sample-source.myshopify.com",
+        access_token="shpat_sample",
+        webhook_secret=SAMPLE_SECRET,
+    )
+    return "sample-source"
+
+
+@pytest.fixture(autouse=True)
+def empty_queue(runtime: LocalRuntime) -> None:
+    take_queued()
+
+
+def take_queued() -> list[dict[str, Any]]:
+    """Every stock change on the queue, removed from it (SQS allows one purge a minute)."""
+    sqs, queue_url = boto3.client("sqs"), os.environ["STOCK_CHANGES_QUEUE_URL"]
+    bodies: list[dict[str, Any]] = []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def post(runtime: LocalRuntime, store_id: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(f"{runtime.api_url}/webhooks/shopify/{store_id}", content=body, headers=headers)
+
+
+def test_the_sample_event_is_verified_and_queued(runtime: LocalRuntime, sample_store: str) -> None:
+    # Given the sample event of events/webhook_ingress.json, signed for the sample store
+    event = json.loads((EVENTS / "webhook_ingress.json").read_text())
+    # When the ingress function is invoked with it
+    response = runtime.invoke("WebhookIngressFunction", event)
+    # Then it answers 200 and the normalised stock change is on the queue, ids exact
+    assert response["statusCode"] == 200, response
+    [change] = take_queued()
+    assert change["level"]["item_id"] == "gid://shopify/InventoryItem/9007199254741001"
+    assert (change["store_id"], change["available"]) == ("sample-source", 7)
+
+
+def test_a_redelivered_webhook_is_queued_once(runtime: LocalRuntime, sample_store: str) -> None:
+    # Given one delivery id sent twice, as Shopify's retries do
+    body = inventory_level_body(available=3)
+    headers = shopify_headers(body, SAMPLE_SECRET, shop="sample-source.myshopify.com", delivery_id=str(uuid.uuid4()))
+    # When both arrive
+    answers = [post(runtime, sample_store, body, headers).status_code for _ in range(2)]
+    # Then both are answered 200 (so Shopify stops retrying) and one change is queued
+    assert answers == [200, 200]
+    assert [change["available"] for change in take_queued()] == [3]
+
+
+@pytest.mark.parametrize(
+    ("store_id", "body", "header_changes", "status", "code"),
+    [
+        ("sample-source", inventory_level_body(), {"X-Shopify-Hmac-Sha256": "bm90IGl0"}, 401, "invalid_signature"),
+        (
+            "sample-source",
+            inventory_level_body(),
+            {"X-Shopify-Shop-Domain": "x.myshopify.com"},
+            401,
+            "invalid_signature",
+        ),
+        ("nobody", inventory_level_body(), {}, 404, "unknown_store"),
+        ("sample-source", b'{"inventory_item_id": 1}', {}, 400, "malformed_webhook"),
+        ("sample-source", b"x" * (MAX_WEBHOOK_BYTES + 1), {}, 413, "payload_too_large"),
+    ],
+    ids=["bad signature", "another shop", "unknown store", "malformed body", "over 1 MiB"],
+)
+def test_bad_deliveries_get_a_clear_4xx_and_queue_nothing(
+    runtime: LocalRuntime,
+    sample_store: str,
+    store_id: str,
+    body: bytes,
+    header_changes: dict[str, str],
+    status: int,
+    code: str,
+) -> None:
+    # Given a delivery that is unsigned, foreign, unknown, malformed or too large
+    headers = shopify_headers(body, SAMPLE_SECRET, shop="sample-source.myshopify.com", delivery_id=str(uuid.uuid4()))
+    # When it arrives
+    response = post(runtime, store_id, body, headers | header_changes)
+    # Then it is refused with the status and error code that say why, and nothing is queued
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert take_queued() == []
