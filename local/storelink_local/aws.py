@@ -1,0 +1,210 @@
+"""moto in server mode as the laptop's AWS, and the template's tables, queues and schedules created in it.
+
+boto3 reaches moto only through AWS_ENDPOINT_URL (and fake credentials) in the process environment, so the
+handlers' own clients, created however they like, talk to the same moto server as the runtime does.
+"""
+
+import logging
+import os
+import urllib.request
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from storelink_local.template import (
+    Function,
+    KeyElement,
+    Queue,
+    ScheduleEvent,
+    SecondaryIndex,
+    StackContext,
+    Table,
+    Template,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_events.type_defs import TargetTypeDef
+    from mypy_boto3_sqs import SQSClient
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+# Shell settings that would send boto3 somewhere other than moto: a named profile, per-service endpoints
+# (they beat AWS_ENDPOINT_URL) or the switch that makes boto3 ignore configured endpoints altogether.
+_REDIRECTING_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+_REDIRECTING_PREFIX = "AWS_ENDPOINT_URL_"
+
+
+class ProvisioningError(Exception):
+    """moto disagrees with what the template resolves to (a URL or ARN the handlers would be given)."""
+
+
+def aws_environment(endpoint: str, region: str) -> dict[str, str]:
+    """The variables that point every boto3 client in the process at moto. Lambda sets both regions."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        **FAKE_CREDENTIALS,
+    }
+
+
+def redirecting_variables() -> list[str]:
+    return [*_REDIRECTING_VARIABLES, *(key for key in os.environ if key.startswith(_REDIRECTING_PREFIX))]
+
+
+@contextmanager
+def patched_environ(values: Mapping[str, str], remove: Iterable[str] = ()) -> Iterator[None]:
+    """Set and remove process environment variables, and put every one back as it was on exit."""
+    remove = list(remove)
+    saved = {key: os.environ.get(key) for key in [*values, *remove]}
+    for key in remove:
+        os.environ.pop(key, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class MotoServer:
+    """moto's threaded server on 127.0.0.1; port 0 lets the OS pick a free one."""
+
+    def __init__(self, port: int = 0):
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self.endpoint = ""
+
+    def start(self) -> str:
+        # Its werkzeug server would log every AWS call at INFO, drowning the app's own logs.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        # moto's backends are process globals: drop whatever an earlier server or mock left behind.
+        self.reset()
+        return self.endpoint
+
+    def reset(self) -> None:
+        # Our own http://127.0.0.1 endpoint, not a caller-supplied URL.
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(request) as response:  # noqa: S310
+            response.read()
+
+    def stop(self) -> None:
+        self.reset()
+        self._server.stop()
+
+
+@dataclass(frozen=True)
+class AwsClients:
+    dynamodb: "DynamoDBClient"
+    sqs: "SQSClient"
+    events: "EventBridgeClient"
+    # No stubs for EventBridge Scheduler in the dev dependencies.
+    scheduler: Any
+
+    @classmethod
+    def from_environment(cls) -> "AwsClients":
+        """Clients configured only by the environment, exactly like the handlers' own."""
+        return cls(
+            dynamodb=boto3.client("dynamodb"),
+            sqs=boto3.client("sqs"),
+            events=boto3.client("events"),
+            scheduler=boto3.client("scheduler"),
+        )
+
+
+def create_resources(template: Template, clients: AwsClients) -> None:
+    """Every table, queue and schedule the template declares, each after the resources it references."""
+    for resource in template.creation_order():
+        if isinstance(resource, Table):
+            _create_table(clients.dynamodb, resource)
+        else:
+            _create_queue(clients.sqs, resource)
+    for function in template.functions.values():
+        for schedule in function.schedule_events:
+            _create_schedule(clients, template.context, function, schedule)
+
+
+def _key_schema(elements: Iterable[KeyElement]) -> list[dict[str, str]]:
+    return [{"AttributeName": e.attribute_name, "KeyType": e.key_type} for e in elements]
+
+
+def _index(index: SecondaryIndex) -> dict[str, Any]:
+    request = {
+        "IndexName": index.name,
+        "KeySchema": _key_schema(index.key_schema),
+        "Projection": dict(index.projection),
+    }
+    if index.provisioned_throughput:
+        request["ProvisionedThroughput"] = dict(index.provisioned_throughput)
+    return request
+
+
+def _create_table(dynamodb: "DynamoDBClient", table: Table) -> None:
+    request: dict[str, Any] = {
+        "TableName": table.name,
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": kind} for name, kind in table.attribute_definitions.items()
+        ],
+        "KeySchema": _key_schema(table.key_schema),
+        "BillingMode": table.billing_mode,
+    }
+    if table.provisioned_throughput:
+        request["ProvisionedThroughput"] = dict(table.provisioned_throughput)
+    if table.global_secondary_indexes:
+        request["GlobalSecondaryIndexes"] = [_index(index) for index in table.global_secondary_indexes]
+    if table.local_secondary_indexes:
+        request["LocalSecondaryIndexes"] = [_index(index) for index in table.local_secondary_indexes]
+    dynamodb.create_table(**request)
+    if table.ttl_attribute:
+        dynamodb.update_time_to_live(
+            TableName=table.name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+        )
+
+
+def _create_queue(sqs: "SQSClient", queue: Queue) -> None:
+    url = sqs.create_queue(QueueName=queue.name, Attributes=dict(queue.attributes))["QueueUrl"]  # type: ignore[arg-type]
+    if url != queue.url:
+        raise ProvisioningError(f"moto created {queue.logical_id} at {url}, but !Ref resolves to {queue.url}")
+
+
+def _create_schedule(clients: AwsClients, context: StackContext, function: Function, schedule: ScheduleEvent) -> None:
+    state: Literal["ENABLED", "DISABLED"] = "ENABLED" if schedule.enabled else "DISABLED"
+    if schedule.kind == "Schedule":
+        rule = clients.events.put_rule(Name=schedule.resource_name, ScheduleExpression=schedule.expression, State=state)
+        arn = rule["RuleArn"]
+        rule_target: TargetTypeDef = {"Id": function.logical_id, "Arn": function.arn}
+        if schedule.input is not None:
+            rule_target["Input"] = schedule.input
+        clients.events.put_targets(Rule=schedule.resource_name, Targets=[rule_target])
+    else:
+        schedule_target = {
+            "Arn": function.arn,
+            # SAM creates this role to let Scheduler invoke the function; moto only checks its shape.
+            "RoleArn": f"arn:{context.partition}:iam::{context.account_id}:role/{schedule.resource_name}",
+        }
+        if schedule.input is not None:
+            schedule_target["Input"] = schedule.input
+        arn = clients.scheduler.create_schedule(
+            Name=schedule.resource_name,
+            ScheduleExpression=schedule.expression,
+            FlexibleTimeWindow={"Mode": "OFF"},
+            State=state,
+            Target=schedule_target,
+        )["ScheduleArn"]
+    if arn != schedule.resource_arn:
+        raise ProvisioningError(f"moto created {schedule.name} as {arn}, but the template says {schedule.resource_arn}")

@@ -1,0 +1,61 @@
+"""`make dev`: the whole app on this machine, its queues polled and its rate() schedules running, until Ctrl-C."""
+
+import argparse
+import logging
+import threading
+from pathlib import Path
+
+from storelink_local.runtime import LocalRuntime
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def describe(rt: LocalRuntime) -> list[str]:
+    """What a developer needs to reach the app: endpoints, and every route, table, queue and schedule."""
+    template = rt.template
+    subscribers = {s.queue.logical_id: s.function for s in rt.sqs.subscriptions}
+    lines = [f"moto (AWS_ENDPOINT_URL)  {rt.moto_endpoint}", f"HTTP API                  {rt.api_url}", "", "routes:"]
+    lines += [f"  {route.event.route_key:<45} -> {route.function}" for route in rt.http_api.routes]
+    lines += ["tables:"] + [f"  {table.name}" for table in template.tables.values()]
+    lines += ["queues:"]
+    for queue in template.queues.values():
+        consumer = f" -> {subscribers[queue.logical_id]}" if queue.logical_id in subscribers else ""
+        dead_letter = f" (dead letters after {queue.redrive.max_receive_count} receives)" if queue.redrive else ""
+        lines.append(f"  {queue.url}{consumer}{dead_letter}")
+    lines += ["schedules:"]
+    for target in rt.schedules.targets:
+        seconds = target.schedule.rate_seconds
+        when = f"every {seconds} s" if seconds and target.schedule.enabled else "on demand only"
+        lines.append(f"  {target.key:<45} {target.schedule.expression} ({when})")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m storelink_local.dev", description=__doc__)
+    parser.add_argument("--template", type=Path, default=Path("template.yaml"))
+    parser.add_argument("--api-port", type=int, default=3000, help="port of the HTTP API (0: any free port)")
+    parser.add_argument("--moto-port", type=int, default=0, help="port of the moto server (0: any free port)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("botocore").setLevel(logging.WARNING)  # it announces where it found credentials
+    # Powertools' Logger(service="storelink") filters every logger whose name contains "storelink" out of
+    # the root handlers, so the runtime's own log lines need a handler of their own.
+    runtime_logger = logging.getLogger("storelink_local")
+    runtime_handler = logging.StreamHandler()
+    runtime_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    runtime_logger.addHandler(runtime_handler)
+    runtime_logger.propagate = False
+
+    with LocalRuntime(args.template, api_port=args.api_port, moto_port=args.moto_port) as rt:
+        print("\n".join(describe(rt)), flush=True)
+        rt.start_pollers()
+        rt.start_schedules()
+        print("\nrunning; Ctrl-C stops", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopping", flush=True)
+
+
+if __name__ == "__main__":
+    main()
