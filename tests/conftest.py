@@ -1,5 +1,6 @@
 """Fixtures shared by every test layer."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,9 +11,19 @@ from graphql import GraphQLSchema
 from storelink_local.lambda_context import LambdaContext
 from storelink_local.runtime import LocalRuntime
 from storelink_local.sandbox import contract_schema_path, load_contract_schema
+from storelink_local.template import load_template
 
 PROJECT_ROOT = Path(__file__).parents[1]
 EVENTS = PROJECT_ROOT / "events"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Lambda sets a function's environment before any import, and Powertools' module-level Logger and
+    Metrics read it then; tests import storelink first, so give them the template's Powertools settings."""
+    for function in load_template(PROJECT_ROOT / "template.yaml").functions.values():
+        for name, value in function.environment.items():
+            if name.startswith("POWERTOOLS_"):
+                os.environ.setdefault(name, value)
 
 
 @pytest.fixture(autouse=True, scope="session")
