@@ -18,12 +18,8 @@ EVENTS = PROJECT_ROOT / "events"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Lambda sets a function's environment before any import, and Powertools' module-level Logger and
-    Metrics read it then; tests import storelink first, so give them the template's Powertools settings."""
-    for function in load_template(PROJECT_ROOT / "template.yaml").functions.values():
-        for name, value in function.environment.items():
-            if name.startswith("POWERTOOLS_"):
-                os.environ.setdefault(name, value)
+    for name, value in load_template(PROJECT_ROOT / "template.yaml").powertools_environment().items():
+        os.environ.setdefault(name, value)
 
 
 @pytest.fixture(autouse=True, scope="session")

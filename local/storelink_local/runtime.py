@@ -83,12 +83,14 @@ class LocalRuntime:
         *,
         api_port: int = 0,
         moto_port: int = 0,
+        parameter_overrides: Mapping[str, str] | None = None,
     ):
         self.template_path = template_path
         self.project_root = project_root if project_root is not None else template_path.parent
         self.invocations = InvocationLog()
         self._api_port = api_port
         self._moto_port = moto_port
+        self._parameter_overrides = dict(parameter_overrides or {})
         self._exit_stack = ExitStack()
         self._handlers: dict[str, Handler] = {}
         # Set by start().
@@ -120,7 +122,7 @@ class LocalRuntime:
             moto = MotoServer(self._moto_port)
             self.moto_endpoint = moto.start()
             stack.callback(moto.stop)
-            context = StackContext(sqs_endpoint=self.moto_endpoint)
+            context = StackContext(sqs_endpoint=self.moto_endpoint, parameter_overrides=self._parameter_overrides)
             self.template = load_template(self.template_path, context)
             self._load_locks = {logical_id: threading.Lock() for logical_id in self.template.functions}
             aws_env = aws_environment(self.moto_endpoint, context.region)

@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any, Literal
@@ -48,6 +48,8 @@ class StackContext:
     url_suffix: str = "amazonaws.com"
     # Base of queue URLs (`!Ref Queue`); locally the moto endpoint, which builds URLs the same way.
     sqs_endpoint: str | None = None
+    # Like `sam deploy --parameter-overrides`: values for the template's Parameters.
+    parameter_overrides: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def queue_url_base(self) -> str:
@@ -210,6 +212,17 @@ class Template:
     def routes(self) -> list[tuple[HttpApiEvent, Function]]:
         return [(event, function) for function in self.functions.values() for event in function.http_events]
 
+    def powertools_environment(self) -> dict[str, str]:
+        """The functions' POWERTOOLS_* settings. Lambda sets them before any import, and Powertools'
+        module-level Logger and Metrics read them then: a process that imports storelink before a
+        runtime starts (tests, the demo) sets these first."""
+        return {
+            name: value
+            for function in self.functions.values()
+            for name, value in function.environment.items()
+            if name.startswith("POWERTOOLS_")
+        }
+
 
 def load_template(path: Path, context: StackContext | None = None) -> Template:
     """Read a SAM template and resolve everything the local runtime needs from it."""
@@ -248,9 +261,11 @@ class _TemplateReader:
     # --- physical names, the values of !Ref and !GetAtt ------------------------------------------
 
     def _parameter(self, name: str) -> str:
+        if name in self.context.parameter_overrides:
+            return self.context.parameter_overrides[name]
         spec = self.parameter_specs[name]
         if "Default" not in spec:
-            raise TemplateError(f"parameter {name} has no Default, and the local stack takes no overrides")
+            raise TemplateError(f"parameter {name} has no Default and no override")
         return str(spec["Default"])
 
     def _physical_name(self, logical_id: str) -> str:

@@ -1,0 +1,111 @@
+"""`make demo`: one stock change travels from a source store to its destination, on this machine.
+
+Local AWS is moto server with template.yaml's tables and queues; the stores are sandbox Shopify
+stores that speak the Admin API 2026-07 and sign their webhooks; the handlers are storelink's own.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from storelink_local.template import load_template
+
+if TYPE_CHECKING:
+    from storelink_local.runtime import LocalRuntime
+    from storelink_local.sandbox import ShopifySandbox
+    from storelink_local.scenario import LinkedStores
+
+TEMPLATE = Path("template.yaml")
+
+
+def main() -> int:
+    # Lambda sets a function's environment before importing it; do the same before storelink is imported.
+    os.environ.update(load_template(TEMPLATE).powertools_environment())
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # keep metric blobs out of the story
+
+    from storelink_local.runtime import LocalRuntime
+    from storelink_local.sandbox import contract_schema_path, load_contract_schema
+    from storelink_local.scenario import SKU, linked_stores
+
+    say("storelink demo: stock changes travel from a source store to its destination, on this machine")
+    say(f"Loading Shopify's Admin API 2026-07 contract from {contract_schema_path()} ...")
+    schema = load_contract_schema()
+    if schema is None:
+        say("The contract file is missing; the sandbox stores cannot check storelink's calls without it.")
+        return 1
+
+    quiet = {"LogLevel": "WARNING"}  # the handlers' JSON logs would drown the story
+    with LocalRuntime(TEMPLATE, parameter_overrides=quiet) as runtime, linked_stores(runtime, schema) as stores:
+        source, destination = stores.source, stores.destination
+        say()
+        say(
+            f"Local AWS     moto server at {runtime.moto_endpoint}: {len(runtime.template.tables)} tables and "
+            f"{len(runtime.template.queues)} queues, created from {TEMPLATE}"
+        )
+        say(f"Webhooks      {runtime.api_url}/webhooks/shopify/{{store_id}}")
+        say()
+        say("Stores        sandbox Shopify stores, Admin API 2026-07")
+        for role, shop in (("source", source), ("destination", destination)):
+            say(f"  {role:<12}{shop.sandbox.shop.name:<22}{shop.store.shop_domain}")
+        say(
+            f"Link          {stores.link.source_store_id} → {stores.link.destination_store_id}: "
+            f"{stores.link.status}, Warehouse → Warehouse, buffer {stores.link.stock.buffer}"
+        )
+        say(f"SKU map       {SKU} → {SKU}")
+        say()
+        say(f"Before        source {source.available} · destination {destination.available}")
+        for units, when in ((3, "functions cold, as after a deploy"), (1, "functions warm")):
+            say()
+            change = f"{source.available} → {source.available - units}"
+            say(f"A customer buys {units} ({SKU}) at the source, {when}: {change}")
+            sell(runtime, stores, units)
+            equal = "equal" if source.available == destination.available else "NOT EQUAL"
+            say(f"After         source {source.available} · destination {destination.available}   {equal}")
+        return 0 if source.available == destination.available else 1
+
+
+def sell(runtime: "LocalRuntime", stores: "LinkedStores", units: int) -> None:
+    """The merchant's sale at the source, then every hop it caused, timed from the sale."""
+    source, destination = stores.source, stores.destination
+    runtime.invocations.clear()
+    sale_at = time.perf_counter()
+    source.sandbox.set_available(source.level.item_id, source.level.location_id, source.available - units)
+    runtime.drain()
+
+    def at(moment: float) -> str:
+        return f"{(moment - sale_at) * 1000:8.1f} ms"
+
+    say(f"{at(sale_at)}  the source store sends inventory_levels/update, signed")
+    hops = sorted(runtime.invocations, key=lambda invocation: invocation.started)
+    first_worker_run = next(hop for hop in hops if hop.function == "StockWorkerFunction")
+    for hop in hops:
+        if hop.function == "WebhookIngressFunction" and destination.store.store_id in hop.summary["path"]:
+            what = "the destination reports its new level: storelink's own write, queued like any change"
+            destination_changed_at = hop.started
+        elif hop.function == "WebhookIngressFunction":
+            what = f"ingress verifies the signature, queues the change, answers {hop.summary['status']}"
+        elif hop is first_worker_run:
+            written = last_write(destination.sandbox)
+            change = f"{written['changeFromQuantity']} → {written['quantity']}"
+            what = f"the stock worker sets the destination {change}, compare-and-set against what it read"
+        else:
+            what = "the stock worker finds no link from the destination: nothing is sent back, no echo"
+        say(f"{at(hop.started)}  {what} ({hop.duration_ms:.1f} ms)")
+    say(f"              the destination had the new level {at(destination_changed_at).strip()} after the sale")
+
+
+def last_write(sandbox: "ShopifySandbox") -> dict[str, int]:
+    """The quantity of the last inventorySetQuantities the store received."""
+    [document] = [d for d in sandbox.received_documents if "inventorySetQuantities" in d.query][-1:]
+    quantity: dict[str, int] = document.variables["input"]["quantities"][0]
+    return quantity
+
+
+def say(line: str = "") -> None:
+    print(line, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
