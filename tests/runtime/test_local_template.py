@@ -117,3 +117,12 @@ def test_one_variable_with_two_values_is_refused() -> None:
 
     with pytest.raises(RuntimeConfigError, match=r"MODE: FirstFunction sets 'first', SecondFunction sets 'second'"):
         merged_environment(functions, {})
+
+
+def test_parameter_overrides_replace_defaults_like_sam_deploy() -> None:
+    """Given the real template, whose LogLevel parameter defaults to INFO,
+    when it is read with LogLevel=WARNING as an override,
+    then every function's Powertools log level is WARNING."""
+    real = load_template(Path("template.yaml"), StackContext(parameter_overrides={"LogLevel": "WARNING"}))
+
+    assert real.powertools_environment()["POWERTOOLS_LOG_LEVEL"] == "WARNING"
