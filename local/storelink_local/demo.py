@@ -23,7 +23,6 @@ TEMPLATE = Path("template.yaml")
 def main() -> int:
     # Lambda sets a function's environment before importing it; do the same before storelink is imported.
     os.environ.update(load_template(TEMPLATE).powertools_environment())
-    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # keep metric blobs out of the story
 
     from storelink_local.runtime import LocalRuntime
     from storelink_local.sandbox import contract_schema_path, load_contract_schema
@@ -36,8 +35,8 @@ def main() -> int:
         say("The contract file is missing; the sandbox stores cannot check storelink's calls without it.")
         return 1
 
-    quiet = {"LogLevel": "WARNING"}  # the handlers' JSON logs would drown the story
-    with LocalRuntime(TEMPLATE, parameter_overrides=quiet) as runtime, linked_stores(runtime, schema) as stores:
+    # Handler logs and metrics go to the functions' logs, as on Lambda, not into the story.
+    with LocalRuntime(TEMPLATE, capture_function_output=True) as runtime, linked_stores(runtime, schema) as stores:
         source, destination = stores.source, stores.destination
         say()
         say(

@@ -10,6 +10,7 @@ runs, and per-invocation environments would need a lock held across that call. T
 variable different values is refused at start.
 """
 
+import contextlib
 import importlib.util
 import json
 import logging
@@ -31,6 +32,7 @@ from storelink_local.aws import (
     patched_environ,
     redirecting_variables,
 )
+from storelink_local.function_logs import FunctionLogs
 from storelink_local.http_api import INTERNAL_SERVER_ERROR, HttpApi, Route, status_of
 from storelink_local.invocations import Invocation, InvocationLog, Outcome, Trigger
 from storelink_local.lambda_context import LambdaContext
@@ -84,6 +86,7 @@ class LocalRuntime:
         api_port: int = 0,
         moto_port: int = 0,
         parameter_overrides: Mapping[str, str] | None = None,
+        capture_function_output: bool = False,
     ):
         self.template_path = template_path
         self.project_root = project_root if project_root is not None else template_path.parent
@@ -91,6 +94,9 @@ class LocalRuntime:
         self._api_port = api_port
         self._moto_port = moto_port
         self._parameter_overrides = dict(parameter_overrides or {})
+        # Off: handlers print to the terminal (make dev, tests). On: to rt.function_logs, as on Lambda.
+        self._capture_function_output = capture_function_output
+        self.function_logs = FunctionLogs(sys.stdout)
         self._exit_stack = ExitStack()
         self._handlers: dict[str, Handler] = {}
         # Set by start().
@@ -132,6 +138,9 @@ class LocalRuntime:
             stack.enter_context(patched_environ(merged_environment(self.template.functions, aws_env)))
             stack.callback(self._unload_handlers)
 
+            if self._capture_function_output:
+                # Before any handler is imported: loggers keep the stream they were created with.
+                stack.enter_context(contextlib.redirect_stdout(self.function_logs))
             self.http_api = HttpApi(self.template, self._invoke_route, self._api_port)
             self.api_url = self.http_api.start()
             stack.callback(self.http_api.stop)
@@ -229,7 +238,8 @@ class LocalRuntime:
             handler = self._handler(spec)
             # Lambda passes JSON in and out: the handler gets its own decoded copy of the event, and a
             # result that is not JSON fails the invocation (Runtime.MarshalError).
-            result = json.loads(json.dumps(handler(json.loads(json.dumps(event)), context)))
+            with self.function_logs.capturing(function):
+                result = json.loads(json.dumps(handler(json.loads(json.dumps(event)), context)))
         except Exception as error:
             record("error", on_error or {}, f"{type(error).__name__}: {error}")
             raise

@@ -123,6 +123,8 @@ def test_parameter_overrides_replace_defaults_like_sam_deploy() -> None:
     """Given the real template, whose LogLevel parameter defaults to INFO,
     when it is read with LogLevel=WARNING as an override,
     then every function's Powertools log level is WARNING."""
-    real = load_template(Path("template.yaml"), StackContext(parameter_overrides={"LogLevel": "WARNING"}))
+    real = load_template(
+        Path(__file__).parents[2] / "template.yaml", StackContext(parameter_overrides={"LogLevel": "WARNING"})
+    )
 
     assert real.powertools_environment()["POWERTOOLS_LOG_LEVEL"] == "WARNING"

@@ -51,6 +51,6 @@ def test_handlers_import_with_no_environment_and_no_aws(function: Function) -> N
         f"assert callable(module.{function.handler_function})"
     )
     # When the handler module is imported, as a Lambda cold start does
-    result = subprocess.run([sys.executable, "-c", code], env={}, capture_output=True, text=True, check=False)
+    result = subprocess.run([sys.executable, "-c", code], env={}, capture_output=True, text=True, check=False)  # noqa: S603
     # Then it imports: settings are read and clients built on the first invocation, not at import
     assert result.returncode == 0, result.stderr

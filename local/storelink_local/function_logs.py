@@ -1,0 +1,46 @@
+"""Function output goes to the function's log, as on Lambda (CloudWatch Logs), not to the terminal.
+
+All functions share this process and its sys.stdout, and a handler may run while another waits on it
+(in another thread), so the routing is per thread: writes made while a thread runs a handler are kept
+under that function's name; every other write passes through.
+"""
+
+import io
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+
+class FunctionLogs(io.TextIOBase):
+    def __init__(self, passthrough: TextIO) -> None:
+        self._passthrough = passthrough
+        self._current = threading.local()
+        self._lock = threading.Lock()
+        self._lines: dict[str, list[str]] = defaultdict(list)
+
+    @contextmanager
+    def capturing(self, function: str) -> Iterator[None]:
+        outer = getattr(self._current, "function", None)
+        self._current.function = function
+        try:
+            yield
+        finally:
+            self._current.function = outer
+
+    def write(self, text: str) -> int:
+        function = getattr(self._current, "function", None)
+        if function is None:
+            return self._passthrough.write(text)
+        with self._lock:
+            self._lines[function].append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._passthrough.flush()
+
+    def of(self, function: str) -> str:
+        """Everything `function` wrote so far."""
+        with self._lock:
+            return "".join(self._lines[function])
