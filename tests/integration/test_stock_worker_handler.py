@@ -3,8 +3,9 @@
 import copy
 import json
 
+from storelink_local.lambda_context import LambdaContext
 from storelink_local.runtime import LocalRuntime
-from tests.conftest import EVENTS
+from tests.conftest import EVENTS, PROJECT_ROOT
 
 
 def sample_event() -> dict:
@@ -29,3 +30,16 @@ def test_an_unreadable_record_fails_alone_and_holds_back_only_its_group(runtime:
     result = runtime.invoke("StockWorkerFunction", event)
     # Then only the broken record is reported failed, for SQS to retry and finally dead-letter
     assert result == {"batchItemFailures": [{"itemIdentifier": "broken"}]}
+
+
+def test_the_handler_answers_the_sample_event_when_called_as_sam_local_invoke_does(
+    runtime: LocalRuntime, lambda_context: LambdaContext
+) -> None:
+    # Given the handler module loaded from its file, as Lambda's runtime loads it
+    function = runtime.template.functions["StockWorkerFunction"]
+    spec = importlib.util.spec_from_file_location("stock_worker_app", PROJECT_ROOT / function.handler_file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # When it is called with the sample event and a Lambda context, Then every record succeeds
+    assert module.lambda_handler(sample_event(), lambda_context) == {"batchItemFailures": []}
