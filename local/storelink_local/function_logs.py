@@ -38,7 +38,9 @@ class FunctionLogs(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
-        self._passthrough.flush()
+        # Also called when this object is collected, possibly after the terminal stream was closed.
+        if not self._passthrough.closed:
+            self._passthrough.flush()
 
     def of(self, function: str) -> str:
         """Everything `function` wrote so far."""

@@ -1,6 +1,7 @@
 """The stock worker handler on template.yaml's resources in moto server: batches and partial failures."""
 
 import copy
+import importlib.util
 import json
 
 from storelink_local.lambda_context import LambdaContext
@@ -38,7 +39,8 @@ def test_the_handler_answers_the_sample_event_when_called_as_sam_local_invoke_do
     # Given the handler module loaded from its file, as Lambda's runtime loads it
     function = runtime.template.functions["StockWorkerFunction"]
     spec = importlib.util.spec_from_file_location("stock_worker_app", PROJECT_ROOT / function.handler_file)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     # When it is called with the sample event and a Lambda context, Then every record succeeds
