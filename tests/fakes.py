@@ -1,11 +1,12 @@
 """In-memory implementations of storelink's ports, for unit tests (fakes, not mocks: they keep the rules)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from storelink.domain.links import Link, SkuMapEntry
-from storelink.domain.stock import InventoryRef, LevelWrite, StockLevelChanged
+from storelink.domain.stock import InventoryRef, LevelsSet, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
-from storelink.errors import AlreadyExists, StoreRejected
+from storelink.errors import AlreadyExists
 
 
 @dataclass
@@ -61,29 +62,26 @@ class RecordingQueue:
 
 @dataclass
 class FakeConnector:
-    """A store's levels with the platform's compare-and-set rule; `sales_after_read` simulates a sale
-    landing between each of storelink's reads and its write (the race compare-and-set exists for)."""
+    """A store's stock levels; compare-and-set races are the sandbox store's to show (tests/integration)."""
 
     levels: dict[InventoryRef, int] = field(default_factory=dict)
-    sales_after_read: list[InventoryRef] = field(default_factory=list)
-    writes: list[tuple[list[LevelWrite], str]] = field(default_factory=list)
+    set_calls: list[tuple[dict[InventoryRef, int], str]] = field(default_factory=list)
 
     def read_available(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
-        missing = [level for level in levels if level not in self.levels]
-        if missing:
-            raise StoreRejected(f"not stocked: {missing}")
-        current = {level: self.levels[level] for level in levels}
-        if self.sales_after_read:
-            self.levels[self.sales_after_read.pop()] -= 1
-        return current
+        return {level: self.levels[level] for level in levels}
 
-    def write_available(self, writes: list[LevelWrite], reference: str) -> list[InventoryRef]:
-        self.writes.append((writes, reference))
-        stale = [w.level for w in writes if self.levels[w.level] != w.expected]
-        if not stale:  # all or nothing, like Shopify
-            for write in writes:
-                self.levels[write.level] = write.quantity
-        return stale
+    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
+        self.set_calls.append((dict(targets), reference))
+        outcome = LevelsSet()
+        for level, quantity in targets.items():
+            if level not in self.levels:
+                outcome.refused[level] = "not stocked at this location"
+            elif self.levels[level] == quantity:
+                outcome.unchanged += 1
+            else:
+                self.levels[level] = quantity
+                outcome.written += 1
+        return outcome
 
 
 @dataclass

@@ -4,7 +4,7 @@ import pytest
 
 from storelink.domain.links import LinkStatus, SkuMapEntry, StockRules
 from storelink.domain.stock import InventoryRef
-from storelink.services.stock_propagation import StaleLevels, StockPropagation
+from storelink.services.stock_propagation import StockPropagation
 from tests.builders import DESTINATION_ITEM, DESTINATION_LOCATION, SOURCE_ITEM, a_link, a_stock_change, a_store
 from tests.fakes import FakeConnector, FakeConnectors, FakeLinks, FakeSkuMaps, FakeStores
 
@@ -27,12 +27,9 @@ def test_source_change_sets_the_mapped_destination_level() -> None:
     destination = FakeConnector({DESTINATION_LEVEL: 10})
     # When the source drops to 7
     [update] = propagation_with(destination).propagate(a_stock_change(7))
-    # Then the destination shows 7, written compare-and-set against the 10 it had, with a reference to the change
-    assert destination.levels[DESTINATION_LEVEL] == 7
-    [(writes, reference)] = destination.writes
-    assert (writes[0].expected, writes[0].quantity) == (10, 7)
-    assert reference == "storelink://links/link-1/deliveries/delivery-1"
-    assert (update.writes, update.stale_retries) == (1, 0)
+    # Then the destination is set to 7, with a reference naming the link and the delivery
+    assert destination.set_calls == [({DESTINATION_LEVEL: 7}, "storelink://links/link-1/deliveries/delivery-1")]
+    assert (update.quantity, update.writes, update.refused) == (7, 1, {})
 
 
 def test_buffer_and_floor_of_the_link_apply() -> None:
@@ -41,30 +38,12 @@ def test_buffer_and_floor_of_the_link_apply() -> None:
     assert destination.levels[DESTINATION_LEVEL] == 5
 
 
-def test_a_level_already_right_is_not_written() -> None:
-    destination = FakeConnector({DESTINATION_LEVEL: 7})
-    propagation_with(destination).propagate(a_stock_change(7))
-    assert destination.writes == []
-
-
-def test_a_sale_between_read_and_write_is_reread_never_overwritten() -> None:
-    # Given a destination at 10 where a unit sells right after storelink reads it
-    destination = FakeConnector({DESTINATION_LEVEL: 10}, sales_after_read=[DESTINATION_LEVEL])
-    # When the source change to 7 is propagated
+def test_a_level_the_destination_no_longer_stocks_is_reported_not_raised() -> None:
+    # Given a destination that does not stock the mapped item at the mapped location
+    destination = FakeConnector({})
+    # When the change is propagated, Then the update names the refused level and why
     [update] = propagation_with(destination).propagate(a_stock_change(7))
-    # Then the first write is refused as stale, the level re-read (9) and the second write lands
-    assert [writes[0].expected for writes, _ in destination.writes] == [10, 9]
-    assert destination.levels[DESTINATION_LEVEL] == 7
-    assert update.stale_retries == 1
-
-
-def test_a_level_that_keeps_moving_fails_the_change_for_the_queue_to_retry() -> None:
-    # Given a destination selling between every read and write
-    destination = FakeConnector({DESTINATION_LEVEL: 100}, sales_after_read=[DESTINATION_LEVEL] * 10)
-    # When the change is propagated, Then it gives up with StaleLevels, having never written blindly
-    with pytest.raises(StaleLevels):
-        propagation_with(destination).propagate(a_stock_change(7))
-    assert destination.levels[DESTINATION_LEVEL] != 7
+    assert update.refused == {f"{DESTINATION_ITEM} at {DESTINATION_LOCATION}": "not stocked at this location"}
 
 
 @pytest.mark.parametrize(
@@ -80,4 +59,4 @@ def test_a_level_that_keeps_moving_fails_the_change_for_the_queue_to_retry() -> 
 def test_changes_outside_a_connected_mapped_link_touch_nothing(link_fields) -> None:
     destination = FakeConnector({DESTINATION_LEVEL: 10})
     assert propagation_with(destination, **link_fields).propagate(a_stock_change(7)) == []
-    assert destination.writes == []
+    assert destination.set_calls == []

@@ -37,3 +37,25 @@ class StoreRejected(StorelinkError):
 
 class AlreadyExists(StorelinkError):
     code = "already_exists"
+
+
+class StoreAccessRevoked(StoreRejected):
+    """The store's token no longer works (app uninstalled or token rotated)."""
+
+    code = "store_access_revoked"
+
+
+class MissingScope(StoreRejected):
+    """The app was not granted a scope the call needs (e.g. read_all_orders beyond 60 days)."""
+
+    code = "missing_scope"
+
+    def __init__(self, scope: str, message: str = "") -> None:
+        super().__init__(message or f"the store has not granted the {scope} scope")
+        self.scope = scope
+
+
+class UnknownStoreObject(StoreRejected):
+    """An item, location or order the store does not have."""
+
+    code = "unknown_store_object"

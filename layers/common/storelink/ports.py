@@ -1,10 +1,13 @@
 """The small interfaces services depend on; adapters implement them, bootstrap wires them."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Protocol
 
+from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.links import Link, SkuMapEntry
-from storelink.domain.stock import InventoryRef, LevelWrite, StockLevelChanged
+from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersRead, Tracking
+from storelink.domain.stock import InventoryRef, LevelsSet, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 
@@ -35,18 +38,47 @@ class StockChangeQueue(Protocol):
     def publish(self, change: StockLevelChanged) -> None: ...
 
 
-class StoreConnector(Protocol):
-    """One store's platform API, platform-neutral: every platform adapter implements this."""
-
+class StockLevels(Protocol):
     def read_available(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]: ...
 
-    def write_available(self, writes: list[LevelWrite], reference: str) -> list[InventoryRef]:
-        """Apply compare-and-set writes; return the levels whose `expected` was stale.
-
-        `reference` says why (a URI naming the storelink change). Whether the other writes of a call
-        with a stale level were applied is the platform's business: callers re-read and recompute.
-        """
+    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
+        """Compare-and-set every level to its target; `reference` is a URI naming the storelink change."""
         ...
+
+    def adjust_available(
+        self, deltas: Mapping[InventoryRef, int], *, key: str, reference: str, reason: str = "correction"
+    ) -> None:
+        """Add deltas; the platform applies one `key` once, however often it is sent."""
+        ...
+
+
+class Catalogue(Protocol):
+    def shop(self) -> ShopFacts: ...
+
+    def locations(self) -> list[Location]: ...
+
+    def catalogue(self) -> Iterable[CatalogueVariant]: ...
+
+
+class OrderDesk(Protocol):
+    def orders_since(self, since: datetime) -> OrdersRead: ...
+
+    def order(self, order_id: str) -> Order: ...
+
+    def create_order(self, draft: OrderDraft) -> CreatedOrder: ...
+
+    def fulfil(self, order_id: str, tracking: Tracking) -> str: ...
+
+    def cancel(self, order_id: str, *, restock: bool) -> None: ...
+
+
+class WebhookRegistration(Protocol):
+    def register_webhooks(self, callback_url: str) -> list[str]: ...
+
+
+class StoreConnector(StockLevels, Catalogue, OrderDesk, WebhookRegistration, Protocol):
+    """One store's platform API, platform-neutral: every platform adapter implements this.
+    Services depend on the narrowest part they use."""
 
 
 class ConnectorFactory(Protocol):

@@ -1,7 +1,10 @@
-"""One connector per platform, chosen by the store's platform."""
+"""One connector per platform, chosen by the store's platform, kept per store for the container's life."""
+
+import time
 
 import httpx
 
+from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.connector import ShopifyConnector
 from storelink.domain.stores import Platform, Store
 from storelink.errors import StoreRejected
@@ -12,12 +15,16 @@ class PlatformConnectors:
     def __init__(self, secrets: StoreSecrets, http: httpx.Client) -> None:
         self._secrets = secrets
         self._http = http
+        # Kept across invocations so each store's rate-limit bucket is remembered; keyed by address
+        # and token too, so a re-registered store or a rotated token gets a fresh connector.
+        self._connectors: dict[tuple[str, str, str], StoreConnector] = {}
 
     def connector_for(self, store: Store) -> StoreConnector:
-        if store.platform is Platform.SHOPIFY:
-            return ShopifyConnector(
-                api_base_url=str(store.api_base_url),
-                access_token=self._secrets.credentials(store).access_token,
-                http=self._http,
-            )
-        raise StoreRejected(f"{store.platform} stores have no connector yet")
+        if store.platform is not Platform.SHOPIFY:
+            raise StoreRejected(f"{store.platform} stores have no connector yet")
+        token = self._secrets.credentials(store).access_token
+        key = (store.store_id, str(store.api_base_url), token)
+        if key not in self._connectors:
+            graphql = ShopifyGraphQL(api_base_url=str(store.api_base_url), access_token=token, http=self._http)
+            self._connectors[key] = ShopifyConnector(graphql, http=self._http, sleep=time.sleep)
+        return self._connectors[key]

@@ -1,5 +1,6 @@
 """Stock arithmetic and the storelink event for a changed level."""
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -56,3 +57,14 @@ def writes_to_reach(targets: dict[InventoryRef, int], current: dict[InventoryRef
         for level, quantity in targets.items()
         if current[level] != quantity
     ]
+
+
+@dataclass
+class LevelsSet:
+    """What setting many levels compare-and-set did, level by level."""
+
+    written: int = 0
+    unchanged: int = 0
+    stale_retries: int = 0
+    # Levels the platform refused, with its reason; the others were set.
+    refused: dict[InventoryRef, str] = field(default_factory=dict)

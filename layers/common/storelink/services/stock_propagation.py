@@ -1,16 +1,11 @@
 """Apply a source stock change to every connected destination, with compare-and-set writes."""
 
-import stamina
 from pydantic import BaseModel, ConfigDict
 
-from storelink.domain.stock import InventoryRef, StockLevelChanged, destination_quantity, writes_to_reach
+from storelink.domain.stock import InventoryRef, StockLevelChanged, destination_quantity
 from storelink.errors import UnknownStore
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, LinkRepository, SkuMapRepository, StoreConnector, StoreRepository
-
-
-class StaleLevels(Exception):
-    """A destination level changed between our read and our write (someone sold): re-read, recompute."""
+from storelink.ports import ConnectorFactory, LinkRepository, SkuMapRepository, StoreRepository
 
 
 class DestinationUpdate(BaseModel):
@@ -22,6 +17,8 @@ class DestinationUpdate(BaseModel):
     levels: int
     writes: int
     stale_retries: int
+    # Levels the destination refused (e.g. the item is no longer stocked there), with its reason.
+    refused: dict[str, str]
 
 
 class StockPropagation:
@@ -52,36 +49,18 @@ class StockPropagation:
                 raise UnknownStore(f"link {link.link_id} names a destination store that does not exist")
             quantity = destination_quantity(change.available, link.stock)
             targets = {InventoryRef(item_id=e.destination_item_id, location_id=location_id): quantity for e in entries}
-            writes, stale_retries = converge(
-                self._connectors.connector_for(destination),
-                targets,
-                reference=f"storelink://links/{link.link_id}/deliveries/{change.delivery_id}",
+            result = self._connectors.connector_for(destination).set_available(
+                targets, reference=f"storelink://links/{link.link_id}/deliveries/{change.delivery_id}"
             )
             update = DestinationUpdate(
                 link_id=link.link_id,
                 destination_store_id=destination.store_id,
                 quantity=quantity,
                 levels=len(targets),
-                writes=writes,
-                stale_retries=stale_retries,
+                writes=result.written,
+                stale_retries=result.stale_retries,
+                refused={f"{level.item_id} at {level.location_id}": reason for level, reason in result.refused.items()},
             )
             logger.info("destination updated", extra=update.model_dump())
             updates.append(update)
         return updates
-
-
-def converge(connector: StoreConnector, targets: dict[InventoryRef, int], *, reference: str) -> tuple[int, int]:
-    """Move the levels to `targets`, never overwriting a change made after our read.
-
-    Returns (writes in the call that succeeded, stale retries). A stale write means the level moved
-    (a sale) after we read it: re-read everything and recompute, since a level already right drops out.
-    When the attempts run out StaleLevels propagates and the queue retries the whole change later.
-    """
-    stale_retries = 0
-    for attempt in stamina.retry_context(on=StaleLevels, attempts=5, wait_initial=0.02, wait_max=0.5):
-        with attempt:
-            stale_retries = attempt.num - 1
-            writes = writes_to_reach(targets, connector.read_available(list(targets)))
-            if writes and (stale := connector.write_available(writes, reference)):
-                raise StaleLevels(f"{len(stale)} levels changed since read")
-    return len(writes), stale_retries

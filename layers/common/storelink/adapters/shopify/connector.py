@@ -1,128 +1,472 @@
-"""Shopify Admin GraphQL connector: the StoreConnector port for Shopify stores, over httpx."""
+"""The StoreConnector port for Shopify: Admin GraphQL 2026-07, every call through ShopifyGraphQL."""
 
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from storelink.adapters.shopify import SHOPIFY_API_VERSION
-from storelink.domain.stock import InventoryRef, LevelWrite
-from storelink.errors import StoreRejected, StoreUnavailable
+from storelink.adapters.shopify import documents
+from storelink.adapters.shopify.client import ShopifyGraphQL
+from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
+from storelink.domain.orders import (
+    Address,
+    CreatedOrder,
+    Customer,
+    Order,
+    OrderDraft,
+    OrderLine,
+    OrdersRead,
+    SalesChannel,
+    ShippingLine,
+    TaxLine,
+    Tracking,
+)
+from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, writes_to_reach
+from storelink.errors import StoreRejected, StoreUnavailable, UnknownStoreObject
 
 # Shopify caps `nodes(ids:)` and mutation input arrays at 250 items.
 MAX_ITEMS_PER_CALL = 250
-
-READ_AVAILABLE = """
-query StorelinkReadAvailable($itemIds: [ID!]!, $locationId: ID!) {
-  nodes(ids: $itemIds) {
-    ... on InventoryItem {
-      id
-      inventoryLevel(locationId: $locationId) {
-        quantities(names: ["available"]) { name quantity }
-      }
-    }
-  }
-}
-"""
-
-SET_AVAILABLE = """
-mutation StorelinkSetAvailable($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
-  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
-    inventoryAdjustmentGroup { id }
-    userErrors { field message code }
-  }
-}
-"""
-
 STALE = "CHANGE_FROM_QUANTITY_STALE"
+# A level that keeps moving under us (a flash sale) is given back to the queue after this many re-reads.
+MAX_STALE_ROUNDS = 5
+# Without read_all_orders an app sees the last 60 days of orders only.
+DEFAULT_ORDER_WINDOW = timedelta(days=60)
+# Above this many levels a bulk operation reads faster and cheaper than paging (docs/benchmarks.md).
+BULK_LEVELS_THRESHOLD = 10_000
+WEBHOOK_TOPICS = (
+    "INVENTORY_LEVELS_UPDATE",
+    "ORDERS_CREATE",
+    "ORDERS_UPDATED",
+    "ORDERS_CANCELLED",
+    "FULFILLMENTS_CREATE",
+    "REFUNDS_CREATE",
+    "PRODUCTS_UPDATE",
+    "APP_UNINSTALLED",
+)
+
+
+class StaleLevels(StoreUnavailable):
+    """Levels kept changing between our reads and writes; the queue retries the work later."""
+
+    code = "stale_levels"
 
 
 class ShopifyConnector:
-    def __init__(self, *, api_base_url: str, access_token: str, http: httpx.Client) -> None:
-        self._endpoint = f"{api_base_url.rstrip('/')}/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
-        self._access_token = access_token
+    def __init__(
+        self,
+        graphql: ShopifyGraphQL,
+        *,
+        http: httpx.Client,
+        sleep: Callable[[float], None],
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._graphql = graphql
         self._http = http
+        self._sleep = sleep
+        self._now = now
+
+    # --- shop ------------------------------------------------------------------------------------
+
+    def shop(self) -> ShopFacts:
+        shop = self._graphql.execute(documents.SHOP)["shop"]
+        return ShopFacts(
+            shop_id=shop["id"], name=shop["name"], domain=shop["myshopifyDomain"], currency=shop["currencyCode"]
+        )
+
+    def locations(self) -> list[Location]:
+        return [
+            Location(location_id=node["id"], name=node["name"], active=node["isActive"])
+            for node in self._paged(documents.LOCATIONS, {}, lambda data: data["locations"])
+        ]
+
+    def granted_scopes(self) -> set[str]:
+        installation = self._graphql.execute(documents.SCOPES)["currentAppInstallation"]
+        return {scope["handle"] for scope in installation["accessScopes"]}
+
+    # --- catalogue -------------------------------------------------------------------------------
+
+    def catalogue(self) -> Iterator[CatalogueVariant]:
+        for node in self._paged(documents.CATALOGUE, {}, lambda data: data["productVariants"]):
+            yield CatalogueVariant(
+                variant_id=node["id"],
+                product_id=node["product"]["id"],
+                product_title=node["product"]["title"],
+                title=node["title"],
+                sku=node["sku"] or None,
+                barcode=node["barcode"] or None,
+                inventory_item_id=node["inventoryItem"]["id"],
+                tracked=node["inventoryItem"]["tracked"],
+                is_bundle=node["requiresComponents"],
+            )
+
+    # --- stock -----------------------------------------------------------------------------------
 
     def read_available(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
+        found = self._read(levels)
+        missing = [level for level, quantity in found.items() if quantity is None]
+        if missing:
+            raise UnknownStoreObject(f"not stocked or unknown: {', '.join(map(_describe, missing))}")
+        return {level: quantity for level, quantity in found.items() if quantity is not None}
+
+    def levels_at(self, location_ids: list[str]) -> dict[InventoryRef, int]:
+        """Every level at these locations, a page of 250 at a time."""
+        levels: dict[InventoryRef, int] = {}
+        for location_id in location_ids:
+            variables = {"locationId": location_id}
+            for node in self._paged(documents.LEVELS_AT_LOCATION, variables, _levels_of_location(location_id)):
+                levels[InventoryRef(item_id=node["item"]["id"], location_id=location_id)] = _available(node)
+        return levels
+
+    def all_levels_in_bulk(self, poll_seconds: float = 2.0) -> dict[InventoryRef, int]:
+        """Every level at every location through one bulk operation (not paced by the query-cost bucket)."""
+        run = self._graphql.execute(documents.BULK_RUN, {"query": documents.BULK_LEVELS_QUERY})["bulkOperationRunQuery"]
+        if run["userErrors"]:
+            raise StoreRejected("bulk operation refused: " + "; ".join(e["message"] for e in run["userErrors"]))
+        operation = run["bulkOperation"]
+        while operation["status"] in {"CREATED", "RUNNING"}:
+            self._sleep(poll_seconds)
+            operation = self._graphql.execute(documents.BULK_STATUS, {"id": operation["id"]})["node"]
+        if operation["status"] != "COMPLETED":
+            raise StoreUnavailable(f"bulk operation ended {operation['status']} ({operation.get('errorCode')})")
+        if not operation["url"]:  # Shopify gives no file when nothing matched
+            return {}
+        response = self._http.get(operation["url"])
+        response.raise_for_status()
+        levels: dict[InventoryRef, int] = {}
+        for line in response.text.splitlines():
+            row = json.loads(line)
+            if "__parentId" in row:  # an inventory level; its parent is the location
+                levels[InventoryRef(item_id=row["item"]["id"], location_id=row["__parentId"])] = _available(row)
+        return levels
+
+    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
+        """Make each level equal its target, compare-and-set: never over a change made after our read.
+
+        A stale level is re-read and retried alone; the other writes of its call (Shopify applies a call
+        all or nothing) are sent again as they were. Per-item refusals are reported, not raised.
+        Written as a bounded loop, not with a retry library: a stale compare wants an immediate re-read.
+        """
+        outcome = LevelsSet()
+        pending = dict(targets)
+        for _ in range(MAX_STALE_ROUNDS):
+            current = self._read(list(pending))
+            outcome.refused |= {level: "not stocked at this location" for level, q in current.items() if q is None}
+            known = {level: quantity for level, quantity in current.items() if quantity is not None}
+            writes = writes_to_reach({level: pending[level] for level in known}, known)
+            outcome.unchanged += len(known) - len(writes)
+            stale: list[InventoryRef] = []
+            for chunk in _chunks(writes):
+                while chunk:
+                    errors = self._set_chunk(chunk, reference)
+                    if not errors:
+                        outcome.written += len(chunk)
+                        break
+                    stale += [chunk[i].level for i, code, _ in errors if code == STALE]
+                    outcome.refused |= {chunk[i].level: f"{code}: {text}" for i, code, text in errors if code != STALE}
+                    # Shopify applied nothing of the failed call: resend its innocent writes as they were.
+                    failed = {i for i, _, _ in errors}
+                    chunk = [write for i, write in enumerate(chunk) if i not in failed]
+            if not stale:
+                return outcome
+            outcome.stale_retries += 1
+            pending = {level: targets[level] for level in stale}
+        raise StaleLevels(f"{len(pending)} levels kept changing over {MAX_STALE_ROUNDS} reads")
+
+    def adjust_available(
+        self, deltas: Mapping[InventoryRef, int], *, key: str, reference: str, reason: str = "correction"
+    ) -> None:
+        """Add `deltas` to levels. Shopify applies a key once: a retried adjustment changes nothing twice."""
+        changes = [
+            {"delta": delta, "inventoryItemId": level.item_id, "locationId": level.location_id}
+            for level, delta in deltas.items()
+        ]
+        for number, chunk in enumerate(_chunks(changes)):
+            variables = {
+                "input": {"name": "available", "reason": reason, "referenceDocumentUri": reference, "changes": chunk},
+                "idempotencyKey": key if number == 0 else f"{key}/{number}",
+            }
+            result = self._graphql.execute(documents.ADJUST_AVAILABLE, variables)["inventoryAdjustQuantities"]
+            if result["userErrors"]:
+                raise StoreRejected("; ".join(f"{e.get('code')}: {e['message']}" for e in result["userErrors"]))
+
+    def _read(self, levels: list[InventoryRef]) -> dict[InventoryRef, int | None]:
         items_by_location: dict[str, list[str]] = defaultdict(list)
         for level in levels:
             items_by_location[level.location_id].append(level.item_id)
-        available: dict[InventoryRef, int] = {}
+        found: dict[InventoryRef, int | None] = {}
         for location_id, item_ids in items_by_location.items():
             for chunk in _chunks(item_ids):
-                data = self._call(READ_AVAILABLE, {"itemIds": chunk, "locationId": location_id})
+                data = self._graphql.execute(documents.READ_AVAILABLE, {"itemIds": chunk, "locationId": location_id})
                 for item_id, node in zip(chunk, data["nodes"], strict=True):
-                    available[InventoryRef(item_id=item_id, location_id=location_id)] = _available_of(
-                        item_id, location_id, node
+                    stocked = (node or {}).get("inventoryLevel")
+                    found[InventoryRef(item_id=item_id, location_id=location_id)] = (
+                        _available(stocked) if stocked else None
                     )
-        return available
+        return found
 
-    def write_available(self, writes: list[LevelWrite], reference: str) -> list[InventoryRef]:
-        stale: list[InventoryRef] = []
-        for chunk in _chunks(writes):
-            payload: dict[str, Any] = {
-                "input": {
-                    "name": "available",
-                    "reason": "correction",
-                    "referenceDocumentUri": reference,
-                    "quantities": [
-                        {
-                            "inventoryItemId": write.level.item_id,
-                            "locationId": write.level.location_id,
-                            "quantity": write.quantity,
-                            "changeFromQuantity": write.expected,
-                        }
-                        for write in chunk
-                    ],
+    def _set_chunk(self, chunk: list[LevelWrite], reference: str) -> list[tuple[int, str, str]]:
+        """Send one compare-and-set call; return its errors as (index in chunk, code, message)."""
+        payload: dict[str, Any] = {
+            "input": {
+                "name": "available",
+                "reason": "correction",
+                "referenceDocumentUri": reference,
+                "quantities": [
+                    {
+                        "inventoryItemId": write.level.item_id,
+                        "locationId": write.level.location_id,
+                        "quantity": write.quantity,
+                        "changeFromQuantity": write.expected,
+                    }
+                    for write in chunk
+                ],
+            }
+        }
+        # Mandatory since 2026-04. Derived from the input: a resend of the same writes (after a
+        # timeout) is applied once, while a compare-and-set retry carries new quantities, so a new key.
+        payload["idempotencyKey"] = str(uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(payload, sort_keys=True)))
+        user_errors = self._graphql.execute(documents.SET_AVAILABLE, payload)["inventorySetQuantities"]["userErrors"]
+        errors = []
+        for error in user_errors:
+            field = error.get("field") or []
+            if len(field) < 3 or not str(field[2]).isdigit():
+                raise StoreRejected(f"Shopify refused the write: {error.get('code')}: {error['message']}")
+            errors.append((int(field[2]), str(error.get("code")), str(error["message"])))
+        return errors
+
+    # --- orders ----------------------------------------------------------------------------------
+
+    def orders_since(self, since: datetime) -> OrdersRead:
+        """Orders created since `since`; without read_all_orders Shopify shows 60 days, and we say so."""
+        read_since = since
+        oldest_visible = self._now() - DEFAULT_ORDER_WINDOW
+        if since < oldest_visible and "read_all_orders" not in self.granted_scopes():
+            read_since = oldest_visible
+        query = {"query": f"created_at:>='{read_since.astimezone(UTC).isoformat()}'"}
+        orders = tuple(_order(node) for node in self._paged(documents.ORDERS, query, lambda data: data["orders"]))
+        return OrdersRead(orders=orders, requested_since=since, read_since=read_since)
+
+    def order(self, order_id: str) -> Order:
+        node = self._graphql.execute(documents.ORDER, {"id": order_id})["order"]
+        if node is None:
+            raise UnknownStoreObject(f"unknown order {order_id}")
+        return _order(node)
+
+    def create_order(self, draft: OrderDraft) -> CreatedOrder:
+        """Create the order without touching stock (BYPASS): storelink already moved the source's stock."""
+        money = lambda amount: {"shopMoney": {"amount": str(amount), "currencyCode": draft.currency}}  # noqa: E731
+        order: dict[str, Any] = {
+            "currency": draft.currency,
+            "lineItems": [
+                {"variantId": line.variant_id, "quantity": line.quantity, "priceSet": money(line.unit_price)}
+                if line.variant_id
+                else {
+                    "title": line.title,
+                    "sku": line.sku,
+                    "quantity": line.quantity,
+                    "priceSet": money(line.unit_price),
+                }
+                for line in draft.lines
+            ],
+            "shippingLines": [{"title": s.title, "priceSet": money(s.price)} for s in draft.shipping_lines],
+            "taxLines": [{"title": t.title, "rate": str(t.rate), "priceSet": money(t.amount)} for t in draft.tax_lines],
+            "tags": list(draft.tags),
+            "note": draft.note,
+            "sourceIdentifier": draft.source_identifier,
+            "financialStatus": "PENDING",
+        }
+        if draft.total_discounts:
+            order["discountCode"] = {
+                "itemFixedDiscountCode": {"code": "STORELINK", "amountSet": money(draft.total_discounts)}
+            }
+        if draft.customer:
+            order["email"] = draft.customer.email
+            order["customer"] = {
+                "toUpsert": {
+                    "firstName": draft.customer.first_name,
+                    "lastName": draft.customer.last_name,
+                    "email": draft.customer.email,
+                    "phone": draft.customer.phone,
                 }
             }
-            # Mandatory since 2026-04. Derived from the input: a resend of the same writes (after a
-            # timeout) is applied once, while a compare-and-set retry carries new quantities, so a new key.
-            payload["idempotencyKey"] = str(uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(payload, sort_keys=True)))
-            result = self._call(SET_AVAILABLE, payload)["inventorySetQuantities"]
-            stale += self._stale_levels(chunk, result["userErrors"])
-        return stale
+        if draft.shipping_address:
+            address = draft.shipping_address
+            order["shippingAddress"] = {
+                "firstName": address.name,
+                "address1": address.address1,
+                "address2": address.address2,
+                "city": address.city,
+                "provinceCode": address.province_code,
+                "countryCode": address.country_code,
+                "zip": address.zip,
+                "phone": address.phone,
+            }
+        options = {"inventoryBehaviour": "BYPASS", "sendReceipt": False, "sendFulfillmentReceipt": False}
+        result = self._graphql.execute(documents.ORDER_CREATE, {"order": order, "options": options})["orderCreate"]
+        if result["userErrors"]:
+            raise StoreRejected("order refused: " + "; ".join(e["message"] for e in result["userErrors"]))
+        return CreatedOrder(order_id=result["order"]["id"], name=result["order"]["name"])
 
-    @staticmethod
-    def _stale_levels(chunk: list[LevelWrite], user_errors: list[dict[str, Any]]) -> list[InventoryRef]:
-        refused = [error for error in user_errors if error.get("code") != STALE]
-        if refused:
-            raise StoreRejected("; ".join(f"{error.get('code')}: {error['message']}" for error in refused))
-        # field is ["input", "quantities", "<index>", "changeFromQuantity"]
-        return [chunk[int(error["field"][2])].level for error in user_errors]
+    def fulfil(self, order_id: str, tracking: Tracking) -> str:
+        """Fulfil every open fulfilment order of the order with the tracking details; returns the fulfilment id."""
+        order = self._graphql.execute(documents.FULFILLMENT_ORDERS, {"id": order_id})["order"]
+        if order is None:
+            raise UnknownStoreObject(f"unknown order {order_id}")
+        open_orders = [
+            fo["id"] for fo in order["fulfillmentOrders"]["nodes"] if fo["status"] in {"OPEN", "IN_PROGRESS"}
+        ]
+        if not open_orders:
+            raise StoreRejected(f"order {order_id} has nothing left to fulfil")
+        fulfillment = {
+            "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo} for fo in open_orders],
+            "trackingInfo": tracking.model_dump(exclude_none=True),
+            "notifyCustomer": False,
+        }
+        result = self._graphql.execute(documents.FULFILLMENT_CREATE, {"fulfillment": fulfillment})["fulfillmentCreate"]
+        if result["userErrors"]:
+            raise StoreRejected("fulfilment refused: " + "; ".join(e["message"] for e in result["userErrors"]))
+        fulfillment_id: str = result["fulfillment"]["id"]
+        return fulfillment_id
 
-    def _call(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        try:
-            response = self._http.post(
-                self._endpoint,
-                json={"query": query, "variables": variables},
-                headers={"X-Shopify-Access-Token": self._access_token},
-            )
-        except httpx.TransportError as error:
-            raise StoreUnavailable(f"Shopify did not answer: {type(error).__name__}") from error
-        if response.status_code >= 500 or response.status_code == 429:
-            raise StoreUnavailable(f"Shopify answered HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise StoreRejected(f"Shopify refused the call: HTTP {response.status_code}")
-        body = response.json()
-        if errors := body.get("errors"):
-            if any(error.get("extensions", {}).get("code") == "THROTTLED" for error in errors):
-                raise StoreUnavailable("Shopify throttled the call")
-            raise StoreRejected("; ".join(error.get("message", "GraphQL error") for error in errors))
-        data: dict[str, Any] = body["data"]
-        return data
+    def cancel(self, order_id: str, *, restock: bool) -> None:
+        variables = {"orderId": order_id, "reason": "OTHER", "restock": restock}
+        result = self._graphql.execute(documents.ORDER_CANCEL, variables)["orderCancel"]
+        if result["orderCancelUserErrors"]:
+            raise StoreRejected("cancel refused: " + "; ".join(e["message"] for e in result["orderCancelUserErrors"]))
+
+    # --- webhooks --------------------------------------------------------------------------------
+
+    def register_webhooks(self, callback_url: str) -> list[str]:
+        """Subscribe storelink's topics to `callback_url`, skipping those already there; returns those added."""
+        existing = {
+            (node["topic"], (node.get("endpoint") or {}).get("callbackUrl"))
+            for node in self._paged(documents.WEBHOOK_SUBSCRIPTIONS, {}, lambda data: data["webhookSubscriptions"])
+        }
+        added = []
+        for topic in WEBHOOK_TOPICS:
+            if (topic, callback_url) in existing:
+                continue
+            variables = {"topic": topic, "callbackUrl": callback_url}
+            result = self._graphql.execute(documents.WEBHOOK_SUBSCRIBE, variables)["webhookSubscriptionCreate"]
+            if result["userErrors"]:
+                raise StoreRejected(f"{topic}: " + "; ".join(e["message"] for e in result["userErrors"]))
+            added.append(topic)
+        return added
+
+    # --- paging ----------------------------------------------------------------------------------
+
+    def _paged(
+        self, document: str, variables: dict[str, Any], connection: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> Iterator[dict[str, Any]]:
+        after = None
+        while True:
+            page = connection(self._graphql.execute(document, {**variables, "after": after}))
+            yield from page["nodes"]
+            if not page["pageInfo"]["hasNextPage"]:
+                return
+            after = page["pageInfo"]["endCursor"]
 
 
-def _available_of(item_id: str, location_id: str, node: dict[str, Any] | None) -> int:
-    if node is None:
-        raise StoreRejected(f"unknown inventory item {item_id}")
-    level = node.get("inventoryLevel")
-    if level is None:
-        raise StoreRejected(f"inventory item {item_id} is not stocked at {location_id}")
-    return next(q["quantity"] for q in level["quantities"] if q["name"] == "available")
+def _levels_of_location(location_id: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def connection(data: dict[str, Any]) -> dict[str, Any]:
+        if data["location"] is None:
+            raise UnknownStoreObject(f"unknown location {location_id}")
+        page: dict[str, Any] = data["location"]["inventoryLevels"]
+        return page
+
+    return connection
+
+
+def _available(level: dict[str, Any]) -> int:
+    return next(int(q["quantity"]) for q in level["quantities"] if q["name"] == "available")
+
+
+def _describe(level: InventoryRef) -> str:
+    return f"{level.item_id} at {level.location_id}"
 
 
 def _chunks[T](items: list[T]) -> list[list[T]]:
     return [items[start : start + MAX_ITEMS_PER_CALL] for start in range(0, len(items), MAX_ITEMS_PER_CALL)]
+
+
+def sales_channel(source_name: str | None) -> SalesChannel:
+    """Shopify's order sourceName → storelink's channel (see docs/orders.md when orders land)."""
+    name = (source_name or "").lower()
+    if name == "web":
+        return SalesChannel.WEB
+    if name == "pos":
+        return SalesChannel.POS
+    if name == "shopify_draft_order":
+        return SalesChannel.DRAFT
+    if any(social in name for social in ("facebook", "instagram", "tiktok", "pinterest", "google")):
+        return SalesChannel.SOCIAL
+    if name in {"iphone", "android"} or name.isdigit():  # Shopify's apps, or another app's id
+        return SalesChannel.APP
+    return SalesChannel.OTHER
+
+
+def _amount(money_bag: dict[str, Any] | None) -> Decimal:
+    return Decimal(money_bag["shopMoney"]["amount"]) if money_bag else Decimal(0)
+
+
+def _order(node: dict[str, Any]) -> Order:
+    customer = node.get("customer")
+    address = node.get("shippingAddress")
+    return Order(
+        order_id=node["id"],
+        name=node["name"],
+        created_at=node["createdAt"],
+        source_name=node.get("sourceName"),
+        channel=sales_channel(node.get("sourceName")),
+        currency=node["currencyCode"],
+        customer=Customer(
+            first_name=customer["firstName"],
+            last_name=customer["lastName"],
+            email=customer["email"],
+            phone=customer["phone"],
+        )
+        if customer
+        else None,
+        shipping_address=Address(
+            name=address["name"],
+            address1=address["address1"],
+            address2=address["address2"],
+            city=address["city"],
+            province_code=address["provinceCode"],
+            country_code=address["countryCodeV2"],
+            zip=address["zip"],
+            phone=address["phone"],
+        )
+        if address
+        else None,
+        lines=tuple(
+            OrderLine(
+                line_id=line["id"],
+                title=line["title"],
+                sku=line["sku"] or None,
+                variant_id=(line.get("variant") or {}).get("id"),
+                quantity=line["quantity"],
+                unit_price=_amount(line["originalUnitPriceSet"]),
+            )
+            for line in node["lineItems"]["nodes"]
+        ),
+        shipping_lines=tuple(
+            ShippingLine(title=s["title"], price=_amount(s["originalPriceSet"])) for s in node["shippingLines"]["nodes"]
+        ),
+        tax_lines=tuple(
+            TaxLine(title=t["title"], rate=Decimal(str(t["rate"])), amount=_amount(t["priceSet"]))
+            for t in node["taxLines"]
+        ),
+        discount_codes=tuple(node.get("discountCodes") or ()),
+        total_discounts=_amount(node.get("totalDiscountsSet")),
+        total=_amount(node.get("totalPriceSet")),
+        tags=tuple(node.get("tags") or ()),
+        financial_status=node.get("displayFinancialStatus"),
+        fulfillment_status=node.get("displayFulfillmentStatus"),
+        cancelled_at=node.get("cancelledAt"),
+    )

@@ -1,0 +1,192 @@
+"""Every GraphQL document the Shopify connector sends, named, in one place.
+
+tests/contract checks each one against Shopify's 2026-07 Admin schema, so a field Shopify does not
+have fails in CI rather than in a merchant's store.
+"""
+
+SHOP = """
+query StorelinkShop {
+  shop { id name myshopifyDomain currencyCode }
+}
+"""
+
+SCOPES = """
+query StorelinkScopes {
+  currentAppInstallation { accessScopes { handle } }
+}
+"""
+
+LOCATIONS = """
+query StorelinkLocations($after: String) {
+  locations(first: 250, after: $after) {
+    nodes { id name isActive }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+CATALOGUE = """
+query StorelinkCatalogue($after: String) {
+  productVariants(first: 250, after: $after) {
+    nodes {
+      id title sku barcode requiresComponents
+      product { id title }
+      inventoryItem { id tracked }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+LEVELS_AT_LOCATION = """
+query StorelinkLevelsAtLocation($locationId: ID!, $after: String) {
+  location(id: $locationId) {
+    inventoryLevels(first: 250, after: $after) {
+      nodes { item { id } quantities(names: ["available"]) { name quantity } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
+READ_AVAILABLE = """
+query StorelinkReadAvailable($itemIds: [ID!]!, $locationId: ID!) {
+  nodes(ids: $itemIds) {
+    ... on InventoryItem {
+      id
+      inventoryLevel(locationId: $locationId) {
+        quantities(names: ["available"]) { name quantity }
+      }
+    }
+  }
+}
+"""
+
+SET_AVAILABLE = """
+mutation StorelinkSetAvailable($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+    inventoryAdjustmentGroup { id }
+    userErrors { field message code }
+  }
+}
+"""
+
+ADJUST_AVAILABLE = """
+mutation StorelinkAdjustAvailable($input: InventoryAdjustQuantitiesInput!, $idempotencyKey: String!) {
+  inventoryAdjustQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+    inventoryAdjustmentGroup { id }
+    userErrors { field message code }
+  }
+}
+"""
+
+# The query a bulk operation runs (at most 5 connections, 2 levels deep); its JSONL puts each level
+# on its own line with __parentId naming its location.
+BULK_LEVELS_QUERY = """
+{
+  locations {
+    edges { node { id inventoryLevels { edges { node {
+      item { id } quantities(names: ["available"]) { name quantity }
+    } } } } }
+  }
+}
+"""
+
+BULK_RUN = """
+mutation StorelinkBulkRun($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+BULK_STATUS = """
+query StorelinkBulkStatus($id: ID!) {
+  node(id: $id) { ... on BulkOperation { id status errorCode objectCount url } }
+}
+"""
+
+_ORDER_FIELDS = """
+  id name createdAt sourceName currencyCode tags cancelledAt
+  displayFinancialStatus displayFulfillmentStatus discountCodes
+  email phone
+  customer { firstName lastName email phone }
+  shippingAddress { name address1 address2 city provinceCode countryCodeV2 zip phone }
+  lineItems(first: 50) {
+    nodes { id title sku quantity variant { id } originalUnitPriceSet { shopMoney { amount } } }
+  }
+  shippingLines(first: 5) { nodes { title originalPriceSet { shopMoney { amount } } } }
+  taxLines { title rate priceSet { shopMoney { amount } } }
+  totalDiscountsSet { shopMoney { amount } }
+  totalPriceSet { shopMoney { amount } }
+"""
+
+ORDERS = f"""
+query StorelinkOrders($query: String!, $after: String) {{
+  orders(first: 10, after: $after, query: $query, sortKey: CREATED_AT) {{
+    nodes {{ {_ORDER_FIELDS} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+ORDER = f"""
+query StorelinkOrder($id: ID!) {{
+  order(id: $id) {{ {_ORDER_FIELDS} }}
+}}
+"""
+
+ORDER_CREATE = """
+mutation StorelinkOrderCreate($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {
+  orderCreate(order: $order, options: $options) {
+    order { id name }
+    userErrors { field message code }
+  }
+}
+"""
+
+FULFILLMENT_ORDERS = """
+query StorelinkFulfillmentOrders($id: ID!) {
+  order(id: $id) { fulfillmentOrders(first: 20) { nodes { id status } } }
+}
+"""
+
+FULFILLMENT_CREATE = """
+mutation StorelinkFulfil($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id status }
+    userErrors { field message }
+  }
+}
+"""
+
+ORDER_CANCEL = """
+mutation StorelinkOrderCancel($orderId: ID!, $reason: OrderCancelReason!, $restock: Boolean!) {
+  orderCancel(orderId: $orderId, reason: $reason, refund: false, restock: $restock, notifyCustomer: false) {
+    job { id }
+    orderCancelUserErrors { field message code }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTIONS = """
+query StorelinkWebhookSubscriptions($after: String) {
+  webhookSubscriptions(first: 100, after: $after) {
+    nodes { id topic endpoint { ... on WebhookHttpEndpoint { callbackUrl } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIBE = """
+mutation StorelinkSubscribe($topic: WebhookSubscriptionTopic!, $callbackUrl: URL!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: {callbackUrl: $callbackUrl, format: JSON}) {
+    webhookSubscription { id topic }
+    userErrors { field message }
+  }
+}
+"""
+
+# Every document above, for the contract test.
+ALL = {name: value for name, value in dict(globals()).items() if name.isupper() and not name.startswith("_")}

@@ -1,0 +1,119 @@
+"""Orders as storelink sees them, whatever the platform: enough to mirror one into another store."""
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class SalesChannel(StrEnum):
+    """Where an order was placed; only web-store orders are mirrored unless a link says otherwise."""
+
+    WEB = "web"
+    POS = "pos"
+    DRAFT = "draft"
+    SOCIAL = "social"
+    APP = "app"
+    OTHER = "other"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Customer(_Frozen):
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class Address(_Frozen):
+    name: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    province_code: str | None = None
+    country_code: str | None = None
+    zip: str | None = None
+    phone: str | None = None
+
+
+class OrderLine(_Frozen):
+    line_id: str
+    title: str
+    sku: str | None
+    variant_id: str | None
+    quantity: int = Field(ge=0)
+    unit_price: Decimal
+
+
+class ShippingLine(_Frozen):
+    title: str
+    price: Decimal
+
+
+class TaxLine(_Frozen):
+    title: str
+    rate: Decimal
+    amount: Decimal
+
+
+class Order(_Frozen):
+    order_id: str
+    name: str
+    created_at: AwareDatetime
+    source_name: str | None
+    channel: SalesChannel
+    currency: str
+    customer: Customer | None = None
+    shipping_address: Address | None = None
+    lines: tuple[OrderLine, ...] = ()
+    shipping_lines: tuple[ShippingLine, ...] = ()
+    tax_lines: tuple[TaxLine, ...] = ()
+    discount_codes: tuple[str, ...] = ()
+    total_discounts: Decimal = Decimal(0)
+    total: Decimal = Decimal(0)
+    tags: tuple[str, ...] = ()
+    financial_status: str | None = None
+    fulfillment_status: str | None = None
+    cancelled_at: datetime | None = None
+
+
+class OrderDraft(_Frozen):
+    """An order to create in a source store: a mirror of (part of) a destination order."""
+
+    currency: str
+    lines: tuple[OrderLine, ...] = Field(min_length=1)
+    customer: Customer | None = None
+    shipping_address: Address | None = None
+    shipping_lines: tuple[ShippingLine, ...] = ()
+    tax_lines: tuple[TaxLine, ...] = ()
+    total_discounts: Decimal = Decimal(0)
+    tags: tuple[str, ...] = ()
+    note: str | None = None
+    source_identifier: str | None = None
+
+
+class CreatedOrder(_Frozen):
+    order_id: str
+    name: str
+
+
+class Tracking(_Frozen):
+    company: str | None = None
+    number: str | None = None
+    url: str | None = None
+
+
+class OrdersRead(_Frozen):
+    """Orders read since a date, and from when the platform actually let us read."""
+
+    orders: tuple[Order, ...]
+    requested_since: AwareDatetime
+    read_since: AwareDatetime
+
+    @property
+    def window_was_limited(self) -> bool:
+        return self.read_since > self.requested_since
