@@ -1,19 +1,36 @@
-"""The Shopify connector against the sandbox store, which executes every document on the 2026-07 contract."""
+"""The Shopify connector against the sandbox store, which executes every document on the 2026-07 contract
+and refuses what Shopify refuses. Faults are injected in the HTTP transport, between connector and store."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 from graphql import GraphQLSchema
 
+from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.connector import ShopifyConnector
-from storelink.domain.stock import InventoryRef, LevelWrite
-from storelink.errors import StoreRejected
+from storelink.domain.stock import InventoryRef
+from storelink.errors import StoreAccessRevoked, StoreUnavailable, UnknownStoreObject
 from storelink_local.sandbox import ShopifySandbox
 
 pytestmark = pytest.mark.contract
 
 TOKEN = "shpat_connector_test"
+
+
+class Interposer(httpx.BaseTransport):
+    """Sits between connector and store: runs `before` ahead of each request it is given, in order."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.HTTPTransport()
+        self.before: list[Callable[[httpx.Request], httpx.Response | None]] = []
+        self.requests = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        if self.before and (answer := self.before.pop(0)(request)) is not None:
+            return answer
+        return self._inner.handle_request(request)
 
 
 @pytest.fixture
@@ -25,68 +42,114 @@ def store(contract_schema: GraphQLSchema) -> Iterator[ShopifySandbox]:
 
 
 @pytest.fixture
-def level(store: ShopifySandbox) -> InventoryRef:
+def transport() -> Interposer:
+    return Interposer()
+
+
+def connector(store: ShopifySandbox, transport: Interposer, token: str = TOKEN) -> ShopifyConnector:
+    http = httpx.Client(transport=transport)
+    graphql = ShopifyGraphQL(api_base_url=store.base_url, access_token=token, http=http, sleep=lambda _: None)
+    return ShopifyConnector(graphql, http=http, sleep=lambda _: None)
+
+
+def stocked(store: ShopifySandbox, count: int, quantity: int) -> list[InventoryRef]:
     location = store.add_location("Warehouse")
-    product = store.add_product("Linen shirt", [{"sku": "SHIRT-M"}], stock={location.id: 10})
-    return InventoryRef(item_id=product.variants[0].inventory_item_id, location_id=location.id)
-
-
-def connector(store: ShopifySandbox, token: str = TOKEN) -> ShopifyConnector:
-    return ShopifyConnector(api_base_url=store.base_url, access_token=token, http=httpx.Client())
+    product = store.add_product("Shirt", [{"sku": f"SHIRT-{n}"} for n in range(count)], stock={location.id: quantity})
+    return [InventoryRef(item_id=v.inventory_item_id, location_id=location.id) for v in product.variants]
 
 
 def operations(store: ShopifySandbox) -> list[str]:
     """The operation names of the documents the store received, in order."""
-    return [doc.query.split("(", 1)[0].split()[-1] for doc in store.received_documents]
+    return [doc.query.split("(", 1)[0].split("{", 1)[0].split()[-1] for doc in store.received_documents]
 
 
-def test_reads_and_writes_a_level_compare_and_set(store: ShopifySandbox, level: InventoryRef) -> None:
-    # Given a level of 10
-    shopify = connector(store)
-    assert shopify.read_available([level]) == {level: 10}
-    # When storelink sets it to 7, expecting 10
-    stale = shopify.write_available([LevelWrite(level=level, quantity=7, expected=10)], "storelink://test/1")
-    # Then it is 7, and the documents sent were all valid on the contract (the sandbox executes them on it)
-    assert (stale, store.available(level.item_id, level.location_id)) == ([], 7)
+def sale_at(store: ShopifySandbox, level: InventoryRef) -> Callable[[httpx.Request], None]:
+    """A merchant's sale landing just before the request it is attached to."""
+
+    def sell(_: httpx.Request) -> None:
+        store.set_available(level.item_id, level.location_id, store.available(level.item_id, level.location_id) - 1)
+
+    return sell
+
+
+def test_sets_levels_compare_and_set(store: ShopifySandbox, transport: Interposer) -> None:
+    # Given two levels of 10
+    levels = stocked(store, 2, 10)
+    # When storelink sets one to 7 and the other to its current 10
+    outcome = connector(store, transport).set_available({levels[0]: 7, levels[1]: 10}, "storelink://test/1")
+    # Then one read and one compare-and-set write were sent, and only the changed level was written
+    assert (outcome.written, outcome.unchanged, outcome.refused) == (1, 1, {})
+    assert store.available(levels[0].item_id, levels[0].location_id) == 7
     assert operations(store) == ["StorelinkReadAvailable", "StorelinkSetAvailable"]
 
 
-def test_a_sale_after_the_read_makes_the_write_stale_and_changes_nothing(
-    store: ShopifySandbox, level: InventoryRef
+def test_a_sale_after_the_read_is_reread_and_only_the_stale_level_retried(
+    store: ShopifySandbox, transport: Interposer
 ) -> None:
-    # Given storelink read 10, and then a unit sold
-    store.set_available(level.item_id, level.location_id, 9)
-    # When it writes 7 expecting 10
-    stale = connector(store).write_available([LevelWrite(level=level, quantity=7, expected=10)], "storelink://test/2")
-    # Then the write is reported stale and the sale stands
-    assert stale == [level]
-    assert store.available(level.item_id, level.location_id) == 9
-
-
-def test_a_level_the_store_does_not_stock_is_refused_by_name(store: ShopifySandbox, level: InventoryRef) -> None:
-    elsewhere = store.add_location("Pop-up")
-    with pytest.raises(StoreRejected, match="not stocked"):
-        connector(store).read_available([InventoryRef(item_id=level.item_id, location_id=elsewhere.id)])
-
-
-def test_a_revoked_token_is_refused(store: ShopifySandbox, level: InventoryRef) -> None:
-    with pytest.raises(StoreRejected, match="401"):
-        connector(store, token="shpat_revoked").read_available([level])
-
-
-def test_more_than_250_writes_are_sent_in_chunks(store: ShopifySandbox) -> None:
-    # Given 251 variants at one location
-    location = store.add_location("Warehouse")
-    product = store.add_product("Socks", [{"sku": f"SOCK-{n}"} for n in range(251)], stock={location.id: 3})
-    writes = [
-        LevelWrite(level=InventoryRef(item_id=v.inventory_item_id, location_id=location.id), quantity=1, expected=3)
-        for v in product.variants
+    # Given two levels of 10, and a sale of the first landing between storelink's read and its write
+    first, second = stocked(store, 2, 10)
+    transport.before = [lambda _: None, sale_at(store, first)]
+    # When storelink sets both to 6
+    outcome = connector(store, transport).set_available({first: 6, second: 6}, "storelink://test/2")
+    # Then the write that raced the sale was refused whole (Shopify applies a call all or nothing), the
+    # innocent level was resent as it was, and only the stale one was re-read before its retry
+    assert operations(store) == [
+        "StorelinkReadAvailable",
+        "StorelinkSetAvailable",  # stale: nothing applied
+        "StorelinkSetAvailable",  # the innocent write, unchanged
+        "StorelinkReadAvailable",  # the stale level alone: 9 after the sale
+        "StorelinkSetAvailable",
     ]
-    shopify = connector(store)
-    # When all are read and written
-    assert set(shopify.read_available([w.level for w in writes]).values()) == {3}
-    assert shopify.write_available(writes, "storelink://test/3") == []
-    # Then Shopify's 250-item limit held: two calls of each kind, and every level was set
+    assert len(store.received_documents[3].variables["itemIds"]) == 1
+    assert (outcome.written, outcome.stale_retries) == (2, 1)
+    assert [store.available(level.item_id, level.location_id) for level in (first, second)] == [6, 6]
+
+
+def test_a_level_not_stocked_is_refused_alone(store: ShopifySandbox, transport: Interposer) -> None:
+    [level] = stocked(store, 1, 4)
+    elsewhere = InventoryRef(item_id=level.item_id, location_id=store.add_location("Pop-up").id)
+    outcome = connector(store, transport).set_available({level: 2, elsewhere: 2}, "storelink://test/3")
+    assert (outcome.written, list(outcome.refused)) == (1, [elsewhere])
+    with pytest.raises(UnknownStoreObject, match="not stocked"):
+        connector(store, transport).read_available([elsewhere])
+
+
+def test_more_than_250_levels_go_in_calls_of_250(store: ShopifySandbox, transport: Interposer) -> None:
+    # Given 251 levels of 3
+    levels = stocked(store, 251, 3)
+    # When all are set to 1
+    outcome = connector(store, transport).set_available(dict.fromkeys(levels, 1), "storelink://test/4")
+    # Then Shopify's 250-item cap held: ⌈251/250⌉ = 2 calls of each kind, and every level was set
     names = operations(store)
     assert names.count("StorelinkReadAvailable") == names.count("StorelinkSetAvailable") == 2
-    assert {store.available(w.level.item_id, location.id) for w in writes} == {1}
+    assert outcome.written == 251
+
+
+def test_server_errors_and_timeouts_are_retried_then_succeed(store: ShopifySandbox, transport: Interposer) -> None:
+    # Given a store that answers 503 once and then times out once
+    [level] = stocked(store, 1, 5)
+
+    def timeout(request: httpx.Request) -> None:
+        raise httpx.ReadTimeout("slow store", request=request)
+
+    transport.before = [lambda _: httpx.Response(503), timeout]
+    # When a level is read, Then the read succeeds on the third attempt
+    assert connector(store, transport).read_available([level]) == {level: 5}
+    assert transport.requests == 3
+
+
+def test_a_store_that_keeps_failing_gives_up_for_the_queue_to_retry(
+    store: ShopifySandbox, transport: Interposer
+) -> None:
+    [level] = stocked(store, 1, 5)
+    transport.before = [lambda _: httpx.Response(502)] * 10
+    with pytest.raises(StoreUnavailable):
+        connector(store, transport).read_available([level])
+    assert transport.requests == 6  # the attempts, then the error goes back to SQS
+
+
+def test_a_revoked_token_is_not_retried(store: ShopifySandbox, transport: Interposer) -> None:
+    [level] = stocked(store, 1, 5)
+    with pytest.raises(StoreAccessRevoked):
+        connector(store, transport, token="shpat_revoked").read_available([level])
+    assert transport.requests == 1
