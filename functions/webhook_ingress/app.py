@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storelink import bootstrap
 from storelink.adapters.sqs import once_per_delivery_config
+from storelink.domain.stock import StockLevelChanged
 from storelink.domain.stores import Platform
 from storelink.entrypoints.http import raw_body, register_error_handlers
 from storelink.observability import logger, metrics, tracer
@@ -31,7 +32,11 @@ def receive_shopify_webhook(store_id: str) -> dict[str, Any]:
     event = app.current_event
     delivery = ingress().accept(Platform.SHOPIFY, store_id, event.headers, raw_body(event))
     metrics.add_metric(name="WebhooksAccepted", unit=MetricUnit.Count, value=1)
-    return {"delivery_id": delivery.delivery_id, "topic": delivery.topic, "queued": delivery.stock_change is not None}
+    return {
+        "delivery_id": delivery.delivery_id,
+        "topic": delivery.topic,
+        "queued": isinstance(delivery.event, StockLevelChanged),
+    }
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

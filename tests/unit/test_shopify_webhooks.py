@@ -1,8 +1,21 @@
 """Shopify webhook verification and translation: signature first, then shop, then payload."""
 
+import json
+
 import pytest
 
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
+from storelink.domain.events import (
+    AppUninstalled,
+    FulfilmentCreated,
+    OrderChanged,
+    OrderLineSeen,
+    ProductChanged,
+    RefundCreated,
+    VariantSeen,
+)
+from storelink.domain.orders import Tracking
+from storelink.domain.stock import StockLevelChanged
 from storelink.errors import InvalidSignature, MalformedWebhook
 from tests.builders import a_store, inventory_level_body, shopify_headers
 
@@ -19,8 +32,8 @@ def test_signed_inventory_update_becomes_a_stock_change_with_exact_ids() -> None
     # When it is read
     delivery = read(body, shopify_headers(body, SECRET))
     # Then it is a stock change for the store, ids exact, with the delivery id for dedup
-    change = delivery.stock_change
-    assert change is not None
+    change = delivery.event
+    assert isinstance(change, StockLevelChanged)
     assert change.level.item_id == f"gid://shopify/InventoryItem/{2**53 + 1}"
     assert change.level.location_id == f"gid://shopify/Location/{2**53 + 3}"
     assert (change.available, change.store_id, delivery.delivery_id) == (7, "source", "delivery-1")
@@ -29,7 +42,7 @@ def test_signed_inventory_update_becomes_a_stock_change_with_exact_ids() -> None
 def test_headers_match_whatever_their_case() -> None:
     body = inventory_level_body()
     headers = {name.lower(): value for name, value in shopify_headers(body, SECRET).items()}
-    assert read(body, headers).stock_change is not None
+    assert isinstance(read(body, headers).event, StockLevelChanged)
 
 
 @pytest.mark.parametrize(
@@ -68,15 +81,139 @@ def test_signed_but_malformed_bodies_are_refused_naming_the_problem(body: bytes,
         read(body, shopify_headers(body, SECRET))
 
 
-def test_topics_without_stock_meaning_are_accepted_without_a_change() -> None:
-    # Given a signed delivery of a topic the stock path does not use
+def test_topics_storelink_does_not_subscribe_are_verified_and_carry_no_event() -> None:
     body = b'{"id": 1}'
-    headers = shopify_headers(body, SECRET) | {"X-Shopify-Topic": "products/update"}
-    # Then it is verified and carries no stock change
-    delivery = read(body, headers)
-    assert (delivery.topic, delivery.stock_change) == ("products/update", None)
+    delivery = read(body, shopify_headers(body, SECRET) | {"X-Shopify-Topic": "customers/update"})
+    assert (delivery.topic, delivery.event) == ("customers/update", None)
+
+
+BIG = 2**53 + 7  # every id below is above 2**53: a float anywhere would change it
+
+ORDER = {
+    "id": BIG,
+    "name": "#1042",
+    "source_name": "web",
+    "created_at": "2026-11-23T12:00:00-05:00",
+    "updated_at": "2026-11-23T12:00:05-05:00",
+    "line_items": [{"id": BIG + 1, "variant_id": BIG + 2, "sku": "SHIRT-M", "quantity": 2, "price": "25.00"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload", "expected"),
+    [
+        (
+            "orders/create",
+            ORDER,
+            OrderChanged(
+                store_id="source",
+                delivery_id="delivery-1",
+                change="created",
+                order_id=f"gid://shopify/Order/{BIG}",
+                name="#1042",
+                source_name="web",
+                changed_at="2026-11-23T12:00:05-05:00",
+                lines=(
+                    OrderLineSeen(
+                        line_id=f"gid://shopify/LineItem/{BIG + 1}",
+                        variant_id=f"gid://shopify/ProductVariant/{BIG + 2}",
+                        sku="SHIRT-M",
+                        quantity=2,
+                    ),
+                ),
+            ),
+        ),
+        (
+            "fulfillments/create",
+            {
+                "id": BIG,
+                "order_id": BIG + 1,
+                "tracking_company": "DHL",
+                "tracking_number": "JD01",
+                "tracking_url": None,
+            },
+            FulfilmentCreated(
+                store_id="source",
+                delivery_id="delivery-1",
+                order_id=f"gid://shopify/Order/{BIG + 1}",
+                fulfilment_id=f"gid://shopify/Fulfillment/{BIG}",
+                tracking=Tracking(company="DHL", number="JD01"),
+            ),
+        ),
+        (
+            "refunds/create",
+            {
+                "id": BIG,
+                "order_id": BIG + 1,
+                "refund_line_items": [
+                    {
+                        "line_item_id": BIG + 2,
+                        "quantity": 1,
+                        "restock_type": "return",
+                        "line_item": {"id": BIG + 2, "variant_id": BIG + 3, "sku": "S", "quantity": 2},
+                    },
+                    {"line_item_id": BIG + 4, "quantity": 1, "restock_type": "no_restock"},
+                ],
+            },
+            RefundCreated(
+                store_id="source",
+                delivery_id="delivery-1",
+                order_id=f"gid://shopify/Order/{BIG + 1}",
+                refund_id=f"gid://shopify/Refund/{BIG}",
+                restocked=(
+                    OrderLineSeen(
+                        line_id=f"gid://shopify/LineItem/{BIG + 2}",
+                        variant_id=f"gid://shopify/ProductVariant/{BIG + 3}",
+                        sku="S",
+                        quantity=1,
+                    ),
+                ),
+            ),
+        ),
+        (
+            "products/update",
+            {"id": BIG, "variants": [{"id": BIG + 1, "inventory_item_id": BIG + 2, "sku": "", "barcode": None}]},
+            ProductChanged(
+                store_id="source",
+                delivery_id="delivery-1",
+                product_id=f"gid://shopify/Product/{BIG}",
+                variants=(
+                    VariantSeen(
+                        variant_id=f"gid://shopify/ProductVariant/{BIG + 1}",
+                        inventory_item_id=f"gid://shopify/InventoryItem/{BIG + 2}",
+                        sku=None,
+                        barcode=None,
+                    ),
+                ),
+            ),
+        ),
+        (
+            "app/uninstalled",
+            {"id": BIG, "domain": "source.myshopify.com"},
+            AppUninstalled(store_id="source", delivery_id="delivery-1"),
+        ),
+    ],
+    ids=[
+        "orders/create",
+        "fulfillments/create",
+        "refunds/create (restocked lines only)",
+        "products/update",
+        "app/uninstalled",
+    ],
+)
+def test_each_subscribed_topic_becomes_its_storelink_event(topic: str, payload: dict, expected: object) -> None:
+    # Given a signed delivery of a topic storelink subscribes to, with REST-shaped ids above 2**53
+    body = json.dumps(payload).encode()
+    # When it is read, Then it is the matching storelink event, ids exact, empty SKUs read as none
+    assert read(body, shopify_headers(body, SECRET) | {"X-Shopify-Topic": topic}).event == expected
+
+
+def test_a_malformed_order_names_the_missing_field() -> None:
+    body = json.dumps({k: v for k, v in ORDER.items() if k != "updated_at"}).encode()
+    with pytest.raises(MalformedWebhook, match="orders/create: updated_at"):
+        read(body, shopify_headers(body, SECRET) | {"X-Shopify-Topic": "orders/create"})
 
 
 def test_untracked_level_has_no_quantity_to_propagate() -> None:
     body = b'{"inventory_item_id": 1, "location_id": 2, "available": null, "updated_at": "2026-11-23T12:00:00Z"}'
-    assert read(body, shopify_headers(body, SECRET)).stock_change is None
+    assert read(body, shopify_headers(body, SECRET)).event is None

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storelink.domain.stock import StockLevelChanged
+from storelink.domain.events import StoreEvent
 
 
 class VerifiedDelivery(BaseModel):
@@ -11,5 +11,5 @@ class VerifiedDelivery(BaseModel):
     # The platform's id for this delivery; its retries reuse it, so it is the dedup key.
     delivery_id: str = Field(min_length=1)
     topic: str
-    # None when the topic carries nothing for storelink to do (yet).
-    stock_change: StockLevelChanged | None = None
+    # None when the topic carries nothing for storelink.
+    event: StoreEvent | None = None

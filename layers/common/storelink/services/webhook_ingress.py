@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from storelink.domain.stock import StockLevelChanged
 from storelink.domain.stores import Platform
 from storelink.domain.webhooks import VerifiedDelivery
 from storelink.errors import PayloadTooLarge, UnknownStore
@@ -33,6 +34,7 @@ class WebhookIngress:
             raise UnknownStore(f"no {platform} store {store_id!r}")
         secret = self._secrets.credentials(store).webhook_secret
         delivery = self._translators[platform].read(store, headers, body, secret)
-        if delivery.stock_change is not None:
-            self._stock_changes.publish(delivery.stock_change)
+        # Only stock changes have a consumer yet; other events are verified and acknowledged.
+        if isinstance(delivery.event, StockLevelChanged):
+            self._stock_changes.publish(delivery.event)
         return delivery

@@ -7,29 +7,200 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from storelink.adapters.shopify.ids import gid
+from storelink.domain.events import (
+    AppUninstalled,
+    FulfilmentCreated,
+    OrderChanged,
+    OrderLineSeen,
+    ProductChanged,
+    RefundCreated,
+    StoreEvent,
+    VariantSeen,
+)
+from storelink.domain.orders import Tracking
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform, Store
 from storelink.domain.webhooks import VerifiedDelivery
 from storelink.errors import InvalidSignature, MalformedWebhook
 
-INVENTORY_LEVELS_UPDATE = "inventory_levels/update"
 
-
-class _InventoryLevelPayload(BaseModel):
-    """REST-shaped body of inventory_levels/update; ids are ints above 2**53."""
+class _Level(BaseModel):
+    """REST-shaped bodies; Shopify's ids are ints above 2**53, kept exact."""
 
     inventory_item_id: int
     location_id: int
     # null when the item stopped being tracked: nothing to propagate.
     available: int | None
     updated_at: AwareDatetime
+
+
+class _LineItem(BaseModel):
+    id: int
+    variant_id: int | None = None
+    sku: str | None = None
+    quantity: int
+
+
+class _Order(BaseModel):
+    id: int
+    name: str
+    source_name: str | None = None
+    updated_at: AwareDatetime
+    line_items: list[_LineItem] = []
+
+
+class _Fulfilment(BaseModel):
+    id: int
+    order_id: int
+    tracking_company: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+
+
+class _RefundLine(BaseModel):
+    line_item_id: int
+    quantity: int
+    restock_type: str | None = None
+    line_item: _LineItem | None = None
+
+
+class _Refund(BaseModel):
+    id: int
+    order_id: int
+    refund_line_items: list[_RefundLine] = []
+
+
+class _Variant(BaseModel):
+    id: int
+    inventory_item_id: int
+    sku: str | None = None
+    barcode: str | None = None
+
+
+class _Product(BaseModel):
+    id: int
+    variants: list[_Variant] = []
+
+
+Parser = Callable[[Store, str, dict[str, Any]], StoreEvent | None]
+
+
+def _line(item: _LineItem) -> OrderLineSeen:
+    return OrderLineSeen(
+        line_id=gid("LineItem", item.id),
+        variant_id=gid("ProductVariant", item.variant_id) if item.variant_id else None,
+        sku=item.sku or None,
+        quantity=item.quantity,
+    )
+
+
+def _stock_change(store: Store, delivery_id: str, body: dict[str, Any]) -> StoreEvent | None:
+    level = _Level.model_validate(body)
+    if level.available is None:
+        return None
+    return StockLevelChanged(
+        store_id=store.store_id,
+        platform=Platform.SHOPIFY,
+        level=InventoryRef(
+            item_id=gid("InventoryItem", level.inventory_item_id), location_id=gid("Location", level.location_id)
+        ),
+        available=level.available,
+        changed_at=level.updated_at,
+        delivery_id=delivery_id,
+        received_at=datetime.now(UTC),
+    )
+
+
+def _order_change(change: Literal["created", "updated", "cancelled"]) -> Parser:
+    def parse(store: Store, delivery_id: str, body: dict[str, Any]) -> StoreEvent:
+        order = _Order.model_validate(body)
+        return OrderChanged(
+            store_id=store.store_id,
+            delivery_id=delivery_id,
+            change=change,
+            order_id=gid("Order", order.id),
+            name=order.name,
+            source_name=order.source_name,
+            changed_at=order.updated_at,
+            lines=tuple(_line(item) for item in order.line_items),
+        )
+
+    return parse
+
+
+def _fulfilment(store: Store, delivery_id: str, body: dict[str, Any]) -> StoreEvent:
+    fulfilment = _Fulfilment.model_validate(body)
+    return FulfilmentCreated(
+        store_id=store.store_id,
+        delivery_id=delivery_id,
+        order_id=gid("Order", fulfilment.order_id),
+        fulfilment_id=gid("Fulfillment", fulfilment.id),
+        tracking=Tracking(
+            company=fulfilment.tracking_company, number=fulfilment.tracking_number, url=fulfilment.tracking_url
+        ),
+    )
+
+
+def _refund(store: Store, delivery_id: str, body: dict[str, Any]) -> StoreEvent:
+    refund = _Refund.model_validate(body)
+    return RefundCreated(
+        store_id=store.store_id,
+        delivery_id=delivery_id,
+        order_id=gid("Order", refund.order_id),
+        refund_id=gid("Refund", refund.id),
+        restocked=tuple(
+            OrderLineSeen(
+                line_id=gid("LineItem", line.line_item_id),
+                variant_id=_line(line.line_item).variant_id if line.line_item else None,
+                sku=line.line_item.sku if line.line_item else None,
+                quantity=line.quantity,
+            )
+            for line in refund.refund_line_items
+            if line.restock_type not in (None, "no_restock")
+        ),
+    )
+
+
+def _product(store: Store, delivery_id: str, body: dict[str, Any]) -> StoreEvent:
+    product = _Product.model_validate(body)
+    return ProductChanged(
+        store_id=store.store_id,
+        delivery_id=delivery_id,
+        product_id=gid("Product", product.id),
+        variants=tuple(
+            VariantSeen(
+                variant_id=gid("ProductVariant", v.id),
+                inventory_item_id=gid("InventoryItem", v.inventory_item_id),
+                sku=v.sku or None,
+                barcode=v.barcode or None,
+            )
+            for v in product.variants
+        ),
+    )
+
+
+def _uninstalled(store: Store, delivery_id: str, body: dict[str, Any]) -> StoreEvent:
+    return AppUninstalled(store_id=store.store_id, delivery_id=delivery_id)
+
+
+# The topics storelink subscribes to (connector.WEBHOOK_TOPICS), as Shopify names them in X-Shopify-Topic.
+PARSERS: dict[str, Parser] = {
+    "inventory_levels/update": _stock_change,
+    "orders/create": _order_change("created"),
+    "orders/updated": _order_change("updated"),
+    "orders/cancelled": _order_change("cancelled"),
+    "fulfillments/create": _fulfilment,
+    "refunds/create": _refund,
+    "products/update": _product,
+    "app/uninstalled": _uninstalled,
+}
 
 
 class ShopifyWebhooks:
@@ -56,28 +227,12 @@ class ShopifyWebhooks:
             raise MalformedWebhook(f"body is not JSON: {error}") from error
         if not isinstance(payload, dict):
             raise MalformedWebhook("body must be a JSON object")
-        change = self._stock_change(store, delivery_id, payload) if topic == INVENTORY_LEVELS_UPDATE else None
-        return VerifiedDelivery(delivery_id=delivery_id, topic=topic, stock_change=change)
-
-    def _stock_change(self, store: Store, delivery_id: str, payload: dict[str, Any]) -> StockLevelChanged | None:
+        parser = PARSERS.get(topic)
         try:
-            level = _InventoryLevelPayload.model_validate(payload)
+            event = parser(store, delivery_id, payload) if parser else None
         except ValidationError as error:
-            raise MalformedWebhook(f"{INVENTORY_LEVELS_UPDATE}: {_describe(error)}") from error
-        if level.available is None:
-            return None
-        return StockLevelChanged(
-            store_id=store.store_id,
-            platform=Platform.SHOPIFY,
-            level=InventoryRef(
-                item_id=gid("InventoryItem", level.inventory_item_id),
-                location_id=gid("Location", level.location_id),
-            ),
-            available=level.available,
-            changed_at=level.updated_at,
-            delivery_id=delivery_id,
-            received_at=datetime.now(UTC),
-        )
+            raise MalformedWebhook(f"{topic}: {_describe(error)}") from error
+        return VerifiedDelivery(delivery_id=delivery_id, topic=topic, event=event)
 
 
 def _describe(error: ValidationError) -> str:

@@ -1,0 +1,71 @@
+"""What a store told storelink, as platform-neutral events, one per webhook topic storelink subscribes to."""
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from storelink.domain.orders import Tracking
+from storelink.domain.stock import StockLevelChanged
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    store_id: str = Field(min_length=1)
+    delivery_id: str = Field(min_length=1)
+
+
+class OrderLineSeen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    line_id: str
+    variant_id: str | None
+    sku: str | None
+    quantity: int
+
+
+class OrderChanged(_Event):
+    kind: Literal["order_changed"] = "order_changed"
+    change: Literal["created", "updated", "cancelled"]
+    order_id: str
+    name: str
+    source_name: str | None
+    changed_at: AwareDatetime
+    lines: tuple[OrderLineSeen, ...] = ()
+
+
+class FulfilmentCreated(_Event):
+    kind: Literal["fulfilment_created"] = "fulfilment_created"
+    order_id: str
+    fulfilment_id: str
+    tracking: Tracking
+
+
+class RefundCreated(_Event):
+    kind: Literal["refund_created"] = "refund_created"
+    order_id: str
+    refund_id: str
+    # Lines given back to stock, with how many units each.
+    restocked: tuple[OrderLineSeen, ...] = ()
+
+
+class VariantSeen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    variant_id: str
+    inventory_item_id: str
+    sku: str | None
+    barcode: str | None
+
+
+class ProductChanged(_Event):
+    kind: Literal["product_changed"] = "product_changed"
+    product_id: str
+    variants: tuple[VariantSeen, ...] = ()
+
+
+class AppUninstalled(_Event):
+    kind: Literal["app_uninstalled"] = "app_uninstalled"
+
+
+StoreEvent = StockLevelChanged | OrderChanged | FulfilmentCreated | RefundCreated | ProductChanged | AppUninstalled
