@@ -63,19 +63,23 @@ class ShopifyGraphQL:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         attempts: int = 6,
+        retry_seconds: float = 10.0,
     ) -> None:
         self.endpoint = f"{api_base_url.rstrip('/')}/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
         self._access_token = access_token
         self._http = http
         self._sleep = sleep
         self._attempts = attempts
+        # Past this, the error goes back to the queue, which retries later: a throttled store must not
+        # hold a Lambda (and the other stores in its batch) for long.
+        self._retry_seconds = retry_seconds
         self.bucket = LeakyBucket(clock)
         self._requested_cost: dict[str, float] = {}
 
     def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run a document; throttling, timeouts and 5xx are retried with jittered backoff, nothing else."""
         for attempt in stamina.retry_context(
-            on=StoreUnavailable, attempts=self._attempts, wait_initial=0.5, wait_max=15.0
+            on=StoreUnavailable, attempts=self._attempts, timeout=self._retry_seconds, wait_initial=0.5, wait_max=5.0
         ):
             with attempt:
                 return self._execute_once(document, variables or {})

@@ -113,6 +113,13 @@ class ShopifyConnector:
             raise UnknownStoreObject(f"not stocked or unknown: {', '.join(map(_describe, missing))}")
         return {level: quantity for level, quantity in found.items() if quantity is not None}
 
+    def all_levels(self, location_ids: list[str], expected_levels: int) -> dict[InventoryRef, int]:
+        """Every level at these locations: paged for a small catalogue, one bulk operation for a large one."""
+        if expected_levels <= BULK_LEVELS_THRESHOLD:
+            return self.levels_at(location_ids)
+        wanted = set(location_ids)
+        return {level: quantity for level, quantity in self.all_levels_in_bulk().items() if level.location_id in wanted}
+
     def levels_at(self, location_ids: list[str]) -> dict[InventoryRef, int]:
         """Every level at these locations, a page of 250 at a time."""
         levels: dict[InventoryRef, int] = {}
