@@ -1,8 +1,16 @@
-"""A link: a directed connection from a source store to a destination store."""
+"""A link: a directed connection from a source store to a destination store, and its lifecycle.
 
+The lifecycle follows the seeds: the source asks with the destination's verification code (pending);
+only the destination grants or denies; only the source blocks and unblocks; only the destination
+disconnects (keeping, deleting or zeroing the synced products) and reconnects.
+"""
+
+from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from storelink.domain.orders import SalesChannel
 
 
 class LinkStatus(StrEnum):
@@ -22,6 +30,91 @@ class StockRules(BaseModel):
     floor: int = Field(default=0, ge=0)
 
 
+class Role(StrEnum):
+    SOURCE = "source"
+    DESTINATION = "destination"
+
+
+class LinkMode(StrEnum):
+    STANDARD = "standard"
+    # SiteGiant's sub-store: the destination has this one source and no other.
+    SUB_STORE = "sub_store"
+
+
+class Identifier(StrEnum):
+    SKU = "sku"
+    BARCODE = "barcode"
+
+
+class InitialOrderStatus(StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+
+
+class OrderPush(BaseModel):
+    """How destination orders reach the source (Syncerize's order push settings, Shopdesk's approval)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    automatic: bool = True
+    forward_customer_details: bool = False
+    channels: frozenset[SalesChannel] = frozenset({SalesChannel.WEB})
+    initial_status: InitialOrderStatus = InitialOrderStatus.AWAITING_APPROVAL
+
+
+class DisconnectOption(StrEnum):
+    KEEP_PRODUCTS = "keep_products"
+    DELETE_PRODUCTS = "delete_products"
+    KEEP_PRODUCTS_ZERO_STOCK = "keep_products_zero_stock"
+
+
+class Action(StrEnum):
+    GRANT = "grant"
+    DENY = "deny"
+    BLOCK = "block"
+    UNBLOCK = "unblock"
+    DISCONNECT = "disconnect"
+    RECONNECT = "reconnect"
+
+
+# (status, action) -> (who may do it, the status it leads to). Anything else is an illegal transition.
+TRANSITIONS: dict[tuple[LinkStatus, Action], tuple[Role, LinkStatus]] = {
+    (LinkStatus.PENDING, Action.GRANT): (Role.DESTINATION, LinkStatus.CONNECTED),
+    (LinkStatus.PENDING, Action.DENY): (Role.DESTINATION, LinkStatus.DENIED),
+    (LinkStatus.CONNECTED, Action.BLOCK): (Role.SOURCE, LinkStatus.BLOCKED),
+    (LinkStatus.BLOCKED, Action.UNBLOCK): (Role.SOURCE, LinkStatus.CONNECTED),
+    (LinkStatus.CONNECTED, Action.DISCONNECT): (Role.DESTINATION, LinkStatus.DISCONNECTED),
+    (LinkStatus.BLOCKED, Action.DISCONNECT): (Role.DESTINATION, LinkStatus.DISCONNECTED),
+    (LinkStatus.DISCONNECTED, Action.RECONNECT): (Role.DESTINATION, LinkStatus.CONNECTED),
+}
+ROLE_OF_ACTION = {action: role for (_, action), (role, _) in TRANSITIONS.items()}
+
+
+class IllegalTransition(Exception):
+    def __init__(self, link: "Link", action: Action) -> None:
+        super().__init__(f"cannot {action} a link that is {link.status}")
+        self.status = link.status
+
+
+class NotYourAction(Exception):
+    def __init__(self, action: Action) -> None:
+        super().__init__(f"only the {ROLE_OF_ACTION[action]} can {action} a link")
+
+
+class Transition(BaseModel):
+    """One recorded change of a link: who did what, when, from which status to which."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Action | None  # None for the request that created the link
+    by_store_id: str
+    role: Role
+    at: AwareDatetime
+    from_status: LinkStatus | None
+    to_status: LinkStatus
+    detail: str = ""
+
+
 class Link(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -32,6 +125,14 @@ class Link(BaseModel):
     # Source location id -> destination location id, one to one.
     locations: dict[str, str] = Field(default_factory=dict)
     stock: StockRules = Field(default_factory=StockRules)
+    channel_name: str = ""
+    mode: LinkMode = LinkMode.STANDARD
+    identifier: Identifier = Identifier.SKU
+    orders: OrderPush = Field(default_factory=OrderPush)
+    disconnect_option: DisconnectOption | None = None
+    created_at: datetime | None = None
+    # Bumped on every change; a write succeeds only over the version it read (compare-and-set).
+    version: int = 0
 
     @model_validator(mode="after")
     def _locations_map_one_to_one(self) -> "Link":
@@ -44,6 +145,37 @@ class Link(BaseModel):
     @property
     def syncs_stock(self) -> bool:
         return self.status is LinkStatus.CONNECTED
+
+    def role_of(self, store_id: str) -> Role | None:
+        if store_id == self.source_store_id:
+            return Role.SOURCE
+        if store_id == self.destination_store_id:
+            return Role.DESTINATION
+        return None
+
+    def apply(
+        self, action: Action, *, by_store_id: str, at: datetime, option: DisconnectOption | None = None
+    ) -> tuple["Link", Transition]:
+        """The link after `action` by `by_store_id`, and the transition to record; raises if not allowed."""
+        role = self.role_of(by_store_id)
+        if role is None or ROLE_OF_ACTION[action] is not role:
+            raise NotYourAction(action)
+        if (self.status, action) not in TRANSITIONS:
+            raise IllegalTransition(self, action)
+        _, to_status = TRANSITIONS[(self.status, action)]
+        changes: dict[str, object] = {"status": to_status, "version": self.version + 1}
+        if action is Action.DISCONNECT:
+            changes["disconnect_option"] = option or DisconnectOption.KEEP_PRODUCTS
+        transition = Transition(
+            action=action,
+            by_store_id=by_store_id,
+            role=role,
+            at=at,
+            from_status=self.status,
+            to_status=to_status,
+            detail=str(changes.get("disconnect_option") or ""),
+        )
+        return self.model_copy(update=changes), transition
 
     def destination_location(self, source_location_id: str) -> str | None:
         return self.locations.get(source_location_id)
