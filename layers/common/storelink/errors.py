@@ -59,3 +59,35 @@ class UnknownStoreObject(StoreRejected):
     """An item, location or order the store does not have."""
 
     code = "unknown_store_object"
+
+
+class NotAuthenticated(StorelinkError):
+    """No API token, or one that is not a store's current token."""
+
+    code = "not_authenticated"
+
+
+class NotAllowed(StorelinkError):
+    """The calling store is a party, but this is the other party's to do."""
+
+    code = "not_allowed"
+
+
+class NotFound(StorelinkError):
+    """No such thing, or not one the calling store is a party to (the two are not told apart)."""
+
+    code = "not_found"
+
+
+class InvalidRequest(StorelinkError):
+    code = "invalid_request"
+
+
+class Conflict(StorelinkError):
+    """The request contradicts what exists: a duplicate store or link, or a transition not allowed now."""
+
+    code = "conflict"
+
+    def __init__(self, message: str, **details: str) -> None:
+        super().__init__(message)
+        self.details = details

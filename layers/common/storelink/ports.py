@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Protocol
 
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
-from storelink.domain.links import Link, SkuMapEntry
+from storelink.domain.links import Link, SkuMapEntry, Transition
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersRead, Tracking
 from storelink.domain.stock import InventoryRef, LevelsSet, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
@@ -18,10 +18,59 @@ class StoreRepository(Protocol):
     def add(self, store: Store) -> None: ...
 
 
+class StoreRegistry(StoreRepository, Protocol):
+    """Stores with their uniqueness rules: one registration per credentials and per shop."""
+
+    def register(self, store: Store) -> None:
+        """Add the store atomically with its claims on its credentials, shop and verification code;
+        raise Conflict naming the existing store when either is taken."""
+        ...
+
+    def store_with_verification_code(self, code_digest: str) -> str | None: ...
+
+    def replace_secrets(
+        self, store: Store, *, api_token_digest: str | None, verification_code_digest: str | None
+    ) -> Store:
+        """Store the new digests; an old verification code stops working in the same write."""
+        ...
+
+    def remove(self, store: Store) -> None: ...
+
+
 class LinkRepository(Protocol):
     def links_from_source(self, source_store_id: str) -> list[Link]: ...
 
     def add(self, link: Link) -> None: ...
+
+
+class LinkBook(LinkRepository, Protocol):
+    """Links with their history; every write is compare-and-set on the link's version."""
+
+    def get(self, link_id: str) -> Link | None: ...
+
+    def links_to_destination(self, destination_store_id: str) -> list[Link]: ...
+
+    def page_of_links(self, store_id: str, *, limit: int, cursor: str | None) -> tuple[list[Link], str | None]:
+        """The store's links, as source then as destination, `limit` at a time."""
+        ...
+
+    def create(self, link: Link, transition: Transition) -> None: ...
+
+    def save(self, link: Link, transition: Transition | None) -> None:
+        """Write `link` if the stored one is still at version `link.version - 1`, else raise Conflict."""
+        ...
+
+    def history(self, link_id: str) -> list[Transition]: ...
+
+
+class SecretWriter(Protocol):
+    def create(self, name: str, credentials: StoreCredentials) -> None: ...
+
+    def delete(self, name: str) -> None: ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, detail_type: str, detail: dict[str, object]) -> None: ...
 
 
 class SkuMapRepository(Protocol):
@@ -82,7 +131,9 @@ class StoreConnector(StockLevels, Catalogue, OrderDesk, WebhookRegistration, Pro
 
 
 class ConnectorFactory(Protocol):
-    def connector_for(self, store: Store) -> StoreConnector: ...
+    def connector_for(self, store: Store, credentials: StoreCredentials | None = None) -> StoreConnector:
+        """The store's connector, with its stored credentials unless others are given (registration)."""
+        ...
 
 
 class WebhookTranslator(Protocol):

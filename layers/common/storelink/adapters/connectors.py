@@ -6,7 +6,7 @@ import httpx
 
 from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.connector import ShopifyConnector
-from storelink.domain.stores import Platform, Store
+from storelink.domain.stores import Platform, Store, StoreCredentials
 from storelink.errors import StoreRejected
 from storelink.ports import StoreConnector, StoreSecrets
 
@@ -19,10 +19,10 @@ class PlatformConnectors:
         # and token too, so a re-registered store or a rotated token gets a fresh connector.
         self._connectors: dict[tuple[str, str, str], StoreConnector] = {}
 
-    def connector_for(self, store: Store) -> StoreConnector:
+    def connector_for(self, store: Store, credentials: StoreCredentials | None = None) -> StoreConnector:
         if store.platform is not Platform.SHOPIFY:
             raise StoreRejected(f"{store.platform} stores have no connector yet")
-        token = self._secrets.credentials(store).access_token
+        token = (credentials or self._secrets.credentials(store)).access_token
         key = (store.store_id, str(store.api_base_url), token)
         if key not in self._connectors:
             graphql = ShopifyGraphQL(api_base_url=str(store.api_base_url), access_token=token, http=self._http)

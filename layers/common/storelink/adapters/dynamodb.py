@@ -1,13 +1,16 @@
 """DynamoDB repositories for stores, links and SKU maps. Item layouts: docs/data-model.md."""
 
+import base64
+import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from storelink.domain.links import Link, SkuMapEntry
+from storelink.domain.links import Link, SkuMapEntry, Transition
 from storelink.domain.stores import Store
-from storelink.errors import AlreadyExists
+from storelink.errors import AlreadyExists, Conflict
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -39,37 +42,208 @@ def _query_all(table: "Table", **query: Any) -> list[dict[str, Any]]:
 
 
 class DynamoDbStores:
+    """Stores, and the claims that keep them unique: one item per credentials, shop and verification code."""
+
     def __init__(self, table: "Table") -> None:
         self._table = table
 
     def get(self, store_id: str) -> Store | None:
-        item = self._table.get_item(Key={"pk": f"STORE#{store_id}", "sk": "STORE"}).get("Item")
+        item = self._table.get_item(Key=_store_key(store_id)).get("Item")
         return Store.model_validate(item) if item else None
 
     def add(self, store: Store) -> None:
         _put_new(
-            self._table,
-            {"pk": f"STORE#{store.store_id}", "sk": "STORE", **store.model_dump(mode="json")},
-            f"store {store.store_id}",
+            self._table, {**_store_key(store.store_id), **store.model_dump(mode="json")}, f"store {store.store_id}"
         )
+
+    def register(self, store: Store) -> None:
+        claims = _claims(store)
+        puts = [{**_store_key(store.store_id), **store.model_dump(mode="json")}] + [
+            {"pk": pk, "sk": "CLAIM", "store_id": store.store_id, "what": what} for pk, what in claims
+        ]
+        try:
+            self._transact([_put_if_new(self._table.name, item) for item in puts])
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons", [])
+            for reason, item in zip(reasons, puts, strict=False):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    existing = _claimant(reason.get("Item") or {}, store.store_id)
+                    what = item.get("what", "store id")
+                    raise Conflict(
+                        f"{what} already registered as store {existing}", existing_store_id=existing
+                    ) from error
+            raise
+
+    def store_with_verification_code(self, code_digest: str) -> str | None:
+        item = self._table.get_item(Key={"pk": f"VERIFICATION#{code_digest}", "sk": "CLAIM"}).get("Item")
+        return str(item["store_id"]) if item else None
+
+    def replace_secrets(
+        self, store: Store, *, api_token_digest: str | None, verification_code_digest: str | None
+    ) -> Store:
+        updated = store.model_copy(
+            update={
+                "api_token_digest": api_token_digest or store.api_token_digest,
+                "verification_code_digest": verification_code_digest or store.verification_code_digest,
+            }
+        )
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table.name,
+                    "Item": {**_store_key(store.store_id), **updated.model_dump(mode="json")},
+                }
+            }
+        ]
+        if verification_code_digest:
+            # The old code stops working in the same write that makes the new one work.
+            writes.append(
+                {
+                    "Delete": {
+                        "TableName": self._table.name,
+                        "Key": {"pk": f"VERIFICATION#{store.verification_code_digest}", "sk": "CLAIM"},
+                    }
+                }
+            )
+            writes.append(
+                _put_if_new(
+                    self._table.name,
+                    {
+                        "pk": f"VERIFICATION#{verification_code_digest}",
+                        "sk": "CLAIM",
+                        "store_id": store.store_id,
+                        "what": "verification code",
+                    },
+                )
+            )
+        self._transact(writes)
+        return updated
+
+    def remove(self, store: Store) -> None:
+        keys = [_store_key(store.store_id)] + [{"pk": pk, "sk": "CLAIM"} for pk, _ in _claims(store)]
+        self._transact([{"Delete": {"TableName": self._table.name, "Key": key}} for key in keys])
+
+    def _transact(self, writes: list[dict[str, Any]]) -> None:
+        self._table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+
+
+def _claimant(item: Mapping[str, Any], default: str) -> str:
+    """The store holding a claim, from a cancelled transaction's old item (typed or plain attributes)."""
+    value = item.get("store_id", default)
+    return str(value["S"] if isinstance(value, dict) else value)
+
+
+def _store_key(store_id: str) -> dict[str, str]:
+    return {"pk": f"STORE#{store_id}", "sk": "STORE"}
+
+
+def _claims(store: Store) -> list[tuple[str, str]]:
+    return [
+        (f"CREDENTIALS#{store.credentials_fingerprint}", "these credentials are"),
+        (f"SHOP#{store.platform}#{store.shop_domain.lower()}", f"shop {store.shop_domain} is"),
+        (f"VERIFICATION#{store.verification_code_digest}", "this verification code is"),
+    ]
+
+
+def _put_if_new(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": table_name,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
 
 
 class DynamoDbLinks:
     def __init__(self, table: "Table") -> None:
         self._table = table
 
+    def get(self, link_id: str) -> Link | None:
+        item = self._table.get_item(Key=_link_key(link_id)).get("Item")
+        return Link.model_validate(item) if item else None
+
     def links_from_source(self, source_store_id: str) -> list[Link]:
-        items = _query_all(
-            self._table, IndexName="links-by-source", KeyConditionExpression=Key("source_store_id").eq(source_store_id)
-        )
-        return [Link.model_validate(item) for item in items]
+        return self._by_party("links-by-source", "source_store_id", source_store_id)
+
+    def links_to_destination(self, destination_store_id: str) -> list[Link]:
+        return self._by_party("links-by-destination", "destination_store_id", destination_store_id)
+
+    def page_of_links(self, store_id: str, *, limit: int, cursor: str | None) -> tuple[list[Link], str | None]:
+        position = json.loads(base64.urlsafe_b64decode(cursor)) if cursor else {"index": 0}
+        indexes = [("links-by-source", "source_store_id"), ("links-by-destination", "destination_store_id")]
+        links: list[Link] = []
+        for number in range(position["index"], len(indexes)):
+            index, attribute = indexes[number]
+            query: dict[str, Any] = {
+                "IndexName": index,
+                "KeyConditionExpression": Key(attribute).eq(store_id),
+                "Limit": limit - len(links),
+            }
+            if number == position["index"] and position.get("key"):
+                query["ExclusiveStartKey"] = position["key"]
+            page = self._table.query(**query)
+            links += [Link.model_validate(item) for item in page["Items"]]
+            if "LastEvaluatedKey" in page:
+                return links, _cursor({"index": number, "key": page["LastEvaluatedKey"]})
+            if len(links) >= limit:
+                return links, _cursor({"index": number + 1}) if number + 1 < len(indexes) else None
+        return links, None
 
     def add(self, link: Link) -> None:
-        _put_new(
+        _put_new(self._table, {**_link_key(link.link_id), **link.model_dump(mode="json")}, f"link {link.link_id}")
+
+    def create(self, link: Link, transition: Transition) -> None:
+        self._write(link, transition, "attribute_not_exists(pk)", {})
+
+    def save(self, link: Link, transition: Transition | None) -> None:
+        self._write(link, transition, "version = :read", {":read": link.version - 1})
+
+    def history(self, link_id: str) -> list[Transition]:
+        items = _query_all(
             self._table,
-            {"pk": f"LINK#{link.link_id}", "sk": "LINK", **link.model_dump(mode="json")},
-            f"link {link.link_id}",
+            KeyConditionExpression=Key("pk").eq(f"LINK#{link_id}") & Key("sk").begins_with("TRANSITION#"),
         )
+        return [Transition.model_validate(item) for item in items]
+
+    def _write(self, link: Link, transition: Transition | None, condition: str, values: dict[str, Any]) -> None:
+        put: dict[str, Any] = {
+            "TableName": self._table.name,
+            "Item": {**_link_key(link.link_id), **link.model_dump(mode="json")},
+            "ConditionExpression": condition,
+        }
+        if values:
+            put["ExpressionAttributeValues"] = values
+        writes: list[dict[str, Any]] = [{"Put": put}]
+        if transition:
+            sk = f"TRANSITION#{transition.at.isoformat()}#{link.version:08d}"
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self._table.name,
+                        "Item": {"pk": f"LINK#{link.link_id}", "sk": sk, **transition.model_dump(mode="json")},
+                    }
+                }
+            )
+        try:
+            self._table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException":
+                raise Conflict(f"link {link.link_id} changed meanwhile; read it again") from error
+            raise
+
+    def _by_party(self, index: str, attribute: str, store_id: str) -> list[Link]:
+        items = _query_all(self._table, IndexName=index, KeyConditionExpression=Key(attribute).eq(store_id))
+        return [Link.model_validate(item) for item in items]
+
+
+def _link_key(link_id: str) -> dict[str, str]:
+    return {"pk": f"LINK#{link_id}", "sk": "LINK"}
+
+
+def _cursor(position: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(position, default=str).encode()).decode()
 
 
 class DynamoDbSkuMaps:

@@ -2,7 +2,9 @@
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+
+from storelink.domain.credentials import digest
 
 
 class Platform(StrEnum):
@@ -22,6 +24,13 @@ class Store(BaseModel):
     api_base_url: HttpUrl
     # Name of the Secrets Manager secret holding the access token and webhook secret.
     secret_name: str = Field(min_length=1)
+    name: str = ""
+    # SHA-256 digests only: of the platform credentials (to refuse a second registration of them),
+    # of the storelink API token and of the verification code (both shown once, when issued).
+    credentials_fingerprint: str = ""
+    api_token_digest: str = ""
+    verification_code_digest: str = ""
+    registered_at: AwareDatetime | None = None
 
 
 class StoreCredentials(BaseModel):
@@ -31,3 +40,7 @@ class StoreCredentials(BaseModel):
 
     access_token: str = Field(min_length=1, repr=False)
     webhook_secret: str = Field(min_length=1, repr=False)
+
+    def fingerprint(self) -> str:
+        """The same credentials registered twice give the same fingerprint (Anchanto's duplicate connection)."""
+        return digest(self.access_token.strip())

@@ -15,32 +15,38 @@ HTTP_STATUS_OF: dict[type[errors.StorelinkError], HTTPStatus] = {
     errors.InvalidSignature: HTTPStatus.UNAUTHORIZED,
     errors.UnknownStore: HTTPStatus.NOT_FOUND,
     errors.AlreadyExists: HTTPStatus.CONFLICT,
+    errors.Conflict: HTTPStatus.CONFLICT,
+    errors.NotAuthenticated: HTTPStatus.UNAUTHORIZED,
+    errors.NotAllowed: HTTPStatus.FORBIDDEN,
+    errors.NotFound: HTTPStatus.NOT_FOUND,
+    errors.InvalidRequest: HTTPStatus.UNPROCESSABLE_ENTITY,
     errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.StoreRejected: HTTPStatus.BAD_GATEWAY,
     errors.StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
 }
 
 
-def error_response(status: HTTPStatus, code: str, message: str) -> Response[dict[str, dict[str, str]]]:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body={"error": {"code": code, "message": message}},
-    )
+def error_response(
+    status: HTTPStatus, code: str, message: str, details: dict[str, str] | None = None
+) -> Response[dict[str, dict[str, object]]]:
+    error: dict[str, object] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"error": error})
 
 
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(errors.StorelinkError)
-    def storelink_error(error: errors.StorelinkError) -> Response[dict[str, dict[str, str]]]:
+    def storelink_error(error: errors.StorelinkError) -> Response[dict[str, dict[str, object]]]:
         status = next(
             (status for kind, status in HTTP_STATUS_OF.items() if isinstance(error, kind)),
             HTTPStatus.INTERNAL_SERVER_ERROR,
         )
         logger.info("request refused", extra={"status": int(status), "code": error.code, "reason": str(error)})
-        return error_response(status, error.code, str(error))
+        return error_response(status, error.code, str(error), getattr(error, "details", None))
 
     @app.exception_handler(RequestValidationError)
-    def invalid_request(error: RequestValidationError) -> Response[dict[str, dict[str, str]]]:
+    def invalid_request(error: RequestValidationError) -> Response[dict[str, dict[str, object]]]:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         return error_response(HTTPStatus.BAD_REQUEST, "invalid_request", problems)
 

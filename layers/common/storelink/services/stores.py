@@ -1,0 +1,173 @@
+"""Registering a store, authenticating its calls, rotating what it was issued, removing it."""
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+
+from storelink.domain import credentials
+from storelink.domain.stores import Platform, Store, StoreCredentials
+from storelink.errors import InvalidRequest, NotAuthenticated, NotFound, StoreRejected
+from storelink.observability import logger
+from storelink.ports import ConnectorFactory, SecretWriter, StoreRegistry
+
+SHOPIFY_SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+
+
+class StoreRegistrationRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    platform: Platform
+    shop_domain: str = Field(min_length=1, max_length=255)
+    name: str = Field(default="", max_length=100)
+    access_token: str = Field(min_length=1, max_length=1000, repr=False)
+    webhook_secret: str = Field(min_length=1, max_length=1000, repr=False)
+    # Only where the deployment allows it (the local runtime's sandbox stores): elsewhere the platform's
+    # own address is derived from the shop, so storelink never calls an address a caller chose.
+    api_base_url: HttpUrl | None = None
+
+
+class StoreView(BaseModel):
+    """A store as the API shows it: never a secret, never a digest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    store_id: str
+    platform: Platform
+    shop_domain: str
+    name: str
+    registered_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, store: Store) -> "StoreView":
+        return cls(
+            store_id=store.store_id,
+            platform=store.platform,
+            shop_domain=store.shop_domain,
+            name=store.name,
+            registered_at=store.registered_at,
+        )
+
+
+class IssuedSecrets(BaseModel):
+    """Shown once, when issued: storelink keeps only their digests."""
+
+    api_token: str | None = None
+    verification_code: str | None = None
+
+
+class RegisteredStore(BaseModel):
+    store: StoreView
+    issued: IssuedSecrets
+    webhooks_registered: list[str]
+
+
+class StoreRegistration:
+    def __init__(
+        self,
+        *,
+        registry: StoreRegistry,
+        secrets: SecretWriter,
+        connectors: ConnectorFactory,
+        secrets_prefix: str,
+        allow_custom_api_urls: bool,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._registry = registry
+        self._secrets = secrets
+        self._connectors = connectors
+        self._secrets_prefix = secrets_prefix
+        self._allow_custom_api_urls = allow_custom_api_urls
+        self._now = now
+
+    def register(self, request: StoreRegistrationRequest, webhook_base_url: str) -> RegisteredStore:
+        """Check the credentials with the platform, then keep them: all of it, or nothing."""
+        store, issued, secret = self._new_store(request)
+        connector = self._connectors.connector_for(store, secret)
+        try:
+            shop = connector.shop()  # refused credentials stop here, before anything is kept
+        except StoreRejected as error:
+            raise InvalidRequest(f"{store.platform} refused these credentials: {error}") from error
+        if shop.domain.lower() != store.shop_domain:
+            raise InvalidRequest(f"these credentials belong to {shop.domain}, not {store.shop_domain}")
+        self._secrets.create(store.secret_name, secret)
+        try:
+            self._registry.register(store.model_copy(update={"name": store.name or shop.name}))
+            topics = connector.register_webhooks(
+                f"{webhook_base_url.rstrip('/')}/webhooks/{store.platform}/{store.store_id}"
+            )
+        except Exception:
+            self._forget(store)
+            raise
+        logger.info("store registered", extra={"store_id": store.store_id, "platform": store.platform})
+        return RegisteredStore(
+            store=StoreView.of(store.model_copy(update={"name": store.name or shop.name})),
+            issued=issued,
+            webhooks_registered=topics,
+        )
+
+    def authenticate(self, token: str | None) -> Store:
+        """The store whose current API token this is; the same refusal for every way it can be wrong."""
+        store_id = credentials.store_id_of_token(token or "")
+        store = self._registry.get(store_id) if store_id else None
+        if store is None or not token or not credentials.matches(token, store.api_token_digest):
+            raise NotAuthenticated("send a store's API token as 'Authorization: Bearer sl_…'")
+        return store
+
+    def view(self, caller: Store, store_id: str) -> StoreView:
+        return StoreView.of(self._own(caller, store_id))
+
+    def rotate_api_token(self, caller: Store, store_id: str) -> IssuedSecrets:
+        store = self._own(caller, store_id)
+        token = credentials.new_api_token(store.store_id)
+        self._registry.replace_secrets(store, api_token_digest=credentials.digest(token), verification_code_digest=None)
+        return IssuedSecrets(api_token=token)
+
+    def rotate_verification_code(self, caller: Store, store_id: str) -> IssuedSecrets:
+        store = self._own(caller, store_id)
+        code = credentials.new_verification_code()
+        self._registry.replace_secrets(store, api_token_digest=None, verification_code_digest=credentials.digest(code))
+        return IssuedSecrets(verification_code=code)
+
+    def remove(self, caller: Store, store_id: str, end_links: Callable[[Store], None]) -> None:
+        store = self._own(caller, store_id)
+        end_links(store)
+        self._forget(store)
+
+    def _own(self, caller: Store, store_id: str) -> Store:
+        if caller.store_id != store_id:
+            raise NotFound(f"no store {store_id} among yours")
+        return caller
+
+    def _new_store(self, request: StoreRegistrationRequest) -> tuple[Store, IssuedSecrets, StoreCredentials]:
+        if request.platform is not Platform.SHOPIFY:
+            raise InvalidRequest(f"{request.platform} stores cannot be registered yet; shopify can")
+        domain = request.shop_domain.strip().lower()
+        if not SHOPIFY_SHOP_DOMAIN.match(domain):
+            raise InvalidRequest(f"shop_domain must be the shop's myshopify.com domain, not {request.shop_domain!r}")
+        if request.api_base_url and not self._allow_custom_api_urls:
+            raise InvalidRequest("api_base_url is accepted by local deployments only")
+        store_id = f"st_{uuid.uuid4().hex[:16]}"
+        secret = StoreCredentials(access_token=request.access_token, webhook_secret=request.webhook_secret)
+        api_token, verification_code = credentials.new_api_token(store_id), credentials.new_verification_code()
+        store = Store(
+            store_id=store_id,
+            platform=request.platform,
+            shop_domain=domain,
+            api_base_url=request.api_base_url or HttpUrl(f"https://{domain}"),
+            secret_name=f"{self._secrets_prefix}{store_id}",
+            name=request.name,
+            credentials_fingerprint=secret.fingerprint(),
+            api_token_digest=credentials.digest(api_token),
+            verification_code_digest=credentials.digest(verification_code),
+            registered_at=self._now(),
+        )
+        return store, IssuedSecrets(api_token=api_token, verification_code=verification_code), secret
+
+    def _forget(self, store: Store) -> None:
+        """Take back what a registration kept: when a later step of it fails, and when a store is removed."""
+        if self._registry.get(store.store_id) is not None:
+            self._registry.remove(store)
+        self._secrets.delete(store.secret_name)
