@@ -33,7 +33,7 @@ def runtime() -> Iterator[LocalRuntime]:
     """storelink's template.yaml running locally: moto server over HTTP, handlers, routes and queues.
 
     One per test module: moto's state and the process environment allow one runtime at a time."""
-    with LocalRuntime(PROJECT_ROOT / "template.yaml") as running:
+    with LocalRuntime(PROJECT_ROOT / "template.yaml", parameter_overrides={"AllowCustomStoreUrls": "true"}) as running:
         yield running
 
 

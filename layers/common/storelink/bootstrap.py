@@ -3,7 +3,7 @@
 Handlers call these once per container (they cache the result); tests wire fakes instead.
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import boto3
 import httpx
@@ -12,13 +12,16 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from storelink.adapters.connectors import PlatformConnectors
 from storelink.adapters.dynamodb import DynamoDbLinks, DynamoDbSkuMaps, DynamoDbStores
-from storelink.adapters.secrets import SecretsManagerStoreSecrets
+from storelink.adapters.events import EventBridgePublisher
+from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
 from storelink.adapters.sqs import OncePerDelivery, SqsStockChangeQueue
 from storelink.domain.stores import Platform
+from storelink.services.links import LinkManagement
 from storelink.services.stock_propagation import StockPropagation
+from storelink.services.stores import StoreRegistration
 from storelink.services.webhook_ingress import WebhookIngress
-from storelink.settings import StockWorkerSettings, StoreAccessSettings, WebhookIngressSettings
+from storelink.settings import ManagementApiSettings, StockWorkerSettings, StoreAccessSettings, WebhookIngressSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -51,5 +54,33 @@ def stock_propagation(settings: StockWorkerSettings) -> StockPropagation:
         sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
         connectors=PlatformConnectors(
             SecretsManagerStoreSecrets(parameters.SecretsProvider()), store_http_client(settings)
+        ),
+    )
+
+
+class Management(NamedTuple):
+    stores: StoreRegistration
+    links: LinkManagement
+
+
+def management(settings: ManagementApiSettings) -> Management:
+    links_table = _table(settings.links_table_name)
+    registry = DynamoDbStores(links_table)
+    connectors = PlatformConnectors(
+        SecretsManagerStoreSecrets(parameters.SecretsProvider()), store_http_client(settings)
+    )
+    return Management(
+        stores=StoreRegistration(
+            registry=registry,
+            secrets=SecretsManagerWriter(boto3.client("secretsmanager")),
+            connectors=connectors,
+            secrets_prefix=settings.store_secrets_prefix,
+            allow_custom_api_urls=settings.allow_custom_store_urls,
+        ),
+        links=LinkManagement(
+            stores=registry,
+            links=DynamoDbLinks(links_table),
+            connectors=connectors,
+            events=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
         ),
     )

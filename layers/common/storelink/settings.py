@@ -28,3 +28,10 @@ class WebhookIngressSettings(StoreAccessSettings):
 
 class StockWorkerSettings(StoreAccessSettings):
     sku_maps_table_name: str = Field(min_length=1)
+
+
+class ManagementApiSettings(StoreAccessSettings):
+    event_bus_name: str = "default"
+    # Local deployments register sandbox stores at local addresses; a real one never calls an
+    # address a caller chose (see StoreRegistrationRequest.api_base_url).
+    allow_custom_store_urls: bool = False

@@ -48,7 +48,7 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[dict[str, dict[str, object]]]:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        return error_response(HTTPStatus.BAD_REQUEST, "invalid_request", problems)
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_request", problems)
 
 
 def raw_body(event: APIGatewayProxyEventV2) -> bytes:

@@ -131,7 +131,7 @@ class StoreRegistration:
         self._registry.replace_secrets(store, api_token_digest=None, verification_code_digest=credentials.digest(code))
         return IssuedSecrets(verification_code=code)
 
-    def remove(self, caller: Store, store_id: str, end_links: Callable[[Store], None]) -> None:
+    def remove(self, caller: Store, store_id: str, end_links: Callable[[Store], object]) -> None:
         store = self._own(caller, store_id)
         end_links(store)
         self._forget(store)

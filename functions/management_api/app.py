@@ -1,0 +1,112 @@
+"""Management API: stores register and link themselves. Every call but registration carries a store's
+API token, and a store sees and acts only on itself and on links it is a party to."""
+
+from functools import cache
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from storelink import bootstrap
+from storelink.domain.links import Action, DisconnectOption, Link, Transition
+from storelink.domain.stores import Store
+from storelink.entrypoints.http import register_error_handlers
+from storelink.observability import logger, metrics, tracer
+from storelink.services.links import LinkRequest, LinkSettingsChange
+from storelink.services.stores import IssuedSecrets, RegisteredStore, StoreRegistrationRequest, StoreView
+from storelink.settings import ManagementApiSettings
+
+app = APIGatewayHttpResolver(enable_validation=True)
+register_error_handlers(app)
+
+
+@cache
+def services() -> bootstrap.Management:
+    return bootstrap.management(ManagementApiSettings.from_env())
+
+
+def caller() -> Store:
+    scheme, _, token = app.current_event.headers.get("authorization", "").partition(" ")
+    return services().stores.authenticate(token.strip() if scheme.lower() == "bearer" else None)
+
+
+def created(body: Any) -> Response[Any]:
+    return Response(HTTPStatus.CREATED, content_types.APPLICATION_JSON, body)
+
+
+@app.post("/stores")
+def register_store(request: StoreRegistrationRequest) -> Response[RegisteredStore]:
+    event = app.current_event
+    base_url = f"{event.headers.get('x-forwarded-proto', 'https')}://{event.request_context.domain_name}"
+    return created(services().stores.register(request, base_url))
+
+
+@app.get("/stores/<store_id>")
+def get_store(store_id: str) -> StoreView:
+    return services().stores.view(caller(), store_id)
+
+
+@app.delete("/stores/<store_id>")
+def remove_store(store_id: str) -> Response[None]:
+    links = services().links
+    services().stores.remove(caller(), store_id, lambda store: links.end_links_of(store, "store removed"))
+    return Response(HTTPStatus.NO_CONTENT)
+
+
+@app.post("/stores/<store_id>/api-token")
+def rotate_api_token(store_id: str) -> Response[IssuedSecrets]:
+    return created(services().stores.rotate_api_token(caller(), store_id))
+
+
+@app.post("/stores/<store_id>/verification-code")
+def rotate_verification_code(store_id: str) -> Response[IssuedSecrets]:
+    return created(services().stores.rotate_verification_code(caller(), store_id))
+
+
+@app.post("/links")
+def request_link(request: LinkRequest) -> Response[Link]:
+    return created(services().links.request(caller(), request))
+
+
+@app.get("/links")
+def list_links(
+    limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Annotated[str | None, Query()] = None
+) -> dict[str, Any]:
+    links, next_cursor = services().links.page(caller(), limit=limit, cursor=cursor)
+    return {"links": links, "next_cursor": next_cursor}
+
+
+@app.get("/links/<link_id>")
+def get_link(link_id: str) -> Link:
+    return services().links.get(caller(), link_id)
+
+
+@app.patch("/links/<link_id>")
+def change_link_settings(link_id: str, change: LinkSettingsChange) -> Link:
+    return services().links.change_settings(caller(), link_id, change)
+
+
+@app.get("/links/<link_id>/history")
+def link_history(link_id: str) -> dict[str, list[Transition]]:
+    return {"transitions": services().links.history(caller(), link_id)}
+
+
+@app.post("/links/<link_id>/<action>")
+def act_on_link(link_id: str, action: Action, option: Annotated[DisconnectOption | None, Query()] = None) -> Link:
+    return services().links.act(caller(), link_id, action, option)
+
+
+@app.get("/openapi.json")
+def openapi() -> Response[str]:
+    schema = app.get_openapi_json_schema(title="storelink management API", version="1")
+    return Response(HTTPStatus.OK, content_types.APPLICATION_JSON, schema)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
