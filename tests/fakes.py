@@ -3,10 +3,11 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from storelink.domain.links import Link, SkuMapEntry
+from storelink.domain.catalogue import Location
+from storelink.domain.links import Link, SkuMapEntry, Transition
 from storelink.domain.stock import InventoryRef, LevelsSet, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
-from storelink.errors import AlreadyExists
+from storelink.errors import AlreadyExists, Conflict
 
 
 @dataclass
@@ -66,6 +67,10 @@ class FakeConnector:
 
     levels: dict[InventoryRef, int] = field(default_factory=dict)
     set_calls: list[tuple[dict[InventoryRef, int], str]] = field(default_factory=list)
+    location_ids: tuple[str, ...] = ()
+
+    def locations(self) -> list[Location]:
+        return [Location(location_id=location_id, name=location_id) for location_id in self.location_ids]
 
     def read_available(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
         return {level: self.levels[level] for level in levels}
@@ -88,5 +93,52 @@ class FakeConnector:
 class FakeConnectors:
     by_store: dict[str, FakeConnector] = field(default_factory=dict)
 
-    def connector_for(self, store: Store) -> FakeConnector:
+    def connector_for(self, store: Store, credentials: StoreCredentials | None = None) -> FakeConnector:
         return self.by_store[store.store_id]
+
+
+@dataclass
+class FakeRegistry(FakeStores):
+    codes: dict[str, str] = field(default_factory=dict)  # verification code digest -> store id
+
+    def store_with_verification_code(self, code_digest: str) -> str | None:
+        return self.codes.get(code_digest)
+
+
+@dataclass
+class FakeLinkBook:
+    links: dict[str, Link] = field(default_factory=dict)
+    transitions: list[Transition] = field(default_factory=list)
+
+    def get(self, link_id: str) -> Link | None:
+        return self.links.get(link_id)
+
+    def links_from_source(self, source_store_id: str) -> list[Link]:
+        return [link for link in self.links.values() if link.source_store_id == source_store_id]
+
+    def links_to_destination(self, destination_store_id: str) -> list[Link]:
+        return [link for link in self.links.values() if link.destination_store_id == destination_store_id]
+
+    def add(self, link: Link) -> None:
+        self.links[link.link_id] = link
+
+    def create(self, link: Link, transition: Transition) -> None:
+        if link.link_id in self.links:
+            raise Conflict("exists")
+        self.links[link.link_id] = link
+        self.transitions.append(transition)
+
+    def save(self, link: Link, transition: Transition | None) -> None:
+        if self.links[link.link_id].version != link.version - 1:
+            raise Conflict("changed meanwhile")
+        self.links[link.link_id] = link
+        if transition:
+            self.transitions.append(transition)
+
+
+@dataclass
+class RecordingEvents:
+    published: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+
+    def publish(self, detail_type: str, detail: dict[str, object]) -> None:
+        self.published.append((detail_type, detail))

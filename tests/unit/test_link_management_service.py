@@ -1,0 +1,168 @@
+"""Linking as the seeds describe it, on in-memory fakes: who may link, grant, block, disconnect, change what."""
+
+import pytest
+
+from storelink.domain.credentials import digest
+from storelink.domain.links import Action, LinkMode, LinkStatus, StockRules
+from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
+from storelink.services.links import LinkManagement, LinkRequest, LinkSettingsChange
+from tests.builders import a_store
+from tests.fakes import FakeConnector, FakeConnectors, FakeLinkBook, FakeRegistry, RecordingEvents
+
+STORES = ("alpha", "beta", "gamma")
+CODE = {store_id: f"{store_id.upper()[:4]:X<4}-CODE-0000" for store_id in STORES}
+
+
+class World:
+    def __init__(self) -> None:
+        self.stores = {store_id: a_store(store_id) for store_id in STORES}
+        self.links = FakeLinkBook()
+        self.events = RecordingEvents()
+        self.service = LinkManagement(
+            stores=FakeRegistry(self.stores, codes={digest(code): store_id for store_id, code in CODE.items()}),
+            links=self.links,
+            connectors=FakeConnectors(
+                {store_id: FakeConnector(location_ids=(f"{store_id}-warehouse",)) for store_id in STORES}
+            ),
+            events=self.events,
+        )
+
+    def request(self, source: str, destination: str, **fields: object) -> str:
+        request = LinkRequest.model_validate(
+            {
+                "verification_code": CODE[destination],
+                "channel_name": f"{source} to {destination}",
+                "locations": {f"{source}-warehouse": f"{destination}-warehouse"},
+                **fields,
+            }
+        )
+        return self.service.request(self.stores[source], request).link_id
+
+    def link(self, source: str, destination: str) -> str:
+        link_id = self.request(source, destination)
+        self.service.act(self.stores[destination], link_id, Action.GRANT)
+        return link_id
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def test_the_source_asks_with_the_destinations_code_and_the_link_waits(world: World) -> None:
+    # When alpha asks to link to beta with beta's verification code
+    link_id = world.request("alpha", "beta")
+    # Then the link is pending, and the request is recorded as alpha's
+    link = world.links.links[link_id]
+    assert (link.status, link.source_store_id, link.destination_store_id) == (LinkStatus.PENDING, "alpha", "beta")
+    assert [(t.by_store_id, t.to_status, t.detail) for t in world.links.transitions] == [
+        ("alpha", LinkStatus.PENDING, "requested")
+    ]
+
+
+def test_a_code_typed_loosely_still_works(world: World) -> None:
+    link = world.service.request(
+        world.stores["alpha"],
+        LinkRequest(
+            verification_code=CODE["beta"].lower().replace("-", " "),
+            channel_name="web",
+            locations={"alpha-warehouse": "beta-warehouse"},
+        ),
+    )
+    assert link.destination_store_id == "beta"
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"verification_code": "NOPE-NOPE-NOPE"}, "not any store's current code"),
+        ({"verification_code": CODE["alpha"]}, "itself"),
+        ({"locations": {"alpha-warehouse": "beta-shop"}}, "beta has no location beta-shop"),
+        ({"locations": {"alpha-annex": "beta-warehouse"}}, "alpha has no location alpha-annex"),
+    ],
+    ids=["unknown code", "own code", "unknown destination location", "unknown source location"],
+)
+def test_bad_requests_are_refused_naming_the_problem(world: World, fields: dict, reason: str) -> None:
+    with pytest.raises(InvalidRequest, match=reason):
+        world.request("alpha", "beta", **fields)
+    assert world.links.links == {}
+
+
+def test_granting_connects_the_link_and_tells_the_other_capabilities(world: World) -> None:
+    link_id = world.request("alpha", "beta")
+    link = world.service.act(world.stores["beta"], link_id, Action.GRANT)
+    assert link.status is LinkStatus.CONNECTED
+    [(detail_type, detail)] = world.events.published
+    assert (detail_type, detail["link_id"], detail["by_store_id"]) == ("LinkGranted", link_id, "beta")
+
+
+def test_the_source_cannot_grant_and_a_stranger_cannot_even_see(world: World) -> None:
+    link_id = world.request("alpha", "beta")
+    with pytest.raises(NotAllowed, match="only the destination"):
+        world.service.act(world.stores["alpha"], link_id, Action.GRANT)
+    with pytest.raises(NotFound):
+        world.service.act(world.stores["gamma"], link_id, Action.GRANT)
+    with pytest.raises(NotFound):
+        world.service.get(world.stores["gamma"], link_id)
+
+
+def test_an_action_at_the_wrong_time_answers_with_the_current_status(world: World) -> None:
+    link_id = world.link("alpha", "beta")
+    with pytest.raises(Conflict) as refused:
+        world.service.act(world.stores["beta"], link_id, Action.RECONNECT)
+    assert refused.value.details == {"current_status": LinkStatus.CONNECTED}
+
+
+def test_one_live_link_per_pair(world: World) -> None:
+    link_id = world.request("alpha", "beta")
+    with pytest.raises(Conflict, match=link_id):
+        world.request("alpha", "beta")
+
+
+def test_a_denied_link_may_be_asked_for_again(world: World) -> None:
+    link_id = world.request("alpha", "beta")
+    world.service.act(world.stores["beta"], link_id, Action.DENY)
+    assert world.request("alpha", "beta") != link_id
+
+
+def test_a_sub_store_has_one_source_only(world: World) -> None:
+    # Given beta a sub-store of alpha
+    world.request("alpha", "beta", mode=LinkMode.SUB_STORE)
+    # Then gamma cannot become beta's source
+    with pytest.raises(Conflict, match="sub-store of alpha"):
+        world.request("gamma", "beta")
+
+
+def test_a_sub_store_link_needs_a_destination_without_sources(world: World) -> None:
+    world.request("alpha", "beta")
+    with pytest.raises(Conflict, match="no other source"):
+        world.request("gamma", "beta", mode=LinkMode.SUB_STORE)
+
+
+def test_chains_are_allowed_and_cycles_refused(world: World) -> None:
+    # Given alpha → beta and beta → gamma (a chain, like Shopdesk → OE → Shopify)
+    world.link("alpha", "beta")
+    world.link("beta", "gamma")
+    # Then gamma → alpha would close a cycle, and is refused
+    with pytest.raises(Conflict, match="cycle"):
+        world.request("gamma", "alpha")
+
+
+def test_each_party_changes_only_its_own_settings(world: World) -> None:
+    link_id = world.link("alpha", "beta")
+    # The source sets its buffer; the link's version moves on
+    changed = world.service.change_settings(
+        world.stores["alpha"], link_id, LinkSettingsChange(stock=StockRules(buffer=2))
+    )
+    assert (changed.stock.buffer, changed.version) == (2, 3)
+    # The destination may not touch the source's stock rules
+    with pytest.raises(NotAllowed, match="stock"):
+        world.service.change_settings(world.stores["beta"], link_id, LinkSettingsChange(stock=StockRules(buffer=0)))
+
+
+def test_a_removed_store_leaves_its_links_disconnected(world: World) -> None:
+    connected, pending = world.link("alpha", "beta"), world.request("gamma", "alpha")
+    ended = world.service.end_links_of(world.stores["alpha"], "store removed")
+    assert {link.link_id for link in ended} == {connected, pending}
+    assert {world.links.links[i].status for i in (connected, pending)} == {LinkStatus.DISCONNECTED}
+    assert world.links.transitions[-1].detail == "store removed"
