@@ -1,0 +1,114 @@
+"""The DynamoDB repositories on template.yaml's tables in moto server: transactions, claims, compare-and-set."""
+
+import os
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+
+from storelink.adapters.dynamodb import DynamoDbLinks, DynamoDbStores
+from storelink.domain.links import Action, LinkStatus, Role, Transition
+from storelink.errors import Conflict
+from storelink_local.runtime import LocalRuntime
+from tests.builders import a_link, a_store
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def table(runtime: LocalRuntime):  # type: ignore[no-untyped-def]
+    return boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])
+
+
+def registered(store_id: str, **fields: str):  # type: ignore[no-untyped-def]
+    defaults = {
+        "credentials_fingerprint": f"fp-{store_id}",
+        "verification_code_digest": f"code-{store_id}",
+        "api_token_digest": f"token-{store_id}",
+    }
+    return a_store(store_id, **(defaults | fields))
+
+
+def test_a_store_is_registered_with_its_claims_in_one_transaction(table) -> None:  # type: ignore[no-untyped-def]
+    stores = DynamoDbStores(table)
+    stores.register(registered("reg-one"))
+    assert stores.get("reg-one") is not None
+    assert stores.store_with_verification_code("code-reg-one") == "reg-one"
+
+
+@pytest.mark.parametrize(
+    ("fields", "what"),
+    [
+        ({"credentials_fingerprint": "fp-reg-taken"}, "these credentials are already registered as store reg-taken"),
+        (
+            {"shop_domain": "reg-taken.myshopify.com"},
+            "shop reg-taken.myshopify.com is already registered as store reg-taken",
+        ),
+    ],
+    ids=["same credentials", "same shop"],
+)
+def test_a_second_registration_names_the_existing_store_and_keeps_nothing(table, fields, what) -> None:  # type: ignore[no-untyped-def]
+    # Given a registered store
+    stores = DynamoDbStores(table)
+    if stores.get("reg-taken") is None:
+        stores.register(registered("reg-taken"))
+    # When another store claims its credentials or its shop
+    with pytest.raises(Conflict, match=what) as refused:
+        stores.register(registered("reg-second", **fields))
+    # Then the refusal names the existing store, and nothing of the second registration was kept
+    assert refused.value.details == {"existing_store_id": "reg-taken"}
+    assert stores.get("reg-second") is None
+    assert stores.store_with_verification_code("code-reg-second") is None
+
+
+def test_a_rotated_verification_code_stops_working_at_once(table) -> None:  # type: ignore[no-untyped-def]
+    stores = DynamoDbStores(table)
+    store = registered("reg-rotate")
+    stores.register(store)
+    stores.replace_secrets(store, api_token_digest=None, verification_code_digest="code-new")
+    assert stores.store_with_verification_code("code-reg-rotate") is None
+    assert stores.store_with_verification_code("code-new") == "reg-rotate"
+
+
+def test_a_removed_store_frees_its_credentials_and_shop(table) -> None:  # type: ignore[no-untyped-def]
+    stores = DynamoDbStores(table)
+    store = registered("reg-removed")
+    stores.register(store)
+    stores.remove(store)
+    stores.register(registered("reg-again", credentials_fingerprint="fp-reg-removed", shop_domain=store.shop_domain))
+    assert stores.get("reg-again") is not None
+
+
+def transition(to: LinkStatus) -> Transition:
+    return Transition(
+        action=Action.GRANT, by_store_id="d", role=Role.DESTINATION, at=NOW, from_status=None, to_status=to
+    )
+
+
+def test_link_writes_are_compare_and_set_on_the_version(table) -> None:  # type: ignore[no-untyped-def]
+    # Given a link at version 1
+    links = DynamoDbLinks(table)
+    link = a_link("cas-link", version=1, status=LinkStatus.PENDING)
+    links.create(link, transition(LinkStatus.PENDING))
+    # When two writers both read version 1 and write version 2
+    links.save(link.model_copy(update={"version": 2, "status": LinkStatus.CONNECTED}), transition(LinkStatus.CONNECTED))
+    # Then the second is refused, and only the first change and its transition are kept
+    with pytest.raises(Conflict, match="changed meanwhile"):
+        links.save(link.model_copy(update={"version": 2, "status": LinkStatus.DENIED}), transition(LinkStatus.DENIED))
+    assert links.get("cas-link").status is LinkStatus.CONNECTED
+    assert [t.to_status for t in links.history("cas-link")] == [LinkStatus.PENDING, LinkStatus.CONNECTED]
+
+
+def test_a_stores_links_come_a_page_at_a_time_as_source_then_destination(table) -> None:  # type: ignore[no-untyped-def]
+    links = DynamoDbLinks(table)
+    for n in range(3):
+        links.add(a_link(f"page-out-{n}", source_store_id="pager", destination_store_id=f"other-{n}"))
+    for n in range(2):
+        links.add(a_link(f"page-in-{n}", source_store_id=f"other-in-{n}", destination_store_id="pager"))
+    seen, cursor = [], None
+    while True:
+        page, cursor = links.page_of_links("pager", limit=2, cursor=cursor)
+        seen += [link.link_id for link in page]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted([f"page-out-{n}" for n in range(3)] + [f"page-in-{n}" for n in range(2)])
