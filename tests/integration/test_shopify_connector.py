@@ -153,3 +153,34 @@ def test_a_revoked_token_is_not_retried(store: ShopifySandbox, transport: Interp
     with pytest.raises(StoreAccessRevoked):
         connector(store, transport, token="shpat_revoked").read_available([level])
     assert transport.requests == 1
+
+
+def test_an_adjustment_resent_with_its_key_is_applied_once(store: ShopifySandbox, transport: Interposer) -> None:
+    # Given a level of 10
+    [level] = stocked(store, 1, 10)
+    shopify = connector(store, transport)
+    # When the same order line's decrement is sent twice (a retry after a lost answer)
+    for _ in range(2):
+        shopify.adjust_available({level: -2}, key="order-line-1", reference="storelink://orders/1/lines/1")
+    # Then Shopify applied it once
+    assert store.available(level.item_id, level.location_id) == 8
+
+
+def test_catalogue_pages_through_every_variant(store: ShopifySandbox, transport: Interposer) -> None:
+    # Given 260 variants, one of them without a SKU
+    location = store.add_location("Warehouse")
+    variants = [{"sku": f"SKU-{n}", "barcode": None} for n in range(259)] + [{"sku": "", "barcode": "0123"}]
+    store.add_product("Socks", variants, stock={location.id: 1})
+    # When the catalogue is read
+    catalogue = list(connector(store, transport).catalogue())
+    # Then every variant came, over two pages, an empty SKU read as none
+    assert len(catalogue) == 260
+    assert operations(store).count("StorelinkCatalogue") == 2
+    assert (catalogue[-1].sku, catalogue[-1].barcode) == (None, "0123")
+
+
+def test_shop_and_locations(store: ShopifySandbox, transport: Interposer) -> None:
+    store.add_location("Warehouse")
+    shopify = connector(store, transport)
+    assert shopify.shop().domain == "outlet.myshopify.com"
+    assert [location.name for location in shopify.locations()] == ["Warehouse"]

@@ -50,6 +50,20 @@ def set_variables(*quantities: dict[str, Any], name: str = "available", reason: 
     }
 
 
+def change(item_id: str, location_id: str, delta: int, ledger: str | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"inventoryItemId": item_id, "locationId": location_id, "delta": delta}
+    if ledger is not None:
+        entry["ledgerDocumentUri"] = ledger
+    return entry
+
+
+def adjust_variables(*changes: dict[str, Any], name: str = "available", reason: str = "correction") -> dict[str, Any]:
+    return {
+        "input": {"name": name, "reason": reason, "referenceDocumentUri": REFERENCE, "changes": list(changes)},
+        "idempotencyKey": str(uuid.uuid4()),
+    }
+
+
 def hmac_of(body: bytes, secret: str = WEBHOOK_SECRET) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 

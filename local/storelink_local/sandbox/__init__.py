@@ -1,5 +1,6 @@
 """Sandbox stores: local HTTP servers that behave like the platforms storelink links, refusals included."""
 
+from storelink_local.sandbox.clock import Clock, ManualClock, system_clock
 from storelink_local.sandbox.shopify import (
     SHOPIFY_API_VERSION,
     ReceivedDocument,
@@ -7,20 +8,49 @@ from storelink_local.sandbox.shopify import (
     contract_schema_path,
     load_contract_schema,
 )
+from storelink_local.sandbox.shopify_bulk import BulkOperation
+from storelink_local.sandbox.shopify_cost import PLANS, RateLimit
+from storelink_local.sandbox.shopify_faults import Faults, OperationStats, Stats
+from storelink_local.sandbox.shopify_orders import (
+    Customer,
+    Fulfillment,
+    FulfillmentOrder,
+    MailingAddress,
+    Order,
+    Refund,
+)
+from storelink_local.sandbox.shopify_scopes import DEFAULT_SCOPES
 from storelink_local.sandbox.shopify_store import InventoryLevel, Location, Product, Shop, Variant, legacy_id
-from storelink_local.sandbox.shopify_webhooks import WebhookDelivery
+from storelink_local.sandbox.shopify_webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "DEFAULT_SCOPES",
+    "PLANS",
     "SHOPIFY_API_VERSION",
+    "BulkOperation",
+    "Clock",
+    "Customer",
+    "Faults",
+    "Fulfillment",
+    "FulfillmentOrder",
     "InventoryLevel",
     "Location",
+    "MailingAddress",
+    "ManualClock",
+    "OperationStats",
+    "Order",
     "Product",
+    "RateLimit",
     "ReceivedDocument",
+    "Refund",
     "Shop",
     "ShopifySandbox",
+    "Stats",
     "Variant",
     "WebhookDelivery",
+    "WebhookSubscription",
     "contract_schema_path",
     "legacy_id",
     "load_contract_schema",
+    "system_clock",
 ]

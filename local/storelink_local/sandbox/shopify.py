@@ -1,8 +1,11 @@
 """A sandbox Shopify store: a local HTTP server that answers the Admin GraphQL API like Shopify does.
 
 It executes every document against the Admin API contract schema (../shared/contracts), so it refuses
-what Shopify refuses, keeps the shop's data in memory, and delivers signed webhooks. Tests and the
-local runtime drive the merchant's side through its Python methods (add_product, set_available, ...).
+what Shopify refuses; charges Shopify's cost bucket (THROTTLED when it is empty); enforces the app's
+access scopes; keeps the shop's catalogue, stock and orders in memory; runs bulk queries; and delivers
+signed webhooks. Tests and the local runtime drive the merchant's and the buyers' side through its Python
+methods (add_product, set_available, place_order, fulfil, cancel, uninstall_app...), plan failures through
+`faults`, and read what the app's calls cost from `stats`.
 """
 
 import functools
@@ -13,31 +16,69 @@ import os
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import datetime
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self, overload
 from urllib.parse import urlsplit
 
-from graphql import GraphQLSchema, build_schema
+from graphql import GraphQLError, GraphQLSchema, build_schema, get_operation_ast, parse
 
-from storelink_local.sandbox.shopify_cost import CostBucket
+from storelink_local.sandbox.clock import Clock, system_clock
+from storelink_local.sandbox.shopify_bulk import RUNNING_QUERIES_LIMIT, BulkOperations, result_path
+from storelink_local.sandbox.shopify_cost import PLANS, CostBucket, RateLimit
+from storelink_local.sandbox.shopify_faults import Fault, FaultKind, Faults, Stats
 from storelink_local.sandbox.shopify_graphql import ShopifyGraphQL
-from storelink_local.sandbox.shopify_store import InventoryLevel, Location, Product, Shop, ShopifyStore, legacy_id
-from storelink_local.sandbox.shopify_webhooks import INVENTORY_LEVELS_UPDATE, WebhookDelivery, WebhookDispatcher
+from storelink_local.sandbox.shopify_orders import (
+    CANCEL_REASONS,
+    FINANCIAL_STATUSES,
+    Customer,
+    CustomerInput,
+    DiscountInput,
+    Fulfillment,
+    FulfillmentRequest,
+    MailingAddress,
+    Order,
+    OrderBook,
+    OrderDraft,
+    ShippingInput,
+    TaxInput,
+    TrackingInfo,
+    line_inputs,
+)
+from storelink_local.sandbox.shopify_payloads import (
+    cancel_events,
+    fulfillment_events,
+    level_events,
+    order_created_events,
+    product_payload,
+    shop_payload,
+)
+from storelink_local.sandbox.shopify_resolvers import RequestContext
+from storelink_local.sandbox.shopify_scopes import DEFAULT_SCOPES, AccessScopes
+from storelink_local.sandbox.shopify_store import Location, Product, Shop, ShopifyStore, legacy_id
+from storelink_local.sandbox.shopify_webhooks import (
+    APP_UNINSTALLED,
+    PRODUCTS_CREATE,
+    PRODUCTS_UPDATE,
+    WebhookDelivery,
+    WebhookDispatcher,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 SHOPIFY_API_VERSION = "2026-07"
 SCHEMA_ENV = "STORELINK_SHOPIFY_SCHEMA"
 CONTRACT_FILE = "shopify-admin-2026-07.derived.graphql"
 GRAPHQL_PATH = f"/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
-# Shopify reports webhook times in the shop's zone; a non-UTC offset catches clients that assume "Z".
-SHOP_UTC_OFFSET = timezone(timedelta(hours=-5))
 
 _log = logging.getLogger(__name__)
 _INVALID_TOKEN = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
 _NOT_FOUND = {"errors": "Not Found"}
 _BAD_BODY = {"errors": {"query": "Required parameter missing or invalid"}}
+_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
 def contract_schema_path() -> Path | None:
@@ -77,8 +118,55 @@ class ReceivedDocument:
     operation_name: str | None
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """What the handler does with a request: answer it, or (a planned fault) drop or hold the connection."""
+
+    status: int
+    payload: Mapping[str, Any]
+    action: Literal["answer", "drop", "hold"] = "answer"
+    hold_seconds: float = 0.0
+
+
 class ShopifySandbox:
-    """One shop, served at `graphql_url` while started (or inside a `with` block)."""
+    """One shop, served at `graphql_url` while started (or inside a `with` block).
+
+    `plan` sets the cost bucket (a plan name in PLANS, or a RateLimit); `clock` drives every time the shop
+    knows, so a ManualClock makes rate limits, the 60-day order window and bulk operations deterministic;
+    `scopes` are the access scopes granted to the app; `faults` plans failures; `bulk_operation_seconds` is
+    how long (on the clock) a bulk operation runs before it completes, and `bulk_query_limit` how many run
+    at once (five from 2026-01 by Shopify's guide; 1 for the older rule).
+    """
+
+    # The first overload is the sandbox before its knobs: a caller passing its secrets as **dict[str, str]
+    # still type-checks, while a call naming the knobs gets them checked.
+    @overload
+    def __init__(
+        self,
+        *,
+        shop_domain: str,
+        access_token: str,
+        webhook_secret: str,
+        shop_name: str | None = None,
+        schema: GraphQLSchema | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        *,
+        shop_domain: str,
+        access_token: str,
+        webhook_secret: str,
+        shop_name: str | None = None,
+        schema: GraphQLSchema | None = None,
+        plan: str | RateLimit = ...,
+        clock: Clock = ...,
+        scopes: Iterable[str] = ...,
+        faults: Faults | None = ...,
+        bulk_operation_seconds: float = ...,
+        bulk_query_limit: int = ...,
+    ) -> None: ...
 
     def __init__(
         self,
@@ -88,16 +176,32 @@ class ShopifySandbox:
         webhook_secret: str,
         shop_name: str | None = None,
         schema: GraphQLSchema | None = None,
+        plan: str | RateLimit = "standard",
+        clock: Clock = system_clock,
+        scopes: Iterable[str] = DEFAULT_SCOPES,
+        faults: Faults | None = None,
+        bulk_operation_seconds: float = 0.0,
+        bulk_query_limit: int = RUNNING_QUERIES_LIMIT,
     ) -> None:
         schema = schema if schema is not None else load_contract_schema()
         if schema is None:
             raise RuntimeError(f"the Shopify contract schema is missing: expected at {contract_schema_path()}")
-        self._access_token = access_token
-        self._store = ShopifyStore(shop_domain, shop_name or shop_domain.partition(".")[0])
-        self._graphql = ShopifyGraphQL(schema, self._store, CostBucket())
-        self._webhooks = WebhookDispatcher(shop_domain, webhook_secret, SHOPIFY_API_VERSION)
+        limit = plan if isinstance(plan, RateLimit) else PLANS[plan]
+        self._access_token: str | None = access_token
+        self.clock = clock
+        self._store = ShopifyStore(shop_domain, shop_name or shop_domain.partition(".")[0], clock)
+        self._orders = OrderBook(self._store)
+        self._scopes = AccessScopes(scopes)
+        self._bulk_operations = BulkOperations(clock, self._store.allocate, bulk_operation_seconds, bulk_query_limit)
+        self._graphql = ShopifyGraphQL(schema, CostBucket(limit, lambda: clock().timestamp()))
+        self._webhooks = WebhookDispatcher(
+            shop_domain, webhook_secret, SHOPIFY_API_VERSION, self._store.allocate, clock
+        )
+        self.faults = faults if faults is not None else Faults()
+        self.stats = Stats()
         self._documents_lock = threading.Lock()
         self._documents: list[ReceivedDocument] = []
+        self._released = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -109,6 +213,7 @@ class ShopifySandbox:
         server = _Server(("127.0.0.1", 0), _Handler)
         server.sandbox = self
         self._server = server
+        self._released.clear()
         # A short poll interval keeps stop() (and so each test's teardown) from waiting half a second.
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="shopify-sandbox", daemon=True
@@ -117,6 +222,7 @@ class ShopifySandbox:
         return self
 
     def stop(self) -> None:
+        self._released.set()  # held answers go now
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -150,6 +256,10 @@ class ShopifySandbox:
         return self._store.shop
 
     @property
+    def scopes(self) -> frozenset[str]:
+        return self._scopes.granted
+
+    @property
     def received_documents(self) -> list[ReceivedDocument]:
         with self._documents_lock:
             return list(self._documents)
@@ -158,12 +268,31 @@ class ShopifySandbox:
     def webhook_deliveries(self) -> list[WebhookDelivery]:
         return self._webhooks.deliveries
 
-    def subscribe_webhook(self, topic: str, url: str) -> None:
-        self._webhooks.subscribe(topic, url)
+    @property
+    def webhook_subscriptions(self) -> list[WebhookSubscription]:
+        return self._webhooks.subscriptions
+
+    def subscribe_webhook(self, topic: str, url: str) -> WebhookSubscription:
+        return self._webhooks.subscribe(topic, url)
 
     def redeliver(self, delivery: WebhookDelivery) -> WebhookDelivery:
         """Sends a recorded delivery again, unchanged: what Shopify's retries look like to a receiver."""
         return self._webhooks.redeliver(delivery)
+
+    @property
+    def orders(self) -> list[Order]:
+        """Every order of the shop, whatever the app's scopes let it see."""
+        return self._orders.orders()
+
+    def order(self, order_id: str | int) -> Order:
+        order = self._orders.order(legacy_id(order_id))
+        if order is None:
+            raise KeyError(f"no order {order_id!r} in this shop")
+        return order
+
+    def quantity(self, inventory_item_id: str | int, location_id: str | int, name: str) -> int:
+        """Any quantity of a level by its name: committed, on_hand, damaged..."""
+        return self._store.quantity(inventory_item_id, location_id, name)
 
     # -- the merchant, in the Shopify admin -------------------------------------------------------
 
@@ -175,45 +304,269 @@ class ShopifySandbox:
         title: str,
         variants: Iterable[Mapping[str, object]],
         stock: Mapping[str | int, int] | None = None,
+        *,
+        status: str = "ACTIVE",
+        vendor: str = "",
+        product_type: str = "",
+        tags: Iterable[str] = (),
+        combined_listing_role: str | None = None,
     ) -> Product:
-        """Variants as {"sku", "barcode", "tracked", "title"}; each is stocked at the `stock` locations."""
-        return self._store.add_product(title, variants, stock or {})
+        """Variants as {"sku", "barcode", "tracked", "title", "price", "inventory_policy", "requires_components",
+        "components"}, components mapping a component variant's id to its quantity (a bundle); each variant is
+        stocked at the `stock` locations. Fires products/create."""
+        product = self._store.add_product(
+            title,
+            variants,
+            stock or {},
+            status=status,
+            vendor=vendor,
+            product_type=product_type,
+            tags=tags,
+            combined_listing_role=combined_listing_role,
+        )
+        self._publish([self._product_event(PRODUCTS_CREATE, product)])
+        return product
+
+    def update_variant(self, variant_id: str | int, **changes: object) -> Product:
+        """Changes a variant's sku, barcode, title, price or inventory_policy. Fires products/update."""
+        product = self._store.update_variant(variant_id, changes)
+        self._publish([self._product_event(PRODUCTS_UPDATE, product)])
+        return product
 
     def set_available(self, inventory_item_id: str | int, location_id: str | int, quantity: int) -> None:
         level = self._store.set_available(inventory_item_id, location_id, quantity)
         if level is not None:
-            self._notify([level])
+            self._publish(level_events([level]))
 
     def available(self, inventory_item_id: str | int, location_id: str | int) -> int:
         return self._store.available(inventory_item_id, location_id)
 
+    # -- buyers and the merchant's order desk ------------------------------------------------------
+
+    def place_order(
+        self,
+        lines: Iterable[Mapping[str, object]],
+        *,
+        source_name: str = "web",
+        customer: Mapping[str, str] | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        shipping_address: Mapping[str, str] | None = None,
+        billing_address: Mapping[str, str] | None = None,
+        shipping_lines: Iterable[Mapping[str, object]] = (),
+        tax_lines: Iterable[Mapping[str, object]] = (),
+        discount_code: Mapping[str, object] | None = None,
+        taxes_included: bool = False,
+        tags: Iterable[str] = (),
+        note: str | None = None,
+        financial_status: str = "PAID",
+        created_at: datetime | None = None,
+    ) -> Order:
+        """A buyer checks out: stock is committed (never oversold past a DENY policy), orders/create fires.
+
+        Lines are {"variant_id", "quantity", "price"?} or custom {"title", "price", "quantity"}; customer is
+        {"first_name", "last_name", "email", "phone"}; addresses use MailingAddress's field names; shipping
+        lines {"title", "price", "code"?}; tax lines {"title", "rate", "price"?}; discount_code
+        {"code", "amount"} or {"code", "percentage"} or {"code", "free_shipping": True}. `created_at`
+        backdates the order (orders older than 60 days need read_all_orders to be seen). Shopify's own
+        channels are the source names web, pos, shopify_draft_order, iphone and android; other channels
+        (Facebook & Instagram, marketplaces) name themselves, usually by their app's id."""
+        if financial_status not in FINANCIAL_STATUSES:
+            raise ValueError(f"a financial status is one of {sorted(FINANCIAL_STATUSES)}, not {financial_status!r}")
+        draft = OrderDraft(
+            lines=line_inputs(lines),
+            source_name=source_name,
+            email=email,
+            phone=phone,
+            customer=None if customer is None else _customer_input(customer),
+            shipping_address=None if shipping_address is None else MailingAddress(**shipping_address),
+            billing_address=None if billing_address is None else MailingAddress(**billing_address),
+            shipping_lines=tuple(
+                ShippingInput(
+                    title=str(line["title"]),
+                    price=Decimal(str(line["price"])),
+                    code=None if line.get("code") is None else str(line["code"]),
+                )
+                for line in shipping_lines
+            ),
+            tax_lines=tuple(
+                TaxInput(
+                    title=str(tax["title"]),
+                    rate=Decimal(str(tax["rate"])),
+                    price=None if tax.get("price") is None else Decimal(str(tax["price"])),
+                )
+                for tax in tax_lines
+            ),
+            taxes_included=taxes_included,
+            discount=None if discount_code is None else _discount(discount_code),
+            tags=tuple(tags),
+            note=note,
+            financial_status=financial_status,
+            created_at=created_at,
+        )
+        outcome = self._orders.create(draft, "DECREMENT_OBEYING_POLICY")
+        if outcome.order is None:
+            raise ValueError("; ".join(error.message for error in outcome.user_errors))
+        self._publish(
+            [*level_events(outcome.changed_levels), *order_created_events(outcome.order, self._customer(outcome.order))]
+        )
+        return outcome.order
+
+    def fulfil(
+        self,
+        order_id: str | int,
+        *,
+        tracking_company: str | None = None,
+        tracking_number: str | None = None,
+        tracking_url: str | None = None,
+        notify_customer: bool = False,
+    ) -> Fulfillment:
+        """The merchant fulfils what remains of the order's first open fulfillment order, with tracking."""
+        order = self.order(order_id)
+        open_orders = [fo for fo in order.fulfillment_orders if fo.status in ("OPEN", "IN_PROGRESS")]
+        if not open_orders:
+            raise ValueError(f"order {order.name} has nothing left to fulfil")
+        tracking = None
+        if tracking_company or tracking_number or tracking_url:
+            tracking = TrackingInfo(company=tracking_company, number=tracking_number, url=tracking_url)
+        outcome = self._orders.fulfil(
+            FulfillmentRequest(
+                fulfillment_orders=((open_orders[0].id, None),), tracking=tracking, notify_customer=notify_customer
+            )
+        )
+        if outcome.fulfillment is None or outcome.order is None:
+            raise ValueError("; ".join(error.message for error in outcome.user_errors))
+        self._publish(fulfillment_events(outcome.fulfillment, outcome.order, self._customer(outcome.order)))
+        return outcome.fulfillment
+
+    def cancel(
+        self,
+        order_id: str | int,
+        *,
+        reason: str = "CUSTOMER",
+        restock: bool = True,
+        refund: bool = True,
+        staff_note: str | None = None,
+    ) -> Order:
+        """The merchant cancels the order: restocking gives its committed units back to available."""
+        if reason not in CANCEL_REASONS:
+            raise ValueError(f"a cancel reason is one of {sorted(CANCEL_REASONS)}, not {reason!r}")
+        outcome = self._orders.cancel(
+            self.order(order_id).id, reason, refund=refund, restock=restock, staff_note=staff_note
+        )
+        if outcome.order is None:
+            raise ValueError("; ".join(error.message for error in outcome.user_errors))
+        self._publish(
+            [
+                *level_events(outcome.changed_levels),
+                *cancel_events(outcome.order, outcome.refund, self._customer(outcome.order)),
+            ]
+        )
+        return outcome.order
+
+    def uninstall_app(self) -> None:
+        """The merchant removes the app: its token stops working, app/uninstalled fires, subscriptions go."""
+        self._access_token = None
+        self._publish([WebhookEvent(APP_UNINSTALLED, shop_payload(self.shop))])
+        self._webhooks.unsubscribe_all()
+
     # -- serving ----------------------------------------------------------------------------------
 
-    def _serve(self, path: str, token: str | None, body: bytes) -> tuple[int, dict[str, Any]]:
+    def _serve(self, path: str, token: str | None, body: bytes) -> _Answer:
         if urlsplit(path).path != GRAPHQL_PATH:
-            return 404, _NOT_FOUND
-        if token is None or not hmac.compare_digest(token.encode(), self._access_token.encode()):
-            return 401, _INVALID_TOKEN
+            return _Answer(404, _NOT_FOUND)
+        expected = self._access_token
+        if token is None or expected is None or not hmac.compare_digest(token.encode(), expected.encode()):
+            return _Answer(401, _INVALID_TOKEN)
         document = _document(body)
         if document is None:
-            return 400, _BAD_BODY
+            return _Answer(400, _BAD_BODY)
         with self._documents_lock:
             self._documents.append(document)
-        outcome = self._graphql.execute(document.query, document.variables, document.operation_name)
+        fault = self.faults.next_fault()
+        if self.faults.latency:
+            self.faults.sleep(self.faults.latency)
+        if fault is not None and fault.kind != FaultKind.THROTTLE and not fault.after_applying:
+            self.stats.record(_operation_name(document), failed=True)
+            return _faulted(fault)
+        context = RequestContext(
+            store=self._store,
+            orders=self._orders,
+            scopes=self._scopes,
+            bulk_operations=self._bulk_operations,
+            webhooks=self._webhooks,
+            base_url=self.base_url,
+        )
+        outcome = self._graphql.execute(
+            context,
+            document.query,
+            document.variables,
+            document.operation_name,
+            force_throttle=fault is not None and fault.kind == FaultKind.THROTTLE,
+        )
         # Before answering, so the caller finds the deliveries done when its request returns.
-        self._notify(outcome.changed_levels)
-        return 200, outcome.body
+        self._publish(outcome.events)
+        failed = fault is not None and fault.after_applying
+        self.stats.record(outcome.operation_name, cost=outcome.cost, throttled=outcome.throttled, failed=failed)
+        if fault is not None and fault.after_applying:
+            return _faulted(fault)
+        return _Answer(200, outcome.body)
 
-    def _notify(self, levels: Iterable[InventoryLevel]) -> None:
-        for level in levels:
-            payload = {
-                "inventory_item_id": legacy_id(level.inventory_item_id),
-                "location_id": legacy_id(level.location_id),
-                "available": level.quantities["available"],
-                "updated_at": level.updated_at.astimezone(SHOP_UTC_OFFSET).isoformat(timespec="seconds"),
-                "admin_graphql_api_id": level.id,
-            }
-            self._webhooks.publish(INVENTORY_LEVELS_UPDATE, payload)
+    def _bulk_result(self, path: str) -> bytes | None:
+        number = urlsplit(path).path.removeprefix("/sandbox/bulk-operations/").removesuffix(".jsonl")
+        if not number.isdigit() or urlsplit(path).path != result_path(int(number)):
+            return None
+        return self._bulk_operations.result(int(number))
+
+    def _publish(self, events: Iterable[WebhookEvent]) -> None:
+        for event in events:
+            self._webhooks.publish(event.topic, event.payload)
+
+    def _customer(self, order: Order) -> Customer | None:
+        return self._orders.customer_of(order)
+
+    def _product_event(self, topic: str, product: Product) -> WebhookEvent:
+        def available(item_id: str) -> int:
+            return sum(level.quantities["available"] for level in self._store.levels_of_item(legacy_id(item_id)))
+
+        return WebhookEvent(topic, product_payload(product, available))
+
+
+def _faulted(fault: Fault) -> _Answer:
+    if fault.kind == FaultKind.STATUS:
+        return _Answer(fault.status, {"errors": _REASONS.get(fault.status, "Server Error")})
+    if fault.kind == FaultKind.DROP:
+        return _Answer(0, {}, action="drop")
+    return _Answer(0, {}, action="hold", hold_seconds=fault.seconds)
+
+
+def _operation_name(document: ReceivedDocument) -> str | None:
+    try:
+        operation = get_operation_ast(parse(document.query), document.operation_name)
+    except GraphQLError:
+        return document.operation_name
+    return operation.name.value if operation is not None and operation.name else document.operation_name
+
+
+def _customer_input(customer: Mapping[str, str]) -> CustomerInput:
+    unknown = set(customer) - {"first_name", "last_name", "email", "phone"}
+    if unknown:
+        raise TypeError(f"a customer has first_name, last_name, email and phone, not {sorted(unknown)}")
+    return CustomerInput(
+        email=customer.get("email"),
+        phone=customer.get("phone"),
+        first_name=customer.get("first_name"),
+        last_name=customer.get("last_name"),
+    )
+
+
+def _discount(discount: Mapping[str, object]) -> DiscountInput:
+    code = str(discount["code"])
+    if discount.get("free_shipping"):
+        return DiscountInput(code=code, kind="free_shipping")
+    if "percentage" in discount:
+        return DiscountInput(code=code, kind="percentage", value=Decimal(str(discount["percentage"])))
+    return DiscountInput(code=code, kind="fixed_amount", value=Decimal(str(discount["amount"])))
 
 
 def _document(body: bytes) -> ReceivedDocument | None:
@@ -244,20 +597,32 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
+        sandbox = self.server.sandbox
         try:
-            status, payload = self.server.sandbox._serve(self.path, self.headers.get("X-Shopify-Access-Token"), body)
+            answer = sandbox._serve(self.path, self.headers.get("X-Shopify-Access-Token"), body)
         except Exception as error:  # a sandbox bug: answer, and say what broke, rather than hang up
             _log.exception("the Shopify sandbox failed on %s", self.path)
-            status, payload = 500, {"errors": f"Internal Server Error: {type(error).__name__}: {error}"}
-        self._answer(status, payload)
+            answer = _Answer(500, {"errors": f"Internal Server Error: {type(error).__name__}: {error}"})
+        if answer.action == "drop":
+            self.close_connection = True
+            return
+        if answer.action == "hold":
+            # Released early when the sandbox stops, so a test's teardown never waits it out.
+            sandbox._released.wait(answer.hold_seconds)
+            self.close_connection = True
+            return
+        self._answer(answer.status, json.dumps(answer.payload).encode(), "application/json; charset=utf-8")
 
     def do_GET(self) -> None:
-        self._answer(404, _NOT_FOUND)
+        result = self.server.sandbox._bulk_result(self.path)
+        if result is None:
+            self._answer(404, json.dumps(_NOT_FOUND).encode(), "application/json; charset=utf-8")
+        else:
+            self._answer(200, result, "application/jsonl")
 
-    def _answer(self, status: int, payload: Mapping[str, Any]) -> None:
-        data = json.dumps(payload).encode()
+    def _answer(self, status: int, data: bytes, content_type: str) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("X-Shopify-API-Version", SHOPIFY_API_VERSION)
         self.end_headers()

@@ -1,14 +1,13 @@
 """Shopify's calculated query cost and the app's cost bucket, each in one small class.
 
 The estimate follows Shopify's published model: scalars and enums 0, objects 1, connections
-2 + page size times the cost of one node, mutations 10, a single query at most 1,000. The bucket restores
-at `restore_rate` points a second up to `maximum`; refusing a request the bucket cannot pay for
-(THROTTLED) is left to the issue that adds throttling.
+2 + page size times the cost of one node, mutations 10, a single query at most 1,000. The bucket is
+Shopify's leaky bucket per app and shop: a request must find its requested cost available, which is
+taken up front; once it has run, the difference between requested and actual cost is given back.
 """
 
 import math
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -151,30 +150,65 @@ class QueryCost:
         return None
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    maximum_available: float
+    restore_rate: float
+
+
+# shopify.dev, "GraphQL Admin API rate limits": restore rates of 100, 200, 1,000 and 2,000 points a second.
+# The bucket holds 20 seconds of restore: live responses report 2,000 for Standard and 20,000 for Plus.
+PLANS = {
+    "standard": RateLimit(maximum_available=2000.0, restore_rate=100.0),
+    "advanced": RateLimit(maximum_available=4000.0, restore_rate=200.0),
+    "plus": RateLimit(maximum_available=20000.0, restore_rate=1000.0),
+    "enterprise": RateLimit(maximum_available=40000.0, restore_rate=2000.0),
+}
+
+
 class CostBucket:
     """The leaky bucket of one app on one shop: it refills continuously, each query drains its cost."""
 
-    def __init__(
-        self, maximum: float = 2000.0, restore_rate: float = 100.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.maximum = maximum
-        self.restore_rate = restore_rate
+    def __init__(self, limit: RateLimit, clock: Callable[[], float]) -> None:
+        self.limit = limit
         self._clock = clock
         self._lock = threading.Lock()
-        self._available = maximum
+        self._available = limit.maximum_available
         self._at = clock()
 
-    def charge(self, cost: int) -> ThrottleStatus:
+    def take(self, requested: int) -> tuple[bool, ThrottleStatus]:
+        """Takes the requested cost if the bucket holds it; (False, status) and nothing taken otherwise."""
         with self._lock:
-            now = self._clock()
-            self._available = min(self.maximum, self._available + (now - self._at) * self.restore_rate)
-            self._at = now
-            self._available = max(0.0, self._available - cost)
-            return ThrottleStatus(
-                maximum_available=self.maximum,
-                currently_available=math.floor(self._available),
-                restore_rate=self.restore_rate,
-            )
+            self._refill()
+            if requested > self._available:
+                return False, self._status()
+            self._available -= requested
+            return True, self._status()
+
+    def give_back(self, points: int) -> ThrottleStatus:
+        with self._lock:
+            self._refill()
+            self._available = min(self.limit.maximum_available, self._available + points)
+            return self._status()
+
+    def status(self) -> ThrottleStatus:
+        with self._lock:
+            self._refill()
+            return self._status()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        # max(): a clock that steps back (wall time) never drains the bucket.
+        elapsed = max(0.0, now - self._at)
+        self._available = min(self.limit.maximum_available, self._available + elapsed * self.limit.restore_rate)
+        self._at = now
+
+    def _status(self) -> ThrottleStatus:
+        return ThrottleStatus(
+            maximum_available=self.limit.maximum_available,
+            currently_available=math.floor(self._available),
+            restore_rate=self.limit.restore_rate,
+        )
 
 
 def _child(data: Any, node: FieldNode) -> Any:

@@ -2,18 +2,14 @@
 
 Running graphql-core's validation with the contract schema refuses any document Shopify would refuse
 for its shape; the checks graphql-core cannot know (input arrays over 250, fields Shopify removed after
-the contract's base version, the single query cost limit) run before execution, and the mutation
-semantics live in the store. Resolvers are looked up per (type, field) from the request's context, so
-the cached schema is shared by every sandbox in the process and never modified.
+the contract's base version, the single query cost limit) run before execution, then the cost bucket
+decides (THROTTLED applies nothing), and the mutation semantics live in the store and the order book.
+Resolvers are looked up per (type, field) from the request's context, so the cached schema is shared by
+every sandbox in the process and never modified.
 """
 
-import base64
-import binascii
-import json
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, is_dataclass
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -25,7 +21,6 @@ from graphql import (
     GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
-    GraphQLResolveInfo,
     GraphQLSchema,
     ListValueNode,
     Node,
@@ -36,7 +31,6 @@ from graphql import (
     VariableNode,
     Visitor,
     execute_sync,
-    get_directive_values,
     get_operation_ast,
     parse,
     specified_rules,
@@ -44,27 +38,14 @@ from graphql import (
     visit,
 )
 
+# Importing the resolver modules registers their resolvers.
+from storelink_local.sandbox import shopify_resolvers_admin, shopify_resolvers_orders  # noqa: F401
 from storelink_local.sandbox.shopify_cost import MAX_SINGLE_QUERY_COST, CostBucket, QueryCost, ThrottleStatus
-from storelink_local.sandbox.shopify_store import (
-    QUANTITY_NAMES,
-    IdempotencyKeyReused,
-    InventoryAdjustmentGroup,
-    InventoryItem,
-    InventoryLevel,
-    Location,
-    Product,
-    QuantityInput,
-    SetQuantitiesRequest,
-    Shop,
-    ShopifyStore,
-    UserError,
-    Variant,
-    legacy_id,
-    parse_gid,
-)
+from storelink_local.sandbox.shopify_resolvers import RequestContext, resolve_field, resolve_type
+from storelink_local.sandbox.shopify_webhooks import WebhookEvent
 
 MAX_INPUT_ARRAY = 250
-MAX_PAGE_SIZE = 250
+RATE_LIMITS_DOCUMENTATION = "https://shopify.dev/api/usage/rate-limits"
 # Input fields still in the contract schema (built from 2025-04) that 2026-04 removed: Shopify refuses them.
 REMOVED_INPUT_FIELDS = frozenset({("InventorySetQuantitiesInput", "ignoreCompareQuantity")})
 
@@ -100,71 +81,88 @@ def _tagged(rule: type[ASTValidationRule]) -> type[ASTValidationRule]:
 _RULES = tuple(_tagged(rule) for rule in specified_rules)
 
 
-@dataclass
-class RequestContext:
-    store: ShopifyStore
-    changed_levels: list[InventoryLevel] = field(default_factory=list)
-
-
 @dataclass(frozen=True)
 class GraphQLOutcome:
-    """The JSON body to answer with, and the levels the request changed (for webhooks)."""
+    """The JSON body to answer with, the webhooks the request caused, and what it cost."""
 
     body: dict[str, Any]
-    changed_levels: tuple[InventoryLevel, ...]
+    events: tuple[WebhookEvent, ...]
+    operation_name: str | None
+    cost: int = 0
+    throttled: bool = False
 
 
 class ShopifyGraphQL:
-    def __init__(self, schema: GraphQLSchema, store: ShopifyStore, bucket: CostBucket) -> None:
+    def __init__(self, schema: GraphQLSchema, bucket: CostBucket) -> None:
         self._schema = schema
-        self._store = store
         self._bucket = bucket
 
-    def execute(self, query: str, variables: Mapping[str, Any], operation_name: str | None) -> GraphQLOutcome:
+    def execute(
+        self,
+        context: RequestContext,
+        query: str,
+        variables: Mapping[str, Any],
+        operation_name: str | None,
+        *,
+        force_throttle: bool = False,
+    ) -> GraphQLOutcome:
         try:
             document = parse(query)
         except GraphQLError as error:
-            return _refused([error])
+            return _refused([error], operation_name)
+        operation = get_operation_ast(document, operation_name)
+        name = operation.name.value if operation is not None and operation.name else operation_name
         errors = validate(self._schema, document, _RULES)
         if errors:
-            return _refused(errors)
-        operation = get_operation_ast(document, operation_name)
+            return _refused(errors, name)
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         errors = _input_errors(self._schema, document, variables)
         if errors:
-            return _refused(errors)
+            return _refused(errors, name)
         if operation is None:
             message = (
                 f"Unknown operation named '{operation_name}'." if operation_name else "An operation name is required"
             )
-            return _refused([_bad_request(message)])
+            return _refused([_bad_request(message)], name)
         cost = QueryCost(self._schema, operation, fragments, variables)
         requested = cost.requested()
         if requested > MAX_SINGLE_QUERY_COST:
-            return _refused([_max_cost_error(requested)])
-        context = RequestContext(self._store)
+            return _refused([_max_cost_error(requested)], name)
+        taken, status = (False, self._bucket.status()) if force_throttle else self._bucket.take(requested)
+        if not taken:
+            return _throttled(requested, status, name)
         result = execute_sync(
             self._schema,
             document,
             context_value=context,
             variable_values=dict(variables),
             operation_name=operation_name,
-            field_resolver=_resolve_field,
-            type_resolver=_resolve_type,
+            field_resolver=resolve_field,
+            type_resolver=resolve_type,
         )
-        actual = cost.actual(result.data)
-        status = self._bucket.charge(actual)
+        actual = min(cost.actual(result.data), requested)
+        status = self._bucket.give_back(requested - actual)
         errors = result.errors or []
         body: dict[str, Any] = {"errors": [_execution_error(error) for error in errors]} if errors else {}
         if result.data is not None or any(error.path for error in errors):
             body["data"] = result.data  # absent only when the variables were refused and no field ran
         body["extensions"] = {"cost": _cost_extension(requested, actual, status)}
-        return GraphQLOutcome(body=body, changed_levels=tuple(context.changed_levels))
+        return GraphQLOutcome(body=body, events=tuple(context.events), operation_name=name, cost=actual)
 
 
-def _refused(errors: Sequence[GraphQLError]) -> GraphQLOutcome:
+def _throttled(requested: int, status: ThrottleStatus, name: str | None) -> GraphQLOutcome:
+    """Shopify's answer when the bucket cannot pay: HTTP 200, no data, the cost with actualQueryCost null."""
+    error = {
+        "message": "Throttled",
+        "extensions": {"code": "THROTTLED", "documentation": RATE_LIMITS_DOCUMENTATION},
+    }
+    body = {"errors": [error], "extensions": {"cost": _cost_extension(requested, None, status)}}
+    return GraphQLOutcome(body=body, events=(), operation_name=name, throttled=True)
+
+
+def _refused(errors: Sequence[GraphQLError], name: str | None) -> GraphQLOutcome:
     """Refused before execution: errors only, no data (what Shopify answers for such documents)."""
-    return GraphQLOutcome(body={"errors": [dict(error.formatted) for error in errors]}, changed_levels=())
+    return GraphQLOutcome(body={"errors": [dict(error.formatted) for error in errors]}, events=(), operation_name=name)
 
 
 def _execution_error(error: GraphQLError) -> dict[str, Any]:
@@ -177,7 +175,7 @@ def _execution_error(error: GraphQLError) -> dict[str, Any]:
     return formatted
 
 
-def _cost_extension(requested: int, actual: int, status: ThrottleStatus) -> dict[str, Any]:
+def _cost_extension(requested: int, actual: int | None, status: ThrottleStatus) -> dict[str, Any]:
     return {
         "requestedQueryCost": requested,
         "actualQueryCost": actual,
@@ -187,6 +185,10 @@ def _cost_extension(requested: int, actual: int, status: ThrottleStatus) -> dict
             "restoreRate": status.restore_rate,
         },
     }
+
+
+def _bad_request(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_REQUEST"})
 
 
 def _max_cost_error(cost: int) -> GraphQLError:
@@ -288,414 +290,3 @@ class _InputChecker(Visitor):
 
 def _nullable(type_: GraphQLInputType) -> GraphQLInputType:
     return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-
-
-# -- resolvers --------------------------------------------------------------------------------------
-
-Resolver = Callable[..., Any]
-_RESOLVERS: dict[tuple[str, str], Resolver] = {}
-_TYPE_NAMES: dict[type, str] = {
-    Shop: "Shop",
-    Location: "Location",
-    Product: "Product",
-    Variant: "ProductVariant",
-    InventoryItem: "InventoryItem",
-    InventoryLevel: "InventoryLevel",
-    InventoryAdjustmentGroup: "InventoryAdjustmentGroup",
-}
-
-
-def _resolves(type_name: str, field_name: str) -> Callable[[Resolver], Resolver]:
-    def register(resolver: Resolver) -> Resolver:
-        _RESOLVERS[(type_name, field_name)] = resolver
-        return resolver
-
-    return register
-
-
-def _resolve_field(parent: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
-    resolver = _RESOLVERS.get((info.parent_type.name, info.field_name))
-    if resolver is not None:
-        return resolver(parent, info, **args)
-    if isinstance(parent, Mapping) and info.field_name in parent:
-        return parent[info.field_name]
-    attribute = re.sub(r"(?<!^)(?=[A-Z])", "_", info.field_name).lower()
-    if is_dataclass(parent) and hasattr(parent, attribute):
-        value = getattr(parent, attribute)
-        return _date_time(value) if isinstance(value, datetime) else value
-    raise _unsupported(f"{info.parent_type.name}.{info.field_name}")
-
-
-def _resolve_type(value: Any, *_: Any) -> str:
-    return _TYPE_NAMES[type(value)]
-
-
-def _store(info: GraphQLResolveInfo) -> ShopifyStore:
-    context: RequestContext = info.context
-    return context.store
-
-
-def _date_time(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _bad_request(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_REQUEST"})
-
-
-def _unsupported(what: str) -> GraphQLError:
-    # Loud, so a connector author learns at once that a test relies on something the sandbox lacks.
-    return GraphQLError(
-        f"The storelink Shopify sandbox does not serve {what}", extensions={"code": "SANDBOX_UNSUPPORTED"}
-    )
-
-
-def _lookup(info: GraphQLResolveInfo, id_value: str, expected_type: str | None = None) -> Any:
-    parsed = parse_gid(id_value)
-    if parsed is None:
-        raise GraphQLError(f"Invalid global id '{id_value}'", extensions={"code": "argumentLiteralsIncompatible"})
-    type_name, number = parsed
-    if expected_type is not None and type_name != expected_type:
-        return None
-    store = _store(info)
-    finders: dict[str, Callable[[int], Any]] = {
-        "Location": store.location,
-        "Product": store.product,
-        "ProductVariant": store.variant,
-        "InventoryItem": store.inventory_item,
-        "InventoryLevel": store.inventory_level,
-    }
-    if type_name == "Shop":
-        return store.shop if store.shop.id == id_value else None
-    finder = finders.get(type_name)
-    return None if finder is None else finder(number)
-
-
-def _connection(
-    items: Sequence[Any],
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    reverse: bool = False,
-    **others: Any,
-) -> dict[str, Any]:
-    """A Relay connection over items in the given order, with Shopify's page size rules."""
-    # Filters and sort keys are the caller's business; anything else left here must be unset.
-    given = sorted(name for name, value in others.items() if value not in (None, False))
-    if given:
-        raise _unsupported(f"the arguments {', '.join(given)} here")
-    if first is None and last is None:
-        raise _bad_request("you must provide one of first or last")
-    for size in (first, last):
-        if size is not None and not 0 <= size <= MAX_PAGE_SIZE:
-            raise _bad_request(f"The page size must be between 0 and {MAX_PAGE_SIZE}.")
-    ordered = list(reversed(items)) if reverse else list(items)
-    numbers = [legacy_id(item.id) for item in ordered]
-    low, high = 0, len(ordered)
-    if after is not None:
-        low = numbers.index(_cursor_number(after, numbers)) + 1
-    if before is not None:
-        high = numbers.index(_cursor_number(before, numbers))
-    if first is not None:
-        high = min(high, low + first)
-    if last is not None:
-        low = max(low, high - last)
-    page = ordered[low:high]
-    cursors = [_cursor(number) for number in numbers[low:high]]
-    return {
-        "edges": [{"cursor": cursor, "node": node} for cursor, node in zip(cursors, page, strict=True)],
-        "nodes": page,
-        "pageInfo": {
-            "hasNextPage": high < len(ordered),
-            "hasPreviousPage": low > 0,
-            "startCursor": cursors[0] if cursors else None,
-            "endCursor": cursors[-1] if cursors else None,
-        },
-    }
-
-
-def _cursor(number: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"last_id": number}, separators=(",", ":")).encode()).decode()
-
-
-def _cursor_number(cursor: str, numbers: list[int]) -> int:
-    try:
-        number = json.loads(base64.urlsafe_b64decode(cursor.encode()))["last_id"]
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        number = None
-    if number not in numbers:
-        raise _bad_request(f"Invalid cursor for current pagination sort: {cursor}")
-    return int(number)
-
-
-@_resolves("QueryRoot", "shop")
-def _shop(_: None, info: GraphQLResolveInfo) -> Shop:
-    return _store(info).shop
-
-
-@_resolves("QueryRoot", "locations")
-def _locations(_: None, info: GraphQLResolveInfo, sortKey: str = "NAME", **args: Any) -> dict[str, Any]:
-    locations = _store(info).locations()
-    if sortKey == "NAME":
-        locations.sort(key=lambda location: location.name)
-    elif sortKey != "ID":
-        raise _unsupported(f"locations sorted by {sortKey}")
-    return _connection(locations, **args)
-
-
-@_resolves("QueryRoot", "location")
-def _location(_: None, info: GraphQLResolveInfo, id: str | None = None) -> Location | None:
-    if id is None:
-        # Without an id Shopify answers with the shop's primary location: here the oldest one.
-        locations = _store(info).locations()
-        return locations[0] if locations else None
-    return _lookup(info, id, "Location")
-
-
-@_resolves("QueryRoot", "node")
-def _node(_: None, info: GraphQLResolveInfo, id: str) -> Any:
-    return _lookup(info, id)
-
-
-@_resolves("QueryRoot", "nodes")
-def _nodes(_: None, info: GraphQLResolveInfo, ids: list[str]) -> list[Any]:
-    return [_lookup(info, id_value) for id_value in ids]
-
-
-@_resolves("QueryRoot", "inventoryItem")
-def _inventory_item(_: None, info: GraphQLResolveInfo, id: str) -> InventoryItem | None:
-    return _lookup(info, id, "InventoryItem")
-
-
-@_resolves("QueryRoot", "inventoryLevel")
-def _inventory_level(_: None, info: GraphQLResolveInfo, id: str) -> InventoryLevel | None:
-    return _lookup(info, id, "InventoryLevel")
-
-
-@_resolves("QueryRoot", "productVariant")
-def _product_variant(_: None, info: GraphQLResolveInfo, id: str) -> Variant | None:
-    return _lookup(info, id, "ProductVariant")
-
-
-@_resolves("QueryRoot", "productVariants")
-def _product_variants(
-    _: None, info: GraphQLResolveInfo, query: str | None = None, sortKey: str = "ID", **args: Any
-) -> dict[str, Any]:
-    if sortKey != "ID":
-        raise _unsupported(f"productVariants sorted by {sortKey}")
-    variants = _store(info).variants()
-    if query:
-        variants = [variant for variant in variants if _matches(variant, query)]
-    return _connection(variants, **args)
-
-
-def _matches(variant: Variant, query: str) -> bool:
-    """Shopify search syntax, the part the sandbox serves: `sku:`, `barcode:`, `product_id:`, `id:` terms,
-    joined by AND (or a space) and OR; values may be quoted; matching ignores case."""
-    values = {
-        "sku": variant.sku or "",
-        "barcode": variant.barcode or "",
-        "product_id": str(legacy_id(variant.product_id)),
-        "id": str(legacy_id(variant.id)),
-    }
-    alternatives: list[list[tuple[str, str]]] = [[]]
-    for term in re.findall(r'(?:[^\s"\']|"[^"]*"|\'[^\']*\')+', query):
-        if term == "OR":
-            alternatives.append([])
-            continue
-        if term == "AND":
-            continue
-        name, colon, value = term.partition(":")
-        if not colon or name not in values:
-            raise _unsupported(f"the search term {term!r}")
-        alternatives[-1].append((name, value.strip("\"'")))
-    return any(
-        all(values[name].casefold() == value.casefold() for name, value in terms) for terms in alternatives if terms
-    )
-
-
-@_resolves("Mutation", "inventorySetQuantities")
-def _inventory_set_quantities(_: None, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> dict[str, Any]:
-    # Live Shopify answers both refusals as request errors, not userErrors, and applies nothing.
-    # graphql-core leaves an omitted input field out of the dict; an explicit null is there as None.
-    if any("changeFromQuantity" not in entry for entry in input["quantities"]):
-        raise GraphQLError(
-            "InventoryQuantityInput must include the following argument: changeFromQuantity.",
-            extensions={"code": "INVALID_FIELD_ARGUMENTS"},
-        )
-    key = _idempotency_key(info)
-    request = SetQuantitiesRequest(
-        name=input["name"],
-        reason=input["reason"],
-        reference_document_uri=input.get("referenceDocumentUri"),
-        quantities=tuple(
-            QuantityInput(
-                inventory_item_id=entry["inventoryItemId"],
-                location_id=entry["locationId"],
-                quantity=entry["quantity"],
-                change_from_quantity=entry["changeFromQuantity"],
-            )
-            for entry in input["quantities"]
-        ),
-    )
-    try:
-        outcome = _store(info).set_quantities(request, key)
-    except IdempotencyKeyReused as reused:
-        raise GraphQLError(
-            "The same idempotency key cannot be used with different operation parameters.",
-            extensions={"code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"},
-        ) from reused
-    context: RequestContext = info.context
-    context.changed_levels.extend(outcome.changed_levels)
-    return {"inventoryAdjustmentGroup": outcome.group, "userErrors": list(outcome.user_errors)}
-
-
-def _idempotency_key(info: GraphQLResolveInfo) -> str:
-    """The field's `@idempotent(key:)`, which Shopify requires on inventory mutations from 2026-04."""
-    directive = info.schema.get_directive("idempotent")
-    values = None if directive is None else get_directive_values(directive, info.field_nodes[0], info.variable_values)
-    if not values:
-        raise GraphQLError(
-            "The @idempotent directive is required for this mutation but was not provided.",
-            extensions={"code": "BAD_REQUEST"},
-        )
-    return str(values["key"])
-
-
-@_resolves("Shop", "myshopifyDomain")
-def _myshopify_domain(shop: Shop, _: GraphQLResolveInfo) -> str:
-    return shop.myshopify_domain
-
-
-def _legacy_resource_id(parent: Location | Product | Variant | InventoryItem, _: GraphQLResolveInfo) -> str:
-    # UnsignedInt64 goes over the wire as a string: the number may exceed 2**53.
-    return str(legacy_id(parent.id))
-
-
-for _type_name in ("Location", "Product", "ProductVariant", "InventoryItem"):
-    _resolves(_type_name, "legacyResourceId")(_legacy_resource_id)
-
-
-@_resolves("Location", "isActive")
-def _is_active(_: Location, __: GraphQLResolveInfo) -> bool:
-    return True
-
-
-@_resolves("Location", "inventoryLevel")
-def _location_level(location: Location, info: GraphQLResolveInfo, inventoryItemId: str) -> InventoryLevel | None:
-    item = parse_gid(inventoryItemId)
-    if item is None or item[0] != "InventoryItem":
-        return None
-    return _store(info).level_at(item[1], legacy_id(location.id))
-
-
-@_resolves("Location", "inventoryLevels")
-def _location_levels(location: Location, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
-    return _connection(_store(info).levels_at_location(legacy_id(location.id)), **args)
-
-
-@_resolves("Product", "variants")
-def _product_variants_of(
-    product: Product, _: GraphQLResolveInfo, sortKey: str = "POSITION", **args: Any
-) -> dict[str, Any]:
-    if sortKey not in ("POSITION", "ID"):
-        raise _unsupported(f"a product's variants sorted by {sortKey}")
-    return _connection(product.variants, **args)
-
-
-@_resolves("ProductVariant", "inventoryItem")
-def _variant_item(variant: Variant, info: GraphQLResolveInfo) -> InventoryItem | None:
-    return _store(info).inventory_item(legacy_id(variant.inventory_item_id))
-
-
-@_resolves("ProductVariant", "product")
-def _variant_product(variant: Variant, info: GraphQLResolveInfo) -> Product | None:
-    return _store(info).product(legacy_id(variant.product_id))
-
-
-@_resolves("ProductVariant", "displayName")
-def _variant_display_name(variant: Variant, info: GraphQLResolveInfo) -> str:
-    product = _store(info).product(legacy_id(variant.product_id))
-    return f"{product.title if product else ''} - {variant.title}"
-
-
-@_resolves("ProductVariant", "inventoryQuantity")
-def _variant_quantity(variant: Variant, info: GraphQLResolveInfo) -> int:
-    levels = _store(info).levels_of_item(legacy_id(variant.inventory_item_id))
-    return sum(level.quantities["available"] for level in levels)
-
-
-@_resolves("InventoryItem", "variant")
-def _item_variant(item: InventoryItem, info: GraphQLResolveInfo) -> Variant | None:
-    return _store(info).variant(legacy_id(item.variant_id))
-
-
-@_resolves("InventoryItem", "inventoryLevel")
-def _item_level(item: InventoryItem, info: GraphQLResolveInfo, locationId: str) -> InventoryLevel | None:
-    location = parse_gid(locationId)
-    if location is None or location[0] != "Location":
-        return None
-    return _store(info).level_at(legacy_id(item.id), location[1])
-
-
-@_resolves("InventoryItem", "inventoryLevels")
-def _item_levels(item: InventoryItem, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
-    return _connection(_store(info).levels_of_item(legacy_id(item.id)), **args)
-
-
-@_resolves("InventoryLevel", "item")
-def _level_item(level: InventoryLevel, info: GraphQLResolveInfo) -> InventoryItem | None:
-    return _store(info).inventory_item(legacy_id(level.inventory_item_id))
-
-
-@_resolves("InventoryLevel", "location")
-def _level_location(level: InventoryLevel, info: GraphQLResolveInfo) -> Location | None:
-    return _store(info).location(legacy_id(level.location_id))
-
-
-@_resolves("InventoryLevel", "quantities")
-def _level_quantities(level: InventoryLevel, _: GraphQLResolveInfo, names: list[str]) -> list[dict[str, Any]]:
-    unknown = [name for name in names if name not in QUANTITY_NAMES]
-    if unknown:
-        raise _bad_request(f"Invalid quantity names: {', '.join(unknown)}. Valid names: {', '.join(QUANTITY_NAMES)}")
-    updated_at = _date_time(level.updated_at)
-    return [{"name": name, "quantity": level.quantities[name], "updatedAt": updated_at} for name in names]
-
-
-@_resolves("InventoryAdjustmentGroup", "changes")
-def _group_changes(
-    group: InventoryAdjustmentGroup,
-    _: GraphQLResolveInfo,
-    inventoryItemIds: list[str] | None = None,
-    locationIds: list[str] | None = None,
-    quantityNames: list[str] | None = None,
-) -> list[Any]:
-    return [
-        change
-        for change in group.changes
-        if (inventoryItemIds is None or change.inventory_item_id in inventoryItemIds)
-        and (locationIds is None or change.location_id in locationIds)
-        and (quantityNames is None or change.name in quantityNames)
-    ]
-
-
-@_resolves("InventoryChange", "item")
-def _change_item(change: Any, info: GraphQLResolveInfo) -> InventoryItem | None:
-    return _store(info).inventory_item(legacy_id(change.inventory_item_id))
-
-
-@_resolves("InventoryChange", "location")
-def _change_location(change: Any, info: GraphQLResolveInfo) -> Location | None:
-    return _store(info).location(legacy_id(change.location_id))
-
-
-@_resolves("InventoryChange", "ledgerDocumentUri")
-def _change_ledger(_: Any, __: GraphQLResolveInfo) -> None:
-    # Shopify only records a ledger document for names other than `available`.
-    return None
-
-
-@_resolves("InventorySetQuantitiesUserError", "field")
-def _user_error_field(error: UserError, _: GraphQLResolveInfo) -> list[str]:
-    return list(error.field)

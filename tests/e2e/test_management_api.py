@@ -1,0 +1,252 @@
+"""The management API through the local runtime, against sandbox Shopify stores: registration and the
+authorisation matrix (every endpoint by owner, other party, stranger, no token, bad token)."""
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from graphql import GraphQLSchema
+
+from storelink_local.runtime import LocalRuntime
+from storelink_local.sandbox import ShopifySandbox
+
+pytestmark = pytest.mark.contract
+
+
+@dataclass
+class Registered:
+    store_id: str
+    token: str
+    code: str
+    location: str
+    sandbox: ShopifySandbox
+    sandbox_token: str
+
+
+class Api:
+    def __init__(self, runtime: LocalRuntime, schema: GraphQLSchema, stack: ExitStack) -> None:
+        self.url = runtime.api_url
+        self._schema = schema
+        self._stack = stack
+
+    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.request(method, f"{self.url}{path}", headers=headers, **kwargs)
+
+    def register(self, name: str) -> Registered:
+        # Unique per test: the runtime, and the stores registered in it, last the whole module.
+        name = f"{name}-{uuid.uuid4().hex[:8]}"
+        secrets = {"access_token": f"shpat_{name}", "webhook_secret": f"{name}-secret"}
+        sandbox = self._stack.enter_context(
+            ShopifySandbox(shop_domain=f"{name}.myshopify.com", schema=self._schema, **secrets)
+        )
+        location = sandbox.add_location("Warehouse").id
+        answer = self.call(
+            "POST",
+            "/stores",
+            json={
+                "platform": "shopify",
+                "shop_domain": f"{name}.myshopify.com",
+                "api_base_url": sandbox.base_url,
+                **secrets,
+            },
+        )
+        assert answer.status_code == 201, answer.text
+        body = answer.json()
+        return Registered(
+            body["store"]["store_id"],
+            body["issued"]["api_token"],
+            body["issued"]["verification_code"],
+            location,
+            sandbox,
+            secrets["access_token"],
+        )
+
+    def request_link(self, source: Registered, destination: Registered) -> str:
+        answer = self.call(
+            "POST",
+            "/links",
+            source.token,
+            json={
+                "verification_code": destination.code,
+                "channel_name": "Outlet",
+                "locations": {source.location: destination.location},
+            },
+        )
+        assert answer.status_code == 201, answer.text
+        link_id: str = answer.json()["link_id"]
+        return link_id
+
+
+@pytest.fixture
+def api(runtime: LocalRuntime, contract_schema: GraphQLSchema) -> Iterator[Api]:
+    with ExitStack() as stack:
+        yield Api(runtime, contract_schema, stack)
+
+
+def test_registration_checks_with_the_platform_registers_webhooks_and_shows_secrets_once(api: Api) -> None:
+    # When a store registers
+    store = api.register("reg-shop")
+    # Then storelink subscribed its webhooks with the store, and the store reads itself back without secrets
+    topics = {subscription.topic for subscription in store.sandbox.webhook_subscriptions}
+    assert {"INVENTORY_LEVELS_UPDATE", "ORDERS_CREATE", "APP_UNINSTALLED"} <= {
+        str(t).upper().replace("/", "_") for t in topics
+    }
+    body = api.call("GET", f"/stores/{store.store_id}", store.token).json()
+    assert body["shop_domain"].startswith("reg-shop-")
+    assert store.token not in str(body)
+    assert store.code not in str(body)
+
+
+def test_the_same_shop_twice_is_refused_naming_the_existing_store(api: Api) -> None:
+    first = api.register("dup-shop")
+    answer = api.call(
+        "POST",
+        "/stores",
+        json={
+            "platform": "shopify",
+            "shop_domain": first.sandbox.shop.myshopify_domain,
+            "access_token": first.sandbox_token,
+            "webhook_secret": "other",
+            "api_base_url": first.sandbox.base_url,
+        },
+    )
+    assert answer.status_code == 409
+    assert answer.json()["error"]["details"] == {"existing_store_id": first.store_id}
+
+
+def test_refused_credentials_keep_nothing(api: Api) -> None:
+    store = api.register("cred-shop")
+    answer = api.call(
+        "POST",
+        "/stores",
+        json={
+            "platform": "shopify",
+            "shop_domain": store.sandbox.shop.myshopify_domain,
+            "access_token": "shpat_wrong",
+            "webhook_secret": "s",
+            "api_base_url": store.sandbox.base_url,
+        },
+    )
+    assert answer.status_code == 422
+    assert "refused these credentials" in answer.json()["error"]["message"]
+
+
+@dataclass
+class World:
+    api: Api
+    source: Registered
+    destination: Registered
+    stranger: Registered
+    link_id: str
+
+
+@pytest.fixture
+def world(api: Api) -> World:
+    source, destination, stranger = (api.register(name) for name in ("m-source", "m-destination", "m-stranger"))
+    return World(api, source, destination, stranger, api.request_link(source, destination))
+
+
+def connected(world: World) -> None:
+    assert world.api.call("POST", f"/links/{world.link_id}/grant", world.destination.token).status_code == 200
+
+
+# endpoint: (method, path, body, who owns it, prepare) — "owner" is the party whose verb it is.
+ENDPOINTS: dict[str, tuple[str, str, dict[str, Any] | None, str, Callable[[World], None] | None]] = {
+    "get store": ("GET", "/stores/{source}", None, "source", None),
+    "rotate verification code": ("POST", "/stores/{source}/verification-code", None, "source", None),
+    "rotate api token": ("POST", "/stores/{source}/api-token", None, "source", None),
+    "remove store": ("DELETE", "/stores/{source}", None, "source", None),
+    "get link": ("GET", "/links/{link}", None, "source", None),
+    "link history": ("GET", "/links/{link}/history", None, "destination", None),
+    "change stock settings": ("PATCH", "/links/{link}", {"stock": {"buffer": 1}}, "source", None),
+    "change order settings": ("PATCH", "/links/{link}", {"identifier": "barcode"}, "destination", None),
+    "grant": ("POST", "/links/{link}/grant", None, "destination", None),
+    "deny": ("POST", "/links/{link}/deny", None, "destination", None),
+    "block": ("POST", "/links/{link}/block", None, "source", connected),
+    "disconnect": ("POST", "/links/{link}/disconnect?option=keep_products_zero_stock", None, "destination", connected),
+}
+# Reads are open to both parties; a store's own record and every verb only to its owner.
+READABLE_BY_BOTH = {"get link", "link history"}
+OK = {"GET": 200, "PATCH": 200, "POST": 200, "DELETE": 204}
+CREATES = {"rotate verification code", "rotate api token"}
+
+
+def expected_status(endpoint: str, caller: str) -> int:
+    method, path, _, owner, _ = ENDPOINTS[endpoint]
+    if caller in ("no token", "bad token"):
+        return 401
+    if caller == "stranger" or (path.startswith("/stores") and caller != owner):
+        return 404  # not a party: as if it did not exist
+    if caller == owner or endpoint in READABLE_BY_BOTH:
+        return 201 if endpoint in CREATES else OK[method]
+    return 403  # the other party's verb
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_authorisation_matrix(world: World, endpoint: str) -> None:
+    # Given a link from source to destination, and the endpoint's state
+    method, path, body, owner, prepare = ENDPOINTS[endpoint]
+    if prepare:
+        prepare(world)
+    other = "destination" if owner == "source" else "source"
+    tokens = {
+        "source": world.source.token,
+        "destination": world.destination.token,
+        "stranger": world.stranger.token,
+        "no token": None,
+        "bad token": f"sl_{world.source.store_id}.not-the-token",
+    }
+    url = path.format(source=world.source.store_id, link=world.link_id)
+    # When each caller calls it, the owner last (refused calls must change nothing for the owner's to work)
+    for caller in ("no token", "bad token", "stranger", other, owner):
+        answer = world.api.call(method, url, tokens[caller], json=body)
+        # Then the answer is the one its role allows, with storelink's error body when refused
+        assert answer.status_code == expected_status(endpoint, caller), f"{caller}: {answer.text}"
+        if answer.status_code >= 400:
+            assert set(answer.json()["error"]) >= {"code", "message"}
+
+
+def test_a_stranger_lists_none_of_the_links_of_others(world: World) -> None:
+    listed = world.api.call("GET", "/links", world.stranger.token).json()
+    assert listed == {"links": [], "next_cursor": None}
+    mine = world.api.call("GET", "/links", world.destination.token).json()["links"]
+    assert [link["link_id"] for link in mine] == [world.link_id]
+
+
+def test_the_whole_lifecycle_is_recorded(world: World) -> None:
+    api, link = world.api, world.link_id
+    for token, action in (
+        (world.destination.token, "grant"),
+        (world.source.token, "block"),
+        (world.source.token, "unblock"),
+        (world.destination.token, "disconnect?option=keep_products"),
+        (world.destination.token, "reconnect"),
+    ):
+        assert api.call("POST", f"/links/{link}/{action}", token).status_code == 200
+    history = api.call("GET", f"/links/{link}/history", world.source.token).json()["transitions"]
+    assert [(t["to_status"], t["by_store_id"]) for t in history] == [
+        ("pending", world.source.store_id),
+        ("connected", world.destination.store_id),
+        ("blocked", world.source.store_id),
+        ("connected", world.source.store_id),
+        ("disconnected", world.destination.store_id),
+        ("connected", world.destination.store_id),
+    ]
+    again = api.call("POST", f"/links/{link}/reconnect", world.destination.token)
+    assert (again.status_code, again.json()["error"]["details"]) == (409, {"current_status": "connected"})
+
+
+def test_bad_input_names_what_was_wrong(world: World) -> None:
+    answer = world.api.call("POST", "/links", world.source.token, json={"channel_name": "x"})
+    assert answer.status_code == 422
+    assert "verification_code" in answer.json()["error"]["message"]
+
+
+def test_openapi_is_served(world: World) -> None:
+    spec = world.api.call("GET", "/openapi.json").json()
+    assert {"/stores", "/links", "/links/{link_id}/{action}"} <= set(spec["paths"])
