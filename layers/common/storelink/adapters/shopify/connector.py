@@ -255,20 +255,32 @@ class ShopifyConnector:
         if since < oldest_visible and "read_all_orders" not in self.granted_scopes():
             read_since = oldest_visible
         query = {"query": f"created_at:>='{read_since.astimezone(UTC).isoformat()}'"}
-        orders = tuple(_order(node) for node in self._paged(documents.ORDERS, query, lambda data: data["orders"]))
+        orders = tuple(self._order(node) for node in self._paged(documents.ORDERS, query, lambda data: data["orders"]))
         return OrdersRead(orders=orders, requested_since=since, read_since=read_since)
 
     def order(self, order_id: str) -> Order:
         node = self._graphql.execute(documents.ORDER, {"id": order_id})["order"]
         if node is None:
             raise UnknownStoreObject(f"unknown order {order_id}")
-        return _order(node)
+        return self._order(node)
+
+    def _order(self, node: dict[str, Any]) -> Order:
+        """The order with all its lines: the first 25 come with it, any others a page of 100 at a time."""
+        lines = list(node["lineItems"]["nodes"])
+        page_info = node["lineItems"]["pageInfo"]
+        if page_info["hasNextPage"]:
+            lines += self._paged(
+                documents.ORDER_LINES,
+                {"id": node["id"]},
+                lambda data: data["order"]["lineItems"],
+                after=page_info["endCursor"],
+            )
+        return _order(node, lines)
 
     def create_order(self, draft: OrderDraft) -> CreatedOrder:
         """Create the order without touching stock (BYPASS): storelink already moved the source's stock."""
         money = lambda amount: {"shopMoney": {"amount": str(amount), "currencyCode": draft.currency}}  # noqa: E731
         order: dict[str, Any] = {
-            "currency": draft.currency,
             "lineItems": [
                 {"variantId": line.variant_id, "quantity": line.quantity, "priceSet": money(line.unit_price)}
                 if line.variant_id
@@ -368,9 +380,12 @@ class ShopifyConnector:
     # --- paging ----------------------------------------------------------------------------------
 
     def _paged(
-        self, document: str, variables: dict[str, Any], connection: Callable[[dict[str, Any]], dict[str, Any]]
+        self,
+        document: str,
+        variables: dict[str, Any],
+        connection: Callable[[dict[str, Any]], dict[str, Any]],
+        after: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        after = None
         while True:
             page = connection(self._graphql.execute(document, {**variables, "after": after}))
             yield from page["nodes"]
@@ -421,7 +436,7 @@ def _amount(money_bag: dict[str, Any] | None) -> Decimal:
     return Decimal(money_bag["shopMoney"]["amount"]) if money_bag else Decimal(0)
 
 
-def _order(node: dict[str, Any]) -> Order:
+def _order(node: dict[str, Any], lines: list[dict[str, Any]]) -> Order:
     customer = node.get("customer")
     address = node.get("shippingAddress")
     return Order(
@@ -460,7 +475,7 @@ def _order(node: dict[str, Any]) -> Order:
                 quantity=line["quantity"],
                 unit_price=_amount(line["originalUnitPriceSet"]),
             )
-            for line in node["lineItems"]["nodes"]
+            for line in lines
         ),
         shipping_lines=tuple(
             ShippingLine(title=s["title"], price=_amount(s["originalPriceSet"])) for s in node["shippingLines"]["nodes"]

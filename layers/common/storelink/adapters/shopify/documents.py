@@ -113,8 +113,9 @@ _ORDER_FIELDS = """
   email phone
   customer { firstName lastName email phone }
   shippingAddress { name address1 address2 city provinceCode countryCodeV2 zip phone }
-  lineItems(first: 50) {
-    nodes { id title sku quantity variant { id } originalUnitPriceSet { shopMoney { amount } } }
+  lineItems(first: 25) {
+    nodes { ...StorelinkLine }
+    pageInfo { hasNextPage endCursor }
   }
   shippingLines(first: 5) { nodes { title originalPriceSet { shopMoney { amount } } } }
   taxLines { title rate priceSet { shopMoney { amount } } }
@@ -122,20 +123,39 @@ _ORDER_FIELDS = """
   totalPriceSet { shopMoney { amount } }
 """
 
+_LINE_FIELDS = """
+fragment StorelinkLine on LineItem {
+  id title sku quantity variant { id } originalUnitPriceSet { shopMoney { amount } }
+}
+"""
+
+# Five orders of 25 lines stay under Shopify's 1,000-point limit for one query; an order with more
+# lines gets the rest through ORDER_LINES.
 ORDERS = f"""
 query StorelinkOrders($query: String!, $after: String) {{
-  orders(first: 10, after: $after, query: $query, sortKey: CREATED_AT) {{
+  orders(first: 5, after: $after, query: $query, sortKey: CREATED_AT) {{
     nodes {{ {_ORDER_FIELDS} }}
     pageInfo {{ hasNextPage endCursor }}
   }}
 }}
-"""
+{_LINE_FIELDS}"""
 
 ORDER = f"""
 query StorelinkOrder($id: ID!) {{
   order(id: $id) {{ {_ORDER_FIELDS} }}
 }}
-"""
+{_LINE_FIELDS}"""
+
+ORDER_LINES = f"""
+query StorelinkOrderLines($id: ID!, $after: String) {{
+  order(id: $id) {{
+    lineItems(first: 100, after: $after) {{
+      nodes {{ ...StorelinkLine }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
+{_LINE_FIELDS}"""
 
 ORDER_CREATE = """
 mutation StorelinkOrderCreate($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {
