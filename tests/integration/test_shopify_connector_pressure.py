@@ -214,3 +214,16 @@ def test_an_order_with_many_lines_comes_whole(open_store) -> None:  # type: igno
     placed = store.sandbox.place_order([{"variant_id": store.variant_of[level], "quantity": 1} for level in levels])
     # When it is read, Then every line is there
     assert len(store.connector.order(placed.id).lines) == 30
+
+
+@pytest.mark.parametrize(
+    ("expected_levels", "operation"), [(100, "StorelinkLevelsAtLocation"), (50_000, "StorelinkBulkRun")]
+)
+def test_the_connector_pages_a_small_catalogue_and_bulk_reads_a_large_one(  # type: ignore[no-untyped-def]
+    open_store, expected_levels: int, operation: str
+) -> None:
+    store = open_store()
+    levels = stocked(store, 3, 2)
+    read = store.connector.all_levels([levels[0].location_id], expected_levels=expected_levels)
+    assert read == dict.fromkeys(levels, 2)
+    assert store.sandbox.stats.operation(operation).calls == 1

@@ -1,6 +1,6 @@
 """Pacing to Shopify's leaky bucket, from the throttleStatus each answer carries (no network, a fake clock)."""
 
-from storelink.adapters.shopify.client import LeakyBucket
+from storelink.adapters.shopify.client import PACING_MARGIN_SECONDS, LeakyBucket
 
 STANDARD = {"maximumAvailable": 2000.0, "restoreRate": 100.0}
 
@@ -28,14 +28,14 @@ def test_a_call_larger_than_what_is_left_waits_for_the_bucket_to_refill() -> Non
     # Given 100 points left, restoring 100 a second
     bucket = LeakyBucket(Clock())
     bucket.update({**STANDARD, "currentlyAvailable": 100.0})
-    # When a 750-point query is next, Then it waits the 6.5 s the bucket needs
-    assert bucket.seconds_until(750) == 6.5
+    # When a 750-point query is next, Then it waits the 6.5 s the bucket needs, and a little margin
+    assert bucket.seconds_until(750) == 6.5 + PACING_MARGIN_SECONDS
 
 
 def test_time_already_passed_counts_and_the_bucket_never_overfills() -> None:
     bucket = LeakyBucket(clock := Clock())
     bucket.update({**STANDARD, "currentlyAvailable": 0.0})
     clock.now = 3.0
-    assert bucket.seconds_until(500) == 2.0
+    assert bucket.seconds_until(500) == 2.0 + PACING_MARGIN_SECONDS
     clock.now = 60.0
     assert bucket.seconds_until(5000) == 0  # capped at the bucket's size: it cannot wait for the impossible

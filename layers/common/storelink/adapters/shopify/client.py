@@ -17,6 +17,8 @@ from storelink.errors import MissingScope, StoreAccessRevoked, StoreRejected, St
 
 # Before the first answer tells us a document's real cost, assume this much.
 DEFAULT_EXPECTED_COST = 50
+# Shopify reports the bucket rounded; waiting this much longer keeps a paced call from being refused.
+PACING_MARGIN_SECONDS = 0.1
 
 
 class Throttled(StoreUnavailable):
@@ -44,7 +46,8 @@ class LeakyBucket:
             return 0.0
         now = self._clock()
         available = min(self._maximum, self._available + (now - self._seen_at) * self._restore_rate)
-        return max(0.0, (min(cost, self._maximum) - available) / self._restore_rate)
+        shortfall = min(cost, self._maximum) - available
+        return shortfall / self._restore_rate + PACING_MARGIN_SECONDS if shortfall > 0 else 0.0
 
     def update(self, throttle_status: dict[str, Any]) -> None:
         self._available = float(throttle_status["currentlyAvailable"])
