@@ -17,6 +17,9 @@ from pathlib import Path
 
 from storelink_local.template import load_template
 
+# The sandbox stores live on localhost, an address only a local deployment may register.
+SANDBOX_STORES = {"AllowCustomStoreUrls": "true"}
+
 ROOT = Path(__file__).parents[1]
 TEMPLATE = ROOT / "template.yaml"
 
@@ -56,7 +59,7 @@ def main(changes: int) -> None:
     schema = load_contract_schema()
     assert schema is not None, "the Shopify contract is needed for the sandbox stores"
     with (
-        LocalRuntime(TEMPLATE, capture_function_output=True) as runtime,
+        LocalRuntime(TEMPLATE, parameter_overrides=SANDBOX_STORES, capture_function_output=True) as runtime,
         linked_stores(runtime, schema, available=changes + 10) as stores,
     ):
         source, destination = stores.source, stores.destination

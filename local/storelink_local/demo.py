@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 
 from storelink_local.template import load_template
 
+# The sandbox stores live on localhost, an address only a local deployment may register.
+SANDBOX_STORES = {"AllowCustomStoreUrls": "true"}
+
 if TYPE_CHECKING:
     from storelink_local.runtime import LocalRuntime
     from storelink_local.sandbox import ShopifySandbox
@@ -36,7 +39,10 @@ def main() -> int:
         return 1
 
     # Handler logs and metrics go to the functions' logs, as on Lambda, not into the story.
-    with LocalRuntime(TEMPLATE, capture_function_output=True) as runtime, linked_stores(runtime, schema) as stores:
+    with (
+        LocalRuntime(TEMPLATE, parameter_overrides=SANDBOX_STORES, capture_function_output=True) as runtime,
+        linked_stores(runtime, schema) as stores,
+    ):
         source, destination = stores.source, stores.destination
         say()
         say(
@@ -45,12 +51,17 @@ def main() -> int:
         )
         say(f"Webhooks      {runtime.api_url}/webhooks/shopify/{{store_id}}")
         say()
-        say("Stores        sandbox Shopify stores, Admin API 2026-07")
+        say("Stores        sandbox Shopify stores (Admin API 2026-07), registered with POST /stores:")
+        say("              credentials checked with the store, kept in Secrets Manager, webhooks subscribed")
         for role, shop in (("source", source), ("destination", destination)):
-            say(f"  {role:<12}{shop.sandbox.shop.name:<22}{shop.store.shop_domain}")
+            say(f"  {role:<12}{shop.sandbox.shop.name:<22}{shop.store.shop_domain:<28}{shop.store.store_id}")
         say(
-            f"Link          {stores.link.source_store_id} → {stores.link.destination_store_id}: "
-            f"{stores.link.status}, Warehouse → Warehouse, buffer {stores.link.stock.buffer}"
+            f"Link          {stores.link.link_id}: asked by the source with the destination's verification code"
+            " (POST /links),"
+        )
+        say(
+            f"              granted by the destination (POST /links/{{id}}/grant): {stores.link.status},"
+            f" Warehouse → Warehouse, buffer {stores.link.stock.buffer}"
         )
         say(f"SKU map       {SKU} → {SKU}")
         say()

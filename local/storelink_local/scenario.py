@@ -1,21 +1,24 @@
-"""Two sandbox Shopify stores linked source → destination, registered in the local runtime.
+"""Two sandbox Shopify stores linked source → destination through the management API of the local runtime.
 
-The demo, `make dev` and the end-to-end tests all start from this story. Stores, the link and the
-SKU map are written straight into the tables until the linking and mapping capabilities exist.
+The demo, `make dev` and the end-to-end tests all start from this story: each store registers (storelink
+checks its credentials and subscribes its webhooks), the source asks to link with the destination's
+verification code, the destination grants. Only the SKU map is still written straight into its table,
+until the catalogue-matching capability exists.
 """
 
-import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
+import httpx
 from graphql import GraphQLSchema
 
-from storelink.adapters.dynamodb import DynamoDbLinks, DynamoDbSkuMaps, DynamoDbStores
-from storelink.domain.links import Link, LinkStatus, SkuMapEntry, StockRules
+from storelink.adapters.dynamodb import DynamoDbSkuMaps, DynamoDbStores
+from storelink.domain.links import Link, SkuMapEntry
 from storelink.domain.stock import InventoryRef
-from storelink.domain.stores import Platform, Store
+from storelink.domain.stores import Store
 from storelink.settings import StockWorkerSettings
 from storelink_local.runtime import LocalRuntime
 from storelink_local.sandbox import ShopifySandbox
@@ -28,6 +31,8 @@ class LinkedShop:
     store: Store
     sandbox: ShopifySandbox
     level: InventoryRef
+    # Issued by storelink at registration, shown once: the store's key to the management API.
+    api_token: str
 
     @property
     def available(self) -> int:
@@ -41,57 +46,70 @@ class LinkedStores:
     link: Link
 
 
-def save_store(store_id: str, shop_domain: str, api_base_url: str, *, access_token: str, webhook_secret: str) -> Store:
-    """What registering a store stores: its secrets in Secrets Manager, only their name in the table."""
-    settings = StockWorkerSettings.from_env()
-    store = Store(
-        store_id=store_id,
-        platform=Platform.SHOPIFY,
-        shop_domain=shop_domain,
-        api_base_url=api_base_url,
-        secret_name=f"{settings.store_secrets_prefix}{store_id}",
-    )
-    boto3.client("secretsmanager").create_secret(
-        Name=store.secret_name,
-        SecretString=json.dumps({"access_token": access_token, "webhook_secret": webhook_secret}),
-    )
-    DynamoDbStores(boto3.resource("dynamodb").Table(settings.links_table_name)).add(store)
-    return store
+class ManagementApi:
+    """The management API as a merchant's script calls it: JSON over HTTP with a store's token."""
+
+    def __init__(self, runtime: LocalRuntime) -> None:
+        self._url = runtime.api_url
+
+    def call(self, method: str, path: str, token: str | None = None, body: Any = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        answer = httpx.request(method, f"{self._url}{path}", headers=headers, json=body, timeout=30)
+        if answer.is_error:
+            raise RuntimeError(f"{method} {path} answered {answer.status_code}: {answer.text}")
+        return answer.json()
 
 
-def _stocked_shop(
-    runtime: LocalRuntime, store_id: str, name: str, schema: GraphQLSchema, available: int, stack: ExitStack
-) -> LinkedShop:
-    secrets = {"access_token": f"shpat_{store_id}", "webhook_secret": f"{store_id}-webhook-secret"}
-    sandbox = stack.enter_context(
-        ShopifySandbox(shop_domain=f"{store_id}.myshopify.com", shop_name=name, schema=schema, **secrets)
-    )
+def _registered_shop(
+    api: ManagementApi, shop_name: str, domain: str, schema: GraphQLSchema, available: int, stack: ExitStack
+) -> tuple[LinkedShop, str]:
+    """A stocked sandbox store registered with storelink; returns it and its verification code."""
+    secrets = {"access_token": f"shpat_{domain.partition('.')[0]}", "webhook_secret": f"{domain}-webhook-secret"}
+    sandbox = stack.enter_context(ShopifySandbox(shop_domain=domain, shop_name=shop_name, schema=schema, **secrets))
     location = sandbox.add_location("Warehouse")
     product = sandbox.add_product("Linen shirt", [{"sku": SKU, "barcode": None}], stock={location.id: available})
-    store = save_store(store_id, sandbox.shop.myshopify_domain, sandbox.base_url, **secrets)
-    sandbox.subscribe_webhook("inventory_levels/update", f"{runtime.api_url}/webhooks/shopify/{store_id}")
-    return LinkedShop(
-        store, sandbox, InventoryRef(item_id=product.variants[0].inventory_item_id, location_id=location.id)
+    registered = api.call(
+        "POST",
+        "/stores",
+        body={"platform": "shopify", "shop_domain": domain, "api_base_url": sandbox.base_url, **secrets},
     )
+    store = DynamoDbStores(boto3.resource("dynamodb").Table(StockWorkerSettings.from_env().links_table_name)).get(
+        registered["store"]["store_id"]
+    )
+    assert store is not None, "the store just registered"
+    level = InventoryRef(item_id=product.variants[0].inventory_item_id, location_id=location.id)
+    return LinkedShop(store, sandbox, level, registered["issued"]["api_token"]), registered["issued"][
+        "verification_code"
+    ]
 
 
 @contextmanager
-def linked_stores(runtime: LocalRuntime, schema: GraphQLSchema, *, available: int = 12) -> Iterator[LinkedStores]:
-    """A source and a destination, both holding `available` of one shirt, linked and mapped by SKU."""
+def linked_stores(
+    runtime: LocalRuntime,
+    schema: GraphQLSchema,
+    *,
+    available: int = 12,
+    names: tuple[str, str] = ("lumen-main", "lumen-outlet"),
+) -> Iterator[LinkedStores]:
+    """A source and a destination, both holding `available` of one shirt, linked and mapped by SKU.
+
+    `names` make the shop domains; registering a shop twice in one runtime is refused, so vary them."""
+    api = ManagementApi(runtime)
     with ExitStack() as stack:
-        source = _stocked_shop(runtime, "lumen-main", "Lumen (main store)", schema, available, stack)
-        destination = _stocked_shop(runtime, "lumen-outlet", "Lumen Outlet", schema, available, stack)
-        link = Link(
-            link_id="lumen-main--lumen-outlet",
-            source_store_id=source.store.store_id,
-            destination_store_id=destination.store.store_id,
-            status=LinkStatus.CONNECTED,
-            locations={source.level.location_id: destination.level.location_id},
-            stock=StockRules(),
+        source, _ = _registered_shop(api, "Lumen (main store)", f"{names[0]}.myshopify.com", schema, available, stack)
+        destination, code = _registered_shop(api, "Lumen Outlet", f"{names[1]}.myshopify.com", schema, available, stack)
+        requested = api.call(
+            "POST",
+            "/links",
+            source.api_token,
+            {
+                "verification_code": code,
+                "channel_name": "Lumen Outlet",
+                "locations": {source.level.location_id: destination.level.location_id},
+            },
         )
-        settings = StockWorkerSettings.from_env()
-        DynamoDbLinks(boto3.resource("dynamodb").Table(settings.links_table_name)).add(link)
-        DynamoDbSkuMaps(boto3.resource("dynamodb").Table(settings.sku_maps_table_name)).add(
+        link = Link.model_validate(api.call("POST", f"/links/{requested['link_id']}/grant", destination.api_token))
+        DynamoDbSkuMaps(boto3.resource("dynamodb").Table(StockWorkerSettings.from_env().sku_maps_table_name)).add(
             SkuMapEntry(
                 link_id=link.link_id,
                 source_item_id=source.level.item_id,

@@ -4,10 +4,8 @@ Everything is real but the stores: template.yaml's tables and queues on moto ser
 handlers loaded as Lambda loads them, and sandbox Shopify stores that enforce the 2026-07 contract.
 """
 
-import os
 from collections.abc import Iterator
 
-import boto3
 import pytest
 from graphql import GraphQLSchema
 
@@ -18,23 +16,14 @@ pytestmark = pytest.mark.contract
 
 
 @pytest.fixture
-def stores(runtime: LocalRuntime, contract_schema: GraphQLSchema) -> Iterator[LinkedStores]:
-    runtime.invocations.clear()
-    with linked_stores(runtime, contract_schema, available=12) as linked:
+def stores(
+    runtime: LocalRuntime, contract_schema: GraphQLSchema, request: pytest.FixtureRequest
+) -> Iterator[LinkedStores]:
+    # Shop names unique per test: a shop registers once per runtime, which lasts the module.
+    suffix = request.node.name.removeprefix("test_")[:20].replace("_", "-")
+    with linked_stores(runtime, contract_schema, available=12, names=(f"src-{suffix}", f"dst-{suffix}")) as linked:
+        runtime.invocations.clear()
         yield linked
-    # The next test registers the same stores again.
-    for table_env, keys in (("LINKS_TABLE_NAME", ("pk", "sk")), ("SKU_MAPS_TABLE_NAME", ("link_id", "source_key"))):
-        _empty_table(table_env, keys)
-    secrets = boto3.client("secretsmanager")
-    for shop in (linked.source, linked.destination):
-        secrets.delete_secret(SecretId=shop.store.secret_name, ForceDeleteWithoutRecovery=True)
-
-
-def _empty_table(table_env: str, keys: tuple[str, ...]) -> None:
-    table = boto3.resource("dynamodb").Table(os.environ[table_env])
-    with table.batch_writer() as batch:
-        for item in table.scan()["Items"]:
-            batch.delete_item(Key={key: item[key] for key in keys})
 
 
 def test_a_source_change_reaches_the_destination(runtime: LocalRuntime, stores: LinkedStores) -> None:

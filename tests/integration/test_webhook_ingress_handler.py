@@ -9,10 +9,12 @@ import boto3
 import httpx
 import pytest
 
+from storelink.adapters.dynamodb import DynamoDbStores
+from storelink.adapters.secrets import SecretsManagerWriter
+from storelink.domain.stores import StoreCredentials
 from storelink.services.webhook_ingress import MAX_WEBHOOK_BYTES
 from storelink_local.runtime import LocalRuntime
-from storelink_local.scenario import save_store
-from tests.builders import inventory_level_body, shopify_headers
+from tests.builders import a_store, inventory_level_body, shopify_headers
 from tests.conftest import EVENTS
 
 SAMPLE_SECRET = "sample-webhook-secret"  # the secret events/webhook_ingress.json is signed with
@@ -20,14 +22,13 @@ SAMPLE_SECRET = "sample-webhook-secret"  # the secret events/webhook_ingress.jso
 
 @pytest.fixture(scope="module")
 def sample_store(runtime: LocalRuntime) -> str:
-    save_store(
-        "sample-source",
-        "sample-source.myshopify.com",
-        "https://sample-source.myshopify.com",
-        access_token="shpat_sample",
-        webhook_secret=SAMPLE_SECRET,
+    """The store events/webhook_ingress.json was signed for, written straight into its table and secret."""
+    store = a_store("sample-source", secret_name=f"{os.environ['STORE_SECRETS_PREFIX']}sample-source")
+    SecretsManagerWriter(boto3.client("secretsmanager")).create(
+        store.secret_name, StoreCredentials(access_token="shpat_sample", webhook_secret=SAMPLE_SECRET)
     )
-    return "sample-source"
+    DynamoDbStores(boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])).add(store)
+    return store.store_id
 
 
 @pytest.fixture(autouse=True)
