@@ -3,9 +3,11 @@
 import argparse
 import logging
 import threading
+from contextlib import ExitStack
 from pathlib import Path
 
 from storelink_local.runtime import LocalRuntime
+from storelink_local.sandbox import ShopifySandbox, load_contract_schema
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -30,6 +32,24 @@ def describe(rt: LocalRuntime) -> list[str]:
     return lines
 
 
+def start_sandbox_stores(stack: ExitStack) -> list[str]:
+    """Two sandbox Shopify stores to register and link with the management API (README: the lifecycle)."""
+    schema = load_contract_schema()
+    if schema is None:
+        return ["", "no sandbox stores: the Shopify contract schema is missing (../shared/contracts)"]
+    lines = ["", "sandbox Shopify stores (register them with POST /stores; see README):"]
+    for name in ("dev-source", "dev-destination"):
+        secrets = {"access_token": f"shpat_{name}", "webhook_secret": f"{name}-secret"}
+        sandbox = stack.enter_context(ShopifySandbox(shop_domain=f"{name}.myshopify.com", schema=schema, **secrets))
+        location = sandbox.add_location("Warehouse")
+        sandbox.add_product("Linen shirt", [{"sku": "LINEN-SHIRT-M"}], stock={location.id: 12})
+        lines.append(
+            f"  {name}.myshopify.com  api_base_url={sandbox.base_url}  access_token={secrets['access_token']}"
+            f"  webhook_secret={secrets['webhook_secret']}  location={location.id}"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m storelink_local.dev", description=__doc__)
     parser.add_argument("--template", type=Path, default=Path("template.yaml"))
@@ -46,8 +66,17 @@ def main(argv: list[str] | None = None) -> None:
     runtime_logger.addHandler(runtime_handler)
     runtime_logger.propagate = False
 
-    with LocalRuntime(args.template, api_port=args.api_port, moto_port=args.moto_port) as rt:
+    with (
+        LocalRuntime(
+            args.template,
+            api_port=args.api_port,
+            moto_port=args.moto_port,
+            parameter_overrides={"AllowCustomStoreUrls": "true"},  # the sandbox stores live on localhost
+        ) as rt,
+        ExitStack() as stores,
+    ):
         print("\n".join(describe(rt)), flush=True)
+        print("\n".join(start_sandbox_stores(stores)), flush=True)
         rt.start_pollers()
         rt.start_schedules()
         print("\nrunning; Ctrl-C stops", flush=True)
