@@ -4,8 +4,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from storelink.domain.catalogue import Location
+from storelink.domain.events import StoreEvent
 from storelink.domain.links import Link, SkuMapEntry, Transition
-from storelink.domain.stock import InventoryRef, LevelsSet, StockLevelChanged
+from storelink.domain.stock import InventoryRef, LevelsSet
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict
 
@@ -55,10 +56,11 @@ class FakeSecrets:
 
 @dataclass
 class RecordingQueue:
-    published: list[StockLevelChanged] = field(default_factory=list)
+    published: list[StoreEvent] = field(default_factory=list)
 
-    def publish(self, change: StockLevelChanged) -> None:
-        self.published.append(change)
+    def publish(self, event: StoreEvent) -> bool:
+        self.published.append(event)
+        return True
 
 
 @dataclass

@@ -10,11 +10,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storelink import bootstrap
 from storelink.adapters.sqs import once_per_delivery_config
-from storelink.domain.stock import StockLevelChanged
 from storelink.domain.stores import Platform
 from storelink.entrypoints.http import raw_body, register_error_handlers
 from storelink.observability import logger, metrics, tracer
-from storelink.services.webhook_ingress import WebhookIngress
+from storelink.services.webhook_ingress import WebhookIngress, WebhookReceipt
 from storelink.settings import WebhookIngressSettings
 
 app = APIGatewayHttpResolver(enable_validation=True)
@@ -28,15 +27,11 @@ def ingress() -> WebhookIngress:
 
 
 @app.post("/webhooks/shopify/<store_id>")
-def receive_shopify_webhook(store_id: str) -> dict[str, Any]:
+def receive_shopify_webhook(store_id: str) -> WebhookReceipt:
     event = app.current_event
-    delivery = ingress().accept(Platform.SHOPIFY, store_id, event.headers, raw_body(event))
+    receipt = ingress().accept(Platform.SHOPIFY, store_id, event.headers, raw_body(event))
     metrics.add_metric(name="WebhooksAccepted", unit=MetricUnit.Count, value=1)
-    return {
-        "delivery_id": delivery.delivery_id,
-        "topic": delivery.topic,
-        "queued": isinstance(delivery.event, StockLevelChanged),
-    }
+    return receipt
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -250,3 +250,14 @@ def test_bad_input_names_what_was_wrong(world: World) -> None:
 def test_openapi_is_served(world: World) -> None:
     spec = world.api.call("GET", "/openapi.json").json()
     assert {"/stores", "/links", "/links/{link_id}/{action}"} <= set(spec["paths"])
+
+
+def test_uninstalling_the_app_disconnects_the_stores_links(world: World, runtime: LocalRuntime) -> None:
+    # Given a connected link
+    connected(world)
+    # When the destination's merchant uninstalls the app (Shopify sends app/uninstalled, signed)
+    world.destination.sandbox.uninstall_app()
+    runtime.drain()
+    # Then the link is disconnected, and the history says why
+    history = world.api.call("GET", f"/links/{world.link_id}/history", world.source.token).json()["transitions"]
+    assert (history[-1]["to_status"], history[-1]["detail"]) == ("disconnected", "app uninstalled")

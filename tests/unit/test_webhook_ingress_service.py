@@ -24,7 +24,7 @@ def ingress(queue: RecordingQueue) -> WebhookIngress:
         stores=FakeStores({store.store_id: store}),
         secrets=FakeSecrets({store.store_id: StoreCredentials(access_token="token", webhook_secret=SECRET)}),
         translators={Platform.SHOPIFY: ShopifyWebhooks()},
-        stock_changes=queue,
+        events=queue,
     )
 
 
@@ -32,9 +32,10 @@ def test_a_verified_stock_webhook_is_queued(ingress: WebhookIngress, queue: Reco
     # Given a signed inventory update for a known store
     body = inventory_level_body(available=4)
     # When it is accepted
-    ingress.accept(Platform.SHOPIFY, "source", shopify_headers(body, SECRET), body)
+    receipt = ingress.accept(Platform.SHOPIFY, "source", shopify_headers(body, SECRET), body)
     # Then its stock change is queued
     assert [change.available for change in queue.published] == [4]
+    assert receipt.queued
 
 
 @pytest.mark.parametrize(
@@ -60,7 +61,14 @@ def test_a_store_of_another_platform_is_unknown_on_this_platforms_route(queue: R
     # Given a WooCommerce store, When a delivery comes to the Shopify route for it, Then the store is unknown there
     store = a_store(platform=Platform.WOOCOMMERCE)
     ingress = WebhookIngress(
-        stores=FakeStores({store.store_id: store}), secrets=FakeSecrets(), translators={}, stock_changes=queue
+        stores=FakeStores({store.store_id: store}), secrets=FakeSecrets(), translators={}, events=queue
     )
     with pytest.raises(UnknownStore):
         ingress.accept(Platform.SHOPIFY, store.store_id, {}, b"{}")
+
+
+def test_an_uninstall_is_queued_for_the_store_events_function(ingress: WebhookIngress, queue: RecordingQueue) -> None:
+    body = b'{"id": 1, "domain": "source.myshopify.com"}'
+    headers = shopify_headers(body, SECRET) | {"X-Shopify-Topic": "app/uninstalled"}
+    ingress.accept(Platform.SHOPIFY, "source", headers, body)
+    assert [type(event).__name__ for event in queue.published] == ["AppUninstalled"]

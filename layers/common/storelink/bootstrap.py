@@ -15,13 +15,18 @@ from storelink.adapters.dynamodb import DynamoDbLinks, DynamoDbSkuMaps, DynamoDb
 from storelink.adapters.events import EventBridgePublisher
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
-from storelink.adapters.sqs import OncePerDelivery, SqsStockChangeQueue
+from storelink.adapters.sqs import OncePerDelivery, SqsEventQueues
 from storelink.domain.stores import Platform
 from storelink.services.links import LinkManagement
 from storelink.services.stock_propagation import StockPropagation
 from storelink.services.stores import StoreRegistration
 from storelink.services.webhook_ingress import WebhookIngress
-from storelink.settings import ManagementApiSettings, StockWorkerSettings, StoreAccessSettings, WebhookIngressSettings
+from storelink.settings import (
+    ManagementApiSettings,
+    StockWorkerSettings,
+    StoreAccessSettings,
+    WebhookIngressSettings,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -36,13 +41,17 @@ def store_http_client(settings: StoreAccessSettings) -> httpx.Client:
 
 
 def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) -> WebhookIngress:
-    queue = SqsStockChangeQueue(boto3.client("sqs"), settings.stock_changes_queue_url)
+    queues = SqsEventQueues(
+        boto3.client("sqs"),
+        stock_changes_url=settings.stock_changes_queue_url,
+        store_events_url=settings.store_events_queue_url,
+    )
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
     return WebhookIngress(
         stores=DynamoDbStores(_table(settings.links_table_name)),
         secrets=SecretsManagerStoreSecrets(parameters.SecretsProvider()),
         translators={Platform.SHOPIFY: ShopifyWebhooks()},
-        stock_changes=OncePerDelivery(queue, persistence, dedup),
+        events=OncePerDelivery(queues, persistence, dedup),
     )
 
 

@@ -5,9 +5,10 @@ from datetime import datetime
 from typing import Protocol
 
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
+from storelink.domain.events import StoreEvent
 from storelink.domain.links import Link, SkuMapEntry, Transition
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersRead, Tracking
-from storelink.domain.stock import InventoryRef, LevelsSet, StockLevelChanged
+from storelink.domain.stock import InventoryRef, LevelsSet
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 
@@ -83,8 +84,10 @@ class StoreSecrets(Protocol):
     def credentials(self, store: Store) -> StoreCredentials: ...
 
 
-class StockChangeQueue(Protocol):
-    def publish(self, change: StockLevelChanged) -> None: ...
+class EventQueue(Protocol):
+    def publish(self, event: StoreEvent) -> bool:
+        """Queue the event for the function that handles its kind; False when no capability takes it yet."""
+        ...
 
 
 class StockLevels(Protocol):

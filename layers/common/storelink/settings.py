@@ -24,6 +24,7 @@ class StoreAccessSettings(_FromEnvironment):
 class WebhookIngressSettings(StoreAccessSettings):
     idempotency_table_name: str = Field(min_length=1)
     stock_changes_queue_url: str = Field(min_length=1)
+    store_events_queue_url: str = Field(min_length=1)
 
 
 class StockWorkerSettings(StoreAccessSettings):

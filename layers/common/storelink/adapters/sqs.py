@@ -1,4 +1,4 @@
-"""The stock changes queue (SQS FIFO), published once per webhook delivery."""
+"""The queues between the webhook ingress and the functions that act on store events, published once per delivery."""
 
 import hashlib
 from typing import TYPE_CHECKING
@@ -9,26 +9,37 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
+from storelink.domain.events import AppUninstalled, StoreEvent
 from storelink.domain.stock import StockLevelChanged
-from storelink.ports import StockChangeQueue
+from storelink.ports import EventQueue
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
-class SqsStockChangeQueue:
-    def __init__(self, sqs: "SQSClient", queue_url: str) -> None:
-        self._sqs = sqs
-        self._queue_url = queue_url
+class SqsEventQueues:
+    """Stock changes to the FIFO stock queue; store lifecycle events (app uninstalled) to the store events queue.
+    Order, fulfilment, refund and product events join when the capabilities that act on them exist."""
 
-    def publish(self, change: StockLevelChanged) -> None:
-        self._sqs.send_message(
-            QueueUrl=self._queue_url,
-            MessageBody=change.model_dump_json(),
-            # One group per source level: its changes apply in order, other levels in parallel.
-            MessageGroupId=f"{change.store_id}:{change.level.item_id}:{change.level.location_id}"[:128],
-            MessageDeduplicationId=hashlib.sha256(f"{change.store_id}:{change.delivery_id}".encode()).hexdigest(),
-        )
+    def __init__(self, sqs: "SQSClient", *, stock_changes_url: str, store_events_url: str) -> None:
+        self._sqs = sqs
+        self._stock_changes_url = stock_changes_url
+        self._store_events_url = store_events_url
+
+    def publish(self, event: StoreEvent) -> bool:
+        if isinstance(event, StockLevelChanged):
+            self._sqs.send_message(
+                QueueUrl=self._stock_changes_url,
+                MessageBody=event.model_dump_json(),
+                # One group per source level: its changes apply in order, other levels in parallel.
+                MessageGroupId=f"{event.store_id}:{event.level.item_id}:{event.level.location_id}"[:128],
+                MessageDeduplicationId=hashlib.sha256(f"{event.store_id}:{event.delivery_id}".encode()).hexdigest(),
+            )
+            return True
+        if isinstance(event, AppUninstalled):
+            self._sqs.send_message(QueueUrl=self._store_events_url, MessageBody=event.model_dump_json())
+            return True
+        return False
 
 
 # SQS FIFO deduplicates for 5 minutes only; Shopify retries a delivery for up to 4 hours.
@@ -49,16 +60,15 @@ class OncePerDelivery:
     Powertools idempotency deletes its record when publishing fails, so the platform's retry gets through.
     """
 
-    def __init__(
-        self, inner: StockChangeQueue, persistence: DynamoDBPersistenceLayer, config: IdempotencyConfig
-    ) -> None:
+    def __init__(self, inner: EventQueue, persistence: DynamoDBPersistenceLayer, config: IdempotencyConfig) -> None:
         self._publish_once = idempotent_function(
-            data_keyword_argument="change", persistence_store=persistence, config=config
+            data_keyword_argument="event", persistence_store=persistence, config=config
         )(self._publish)
         self._inner = inner
 
-    def publish(self, change: StockLevelChanged) -> None:
-        self._publish_once(change=change)
+    def publish(self, event: StoreEvent) -> bool:
+        queued: bool = self._publish_once(event=event)
+        return queued
 
-    def _publish(self, change: StockLevelChanged) -> None:
-        self._inner.publish(change)
+    def _publish(self, event: StoreEvent) -> bool:
+        return self._inner.publish(event)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from storelink.domain import credentials
+from storelink.domain.events import AppUninstalled
 from storelink.domain.links import (
     Action,
     DisconnectOption,
@@ -204,6 +205,11 @@ class LinkManagement:
             self._events.publish("LinkDisconnected", _event(changed, transition))
             ended.append(changed)
         return ended
+
+    def on_app_uninstalled(self, event: AppUninstalled) -> list[Link]:
+        """Shopify's app/uninstalled: the token is gone, so the store's links end as if it were removed."""
+        store = self._stores.get(event.store_id)
+        return self.end_links_of(store, "app uninstalled") if store else []
 
     def _store(self, store_id: str) -> Store:
         store = self._stores.get(store_id)

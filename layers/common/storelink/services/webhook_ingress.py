@@ -2,13 +2,21 @@
 
 from collections.abc import Mapping
 
-from storelink.domain.stock import StockLevelChanged
+from pydantic import BaseModel
+
 from storelink.domain.stores import Platform
-from storelink.domain.webhooks import VerifiedDelivery
 from storelink.errors import PayloadTooLarge, UnknownStore
-from storelink.ports import StockChangeQueue, StoreRepository, StoreSecrets, WebhookTranslator
+from storelink.ports import EventQueue, StoreRepository, StoreSecrets, WebhookTranslator
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+class WebhookReceipt(BaseModel):
+    """The answer to the platform: which delivery, and whether a storelink function will act on it."""
+
+    delivery_id: str
+    topic: str
+    queued: bool
 
 
 class WebhookIngress:
@@ -18,14 +26,14 @@ class WebhookIngress:
         stores: StoreRepository,
         secrets: StoreSecrets,
         translators: Mapping[Platform, WebhookTranslator],
-        stock_changes: StockChangeQueue,
+        events: EventQueue,
     ) -> None:
         self._stores = stores
         self._secrets = secrets
         self._translators = translators
-        self._stock_changes = stock_changes
+        self._events = events
 
-    def accept(self, platform: Platform, store_id: str, headers: Mapping[str, str], body: bytes) -> VerifiedDelivery:
+    def accept(self, platform: Platform, store_id: str, headers: Mapping[str, str], body: bytes) -> WebhookReceipt:
         """Raise before queueing anything when the delivery is too large, unknown, unsigned or malformed."""
         if len(body) > MAX_WEBHOOK_BYTES:
             raise PayloadTooLarge(f"webhook body is {len(body)} bytes; the limit is {MAX_WEBHOOK_BYTES}")
@@ -34,7 +42,5 @@ class WebhookIngress:
             raise UnknownStore(f"no {platform} store {store_id!r}")
         secret = self._secrets.credentials(store).webhook_secret
         delivery = self._translators[platform].read(store, headers, body, secret)
-        # Only stock changes have a consumer yet; other events are verified and acknowledged.
-        if isinstance(delivery.event, StockLevelChanged):
-            self._stock_changes.publish(delivery.event)
-        return delivery
+        queued = self._events.publish(delivery.event) if delivery.event else False
+        return WebhookReceipt(delivery_id=delivery.delivery_id, topic=delivery.topic, queued=queued)
