@@ -11,13 +11,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storelink import bootstrap
-from storelink.domain.links import Action, DisconnectOption, Link, Transition
+from storelink.domain.links import Action, DisconnectOption, Link
 from storelink.domain.stores import Store
 from storelink.entrypoints.http import register_error_handlers
 from storelink.observability import logger, metrics, tracer
 from storelink.services.links import LinkRequest, LinkSettingsChange
 from storelink.services.stores import IssuedSecrets, RegisteredStore, StoreRegistrationRequest, StoreView
 from storelink.settings import ManagementApiSettings
+
+PageSize = Annotated[int, Query(ge=1, le=100, description="items a page")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the page before")]
 
 app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
@@ -72,9 +75,7 @@ def request_link(request: LinkRequest) -> Response[Link]:
 
 
 @app.get("/links")
-def list_links(
-    limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Annotated[str | None, Query()] = None
-) -> dict[str, Any]:
+def list_links(limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
     links, next_cursor = services().links.page(caller(), limit=limit, cursor=cursor)
     return {"links": links, "next_cursor": next_cursor}
 
@@ -90,8 +91,9 @@ def change_link_settings(link_id: str, change: LinkSettingsChange) -> Link:
 
 
 @app.get("/links/<link_id>/history")
-def link_history(link_id: str) -> dict[str, list[Transition]]:
-    return {"transitions": services().links.history(caller(), link_id)}
+def link_history(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
+    transitions, next_cursor = services().links.history(caller(), link_id, limit=limit, cursor=cursor)
+    return {"transitions": transitions, "next_cursor": next_cursor}
 
 
 @app.post("/links/<link_id>/<action>")

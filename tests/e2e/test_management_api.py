@@ -1,12 +1,15 @@
 """The management API through the local runtime, against sandbox Shopify stores: registration and the
 authorisation matrix (every endpoint by owner, other party, stranger, no token, bad token)."""
 
+import json
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 from graphql import GraphQLSchema
@@ -239,6 +242,30 @@ def test_the_whole_lifecycle_is_recorded(world: World) -> None:
     ]
     again = api.call("POST", f"/links/{link}/reconnect", world.destination.token)
     assert (again.status_code, again.json()["error"]["details"]) == (409, {"current_status": "connected"})
+
+
+def test_history_comes_a_page_at_a_time(world: World) -> None:
+    connected(world)
+    first = world.api.call("GET", f"/links/{world.link_id}/history?limit=1", world.source.token).json()
+    rest = world.api.call(
+        "GET", f"/links/{world.link_id}/history?limit=5&cursor={first['next_cursor']}", world.source.token
+    ).json()
+    assert [t["to_status"] for t in first["transitions"] + rest["transitions"]] == ["pending", "connected"]
+
+
+def test_no_secret_is_kept_in_any_table_item(world: World) -> None:
+    # Given three registered stores and a link, When every item of the links table is read
+    table = boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])
+    items = json.dumps(table.scan()["Items"], default=str)
+    # Then no access token, webhook secret, API token or verification code is in them, only digests
+    for store in (world.source, world.destination, world.stranger):
+        for secret in (
+            store.sandbox_token,
+            store.token,
+            store.code,
+            store.sandbox.shop.myshopify_domain.removesuffix(".myshopify.com") + "-secret",
+        ):
+            assert secret not in items
 
 
 def test_bad_input_names_what_was_wrong(world: World) -> None:

@@ -61,7 +61,9 @@ class LinkBook(LinkRepository, Protocol):
         """Write `link` if the stored one is still at version `link.version - 1`, else raise Conflict."""
         ...
 
-    def history(self, link_id: str) -> list[Transition]: ...
+    def history(self, link_id: str, *, limit: int, cursor: str | None) -> tuple[list[Transition], str | None]:
+        """The link's transitions, oldest first, `limit` at a time."""
+        ...
 
 
 class SecretWriter(Protocol):

@@ -200,12 +200,16 @@ class DynamoDbLinks:
     def save(self, link: Link, transition: Transition | None) -> None:
         self._write(link, transition, "version = :read", {":read": link.version - 1})
 
-    def history(self, link_id: str) -> list[Transition]:
-        items = _query_all(
-            self._table,
-            KeyConditionExpression=Key("pk").eq(f"LINK#{link_id}") & Key("sk").begins_with("TRANSITION#"),
-        )
-        return [Transition.model_validate(item) for item in items]
+    def history(self, link_id: str, *, limit: int, cursor: str | None) -> tuple[list[Transition], str | None]:
+        query: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(f"LINK#{link_id}") & Key("sk").begins_with("TRANSITION#"),
+            "Limit": limit,
+        }
+        if cursor:
+            query["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(cursor))
+        page = self._table.query(**query)
+        next_cursor = _cursor(page["LastEvaluatedKey"]) if "LastEvaluatedKey" in page else None
+        return [Transition.model_validate(item) for item in page["Items"]], next_cursor
 
     def _write(self, link: Link, transition: Transition | None, condition: str, values: dict[str, Any]) -> None:
         put: dict[str, Any] = {

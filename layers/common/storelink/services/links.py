@@ -179,8 +179,10 @@ class LinkManagement:
             raise NotFound(f"no link {link_id} among yours")
         return link
 
-    def history(self, caller: Store, link_id: str) -> list[Transition]:
-        return self._links.history(self.get(caller, link_id).link_id)
+    def history(
+        self, caller: Store, link_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[Transition], str | None]:
+        return self._links.history(self.get(caller, link_id).link_id, limit=limit, cursor=cursor)
 
     def page(self, caller: Store, *, limit: int, cursor: str | None) -> tuple[list[Link], str | None]:
         return self._links.page_of_links(caller.store_id, limit=limit, cursor=cursor)
