@@ -25,23 +25,20 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLCompositeType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLSchema,
     InlineFragmentNode,
     NameNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    get_named_type,
-    is_composite_type,
     parse,
     specified_rules,
     validate,
 )
 from graphql.error import GraphQLSyntaxError
+
+from storelink_local.sandbox.shopify_cost import composite, is_list
 
 MAX_CONNECTIONS = 5
 MAX_CONNECTION_DEPTH = 2
@@ -103,7 +100,7 @@ def prepare(schema: GraphQLSchema, query: str) -> BulkQuery:
             f"Invalid bulk query: bulk queries cannot contain connections with a nesting depth greater than "
             f"{MAX_CONNECTION_DEPTH}."
         )
-    root_type = _composite(query_type.fields[root.name.value].type)
+    root_type = composite(query_type.fields[root.name.value].type)
     if not _is_connection(root_type):
         raise BulkQueryUnsupported("bulk queries whose top-level field is not a connection")
     with_ids = _with_hidden_ids(schema, inlined, query_type)
@@ -170,11 +167,11 @@ def _connections(
     field = getattr(parent, "fields", {}).get(node.name.value)
     if field is None or node.selection_set is None:
         return
-    named = _composite(field.type)
+    named = composite(field.type)
     if _is_connection(named):
         depth += 1
         yield depth, in_list
-    elif _is_list(field.type) and not _is_connection(parent):
+    elif is_list(field.type) and not _is_connection(parent):
         in_list = True  # a list other than a connection's own edges or nodes
     for child, owner in _fields(schema, node.selection_set, named):
         yield from _connections(schema, child, owner, depth, in_list)
@@ -188,7 +185,7 @@ def _with_hidden_ids(
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode) and selection.selection_set is not None:
             field = getattr(parent, "fields", {}).get(selection.name.value)
-            named = parent if field is None else _composite(field.type)
+            named = parent if field is None else composite(field.type)
             child_is_line = (_is_connection(parent) and selection.name.value == "nodes") or (
                 parent.name.endswith("Edge") and selection.name.value == "node"
             )
@@ -236,12 +233,12 @@ def _nodes(
     for field, owner in _fields(schema, connection.selection_set, connection_type):
         items = value.get(_key(field))
         if field.name.value == "nodes" and field.selection_set is not None:
-            node_type = _composite(cast(GraphQLObjectType, owner).fields["nodes"].type)
+            node_type = composite(cast(GraphQLObjectType, owner).fields["nodes"].type)
             found = [(item, field.selection_set) for item in items or ()]
         elif field.name.value == "edges" and field.selection_set is not None:
-            edge_type = _composite(cast(GraphQLObjectType, owner).fields["edges"].type)
+            edge_type = composite(cast(GraphQLObjectType, owner).fields["edges"].type)
             node_fields = [f for f, _ in _fields(schema, field.selection_set, edge_type) if f.name.value == "node"]
-            node_type = _composite(cast(GraphQLObjectType, edge_type).fields["node"].type)
+            node_type = composite(cast(GraphQLObjectType, edge_type).fields["node"].type)
             found = [
                 (edge.get(_key(node_field)), node_field.selection_set)
                 for edge in items or ()
@@ -276,7 +273,7 @@ def _line(
         if definition is None or field.selection_set is None or value is None:
             line[key] = value
             continue
-        named = _composite(definition.type)
+        named = composite(definition.type)
         if _is_connection(named):
             children.append((field, value, named))
         elif isinstance(value, list):
@@ -294,19 +291,6 @@ def _key(field: FieldNode) -> str:
 
 def _is_connection(named: GraphQLCompositeType) -> bool:
     return named.name.endswith("Connection")
-
-
-def _is_list(type_: GraphQLOutputType) -> bool:
-    if isinstance(type_, GraphQLNonNull):
-        type_ = type_.of_type
-    return isinstance(type_, GraphQLList)
-
-
-def _composite(type_: GraphQLOutputType) -> GraphQLCompositeType:
-    named = get_named_type(type_)
-    if not is_composite_type(named):
-        raise TypeError(f"{named} has no fields")
-    return cast(GraphQLCompositeType, named)
 
 
 # -- operations -------------------------------------------------------------------------------------

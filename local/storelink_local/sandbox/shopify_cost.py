@@ -79,7 +79,7 @@ class QueryCost:
             value = _child(data, node)
             if value is None:
                 continue
-            payload = _composite(root.fields[node.name.value].type)
+            payload = composite(root.fields[node.name.value].type)
             total += MUTATION_COST + self._selection_cost(node.selection_set, payload, value)
         return total
 
@@ -94,14 +94,14 @@ class QueryCost:
         field = getattr(parent, "fields", {}).get(node.name.value)
         if field is None or value is None or not is_composite_type(get_named_type(field.type)):
             return 0
-        named = _composite(field.type)
+        named = composite(field.type)
         own_cost = 0 if named.name in _FREE_WRAPPERS or named.name.endswith("Edge") else 1
         if named.name.endswith("Connection"):
             if value is _NOT_EXECUTED:
                 page = self._int_argument(node, "first") or self._int_argument(node, "last") or 0
                 return CONNECTION_COST + page * self._selection_cost(node.selection_set, named, value)
             return CONNECTION_COST + self._selection_cost(node.selection_set, named, value)
-        if not _is_list(field.type):
+        if not is_list(field.type):
             return own_cost + self._selection_cost(node.selection_set, named, value)
         ids = self._list_argument_length(node, "ids")
         if value is _NOT_EXECUTED:
@@ -220,13 +220,13 @@ def _child(data: Any, node: FieldNode) -> Any:
     return data.get(key)
 
 
-def _is_list(type_: GraphQLOutputType) -> bool:
+def is_list(type_: GraphQLOutputType) -> bool:
     if isinstance(type_, GraphQLNonNull):
         type_ = type_.of_type
     return isinstance(type_, GraphQLList)
 
 
-def _composite(type_: GraphQLOutputType) -> GraphQLCompositeType:
+def composite(type_: GraphQLOutputType) -> GraphQLCompositeType:
     named = get_named_type(type_)
     if not is_composite_type(named):
         raise TypeError(f"{named} has no fields")
