@@ -4,6 +4,7 @@ boto3 reaches moto only through AWS_ENDPOINT_URL (and fake credentials) in the p
 handlers' own clients, created however they like, talk to the same moto server as the runtime does.
 """
 
+import json
 import logging
 import os
 import urllib.request
@@ -136,6 +137,17 @@ def create_resources(template: Template, clients: AwsClients) -> None:
     for function in template.functions.values():
         for schedule in function.schedule_events:
             _create_schedule(clients, template.context, function, schedule)
+    # moto delivers a matching PutEvents entry to a rule's SQS targets itself; the SQS event source
+    # mapping then hands it to the function, as in AWS.
+    for rule in template.event_rules.values():
+        clients.events.put_rule(
+            Name=rule.name, EventPattern=json.dumps(rule.event_pattern), EventBusName=rule.event_bus_name
+        )
+        clients.events.put_targets(
+            Rule=rule.name,
+            EventBusName=rule.event_bus_name,
+            Targets=[{"Id": f"target-{n}", "Arn": arn} for n, arn in enumerate(rule.target_queue_arns)],
+        )
 
 
 def _key_schema(elements: Iterable[KeyElement]) -> list[dict[str, str]]:

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
+EVENT_RULE = "AWS::Events::Rule"
 FUNCTION = "AWS::Serverless::Function"
 HTTP_API = "AWS::Serverless::HttpApi"
 # SAM creates this HttpApi when an HttpApi event names no ApiId.
@@ -192,12 +193,24 @@ class Function:
 
 
 @dataclass(frozen=True)
+class EventRule:
+    """An EventBridge rule matching events by pattern, delivering them to queues of the template."""
+
+    logical_id: str
+    name: str
+    event_bus_name: str
+    event_pattern: Mapping[str, Any]
+    target_queue_arns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Template:
     path: Path
     context: StackContext
     tables: Mapping[str, Table]
     queues: Mapping[str, Queue]
     functions: Mapping[str, Function]
+    event_rules: Mapping[str, EventRule] = field(default_factory=dict)
 
     def creation_order(self) -> list[Table | Queue]:
         """Tables and queues with every resource after the ones it references (a DLQ before its queue)."""
@@ -250,6 +263,20 @@ class _TemplateReader:
             tables={lid: self._table(lid) for lid in self._of_type(TABLE)},
             queues={lid: self._queue(lid) for lid in self._of_type(QUEUE)},
             functions={lid: self._function(lid) for lid in self._of_type(FUNCTION)},
+            event_rules={lid: self._event_rule(lid) for lid in self._of_type(EVENT_RULE)},
+        )
+
+    def _event_rule(self, logical_id: str) -> EventRule:
+        properties = self._resolve(self._properties(logical_id), logical_id)
+        arns = tuple(target["Arn"] for target in properties.get("Targets", []))
+        for arn in arns:  # only queues exist locally; a rule aimed elsewhere would silently drop events
+            self._queue_with_arn(arn, f"{logical_id}.Targets")
+        return EventRule(
+            logical_id=logical_id,
+            name=properties.get("Name") or self._physical_name(logical_id),
+            event_bus_name=properties.get("EventBusName", "default"),
+            event_pattern=properties["EventPattern"],
+            target_queue_arns=arns,
         )
 
     def _of_type(self, resource_type: str) -> list[str]:

@@ -5,7 +5,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import ConditionBase, Key
 from botocore.exceptions import ClientError
 
 from storelink.domain.links import Link, SkuMapEntry, Transition
@@ -251,6 +251,9 @@ def _cursor(position: dict[str, Any]) -> str:
 
 
 class DynamoDbSkuMaps:
+    """One item per destination variant of a link. Matched items sort under their source item, so a
+    source stock change finds its destinations with one Query; the others sort under `~state`."""
+
     def __init__(self, table: "Table") -> None:
         self._table = table
 
@@ -262,8 +265,44 @@ class DynamoDbSkuMaps:
         return [SkuMapEntry.model_validate(item) for item in items]
 
     def add(self, entry: SkuMapEntry) -> None:
-        _put_new(
-            self._table,
-            {"source_key": f"{entry.source_item_id}#{entry.destination_item_id}", **entry.model_dump(mode="json")},
-            f"map of {entry.destination_item_id} in link {entry.link_id}",
-        )
+        _put_new(self._table, _map_item(entry), f"map of {entry.destination_item_id} in link {entry.link_id}")
+
+    def all_of(self, link_id: str) -> list[SkuMapEntry]:
+        return [
+            SkuMapEntry.model_validate(item)
+            for item in _query_all(self._table, KeyConditionExpression=Key("link_id").eq(link_id))
+        ]
+
+    def page_in_state(
+        self, link_id: str, state: str | None, *, limit: int, cursor: str | None
+    ) -> tuple[list[SkuMapEntry], str | None]:
+        condition: ConditionBase = Key("link_id").eq(link_id)
+        if state:
+            condition = condition & Key("state_key").begins_with(f"{state}#")
+        query: dict[str, Any] = {"IndexName": "maps-by-state", "KeyConditionExpression": condition, "Limit": limit}
+        if cursor:
+            query["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(cursor))
+        page = self._table.query(**query)
+        next_cursor = _cursor(page["LastEvaluatedKey"]) if "LastEvaluatedKey" in page else None
+        return [SkuMapEntry.model_validate(item) for item in page["Items"]], next_cursor
+
+    def replace_all(self, link_id: str, entries: list[SkuMapEntry]) -> int:
+        """Make the link's entries exactly `entries`; returns the items written and deleted."""
+        wanted = {item["source_key"]: item for item in map(_map_item, entries)}
+        stale = [entry for entry in self.all_of(link_id) if _map_item(entry)["source_key"] not in wanted]
+        with self._table.batch_writer(overwrite_by_pkeys=["link_id", "source_key"]) as batch:
+            for entry in stale:
+                batch.delete_item(Key={"link_id": link_id, "source_key": _map_item(entry)["source_key"]})
+            for item in wanted.values():
+                batch.put_item(Item=item)
+        return len(wanted) + len(stale)
+
+
+def _map_item(entry: SkuMapEntry) -> dict[str, Any]:
+    variant = entry.destination_variant_id or entry.destination_item_id
+    source_key = (
+        f"{entry.source_item_id}#{entry.destination_item_id}"
+        if entry.state == "matched"
+        else f"~{entry.state}#{variant}"
+    )
+    return {"source_key": source_key, "state_key": f"{entry.state}#{variant}", **entry.model_dump(mode="json")}

@@ -7,6 +7,7 @@ disconnects (keeping, deleting or zeroing the synced products) and reconnects.
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -181,12 +182,29 @@ class Link(BaseModel):
         return self.locations.get(source_location_id)
 
 
+MapState = Literal["matched", "unmatched", "ambiguous", "excluded"]
+
+
 class SkuMapEntry(BaseModel):
-    """For one link: the destination inventory item that sells a source inventory item."""
+    """For one link and one destination variant: the source variant it sells when matched, else why not."""
 
     model_config = ConfigDict(frozen=True)
 
     link_id: str = Field(min_length=1)
-    source_item_id: str = Field(min_length=1)
     destination_item_id: str = Field(min_length=1)
+    source_item_id: str | None = None
     sku: str = ""
+    state: MapState = "matched"
+    destination_variant_id: str = ""
+    source_variant_id: str | None = None
+    # Source variants that share the identifier, when ambiguous: listed, never picked.
+    candidates: tuple[str, ...] = ()
+    reason: str = ""
+    # Mapped by hand (or by CSV): kept when the catalogue is matched again.
+    manual: bool = False
+
+    @model_validator(mode="after")
+    def _matched_names_its_source(self) -> "SkuMapEntry":
+        if self.state == "matched" and not self.source_item_id:
+            raise ValueError("a matched entry names its source inventory item")
+        return self
