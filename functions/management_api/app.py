@@ -9,11 +9,13 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
 
 from storelink import bootstrap
-from storelink.domain.links import Action, DisconnectOption, Link
+from storelink.domain.links import Action, DisconnectOption, Link, SkuMapEntry
+from storelink.domain.matching import HealthReport, MatchState
 from storelink.domain.stores import Store
-from storelink.entrypoints.http import register_error_handlers
+from storelink.entrypoints.http import raw_body, register_error_handlers
 from storelink.observability import logger, metrics, tracer
 from storelink.services.links import LinkRequest, LinkSettingsChange
 from storelink.services.stores import IssuedSecrets, RegisteredStore, StoreRegistrationRequest, StoreView
@@ -96,6 +98,48 @@ def link_history(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> d
     return {"transitions": transitions, "next_cursor": next_cursor}
 
 
+class MapRequest(BaseModel):
+    """Map a destination variant to a source variant by hand; no source unmaps it (kept unmapped)."""
+
+    destination_variant_id: str = Field(min_length=1)
+    source_variant_id: str | None = None
+
+
+@app.get("/links/<link_id>/mappings")
+def list_mappings(
+    link_id: str, state: Annotated[MatchState | None, Query()] = None, limit: PageSize = 25, cursor: Cursor = None
+) -> dict[str, Any]:
+    entries, next_cursor = services().mappings.page(caller(), link_id, state, limit=limit, cursor=cursor)
+    return {"mappings": entries, "next_cursor": next_cursor}
+
+
+@app.put("/links/<link_id>/mappings")
+def map_variant(link_id: str, request: MapRequest) -> SkuMapEntry:
+    mappings, store = services().mappings, caller()
+    if request.source_variant_id is None:
+        return mappings.unmap(store, link_id, request.destination_variant_id)
+    return mappings.map(store, link_id, request.destination_variant_id, request.source_variant_id)
+
+
+@app.get("/links/<link_id>/health")
+def catalogue_health(link_id: str) -> HealthReport:
+    return services().catalogue.health(services().links.get(caller(), link_id))
+
+
+@app.get("/links/<link_id>/mappings.csv")
+def export_mappings(link_id: str) -> Response[str]:
+    return Response(HTTPStatus.OK, "text/csv; charset=utf-8", services().mappings.export(caller(), link_id))
+
+
+@app.post("/links/<link_id>/mappings.csv")
+def import_mappings(link_id: str, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
+    text = raw_body(app.current_event).decode("utf-8-sig", errors="replace")
+    plan = services().mappings.import_csv(caller(), link_id, text, dry_run=dry_run)
+    status = HTTPStatus.OK if plan.applicable else HTTPStatus.UNPROCESSABLE_ENTITY
+    return Response(status, content_types.APPLICATION_JSON, plan.model_dump(mode="json"))
+
+
+# Registered after every fixed path under /links/{link_id}/: the resolver takes the first route that matches.
 @app.post("/links/<link_id>/<action>")
 def act_on_link(link_id: str, action: Action, option: Annotated[DisconnectOption | None, Query()] = None) -> Link:
     return services().links.act(caller(), link_id, action, option)

@@ -273,7 +273,7 @@ class _TemplateReader:
             self._queue_with_arn(arn, f"{logical_id}.Targets")
         return EventRule(
             logical_id=logical_id,
-            name=properties.get("Name") or self._physical_name(logical_id),
+            name=self._physical_name(logical_id),
             event_bus_name=properties.get("EventBusName", "default"),
             event_pattern=properties["EventPattern"],
             target_queue_arns=arns,
@@ -308,6 +308,8 @@ class _TemplateReader:
         if resource_type == FUNCTION:
             name = properties.get("FunctionName") or self.context.physical_name(logical_id)
             return self._string(name, f"{logical_id}.FunctionName")
+        if resource_type == EVENT_RULE:
+            return self._string(properties.get("Name") or self.context.physical_name(logical_id), f"{logical_id}.Name")
         raise TemplateError(f"{logical_id} ({resource_type}) has no physical name in the local stack")
 
     def _api_id(self, logical_id: str) -> str:

@@ -11,17 +11,20 @@ from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 from storelink.adapters.connectors import PlatformConnectors
-from storelink.adapters.dynamodb import DynamoDbLinks, DynamoDbSkuMaps, DynamoDbStores
+from storelink.adapters.dynamodb import DynamoDbHealthReports, DynamoDbLinks, DynamoDbSkuMaps, DynamoDbStores
 from storelink.adapters.events import EventBridgePublisher
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
 from storelink.adapters.sqs import OncePerDelivery, SqsEventQueues
 from storelink.domain.stores import Platform
+from storelink.services.catalogue_import import CatalogueImport
 from storelink.services.links import LinkManagement
+from storelink.services.mappings import Mappings
 from storelink.services.stock_propagation import StockPropagation
 from storelink.services.stores import StoreRegistration
 from storelink.services.webhook_ingress import WebhookIngress
 from storelink.settings import (
+    CatalogueImportSettings,
     ManagementApiSettings,
     StockWorkerSettings,
     StoreAccessSettings,
@@ -70,6 +73,8 @@ def stock_propagation(settings: StockWorkerSettings) -> StockPropagation:
 class Management(NamedTuple):
     stores: StoreRegistration
     links: LinkManagement
+    mappings: Mappings
+    catalogue: CatalogueImport
 
 
 def management(settings: ManagementApiSettings) -> Management:
@@ -77,6 +82,13 @@ def management(settings: ManagementApiSettings) -> Management:
     registry = DynamoDbStores(links_table)
     connectors = PlatformConnectors(
         SecretsManagerStoreSecrets(parameters.SecretsProvider()), store_http_client(settings)
+    )
+    sku_maps = DynamoDbSkuMaps(_table(settings.sku_maps_table_name))
+    links = LinkManagement(
+        stores=registry,
+        links=DynamoDbLinks(links_table),
+        connectors=connectors,
+        events=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
     )
     return Management(
         stores=StoreRegistration(
@@ -86,10 +98,20 @@ def management(settings: ManagementApiSettings) -> Management:
             secrets_prefix=settings.store_secrets_prefix,
             allow_custom_api_urls=settings.allow_custom_store_urls,
         ),
-        links=LinkManagement(
-            stores=registry,
-            links=DynamoDbLinks(links_table),
-            connectors=connectors,
-            events=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
+        links=links,
+        mappings=Mappings(links=links, stores=registry, sku_maps=sku_maps, connectors=connectors),
+        catalogue=catalogue_import(settings),
+    )
+
+
+def catalogue_import(settings: CatalogueImportSettings | ManagementApiSettings) -> CatalogueImport:
+    links_table = _table(settings.links_table_name)
+    return CatalogueImport(
+        stores=DynamoDbStores(links_table),
+        links=DynamoDbLinks(links_table),
+        sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
+        health=DynamoDbHealthReports(links_table),
+        connectors=PlatformConnectors(
+            SecretsManagerStoreSecrets(parameters.SecretsProvider()), store_http_client(settings)
         ),
     )

@@ -7,6 +7,7 @@ from typing import Protocol
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.events import StoreEvent
 from storelink.domain.links import Link, SkuMapEntry, Transition
+from storelink.domain.matching import HealthReport
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersRead, Tracking
 from storelink.domain.stock import InventoryRef, LevelsSet
 from storelink.domain.stores import Store, StoreCredentials
@@ -82,6 +83,24 @@ class SkuMapRepository(Protocol):
     def add(self, entry: SkuMapEntry) -> None: ...
 
 
+class SkuMapBook(SkuMapRepository, Protocol):
+    def all_of(self, link_id: str) -> list[SkuMapEntry]: ...
+
+    def page_in_state(
+        self, link_id: str, state: str | None, *, limit: int, cursor: str | None
+    ) -> tuple[list[SkuMapEntry], str | None]: ...
+
+    def replace_all(self, link_id: str, entries: list[SkuMapEntry]) -> int:
+        """Make the link's entries exactly these; returns the writes it took."""
+        ...
+
+
+class HealthReports(Protocol):
+    def save(self, link_id: str, report: HealthReport) -> None: ...
+
+    def get(self, link_id: str) -> HealthReport | None: ...
+
+
 class StoreSecrets(Protocol):
     def credentials(self, store: Store) -> StoreCredentials: ...
 
@@ -112,6 +131,8 @@ class Catalogue(Protocol):
     def locations(self) -> list[Location]: ...
 
     def catalogue(self) -> Iterable[CatalogueVariant]: ...
+
+    def variant(self, variant_id: str) -> CatalogueVariant | None: ...
 
 
 class OrderDesk(Protocol):

@@ -9,6 +9,7 @@ from boto3.dynamodb.conditions import ConditionBase, Key
 from botocore.exceptions import ClientError
 
 from storelink.domain.links import Link, SkuMapEntry, Transition
+from storelink.domain.matching import HealthReport
 from storelink.domain.stores import Store
 from storelink.errors import AlreadyExists, Conflict
 
@@ -296,6 +297,20 @@ class DynamoDbSkuMaps:
             for item in wanted.values():
                 batch.put_item(Item=item)
         return len(wanted) + len(stale)
+
+
+class DynamoDbHealthReports:
+    """A link's latest catalogue health report, beside the link (its lists are capped, so it stays small)."""
+
+    def __init__(self, table: "Table") -> None:
+        self._table = table
+
+    def save(self, link_id: str, report: HealthReport) -> None:
+        self._table.put_item(Item={"pk": f"LINK#{link_id}", "sk": "HEALTH", "report": report.model_dump_json()})
+
+    def get(self, link_id: str) -> HealthReport | None:
+        item = self._table.get_item(Key={"pk": f"LINK#{link_id}", "sk": "HEALTH"}).get("Item")
+        return HealthReport.model_validate_json(str(item["report"])) if item else None
 
 
 def _map_item(entry: SkuMapEntry) -> dict[str, Any]:

@@ -116,6 +116,18 @@ class Transition(BaseModel):
     detail: str = ""
 
 
+class CatalogueProgress(BaseModel):
+    """Where matching the link's catalogues stands, visible on the link."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: Literal["importing", "matched", "failed"]
+    at: AwareDatetime
+    # Destination variants per map state: matched, unmatched, ambiguous, excluded.
+    counts: dict[str, int] = Field(default_factory=dict)
+    detail: str = ""
+
+
 class Link(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -131,6 +143,7 @@ class Link(BaseModel):
     identifier: Identifier = Identifier.SKU
     orders: OrderPush = Field(default_factory=OrderPush)
     disconnect_option: DisconnectOption | None = None
+    catalogue: CatalogueProgress | None = None
     created_at: datetime | None = None
     # Bumped on every change; a write succeeds only over the version it read (compare-and-set).
     version: int = 0

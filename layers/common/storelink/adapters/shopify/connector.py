@@ -93,17 +93,11 @@ class ShopifyConnector:
 
     def catalogue(self) -> Iterator[CatalogueVariant]:
         for node in self._paged(documents.CATALOGUE, {}, lambda data: data["productVariants"]):
-            yield CatalogueVariant(
-                variant_id=node["id"],
-                product_id=node["product"]["id"],
-                product_title=node["product"]["title"],
-                title=node["title"],
-                sku=node["sku"] or None,
-                barcode=node["barcode"] or None,
-                inventory_item_id=node["inventoryItem"]["id"],
-                tracked=node["inventoryItem"]["tracked"],
-                is_bundle=node["requiresComponents"],
-            )
+            yield _variant(node)
+
+    def variant(self, variant_id: str) -> CatalogueVariant | None:
+        node = self._graphql.execute(documents.VARIANT, {"id": variant_id})["productVariant"]
+        return _variant(node) if node else None
 
     # --- stock -----------------------------------------------------------------------------------
 
@@ -393,6 +387,20 @@ class ShopifyConnector:
             if not page["pageInfo"]["hasNextPage"]:
                 return
             after = page["pageInfo"]["endCursor"]
+
+
+def _variant(node: dict[str, Any]) -> CatalogueVariant:
+    return CatalogueVariant(
+        variant_id=node["id"],
+        product_id=node["product"]["id"],
+        product_title=node["product"]["title"],
+        title=node["title"],
+        sku=node["sku"] or None,
+        barcode=node["barcode"] or None,
+        inventory_item_id=node["inventoryItem"]["id"],
+        tracked=node["inventoryItem"]["tracked"],
+        is_bundle=node["requiresComponents"],
+    )
 
 
 def _levels_of_location(location_id: str) -> Callable[[dict[str, Any]], dict[str, Any]]:

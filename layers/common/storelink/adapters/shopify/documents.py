@@ -38,6 +38,16 @@ query StorelinkCatalogue($after: String) {
 }
 """
 
+VARIANT = """
+query StorelinkVariant($id: ID!) {
+  productVariant(id: $id) {
+    id title sku barcode requiresComponents
+    product { id title }
+    inventoryItem { id tracked }
+  }
+}
+"""
+
 LEVELS_AT_LOCATION = """
 query StorelinkLevelsAtLocation($locationId: ID!, $after: String) {
   location(id: $locationId) {

@@ -1,0 +1,50 @@
+"""Catalogue import: when a link is granted (or reconnected), match its catalogues variant by variant."""
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field, Json
+
+from storelink import bootstrap
+from storelink.observability import logger, metrics, tracer
+from storelink.services.catalogue_import import CatalogueImport
+from storelink.settings import CatalogueImportSettings
+
+
+class LinkEventDetail(BaseModel):
+    link_id: str
+
+
+class LinkEvent(BaseModel):
+    """The EventBridge event as its rule puts it on the queue; only the fields the import reads."""
+
+    detail_type: str = Field(alias="detail-type")
+    detail: LinkEventDetail
+
+
+class LinkEventRecord(SqsRecordModel):
+    body: Json[LinkEvent]
+
+
+processor = BatchProcessor(event_type=EventType.SQS, model=LinkEventRecord)
+
+
+@cache
+def catalogue_import() -> CatalogueImport:
+    return bootstrap.catalogue_import(CatalogueImportSettings.from_env())
+
+
+@tracer.capture_method(capture_response=False)
+def import_catalogue(record: LinkEventRecord) -> None:
+    catalogue_import().import_link(record.body.detail.link_id)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=import_catalogue, processor=processor, context=context)

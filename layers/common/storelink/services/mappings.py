@@ -1,0 +1,120 @@
+"""A link's SKU map as its parties see and change it: list by state, map or unmap by hand, CSV in and out.
+
+Either party reads the map; the destination changes it (it decides what it sells). Hand-made maps are
+kept when the catalogues are matched again.
+"""
+
+from storelink.domain.catalogue import CatalogueVariant
+from storelink.domain.links import Link, Role, SkuMapEntry
+from storelink.domain.mapping_csv import MappingImportPlan, export_csv, plan_mapping_import
+from storelink.domain.matching import MatchState, VariantMatch
+from storelink.domain.stores import Store
+from storelink.errors import InvalidRequest, NotAllowed, NotFound
+from storelink.ports import ConnectorFactory, SkuMapBook, StoreConnector, StoreRepository
+from storelink.services.catalogue_import import entry_of
+from storelink.services.links import LinkManagement
+
+
+class Mappings:
+    def __init__(
+        self, *, links: LinkManagement, stores: StoreRepository, sku_maps: SkuMapBook, connectors: ConnectorFactory
+    ) -> None:
+        self._links = links
+        self._stores = stores
+        self._sku_maps = sku_maps
+        self._connectors = connectors
+
+    def page(
+        self, caller: Store, link_id: str, state: MatchState | None, *, limit: int, cursor: str | None
+    ) -> tuple[list[SkuMapEntry], str | None]:
+        link = self._links.get(caller, link_id)
+        return self._sku_maps.page_in_state(link.link_id, state, limit=limit, cursor=cursor)
+
+    def map(self, caller: Store, link_id: str, destination_variant_id: str, source_variant_id: str) -> SkuMapEntry:
+        link = self._changeable_by(caller, link_id)
+        destination = self._variant(link.destination_store_id, destination_variant_id, "destination")
+        source = self._variant(link.source_store_id, source_variant_id, "source")
+        for variant in (destination, source):
+            if reason := variant.not_linkable_because:
+                raise InvalidRequest(f"{variant.variant_id} cannot be linked: {reason}")
+        match = VariantMatch(
+            destination=destination, state=MatchState.MATCHED, source=source, reason="mapped by hand", manual=True
+        )
+        return self._replace(link, destination_variant_id, entry_of(link.link_id, match))
+
+    def unmap(self, caller: Store, link_id: str, destination_variant_id: str) -> SkuMapEntry:
+        link = self._changeable_by(caller, link_id)
+        destination = self._variant(link.destination_store_id, destination_variant_id, "destination")
+        match = VariantMatch(
+            destination=destination, state=MatchState.UNMATCHED, reason="unmapped by hand", manual=True
+        )
+        return self._replace(link, destination_variant_id, entry_of(link.link_id, match))
+
+    def export(self, caller: Store, link_id: str) -> str:
+        """The map as CSV, with both sides' SKUs and barcodes read from the stores as they are now."""
+        link = self._links.get(caller, link_id)
+        destination, source = self._catalogues(link)
+        return export_csv(
+            VariantMatch(
+                destination=destination[entry.destination_variant_id],
+                state=MatchState(entry.state),
+                source=source.get(entry.source_variant_id or ""),
+                candidates=entry.candidates,
+                reason=entry.reason,
+                manual=entry.manual,
+            )
+            for entry in self._sku_maps.all_of(link.link_id)
+            if entry.destination_variant_id in destination
+        )
+
+    def import_csv(self, caller: Store, link_id: str, text: str, *, dry_run: bool) -> MappingImportPlan:
+        """Check every row first; apply all of them, or none and say which rows are wrong and why."""
+        link = self._changeable_by(caller, link_id)
+        destination_by_id, source_by_id = self._catalogues(link)
+        entries = {entry.destination_variant_id: entry for entry in self._sku_maps.all_of(link.link_id)}
+        current = {variant_id: entry.source_variant_id for variant_id, entry in entries.items()}
+        plan = plan_mapping_import(text, list(destination_by_id.values()), list(source_by_id.values()), current=current)
+        if dry_run or not plan.applicable:
+            return plan
+        for change in plan.changes:
+            chosen = source_by_id.get(change.to_source_variant_id or "")
+            match = VariantMatch(
+                destination=destination_by_id[change.destination_variant_id],
+                state=MatchState.MATCHED if chosen else MatchState.UNMATCHED,
+                source=chosen,
+                reason="mapped from CSV" if chosen else "unmapped from CSV",
+                manual=True,
+            )
+            entries[change.destination_variant_id] = entry_of(link.link_id, match)
+        self._sku_maps.replace_all(link.link_id, list(entries.values()))
+        return plan
+
+    def _catalogues(self, link: Link) -> tuple[dict[str, CatalogueVariant], dict[str, CatalogueVariant]]:
+        destination = {
+            variant.variant_id: variant for variant in self._connector(link.destination_store_id).catalogue()
+        }
+        source = {variant.variant_id: variant for variant in self._connector(link.source_store_id).catalogue()}
+        return destination, source
+
+    def _changeable_by(self, caller: Store, link_id: str) -> Link:
+        link = self._links.get(caller, link_id)
+        if link.role_of(caller.store_id) is not Role.DESTINATION:
+            raise NotAllowed("only the destination changes a link's SKU map")
+        return link
+
+    def _replace(self, link: Link, destination_variant_id: str, entry: SkuMapEntry) -> SkuMapEntry:
+        others = [e for e in self._sku_maps.all_of(link.link_id) if e.destination_variant_id != destination_variant_id]
+        self._sku_maps.replace_all(link.link_id, [*others, entry])
+        return entry
+
+    def _variant(self, store_id: str, variant_id: str, side: str) -> CatalogueVariant:
+        variant = self._connector(store_id).variant(variant_id)
+        if variant is None:
+            raise InvalidRequest(f"the {side} store has no variant {variant_id}")
+        return variant
+
+    def _connector(self, store_id: str) -> StoreConnector:
+        store = self._stores.get(store_id)
+        if store is None:
+            raise NotFound(f"store {store_id} no longer exists")
+        return self._connectors.connector_for(store)

@@ -1,0 +1,76 @@
+"""Catalogue import end to end: a granted link's catalogues are matched variant by variant through
+EventBridge → SQS → CatalogueImportFunction, and the map is read and changed through the management API."""
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from graphql import GraphQLSchema
+
+from storelink_local.runtime import LocalRuntime
+from storelink_local.scenario import LinkedStores, linked_stores
+
+pytestmark = pytest.mark.contract
+
+
+@pytest.fixture
+def stores(
+    runtime: LocalRuntime, contract_schema: GraphQLSchema, request: pytest.FixtureRequest
+) -> Iterator[LinkedStores]:
+    suffix = request.node.name.removeprefix("test_")[:20].replace("_", "-")
+    with linked_stores(runtime, contract_schema, names=(f"cat-src-{suffix}", f"cat-dst-{suffix}")) as linked:
+        yield linked
+
+
+def api(runtime: LocalRuntime, method: str, path: str, token: str, **kwargs: object) -> httpx.Response:
+    return httpx.request(method, f"{runtime.api_url}{path}", headers={"Authorization": f"Bearer {token}"}, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_granted_link_gets_every_destination_variant_matched_or_explained(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given, beside the shirt both stores sell, a destination variant with no SKU and one the source lacks
+    destination, source = stores.destination, stores.source
+    destination.sandbox.add_product("Mystery", [{"sku": ""}, {"sku": "ONLY-HERE"}])
+    source.sandbox.add_product("Kit", [{"sku": "KIT-1", "requires_components": True}])
+    destination.sandbox.add_product("Kit", [{"sku": "kit-1 "}])
+    # When the grant's event reaches the catalogue import
+    runtime.drain()
+    # Then every destination variant has a state, and the link shows the counts
+    link = api(runtime, "GET", f"/links/{stores.link.link_id}", source.api_token).json()
+    assert link["catalogue"]["counts"] == {"matched": 1, "ambiguous": 1, "unmatched": 1, "excluded": 1}
+    ambiguous = api(runtime, "GET", f"/links/{stores.link.link_id}/mappings?state=ambiguous", destination.api_token)
+    assert [m["reason"] for m in ambiguous.json()["mappings"]] == ["no SKU"]
+    health = api(runtime, "GET", f"/links/{stores.link.link_id}/health", destination.api_token).json()
+    assert health["destination"]["empty_identifiers"]["count"] == 1
+
+
+def test_the_destination_maps_by_hand_and_a_rematch_keeps_it(runtime: LocalRuntime, stores: LinkedStores) -> None:
+    # Given a destination variant whose SKU the source does not have
+    destination, source = stores.destination, stores.source
+    [lonely] = destination.sandbox.add_product("Scarf", [{"sku": "SCARF-RED"}]).variants
+    [master] = source.sandbox.add_product("Scarf", [{"sku": "SCF-001"}]).variants
+    runtime.drain()
+    # When the destination maps it by hand (the source may not)
+    body = {"destination_variant_id": lonely.id, "source_variant_id": master.id}
+    assert api(runtime, "PUT", f"/links/{stores.link.link_id}/mappings", source.api_token, json=body).status_code == 403
+    mapped = api(runtime, "PUT", f"/links/{stores.link.link_id}/mappings", destination.api_token, json=body).json()
+    # Then it is matched, by hand, and stays so when the link is reconnected and matched again
+    assert (mapped["state"], mapped["manual"], mapped["source_variant_id"]) == ("matched", True, master.id)
+    for action in ("disconnect", "reconnect"):
+        api(runtime, "POST", f"/links/{stores.link.link_id}/{action}", destination.api_token)
+    runtime.drain()
+    matched = api(runtime, "GET", f"/links/{stores.link.link_id}/mappings?state=matched", source.api_token).json()
+    assert {m["destination_variant_id"] for m in matched["mappings"] if m["manual"]} == {lonely.id}
+
+
+def test_a_csv_with_one_bad_row_applies_nothing_and_names_the_row(runtime: LocalRuntime, stores: LinkedStores) -> None:
+    destination = stores.destination
+    runtime.drain()
+    exported = api(runtime, "GET", f"/links/{stores.link.link_id}/mappings.csv", destination.api_token)
+    assert exported.status_code == 200
+    assert exported.text.splitlines()[0].startswith("destination_variant_id")
+    bad = "destination_variant_id,source_variant_id\ngid://shopify/ProductVariant/1,gid://shopify/ProductVariant/2\n"
+    answer = api(runtime, "POST", f"/links/{stores.link.link_id}/mappings.csv", destination.api_token, content=bad)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["row_number"] == 2
