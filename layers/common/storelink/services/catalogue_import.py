@@ -36,6 +36,7 @@ class CatalogueImport:
         if link is None or link.status is not LinkStatus.CONNECTED:
             logger.info("catalogue import skipped", extra={"link_id": link_id, "status": link and link.status})
             return None
+        link = self._show(link, CatalogueProgress(state="importing", at=self._now()))
         source_variants = list(self._connector(link.source_store_id).catalogue())
         destination_variants = list(self._connector(link.destination_store_id).catalogue())
         # Hand-made maps win over matching; an unmap by hand (no source) stays unmapped.
@@ -50,9 +51,15 @@ class CatalogueImport:
         progress = CatalogueProgress(
             state="matched", at=self._now(), counts=dict(Counter(str(match.state) for match in matches))
         )
-        self._links.save(link.model_copy(update={"catalogue": progress, "version": link.version + 1}), None)
+        self._show(link, progress)
         logger.info("catalogue matched", extra={"link_id": link_id, "counts": progress.counts, "writes": written})
         return progress
+
+    def _show(self, link: Link, progress: CatalogueProgress) -> Link:
+        """Put the progress on the link, compare-and-set like every link write."""
+        shown = link.model_copy(update={"catalogue": progress, "version": link.version + 1})
+        self._links.save(shown, None)
+        return shown
 
     def health(self, link: Link) -> HealthReport:
         report = self._health.get(link.link_id)
