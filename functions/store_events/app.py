@@ -1,23 +1,25 @@
-"""Store events: what a store's lifecycle webhooks ask of storelink. Today app/uninstalled, which
-disconnects the store's links; order and catalogue events join with their capabilities."""
+"""Store events: what a store's webhooks ask of storelink beyond stock. app/uninstalled disconnects the
+store's links; products/update re-matches the variants it touches on every connected link."""
 
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Json
+from pydantic import Field, Json
 
 from storelink import bootstrap
-from storelink.domain.events import AppUninstalled
+from storelink.domain.events import AppUninstalled, ProductChanged
 from storelink.observability import logger, metrics, tracer
 from storelink.settings import ManagementApiSettings
 
+StoreEventBody = Annotated[AppUninstalled | ProductChanged, Field(discriminator="kind")]
+
 
 class StoreEventRecord(SqsRecordModel):
-    body: Json[AppUninstalled]
+    body: Json[StoreEventBody]
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=StoreEventRecord)
@@ -30,8 +32,13 @@ def services() -> bootstrap.Management:
 
 @tracer.capture_method(capture_response=False)
 def handle_store_event(record: StoreEventRecord) -> None:
-    ended = services().links.on_app_uninstalled(record.body)
-    logger.info("app uninstalled", extra={"store_id": record.body.store_id, "links_ended": len(ended)})
+    event = record.body
+    if isinstance(event, AppUninstalled):
+        ended = services().links.on_app_uninstalled(event)
+        logger.info("app uninstalled", extra={"store_id": event.store_id, "links_ended": len(ended)})
+    else:
+        rewritten = services().catalogue.product_changed(event)
+        logger.info("product re-matched", extra={"product_id": event.product_id, "entries": rewritten})
 
 
 @logger.inject_lambda_context

@@ -74,3 +74,25 @@ def test_a_csv_with_one_bad_row_applies_nothing_and_names_the_row(runtime: Local
     answer = api(runtime, "POST", f"/links/{stores.link.link_id}/mappings.csv", destination.api_token, content=bad)
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["row_number"] == 2
+
+
+def test_a_product_change_rematches_only_what_it_touches(runtime: LocalRuntime, stores: LinkedStores) -> None:
+    # Given a matched link, and a destination variant whose SKU the source does not have
+    destination, source = stores.destination, stores.source
+    [source_belt] = source.sandbox.add_product("Belt", [{"sku": "BELT-L"}]).variants
+    [belt] = destination.sandbox.add_product("Belt", [{"sku": "BELT-LARGE"}]).variants
+    runtime.drain()
+    unmatched = api(runtime, "GET", f"/links/{stores.link.link_id}/mappings?state=unmatched", source.api_token).json()
+    assert [m["destination_variant_id"] for m in unmatched["mappings"]] == [belt.id]
+    # When the destination's merchant corrects the SKU (Shopify sends products/update)
+    destination.sandbox.update_variant(belt.id, sku="belt-l ")
+    runtime.drain()
+    # Then that variant alone was matched again, to the source's BELT-L, case and spaces forgiven
+    matched = api(runtime, "GET", f"/links/{stores.link.link_id}/mappings?state=matched", source.api_token).json()
+    assert {m["destination_variant_id"]: m["source_variant_id"] for m in matched["mappings"]}[belt.id] == source_belt.id
+    assert (
+        api(runtime, "GET", f"/links/{stores.link.link_id}/mappings?state=unmatched", source.api_token).json()[
+            "mappings"
+        ]
+        == []
+    )

@@ -6,7 +6,7 @@ from typing import Protocol
 
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.events import StoreEvent
-from storelink.domain.links import Link, SkuMapEntry, Transition
+from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersRead, Tracking
 from storelink.domain.stock import InventoryRef, LevelsSet
@@ -133,6 +133,8 @@ class Catalogue(Protocol):
     def catalogue(self) -> Iterable[CatalogueVariant]: ...
 
     def variant(self, variant_id: str) -> CatalogueVariant | None: ...
+
+    def variants_with(self, identifier: Identifier, value: str) -> list[CatalogueVariant]: ...
 
 
 class OrderDesk(Protocol):

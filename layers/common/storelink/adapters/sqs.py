@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
-from storelink.domain.events import AppUninstalled, StoreEvent
+from storelink.domain.events import AppUninstalled, ProductChanged, StoreEvent
 from storelink.domain.stock import StockLevelChanged
 from storelink.ports import EventQueue
 
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 
 class SqsEventQueues:
-    """Stock changes to the FIFO stock queue; store lifecycle events (app uninstalled) to the store events queue.
-    Order, fulfilment, refund and product events join when the capabilities that act on them exist."""
+    """Stock changes to the FIFO stock queue; app uninstalls and product changes to the store events queue.
+    Order, fulfilment and refund events join when the capabilities that act on them exist."""
 
     def __init__(self, sqs: "SQSClient", *, stock_changes_url: str, store_events_url: str) -> None:
         self._sqs = sqs
@@ -36,7 +36,7 @@ class SqsEventQueues:
                 MessageDeduplicationId=hashlib.sha256(f"{event.store_id}:{event.delivery_id}".encode()).hexdigest(),
             )
             return True
-        if isinstance(event, AppUninstalled):
+        if isinstance(event, AppUninstalled | ProductChanged):
             self._sqs.send_message(QueueUrl=self._store_events_url, MessageBody=event.model_dump_json())
             return True
         return False

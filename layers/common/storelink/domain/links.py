@@ -206,15 +206,25 @@ class SkuMapEntry(BaseModel):
     link_id: str = Field(min_length=1)
     destination_item_id: str = Field(min_length=1)
     source_item_id: str | None = None
+    # The destination variant's identifiers, as matched.
     sku: str = ""
+    barcode: str = ""
+    identifier: Identifier = Identifier.SKU
     state: MapState = "matched"
     destination_variant_id: str = ""
     source_variant_id: str | None = None
+    # The products both variants belong to: a products/update webhook re-matches only their entries.
+    destination_product_id: str = ""
+    source_product_id: str | None = None
     # Source variants that share the identifier, when ambiguous: listed, never picked.
     candidates: tuple[str, ...] = ()
     reason: str = ""
     # Mapped by hand (or by CSV): kept when the catalogue is matched again.
     manual: bool = False
+
+    @property
+    def identifier_value(self) -> str:
+        return self.sku if self.identifier is Identifier.SKU else self.barcode
 
     @model_validator(mode="after")
     def _matched_names_its_source(self) -> "SkuMapEntry":

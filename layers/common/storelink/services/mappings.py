@@ -40,7 +40,7 @@ class Mappings:
         match = VariantMatch(
             destination=destination, state=MatchState.MATCHED, source=source, reason="mapped by hand", manual=True
         )
-        return self._replace(link, destination_variant_id, entry_of(link.link_id, match))
+        return self._replace(link, destination_variant_id, entry_of(link, match))
 
     def unmap(self, caller: Store, link_id: str, destination_variant_id: str) -> SkuMapEntry:
         link = self._changeable_by(caller, link_id)
@@ -48,7 +48,7 @@ class Mappings:
         match = VariantMatch(
             destination=destination, state=MatchState.UNMATCHED, reason="unmapped by hand", manual=True
         )
-        return self._replace(link, destination_variant_id, entry_of(link.link_id, match))
+        return self._replace(link, destination_variant_id, entry_of(link, match))
 
     def export(self, caller: Store, link_id: str) -> str:
         """The map as CSV, with both sides' SKUs and barcodes read from the stores as they are now."""
@@ -85,7 +85,7 @@ class Mappings:
                 reason="mapped from CSV" if chosen else "unmapped from CSV",
                 manual=True,
             )
-            entries[change.destination_variant_id] = entry_of(link.link_id, match)
+            entries[change.destination_variant_id] = entry_of(link, match)
         self._sku_maps.replace_all(link.link_id, list(entries.values()))
         return plan
 

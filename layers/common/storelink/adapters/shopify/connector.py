@@ -13,6 +13,7 @@ import httpx
 from storelink.adapters.shopify import documents
 from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
+from storelink.domain.links import Identifier
 from storelink.domain.orders import (
     Address,
     CreatedOrder,
@@ -46,6 +47,7 @@ WEBHOOK_TOPICS = (
     "ORDERS_CANCELLED",
     "FULFILLMENTS_CREATE",
     "REFUNDS_CREATE",
+    "PRODUCTS_CREATE",
     "PRODUCTS_UPDATE",
     "APP_UNINSTALLED",
 )
@@ -94,6 +96,12 @@ class ShopifyConnector:
     def catalogue(self) -> Iterator[CatalogueVariant]:
         for node in self._paged(documents.CATALOGUE, {}, lambda data: data["productVariants"]):
             yield _variant(node)
+
+    def variants_with(self, identifier: Identifier, value: str) -> list[CatalogueVariant]:
+        """Variants whose SKU or barcode is `value`, by Shopify's search (the matching rules decide after)."""
+        quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+        nodes = self._graphql.execute(documents.VARIANTS_MATCHING, {"query": f'{identifier.value}:"{quoted}"'})
+        return [_variant(node) for node in nodes["productVariants"]["nodes"]]
 
     def variant(self, variant_id: str) -> CatalogueVariant | None:
         node = self._graphql.execute(documents.VARIANT, {"id": variant_id})["productVariant"]

@@ -38,6 +38,18 @@ query StorelinkCatalogue($after: String) {
 }
 """
 
+VARIANTS_MATCHING = """
+query StorelinkVariantsMatching($query: String!) {
+  productVariants(first: 50, query: $query) {
+    nodes {
+      id title sku barcode requiresComponents
+      product { id title }
+      inventoryItem { id tracked }
+    }
+  }
+}
+"""
+
 VARIANT = """
 query StorelinkVariant($id: ID!) {
   productVariant(id: $id) {

@@ -198,6 +198,7 @@ PARSERS: dict[str, Parser] = {
     "orders/cancelled": _order_change("cancelled"),
     "fulfillments/create": _fulfilment,
     "refunds/create": _refund,
+    "products/create": _product,
     "products/update": _product,
     "app/uninstalled": _uninstalled,
 }
