@@ -1,4 +1,5 @@
-"""Catalogue import: when a link is granted (or reconnected), match its catalogues variant by variant."""
+"""Catalogue import: when a link is granted (or reconnected), match its catalogues variant by variant;
+large catalogues are read in bulk and the import resumes from its queue until the reads are done."""
 
 from functools import cache
 from typing import Any
@@ -11,7 +12,7 @@ from pydantic import BaseModel, Field, Json
 
 from storelink import bootstrap
 from storelink.observability import logger, metrics, tracer
-from storelink.services.catalogue_import import CatalogueImport
+from storelink.services.catalogue_import import CatalogueImport, ImportCheckpoint
 from storelink.settings import CatalogueImportSettings
 
 
@@ -26,11 +27,12 @@ class LinkEvent(BaseModel):
     detail: LinkEventDetail
 
 
-class LinkEventRecord(SqsRecordModel):
-    body: Json[LinkEvent]
+class CatalogueImportRecord(SqsRecordModel):
+    # A link granted or reconnected starts an import; a checkpoint resumes a bulk one.
+    body: Json[LinkEvent | ImportCheckpoint]
 
 
-processor = BatchProcessor(event_type=EventType.SQS, model=LinkEventRecord)
+processor = BatchProcessor(event_type=EventType.SQS, model=CatalogueImportRecord)
 
 
 @cache
@@ -39,8 +41,11 @@ def catalogue_import() -> CatalogueImport:
 
 
 @tracer.capture_method(capture_response=False)
-def import_catalogue(record: LinkEventRecord) -> None:
-    catalogue_import().import_link(record.body.detail.link_id)
+def import_catalogue(record: CatalogueImportRecord) -> None:
+    if isinstance(record.body, ImportCheckpoint):
+        catalogue_import().resume(record.body)
+    else:
+        catalogue_import().import_link(record.body.detail.link_id)
 
 
 @logger.inject_lambda_context

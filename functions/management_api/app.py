@@ -123,7 +123,7 @@ def map_variant(link_id: str, request: MapRequest) -> SkuMapEntry:
 
 @app.get("/links/<link_id>/health")
 def catalogue_health(link_id: str) -> HealthReport:
-    return services().catalogue.health(services().links.get(caller(), link_id))
+    return services().mappings.health(caller(), link_id)
 
 
 @app.get("/links/<link_id>/mappings.csv")

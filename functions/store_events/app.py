@@ -13,7 +13,8 @@ from pydantic import Field, Json
 from storelink import bootstrap
 from storelink.domain.events import AppUninstalled, ProductChanged
 from storelink.observability import logger, metrics, tracer
-from storelink.settings import ManagementApiSettings
+from storelink.services.catalogue_import import CatalogueImport
+from storelink.settings import CatalogueImportSettings, ManagementApiSettings
 
 StoreEventBody = Annotated[AppUninstalled | ProductChanged, Field(discriminator="kind")]
 
@@ -30,6 +31,11 @@ def services() -> bootstrap.Management:
     return bootstrap.management(ManagementApiSettings.from_env())
 
 
+@cache
+def catalogue() -> CatalogueImport:
+    return bootstrap.catalogue_import(CatalogueImportSettings.from_env())
+
+
 @tracer.capture_method(capture_response=False)
 def handle_store_event(record: StoreEventRecord) -> None:
     event = record.body
@@ -37,7 +43,7 @@ def handle_store_event(record: StoreEventRecord) -> None:
         ended = services().links.on_app_uninstalled(event)
         logger.info("app uninstalled", extra={"store_id": event.store_id, "links_ended": len(ended)})
     else:
-        rewritten = services().catalogue.product_changed(event)
+        rewritten = catalogue().product_changed(event)
         logger.info("product re-matched", extra={"product_id": event.product_id, "entries": rewritten})
 
 

@@ -7,6 +7,7 @@ import httpx
 import pytest
 from graphql import GraphQLSchema
 
+from storelink.services import catalogue_import
 from storelink_local.runtime import LocalRuntime
 from storelink_local.scenario import LinkedStores, linked_stores
 
@@ -96,3 +97,19 @@ def test_a_product_change_rematches_only_what_it_touches(runtime: LocalRuntime, 
         ]
         == []
     )
+
+
+def test_a_large_catalogue_is_read_in_bulk_and_resumed_from_the_queue(
+    runtime: LocalRuntime, contract_schema: GraphQLSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given catalogues counted as large (the bound is lowered so the sandbox stores stay small)
+    monkeypatch.setattr(catalogue_import, "INLINE_CATALOGUE_VARIANTS", 0)
+    # When a link between them is granted
+    with linked_stores(runtime, contract_schema, names=("bulk-src", "bulk-dst")) as stores:
+        runtime.drain()
+        # Then each store was read by one bulk operation, the import resumed from its checkpoint, and matched
+        for shop in (stores.source, stores.destination):
+            assert shop.sandbox.stats.operation("StorelinkBulkRun").calls == 1
+        link = api(runtime, "GET", f"/links/{stores.link.link_id}", stores.source.api_token).json()
+        assert link["catalogue"]["state"] == "matched"
+        assert link["catalogue"]["counts"] == {"matched": 1}

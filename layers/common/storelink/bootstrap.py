@@ -15,7 +15,7 @@ from storelink.adapters.dynamodb import DynamoDbHealthReports, DynamoDbLinks, Dy
 from storelink.adapters.events import EventBridgePublisher
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
-from storelink.adapters.sqs import OncePerDelivery, SqsEventQueues
+from storelink.adapters.sqs import OncePerDelivery, SqsCheckpoints, SqsEventQueues
 from storelink.domain.stores import Platform
 from storelink.services.catalogue_import import CatalogueImport
 from storelink.services.links import LinkManagement
@@ -74,7 +74,6 @@ class Management(NamedTuple):
     stores: StoreRegistration
     links: LinkManagement
     mappings: Mappings
-    catalogue: CatalogueImport
 
 
 def management(settings: ManagementApiSettings) -> Management:
@@ -99,18 +98,24 @@ def management(settings: ManagementApiSettings) -> Management:
             allow_custom_api_urls=settings.allow_custom_store_urls,
         ),
         links=links,
-        mappings=Mappings(links=links, stores=registry, sku_maps=sku_maps, connectors=connectors),
-        catalogue=catalogue_import(settings),
+        mappings=Mappings(
+            links=links,
+            stores=registry,
+            sku_maps=sku_maps,
+            health=DynamoDbHealthReports(links_table),
+            connectors=connectors,
+        ),
     )
 
 
-def catalogue_import(settings: CatalogueImportSettings | ManagementApiSettings) -> CatalogueImport:
+def catalogue_import(settings: CatalogueImportSettings) -> CatalogueImport:
     links_table = _table(settings.links_table_name)
     return CatalogueImport(
         stores=DynamoDbStores(links_table),
         links=DynamoDbLinks(links_table),
         sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
         health=DynamoDbHealthReports(links_table),
+        checkpoints=SqsCheckpoints(boto3.client("sqs"), settings.catalogue_import_queue_url),
         connectors=PlatformConnectors(
             SecretsManagerStoreSecrets(parameters.SecretsProvider()), store_http_client(settings)
         ),

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.events import StoreEvent
@@ -12,6 +12,9 @@ from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersRead,
 from storelink.domain.stock import InventoryRef, LevelsSet
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
+
+if TYPE_CHECKING:
+    from storelink.services.catalogue_import import ImportCheckpoint
 
 
 class StoreRepository(Protocol):
@@ -95,6 +98,10 @@ class SkuMapBook(SkuMapRepository, Protocol):
         ...
 
 
+class CheckpointQueue(Protocol):
+    def resume_later(self, checkpoint: "ImportCheckpoint", delay_seconds: int) -> None: ...
+
+
 class HealthReports(Protocol):
     def save(self, link_id: str, report: HealthReport) -> None: ...
 
@@ -133,6 +140,18 @@ class Catalogue(Protocol):
     def catalogue(self) -> Iterable[CatalogueVariant]: ...
 
     def variant(self, variant_id: str) -> CatalogueVariant | None: ...
+
+    def catalogue_size(self) -> int: ...
+
+    def start_catalogue_export(self) -> str:
+        """Start reading the whole catalogue in the background; returns what to ask `bulk_result` about."""
+        ...
+
+    def bulk_result(self, operation_id: str) -> str | None:
+        """Where the export is once done; None while it runs."""
+        ...
+
+    def catalogue_export(self, url: str) -> list[CatalogueVariant]: ...
 
     def variants_with(self, identifier: Identifier, value: str) -> list[CatalogueVariant]: ...
 

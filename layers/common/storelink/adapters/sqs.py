@@ -16,6 +16,8 @@ from storelink.ports import EventQueue
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
+    from storelink.services.catalogue_import import ImportCheckpoint
+
 
 class SqsEventQueues:
     """Stock changes to the FIFO stock queue; app uninstalls and product changes to the store events queue.
@@ -72,3 +74,16 @@ class OncePerDelivery:
 
     def _publish(self, event: StoreEvent) -> bool:
         return self._inner.publish(event)
+
+
+class SqsCheckpoints:
+    """Catalogue imports resume from the queue they started on, after a delay (SQS allows up to 15 min)."""
+
+    def __init__(self, sqs: "SQSClient", queue_url: str) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    def resume_later(self, checkpoint: "ImportCheckpoint", delay_seconds: int) -> None:
+        self._sqs.send_message(
+            QueueUrl=self._queue_url, MessageBody=checkpoint.model_dump_json(), DelaySeconds=delay_seconds
+        )

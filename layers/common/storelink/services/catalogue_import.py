@@ -4,11 +4,14 @@ ambiguous or excluded, manual maps are kept, and the link shows the counts."""
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Literal
 
+from pydantic import BaseModel
+
+from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.events import ProductChanged
 from storelink.domain.links import CatalogueProgress, Identifier, Link, LinkStatus, SkuMapEntry
 from storelink.domain.matching import (
-    HealthReport,
     VariantMatch,
     health_report,
     identifier_value,
@@ -17,7 +20,31 @@ from storelink.domain.matching import (
 )
 from storelink.errors import NotFound
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, HealthReports, LinkBook, SkuMapBook, StoreConnector, StoreRepository
+from storelink.ports import (
+    CheckpointQueue,
+    ConnectorFactory,
+    HealthReports,
+    LinkBook,
+    SkuMapBook,
+    StoreConnector,
+    StoreRepository,
+)
+
+# Catalogues up to this many variants are read page by page in the invocation (at Standard pacing about
+# 4 minutes for 2,500 each side, docs/benchmarks.md); larger ones through bulk operations, polled from
+# the queue, so no invocation waits near Lambda's limit.
+INLINE_CATALOGUE_VARIANTS = 2_500
+MAX_POLL_DELAY_SECONDS = 60
+
+
+class ImportCheckpoint(BaseModel):
+    """Where a bulk catalogue import stands, carried through the queue between invocations."""
+
+    kind: Literal["catalogue_checkpoint"] = "catalogue_checkpoint"
+    link_id: str
+    source_operation: str
+    destination_operation: str
+    polls: int = 0
 
 
 class CatalogueImport:
@@ -29,6 +56,7 @@ class CatalogueImport:
         sku_maps: SkuMapBook,
         health: HealthReports,
         connectors: ConnectorFactory,
+        checkpoints: CheckpointQueue,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores
@@ -36,17 +64,54 @@ class CatalogueImport:
         self._sku_maps = sku_maps
         self._health = health
         self._connectors = connectors
+        self._checkpoints = checkpoints
         self._now = now
 
     def import_link(self, link_id: str) -> CatalogueProgress | None:
-        """Read both catalogues, match them by the link's identifier, keep the result; None if not connected."""
+        """Read both catalogues (inline when small, in bulk when large), match, keep; None if not connected."""
+        link = self._connected(link_id)
+        if link is None:
+            return None
+        source, destination = self._connector(link.source_store_id), self._connector(link.destination_store_id)
+        if max(source.catalogue_size(), destination.catalogue_size()) <= INLINE_CATALOGUE_VARIANTS:
+            link = self._show(link, CatalogueProgress(state="importing", at=self._now()))
+            return self._match(link, list(destination.catalogue()), list(source.catalogue()))
+        checkpoint = ImportCheckpoint(
+            link_id=link_id,
+            source_operation=source.start_catalogue_export(),
+            destination_operation=destination.start_catalogue_export(),
+        )
+        self._show(link, CatalogueProgress(state="importing", at=self._now(), detail="reading both catalogues in bulk"))
+        self._checkpoints.resume_later(checkpoint, delay_seconds=0)
+        return None
+
+    def resume(self, checkpoint: ImportCheckpoint) -> CatalogueProgress | None:
+        """Match once both bulk reads are done; until then, look again later (5, 10, 20 ... 60 s)."""
+        link = self._connected(checkpoint.link_id)
+        if link is None:
+            return None
+        source, destination = self._connector(link.source_store_id), self._connector(link.destination_store_id)
+        source_url, destination_url = (
+            source.bulk_result(checkpoint.source_operation),
+            destination.bulk_result(checkpoint.destination_operation),
+        )
+        if source_url is None or destination_url is None:
+            delay = min(MAX_POLL_DELAY_SECONDS, 5 * 2**checkpoint.polls)
+            self._checkpoints.resume_later(checkpoint.model_copy(update={"polls": checkpoint.polls + 1}), delay)
+            return None
+        return self._match(link, destination.catalogue_export(destination_url), source.catalogue_export(source_url))
+
+    def _connected(self, link_id: str) -> Link | None:
         link = self._links.get(link_id)
         if link is None or link.status is not LinkStatus.CONNECTED:
             logger.info("catalogue import skipped", extra={"link_id": link_id, "status": link and link.status})
             return None
-        link = self._show(link, CatalogueProgress(state="importing", at=self._now()))
-        source_variants = list(self._connector(link.source_store_id).catalogue())
-        destination_variants = list(self._connector(link.destination_store_id).catalogue())
+        return link
+
+    def _match(
+        self, link: Link, destination_variants: list[CatalogueVariant], source_variants: list[CatalogueVariant]
+    ) -> CatalogueProgress:
+        link_id = link.link_id
         # Hand-made maps win over matching; an unmap by hand (no source) stays unmapped.
         manual = {
             entry.destination_variant_id: entry.source_variant_id
@@ -130,12 +195,6 @@ class CatalogueImport:
         shown = link.model_copy(update={"catalogue": progress, "version": link.version + 1})
         self._links.save(shown, None)
         return shown
-
-    def health(self, link: Link) -> HealthReport:
-        report = self._health.get(link.link_id)
-        if report is None:
-            raise NotFound(f"link {link.link_id} has no catalogue report yet: it is matched when granted")
-        return report
 
     def _connector(self, store_id: str) -> StoreConnector:
         store = self._stores.get(store_id)

@@ -7,22 +7,36 @@ kept when the catalogues are matched again.
 from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.links import Link, Role, SkuMapEntry
 from storelink.domain.mapping_csv import MappingImportPlan, export_csv, plan_mapping_import
-from storelink.domain.matching import MatchState, VariantMatch
+from storelink.domain.matching import HealthReport, MatchState, VariantMatch
 from storelink.domain.stores import Store
 from storelink.errors import InvalidRequest, NotAllowed, NotFound
-from storelink.ports import ConnectorFactory, SkuMapBook, StoreConnector, StoreRepository
+from storelink.ports import ConnectorFactory, HealthReports, SkuMapBook, StoreConnector, StoreRepository
 from storelink.services.catalogue_import import entry_of
 from storelink.services.links import LinkManagement
 
 
 class Mappings:
     def __init__(
-        self, *, links: LinkManagement, stores: StoreRepository, sku_maps: SkuMapBook, connectors: ConnectorFactory
+        self,
+        *,
+        links: LinkManagement,
+        stores: StoreRepository,
+        sku_maps: SkuMapBook,
+        health: HealthReports,
+        connectors: ConnectorFactory,
     ) -> None:
         self._links = links
         self._stores = stores
         self._sku_maps = sku_maps
+        self._health = health
         self._connectors = connectors
+
+    def health(self, caller: Store, link_id: str) -> HealthReport:
+        link = self._links.get(caller, link_id)
+        report = self._health.get(link.link_id)
+        if report is None:
+            raise NotFound(f"link {link.link_id} has no catalogue report yet: it is made when the link is granted")
+        return report
 
     def page(
         self, caller: Store, link_id: str, state: MatchState | None, *, limit: int, cursor: str | None

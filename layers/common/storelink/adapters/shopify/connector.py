@@ -134,25 +134,48 @@ class ShopifyConnector:
 
     def all_levels_in_bulk(self, poll_seconds: float = 2.0) -> dict[InventoryRef, int]:
         """Every level at every location through one bulk operation (not paced by the query-cost bucket)."""
-        run = self._graphql.execute(documents.BULK_RUN, {"query": documents.BULK_LEVELS_QUERY})["bulkOperationRunQuery"]
-        if run["userErrors"]:
-            raise StoreRejected("bulk operation refused: " + "; ".join(e["message"] for e in run["userErrors"]))
-        operation = run["bulkOperation"]
-        while operation["status"] in {"CREATED", "RUNNING"}:
+        operation_id = self.start_bulk(documents.BULK_LEVELS_QUERY)
+        while (url := self.bulk_result(operation_id)) is None:
             self._sleep(poll_seconds)
-            operation = self._graphql.execute(documents.BULK_STATUS, {"id": operation["id"]})["node"]
-        if operation["status"] != "COMPLETED":
-            raise StoreUnavailable(f"bulk operation ended {operation['status']} ({operation.get('errorCode')})")
-        if not operation["url"]:  # Shopify gives no file when nothing matched
-            return {}
-        response = self._http.get(operation["url"])
-        response.raise_for_status()
         levels: dict[InventoryRef, int] = {}
-        for line in response.text.splitlines():
-            row = json.loads(line)
+        for row in self._jsonl(url):
             if "__parentId" in row:  # an inventory level; its parent is the location
                 levels[InventoryRef(item_id=row["item"]["id"], location_id=row["__parentId"])] = _available(row)
         return levels
+
+    def catalogue_size(self) -> int:
+        return int(self._graphql.execute(documents.CATALOGUE_SIZE)["productVariantsCount"]["count"])
+
+    def start_catalogue_export(self) -> str:
+        """Start reading the whole catalogue in bulk; poll `bulk_result`, then `catalogue_export`."""
+        return self.start_bulk(documents.BULK_CATALOGUE_QUERY)
+
+    def catalogue_export(self, url: str) -> list[CatalogueVariant]:
+        return [_variant(row) for row in self._jsonl(url)]
+
+    def start_bulk(self, query: str) -> str:
+        run = self._graphql.execute(documents.BULK_RUN, {"query": query})["bulkOperationRunQuery"]
+        if run["userErrors"]:
+            raise StoreRejected("bulk operation refused: " + "; ".join(e["message"] for e in run["userErrors"]))
+        operation_id: str = run["bulkOperation"]["id"]
+        return operation_id
+
+    def bulk_result(self, operation_id: str) -> str | None:
+        """The result's URL once the operation completed ("" when it found nothing); None while it runs."""
+        operation = self._graphql.execute(documents.BULK_STATUS, {"id": operation_id})["node"]
+        if operation["status"] in {"CREATED", "RUNNING"}:
+            return None
+        if operation["status"] != "COMPLETED":
+            raise StoreUnavailable(f"bulk operation ended {operation['status']} ({operation.get('errorCode')})")
+        return str(operation["url"] or "")
+
+    def _jsonl(self, url: str) -> Iterator[dict[str, Any]]:
+        if not url:  # Shopify gives no file when nothing matched
+            return
+        response = self._http.get(url)
+        response.raise_for_status()
+        for line in response.text.splitlines():
+            yield json.loads(line)
 
     def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
         """Make each level equal its target, compare-and-set: never over a change made after our read.

@@ -38,6 +38,25 @@ query StorelinkCatalogue($after: String) {
 }
 """
 
+CATALOGUE_SIZE = """
+query StorelinkCatalogueSize {
+  productVariantsCount { count precision }
+}
+"""
+
+# The catalogue as a bulk operation: one JSONL line per variant, its product and item inline.
+BULK_CATALOGUE_QUERY = """
+{
+  productVariants {
+    edges { node {
+      id title sku barcode requiresComponents
+      product { id title }
+      inventoryItem { id tracked }
+    } }
+  }
+}
+"""
+
 VARIANTS_MATCHING = """
 query StorelinkVariantsMatching($query: String!) {
   productVariants(first: 50, query: $query) {
