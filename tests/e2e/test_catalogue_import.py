@@ -9,7 +9,8 @@ from graphql import GraphQLSchema
 
 from storelink.services import catalogue_import
 from storelink_local.runtime import LocalRuntime
-from storelink_local.scenario import LinkedStores, linked_stores
+from storelink_local.sandbox import ShopifySandbox
+from storelink_local.scenario import SKU, LinkedStores, linked_stores
 
 pytestmark = pytest.mark.contract
 
@@ -113,3 +114,34 @@ def test_a_large_catalogue_is_read_in_bulk_and_resumed_from_the_queue(
         link = api(runtime, "GET", f"/links/{stores.link.link_id}", stores.source.api_token).json()
         assert link["catalogue"]["state"] == "matched"
         assert link["catalogue"]["counts"] == {"matched": 1}
+
+
+def test_with_two_sources_a_destination_variant_sells_from_one_of_them(
+    runtime: LocalRuntime, stores: LinkedStores, contract_schema: GraphQLSchema
+) -> None:
+    # Given the destination's shirt matched on its link with the first source
+    runtime.drain()
+    destination = stores.destination
+    # When a second source with the same SKU links to the destination and is granted
+    secrets = {"access_token": "shpat_second-src", "webhook_secret": "second-src-secret"}
+    with ShopifySandbox(shop_domain="second-src.myshopify.com", schema=contract_schema, **secrets) as second:
+        location = second.add_location("Warehouse")
+        second.add_product("Linen shirt", [{"sku": SKU}], stock={location.id: 4})
+        registration = {
+            "platform": "shopify",
+            "shop_domain": "second-src.myshopify.com",
+            "api_base_url": second.base_url,
+        }
+        token = httpx.post(f"{runtime.api_url}/stores", json=registration | secrets).json()["issued"]["api_token"]
+        code = api(runtime, "POST", f"/stores/{destination.store.store_id}/verification-code", destination.api_token)
+        request = {
+            "verification_code": code.json()["verification_code"],
+            "channel_name": "Second",
+            "locations": {location.id: destination.level.location_id},
+        }
+        link_id = api(runtime, "POST", "/links", token, json=request).json()["link_id"]
+        api(runtime, "POST", f"/links/{link_id}/grant", destination.api_token)
+        runtime.drain()
+        # Then the shirt is excluded there, naming the link it already sells through
+        excluded = api(runtime, "GET", f"/links/{link_id}/mappings?state=excluded", token).json()["mappings"]
+        assert [m["reason"] for m in excluded] == [f"already sells a source variant through link {stores.link.link_id}"]

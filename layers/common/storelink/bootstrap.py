@@ -83,9 +83,10 @@ def management(settings: ManagementApiSettings) -> Management:
         SecretsManagerStoreSecrets(parameters.SecretsProvider()), store_http_client(settings)
     )
     sku_maps = DynamoDbSkuMaps(_table(settings.sku_maps_table_name))
+    link_book = DynamoDbLinks(links_table)
     links = LinkManagement(
         stores=registry,
-        links=DynamoDbLinks(links_table),
+        links=link_book,
         connectors=connectors,
         events=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
     )
@@ -100,6 +101,7 @@ def management(settings: ManagementApiSettings) -> Management:
         links=links,
         mappings=Mappings(
             links=links,
+            link_book=link_book,
             stores=registry,
             sku_maps=sku_maps,
             health=DynamoDbHealthReports(links_table),

@@ -12,6 +12,7 @@ from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.events import ProductChanged
 from storelink.domain.links import CatalogueProgress, Identifier, Link, LinkStatus, SkuMapEntry
 from storelink.domain.matching import (
+    MatchState,
     VariantMatch,
     health_report,
     identifier_value,
@@ -118,7 +119,11 @@ class CatalogueImport:
             for entry in self._sku_maps.all_of(link_id)
             if entry.manual
         }
-        matches = match_catalogues(destination_variants, source_variants, link.identifier, manual)
+        taken = sold_by_other_links(link, self._links, self._sku_maps)
+        matches = [
+            _sold_elsewhere(match, taken)
+            for match in match_catalogues(destination_variants, source_variants, link.identifier, manual)
+        ]
         written = self._sku_maps.replace_all(link_id, [entry_of(link, match) for match in matches])
         self._health.save(link_id, health_report(destination_variants, source_variants, link.identifier, matches))
         progress = CatalogueProgress(
@@ -201,6 +206,25 @@ class CatalogueImport:
         if store is None:
             raise NotFound(f"store {store_id} no longer exists")
         return self._connectors.connector_for(store)
+
+
+def sold_by_other_links(link: Link, links: LinkBook, sku_maps: SkuMapBook) -> dict[str, str]:
+    """Destination variants already matched on the destination's other connected links (variant -> link):
+    a destination variant sells exactly one source variant, so with several sources, one of them."""
+    taken: dict[str, str] = {}
+    for other in links.links_to_destination(link.destination_store_id):
+        if other.link_id != link.link_id and other.status is LinkStatus.CONNECTED:
+            for entry in sku_maps.all_of(other.link_id):
+                if entry.state == "matched":
+                    taken[entry.destination_variant_id] = other.link_id
+    return taken
+
+
+def _sold_elsewhere(match: VariantMatch, taken: dict[str, str]) -> VariantMatch:
+    if match.state is not MatchState.MATCHED or match.destination.variant_id not in taken:
+        return match
+    reason = f"already sells a source variant through link {taken[match.destination.variant_id]}"
+    return match.model_copy(update={"state": MatchState.EXCLUDED, "source": None, "reason": reason})
 
 
 def entry_of(link: Link, match: VariantMatch) -> SkuMapEntry:

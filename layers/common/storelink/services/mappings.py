@@ -9,9 +9,9 @@ from storelink.domain.links import Link, Role, SkuMapEntry
 from storelink.domain.mapping_csv import MappingImportPlan, export_csv, plan_mapping_import
 from storelink.domain.matching import HealthReport, MatchState, VariantMatch
 from storelink.domain.stores import Store
-from storelink.errors import InvalidRequest, NotAllowed, NotFound
-from storelink.ports import ConnectorFactory, HealthReports, SkuMapBook, StoreConnector, StoreRepository
-from storelink.services.catalogue_import import entry_of
+from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
+from storelink.ports import ConnectorFactory, HealthReports, LinkBook, SkuMapBook, StoreConnector, StoreRepository
+from storelink.services.catalogue_import import entry_of, sold_by_other_links
 from storelink.services.links import LinkManagement
 
 
@@ -20,12 +20,14 @@ class Mappings:
         self,
         *,
         links: LinkManagement,
+        link_book: LinkBook,
         stores: StoreRepository,
         sku_maps: SkuMapBook,
         health: HealthReports,
         connectors: ConnectorFactory,
     ) -> None:
         self._links = links
+        self._link_book = link_book
         self._stores = stores
         self._sku_maps = sku_maps
         self._health = health
@@ -51,6 +53,10 @@ class Mappings:
         for variant in (destination, source):
             if reason := variant.not_linkable_because:
                 raise InvalidRequest(f"{variant.variant_id} cannot be linked: {reason}")
+        if other := sold_by_other_links(link, self._link_book, self._sku_maps).get(destination_variant_id):
+            raise Conflict(
+                f"{destination_variant_id} already sells a source variant through link {other}", link_id=other
+            )
         match = VariantMatch(
             destination=destination, state=MatchState.MATCHED, source=source, reason="mapped by hand", manual=True
         )
