@@ -274,6 +274,15 @@ def test_bad_input_names_what_was_wrong(world: World) -> None:
     assert "verification_code" in answer.json()["error"]["message"]
 
 
+def test_a_pending_links_health_report_is_read_from_the_stores(world: World) -> None:
+    # Given a pending link (nothing matched yet) and a destination variant without SKU
+    world.destination.sandbox.add_product("Mystery", [{"sku": ""}])
+    # When either party asks for the SKU health report, Then it shows the catalogues as they are
+    report = world.api.call("GET", f"/links/{world.link_id}/health", world.source.token).json()
+    assert report["destination"]["empty_identifiers"]["count"] == 1
+    assert report["states"] is None
+
+
 def test_openapi_is_served(world: World) -> None:
     spec = world.api.call("GET", "/openapi.json").json()
     assert {"/stores", "/links", "/links/{link_id}/{action}"} <= set(spec["paths"])

@@ -7,7 +7,7 @@ kept when the catalogues are matched again.
 from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.links import Link, Role, SkuMapEntry
 from storelink.domain.mapping_csv import MappingImportPlan, export_csv, plan_mapping_import
-from storelink.domain.matching import HealthReport, MatchState, VariantMatch
+from storelink.domain.matching import HealthReport, MatchState, VariantMatch, health_report
 from storelink.domain.stores import Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.ports import ConnectorFactory, HealthReports, LinkBook, SkuMapBook, StoreConnector, StoreRepository
@@ -34,10 +34,13 @@ class Mappings:
         self._connectors = connectors
 
     def health(self, caller: Store, link_id: str) -> HealthReport:
+        """After matching, the report the import kept; before it (a pending link), one read from the stores
+        now, with the catalogue-side findings only."""
         link = self._links.get(caller, link_id)
         report = self._health.get(link.link_id)
         if report is None:
-            raise NotFound(f"link {link.link_id} has no catalogue report yet: it is made when the link is granted")
+            destination, source = self._catalogues(link)
+            report = health_report(list(destination.values()), list(source.values()), link.identifier)
         return report
 
     def page(
