@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.links import Link, LinkStatus, StockRules
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform, Store
@@ -85,3 +86,17 @@ def shopify_headers(
         "X-Shopify-Triggered-At": "2026-11-23T17:00:00.000Z",
         "Content-Type": "application/json",
     }
+
+
+def a_variant(variant_id: str, sku: str | None = None, **overrides: Any) -> CatalogueVariant:
+    fields: dict[str, Any] = {
+        "variant_id": variant_id,
+        "product_id": f"product-of-{variant_id}",
+        "product_title": "Tee",
+        "title": variant_id,
+        "sku": sku,
+        "barcode": None,
+        "inventory_item_id": f"item-of-{variant_id}",
+        "tracked": True,
+    }
+    return CatalogueVariant.model_validate(fields | overrides)

@@ -2,31 +2,16 @@
 
 import csv
 import io
-from typing import Any
 
 import pytest
 
 from storelink.domain import mapping_csv
-from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.links import Identifier
 from storelink.domain.mapping_csv import EXPORT_COLUMNS, MappingChange, RowError, export_csv, plan_mapping_import
 from storelink.domain.matching import MatchState, match_catalogues
+from tests.builders import a_variant
 
 HEADER = "destination_variant_id,source_variant_id,source_sku"
-
-
-def a_variant(variant_id: str, sku: str | None = None, **overrides: Any) -> CatalogueVariant:
-    fields: dict[str, Any] = {
-        "variant_id": variant_id,
-        "product_id": f"product-of-{variant_id}",
-        "product_title": "Tee",
-        "title": variant_id,
-        "sku": sku,
-        "barcode": None,
-        "inventory_item_id": f"item-of-{variant_id}",
-        "tracked": True,
-    }
-    return CatalogueVariant.model_validate(fields | overrides)
 
 
 DESTINATION = [

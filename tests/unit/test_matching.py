@@ -14,22 +14,9 @@ from storelink.domain.matching import (
     match_catalogues,
     normalise,
 )
+from tests.builders import a_variant
 
 SKU, BARCODE = Identifier.SKU, Identifier.BARCODE
-
-
-def a_variant(variant_id: str, sku: str | None = None, **overrides: Any) -> CatalogueVariant:
-    fields: dict[str, Any] = {
-        "variant_id": variant_id,
-        "product_id": f"product-of-{variant_id}",
-        "product_title": "Tee",
-        "title": variant_id,
-        "sku": sku,
-        "barcode": None,
-        "inventory_item_id": f"item-of-{variant_id}",
-        "tracked": True,
-    }
-    return CatalogueVariant.model_validate(fields | overrides)
 
 
 def only(destination: list[CatalogueVariant], source: list[CatalogueVariant], **kwargs: Any) -> Any:

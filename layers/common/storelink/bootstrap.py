@@ -39,8 +39,10 @@ def _table(name: str) -> "Table":
     return boto3.resource("dynamodb").Table(name)
 
 
-def store_http_client(settings: StoreAccessSettings) -> httpx.Client:
-    return httpx.Client(timeout=settings.store_http_timeout_seconds)
+def _connectors(settings: StoreAccessSettings) -> PlatformConnectors:
+    """Store connectors reading credentials from Secrets Manager, sharing one HTTP client."""
+    http = httpx.Client(timeout=settings.store_http_timeout_seconds)
+    return PlatformConnectors(SecretsManagerStoreSecrets(parameters.SecretsProvider()), http)
 
 
 def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) -> WebhookIngress:
@@ -64,9 +66,7 @@ def stock_propagation(settings: StockWorkerSettings) -> StockPropagation:
         stores=DynamoDbStores(links_table),
         links=DynamoDbLinks(links_table),
         sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
-        connectors=PlatformConnectors(
-            SecretsManagerStoreSecrets(parameters.SecretsProvider()), store_http_client(settings)
-        ),
+        connectors=_connectors(settings),
     )
 
 
@@ -79,9 +79,7 @@ class Management(NamedTuple):
 def management(settings: ManagementApiSettings) -> Management:
     links_table = _table(settings.links_table_name)
     registry = DynamoDbStores(links_table)
-    connectors = PlatformConnectors(
-        SecretsManagerStoreSecrets(parameters.SecretsProvider()), store_http_client(settings)
-    )
+    connectors = _connectors(settings)
     sku_maps = DynamoDbSkuMaps(_table(settings.sku_maps_table_name))
     link_book = DynamoDbLinks(links_table)
     links = LinkManagement(
@@ -118,7 +116,5 @@ def catalogue_import(settings: CatalogueImportSettings) -> CatalogueImport:
         sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
         health=DynamoDbHealthReports(links_table),
         checkpoints=SqsCheckpoints(boto3.client("sqs"), settings.catalogue_import_queue_url),
-        connectors=PlatformConnectors(
-            SecretsManagerStoreSecrets(parameters.SecretsProvider()), store_http_client(settings)
-        ),
+        connectors=_connectors(settings),
     )
