@@ -15,17 +15,19 @@ from storelink.adapters.dynamodb import DynamoDbHealthReports, DynamoDbLinks, Dy
 from storelink.adapters.events import EventBridgePublisher
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
-from storelink.adapters.sqs import OncePerDelivery, SqsCheckpoints, SqsEventQueues
+from storelink.adapters.sqs import OncePerDelivery, SqsCheckpoints, SqsEventQueues, SqsSweepJobs
 from storelink.domain.stores import Platform
 from storelink.services.catalogue_import import CatalogueImport
 from storelink.services.links import LinkManagement
 from storelink.services.mappings import Mappings
 from storelink.services.stock_propagation import StockPropagation
+from storelink.services.stock_sweep import StockSweep
 from storelink.services.stores import StoreRegistration
 from storelink.services.webhook_ingress import WebhookIngress
 from storelink.settings import (
     CatalogueImportSettings,
     ManagementApiSettings,
+    StockSweepSettings,
     StockWorkerSettings,
     StoreAccessSettings,
     WebhookIngressSettings,
@@ -118,3 +120,17 @@ def catalogue_import(settings: CatalogueImportSettings) -> CatalogueImport:
         checkpoints=SqsCheckpoints(boto3.client("sqs"), settings.catalogue_import_queue_url),
         connectors=_connectors(settings),
     )
+
+
+def stock_sweep(settings: StockSweepSettings) -> StockSweep:
+    links_table = _table(settings.links_table_name)
+    return StockSweep(
+        stores=DynamoDbStores(links_table),
+        links=DynamoDbLinks(links_table),
+        sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
+        connectors=_connectors(settings),
+    )
+
+
+def sweep_jobs(settings: StockSweepSettings) -> SqsSweepJobs:
+    return SqsSweepJobs(boto3.client("sqs"), settings.sweep_queue_url)

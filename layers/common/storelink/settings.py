@@ -42,3 +42,8 @@ class ManagementApiSettings(StoreAccessSettings):
 class CatalogueImportSettings(StoreAccessSettings):
     sku_maps_table_name: str = Field(min_length=1)
     catalogue_import_queue_url: str = Field(min_length=1)
+
+
+class StockSweepSettings(StoreAccessSettings):
+    sku_maps_table_name: str = Field(min_length=1)
+    sweep_queue_url: str = Field(min_length=1)

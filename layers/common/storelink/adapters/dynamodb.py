@@ -168,6 +168,12 @@ class DynamoDbLinks:
     def links_from_source(self, source_store_id: str) -> list[Link]:
         return self._by_party("links-by-source", "source_store_id", source_store_id)
 
+    def connected_link_ids(self) -> list[str]:
+        items = _query_all(
+            self._table, IndexName="links-by-status", KeyConditionExpression=Key("status").eq("connected")
+        )
+        return [str(item["pk"]).removeprefix("LINK#") for item in items]
+
     def links_to_destination(self, destination_store_id: str) -> list[Link]:
         return self._by_party("links-by-destination", "destination_store_id", destination_store_id)
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
     from storelink.services.catalogue_import import ImportCheckpoint
+    from storelink.services.stock_sweep import SweepJob
 
 
 class SqsEventQueues:
@@ -87,3 +88,21 @@ class SqsCheckpoints:
         self._sqs.send_message(
             QueueUrl=self._queue_url, MessageBody=checkpoint.model_dump_json(), DelaySeconds=delay_seconds
         )
+
+
+class SqsSweepJobs:
+    """One message per link to sweep; SQS spreads them over as many workers as it needs."""
+
+    def __init__(self, sqs: "SQSClient", queue_url: str) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    def send(self, jobs: list["SweepJob"]) -> None:
+        for start in range(0, len(jobs), 10):  # SendMessageBatch takes 10 entries
+            entries = [
+                {"Id": str(number), "MessageBody": job.model_dump_json()}
+                for number, job in enumerate(jobs[start : start + 10])
+            ]
+            answer = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries)  # type: ignore[arg-type]
+            if answer.get("Failed"):
+                raise RuntimeError(f"SQS refused sweep jobs: {answer['Failed']}")

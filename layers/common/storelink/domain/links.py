@@ -128,6 +128,18 @@ class CatalogueProgress(BaseModel):
     detail: str = ""
 
 
+class SweepReport(BaseModel):
+    """What the last sweep of a link found and did (drift: a destination level that was not its source's)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ran_at: AwareDatetime
+    variants_checked: int = 0
+    variants_corrected: int = 0
+    largest_difference: int = 0
+    failures: dict[str, str] = Field(default_factory=dict)
+
+
 class Link(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -144,6 +156,7 @@ class Link(BaseModel):
     orders: OrderPush = Field(default_factory=OrderPush)
     disconnect_option: DisconnectOption | None = None
     catalogue: CatalogueProgress | None = None
+    last_sweep: SweepReport | None = None
     created_at: datetime | None = None
     # Bumped on every change; a write succeeds only over the version it read (compare-and-set).
     version: int = 0

@@ -1,0 +1,53 @@
+"""The 15-minute sweep end to end: the schedule fans out a job per link, drift is corrected and reported,
+and a clean sweep writes nothing to any store."""
+
+import os
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from graphql import GraphQLSchema
+
+from storelink.adapters.dynamodb import DynamoDbLinks
+from storelink.domain.links import SweepReport
+from storelink_local.runtime import LocalRuntime
+from storelink_local.scenario import LinkedStores, linked_stores
+
+pytestmark = pytest.mark.contract
+
+
+@pytest.fixture
+def stores(runtime: LocalRuntime, contract_schema: GraphQLSchema) -> Iterator[LinkedStores]:
+    with linked_stores(runtime, contract_schema, available=12, names=("sweep-src", "sweep-dst")) as linked:
+        runtime.drain()  # the catalogue import of the grant
+        yield linked
+
+
+def last_sweep(runtime: LocalRuntime, stores: LinkedStores) -> SweepReport:
+    link = DynamoDbLinks(boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])).get(stores.link.link_id)
+    assert link is not None
+    assert link.last_sweep is not None
+    return link.last_sweep
+
+
+def test_the_sweep_puts_back_a_destination_adjustment_and_reports_it(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given a destination whose merchant adjusted the level by hand (12 → 20): it does not flow to the source
+    destination = stores.destination
+    destination.sandbox.set_available(destination.level.item_id, destination.level.location_id, 20)
+    runtime.drain()
+    assert (stores.source.available, destination.available) == (12, 20)
+    # When the 15-minute schedule fires and its jobs are worked
+    runtime.fire_schedule("StockSweepFunction")
+    runtime.drain()
+    # Then the destination shows the source's number again, and the link says what the sweep did
+    assert destination.available == 12
+    report = last_sweep(runtime, stores)
+    assert (report.variants_checked, report.variants_corrected, report.largest_difference) == (1, 1, 8)
+    # And a sweep with nothing to correct writes nothing to the store
+    writes = destination.sandbox.stats.operation("StorelinkSetAvailable").calls
+    runtime.fire_schedule("StockSweepFunction")
+    runtime.drain()
+    assert destination.sandbox.stats.operation("StorelinkSetAvailable").calls == writes
+    assert last_sweep(runtime, stores).variants_corrected == 0
