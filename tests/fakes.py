@@ -9,6 +9,7 @@ from storelink.domain.links import Link, SkuMapEntry, Transition
 from storelink.domain.stock import InventoryRef, LevelsSet
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict
+from storelink.services.stock_sweep import SweepJob
 
 
 @dataclass
@@ -144,3 +145,11 @@ class RecordingEvents:
 
     def publish(self, detail_type: str, detail: dict[str, object]) -> None:
         self.published.append((detail_type, detail))
+
+
+@dataclass
+class RecordingSweeps:
+    sent: list[str] = field(default_factory=list)
+
+    def send(self, jobs: list[SweepJob]) -> None:
+        self.sent += [job.link_id for job in jobs]

@@ -139,6 +139,12 @@ def import_mappings(link_id: str, dry_run: Annotated[bool, Query()] = False) -> 
     return Response(status, content_types.APPLICATION_JSON, plan.model_dump(mode="json"))
 
 
+@app.post("/links/<link_id>/sweep")
+def sweep_link(link_id: str) -> Response[dict[str, str]]:
+    link = services().links.sweep_now(caller(), link_id)
+    return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, {"link_id": link.link_id, "sweep": "queued"})
+
+
 # Registered after every fixed path under /links/{link_id}/: the resolver takes the first route that matches.
 @app.post("/links/<link_id>/<action>")
 def act_on_link(link_id: str, action: Action, option: Annotated[DisconnectOption | None, Query()] = None) -> Link:

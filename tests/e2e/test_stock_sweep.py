@@ -5,6 +5,7 @@ import os
 from collections.abc import Iterator
 
 import boto3
+import httpx
 import pytest
 from graphql import GraphQLSchema
 
@@ -17,8 +18,13 @@ pytestmark = pytest.mark.contract
 
 
 @pytest.fixture
-def stores(runtime: LocalRuntime, contract_schema: GraphQLSchema) -> Iterator[LinkedStores]:
-    with linked_stores(runtime, contract_schema, available=12, names=("sweep-src", "sweep-dst")) as linked:
+def stores(
+    runtime: LocalRuntime, contract_schema: GraphQLSchema, request: pytest.FixtureRequest
+) -> Iterator[LinkedStores]:
+    suffix = request.node.name.removeprefix("test_")[:20].replace("_", "-")
+    with linked_stores(
+        runtime, contract_schema, available=12, names=(f"sw-src-{suffix}", f"sw-dst-{suffix}")
+    ) as linked:
         runtime.drain()  # the catalogue import of the grant
         yield linked
 
@@ -51,3 +57,25 @@ def test_the_sweep_puts_back_a_destination_adjustment_and_reports_it(
     runtime.drain()
     assert destination.sandbox.stats.operation("StorelinkSetAvailable").calls == writes
     assert last_sweep(runtime, stores).variants_corrected == 0
+
+
+def test_an_on_demand_sweep_and_a_disconnect_that_keeps_products_at_zero(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    destination, link = stores.destination, stores.link.link_id
+    destination.sandbox.set_available(destination.level.item_id, destination.level.location_id, 3)
+    runtime.drain()
+    # When the source asks for a sweep now (the initial stock sync), Then it runs through the sweep queue
+    answer = httpx.post(f"{runtime.api_url}/links/{link}/sweep", headers=bearer(stores.source.api_token))
+    assert answer.status_code == 202
+    runtime.drain()
+    assert destination.available == 12
+    # When the destination disconnects keeping the products with zero stock, Then they show 0
+    disconnect = f"{runtime.api_url}/links/{link}/disconnect?option=keep_products_zero_stock"
+    assert httpx.post(disconnect, headers=bearer(destination.api_token)).status_code == 200
+    runtime.drain()
+    assert (stores.source.available, destination.available) == (12, 0)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -3,11 +3,11 @@
 import pytest
 
 from storelink.domain.credentials import digest
-from storelink.domain.links import Action, LinkMode, LinkStatus, StockRules
+from storelink.domain.links import Action, DisconnectOption, LinkMode, LinkStatus, StockRules
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.services.links import LinkManagement, LinkRequest, LinkSettingsChange
 from tests.builders import a_store
-from tests.fakes import FakeConnector, FakeConnectors, FakeLinkBook, FakeRegistry, RecordingEvents
+from tests.fakes import FakeConnector, FakeConnectors, FakeLinkBook, FakeRegistry, RecordingEvents, RecordingSweeps
 
 STORES = ("alpha", "beta", "gamma")
 CODE = {store_id: f"{store_id.upper()[:4]:X<4}-CODE-0000" for store_id in STORES}
@@ -18,6 +18,7 @@ class World:
         self.stores = {store_id: a_store(store_id) for store_id in STORES}
         self.links = FakeLinkBook()
         self.events = RecordingEvents()
+        self.sweeps = RecordingSweeps()
         self.service = LinkManagement(
             stores=FakeRegistry(self.stores, codes={digest(code): store_id for store_id, code in CODE.items()}),
             links=self.links,
@@ -25,6 +26,7 @@ class World:
                 {store_id: FakeConnector(location_ids=(f"{store_id}-warehouse",)) for store_id in STORES}
             ),
             events=self.events,
+            sweeps=self.sweeps,
         )
 
     def request(self, source: str, destination: str, **fields: object) -> str:
@@ -166,3 +168,19 @@ def test_a_removed_store_leaves_its_links_disconnected(world: World) -> None:
     assert {link.link_id for link in ended} == {connected, pending}
     assert {world.links.links[i].status for i in (connected, pending)} == {LinkStatus.DISCONNECTED}
     assert world.links.transitions[-1].detail == "store removed"
+
+
+def test_disconnecting_with_zero_stock_queues_the_sweep_that_zeroes_it(world: World) -> None:
+    link_id = world.link("alpha", "beta")
+    world.service.act(world.stores["beta"], link_id, Action.DISCONNECT, DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK)
+    assert world.sweeps.sent == [link_id]
+
+
+def test_either_party_may_ask_for_a_sweep_of_a_connected_link_only(world: World) -> None:
+    link_id = world.request("alpha", "beta")
+    with pytest.raises(Conflict, match="only a connected link"):
+        world.service.sweep_now(world.stores["alpha"], link_id)
+    world.service.act(world.stores["beta"], link_id, Action.GRANT)
+    world.service.sweep_now(world.stores["alpha"], link_id)
+    world.service.sweep_now(world.stores["beta"], link_id)
+    assert world.sweeps.sent == [link_id, link_id]

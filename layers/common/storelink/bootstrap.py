@@ -89,6 +89,7 @@ def management(settings: ManagementApiSettings) -> Management:
         links=link_book,
         connectors=connectors,
         events=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
+        sweeps=SqsSweepJobs(boto3.client("sqs"), settings.sweep_queue_url),
     )
     return Management(
         stores=StoreRegistration(
@@ -132,5 +133,5 @@ def stock_sweep(settings: StockSweepSettings) -> StockSweep:
     )
 
 
-def sweep_jobs(settings: StockSweepSettings) -> SqsSweepJobs:
+def sweep_jobs(settings: StockSweepSettings | ManagementApiSettings) -> SqsSweepJobs:
     return SqsSweepJobs(boto3.client("sqs"), settings.sweep_queue_url)

@@ -15,6 +15,7 @@ from storelink.domain.webhooks import VerifiedDelivery
 
 if TYPE_CHECKING:
     from storelink.services.catalogue_import import ImportCheckpoint
+    from storelink.services.stock_sweep import SweepJob
 
 
 class StoreRepository(Protocol):
@@ -102,6 +103,10 @@ class SkuMapBook(SkuMapRepository, Protocol):
 
 class CheckpointQueue(Protocol):
     def resume_later(self, checkpoint: "ImportCheckpoint", delay_seconds: int) -> None: ...
+
+
+class SweepJobs(Protocol):
+    def send(self, jobs: list["SweepJob"]) -> None: ...
 
 
 class HealthReports(Protocol):

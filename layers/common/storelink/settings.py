@@ -33,6 +33,7 @@ class StockWorkerSettings(StoreAccessSettings):
 
 class ManagementApiSettings(StoreAccessSettings):
     sku_maps_table_name: str = Field(min_length=1)
+    sweep_queue_url: str = Field(min_length=1)
     event_bus_name: str = "default"
     # Local deployments register sandbox stores at local addresses; a real one never calls an
     # address a caller chose (see StoreRegistrationRequest.api_base_url).

@@ -28,7 +28,8 @@ from storelink.domain.links import (
 )
 from storelink.domain.stores import Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
-from storelink.ports import ConnectorFactory, EventPublisher, LinkBook, StoreRegistry
+from storelink.ports import ConnectorFactory, EventPublisher, LinkBook, StoreRegistry, SweepJobs
+from storelink.services.stock_sweep import SweepJob
 
 # Links that still bind their two stores; a denied link does not, and may be asked for again.
 LIVE = frozenset({LinkStatus.PENDING, LinkStatus.CONNECTED, LinkStatus.BLOCKED, LinkStatus.DISCONNECTED})
@@ -84,12 +85,14 @@ class LinkManagement:
         links: LinkBook,
         connectors: ConnectorFactory,
         events: EventPublisher,
+        sweeps: SweepJobs,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores
         self._links = links
         self._connectors = connectors
         self._events = events
+        self._sweeps = sweeps
         self._now = now
 
     def request(self, caller: Store, request: LinkRequest) -> Link:
@@ -140,7 +143,17 @@ class LinkManagement:
             raise Conflict(str(error), current_status=error.status) from error
         self._links.save(changed, transition)
         self._events.publish(EVENT_OF_ACTION[action], _event(changed, transition))
+        if changed.disconnect_option is DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK and action is Action.DISCONNECT:
+            self._sweeps.send([SweepJob(link_id=changed.link_id)])  # the sweep sets the kept products to 0
         return changed
+
+    def sweep_now(self, caller: Store, link_id: str) -> Link:
+        """The on-demand sweep (the initial stock sync): either party may ask; it runs on the sweep queue."""
+        link = self.get(caller, link_id)
+        if link.status is not LinkStatus.CONNECTED:
+            raise Conflict(f"only a connected link is swept; this one is {link.status}", current_status=link.status)
+        self._sweeps.send([SweepJob(link_id=link.link_id)])
+        return link
 
     def change_settings(self, caller: Store, link_id: str, change: LinkSettingsChange) -> Link:
         link = self.get(caller, link_id)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from storelink.domain.links import Link, LinkStatus, SweepReport
+from storelink.domain.links import DisconnectOption, Link, LinkStatus, SweepReport
 from storelink.domain.stock import InventoryRef, destination_quantity
 from storelink.errors import NotFound
 from storelink.observability import logger
@@ -42,8 +42,12 @@ class StockSweep:
         return [SweepJob(link_id=link_id) for link_id in self._links.connected_link_ids()]
 
     def sweep(self, job: SweepJob) -> SweepReport | None:
+        """Sweep a connected link; a link disconnected with "keep products, zero stock" gets zeros instead."""
         link = self._links.get(job.link_id)
-        if link is None or link.status is not LinkStatus.CONNECTED:
+        zeroing = link is not None and link.disconnect_option is DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK
+        if link is None or not (
+            link.status is LinkStatus.CONNECTED or (link.status is LinkStatus.DISCONNECTED and zeroing)
+        ):
             return None
         # Source level -> the destination levels that sell it, over the link's location mapping.
         pairs: dict[InventoryRef, list[InventoryRef]] = {}
@@ -54,13 +58,16 @@ class StockSweep:
                 source_level = InventoryRef(item_id=entry.source_item_id, location_id=source_location)
                 destination_level = InventoryRef(item_id=entry.destination_item_id, location_id=destination_location)
                 pairs.setdefault(source_level, []).append(destination_level)
-        source_levels = self._connector(link.source_store_id).read_available(list(pairs))
         destination = self._connector(link.destination_store_id)
-        targets = {
-            level: destination_quantity(source_levels[source_level], link.stock)
-            for source_level, levels in pairs.items()
-            for level in levels
-        }
+        if link.status is LinkStatus.DISCONNECTED:
+            targets = {level: 0 for levels in pairs.values() for level in levels}
+        else:
+            source_levels = self._connector(link.source_store_id).read_available(list(pairs))
+            targets = {
+                level: destination_quantity(source_levels[source_level], link.stock)
+                for source_level, levels in pairs.items()
+                for level in levels
+            }
         current = destination.read_available(list(targets))
         drift = {level: target for level, target in targets.items() if current[level] != target}
         written = (
