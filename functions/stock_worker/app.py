@@ -1,4 +1,5 @@
-"""Stock worker: each queued source stock change is applied to every connected destination.
+"""Stock worker: each queued source stock change is applied to every connected destination, and each
+destination order (created, cancelled, refunded) moves its source's stock once.
 
 The queue is FIFO, grouped by source level; a failed record holds back only its own group.
 """
@@ -14,14 +15,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
 from storelink import bootstrap
+from storelink.domain.events import OrderChanged, RefundCreated
 from storelink.domain.stock import StockLevelChanged
 from storelink.observability import logger, metrics, tracer
+from storelink.services.order_stock import OrderStock
 from storelink.services.stock_propagation import StockPropagation
 from storelink.settings import StockWorkerSettings
 
 
 class StockChangeRecord(SqsRecordModel):
-    body: Json[StockLevelChanged]
+    # A store's level changed, or a destination's order (created, cancelled, refunded) moves its source.
+    body: Json[StockLevelChanged | OrderChanged | RefundCreated]
 
 
 processor = SqsFifoPartialProcessor(model=StockChangeRecord, skip_group_on_error=True)
@@ -32,8 +36,17 @@ def propagation() -> StockPropagation:
     return bootstrap.stock_propagation(StockWorkerSettings.from_env())
 
 
+@cache
+def order_stock() -> OrderStock:
+    return bootstrap.order_stock(StockWorkerSettings.from_env())
+
+
 @tracer.capture_method(capture_response=False)
 def apply_stock_change(record: StockChangeRecord) -> None:
+    if not isinstance(record.body, StockLevelChanged):
+        adjustments = order_stock().apply(record.body)
+        metrics.add_metric(name="SourceAdjustments", unit=MetricUnit.Count, value=len(adjustments))
+        return
     updates = propagation().propagate(record.body)
     metrics.add_metric(name="DestinationLevelsWritten", unit=MetricUnit.Count, value=sum(u.writes for u in updates))
 

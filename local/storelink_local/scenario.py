@@ -31,6 +31,7 @@ class LinkedShop:
     store: Store
     sandbox: ShopifySandbox
     level: InventoryRef
+    variant_id: str
     # Issued by storelink at registration, shown once: the store's key to the management API.
     api_token: str
 
@@ -78,9 +79,9 @@ def _registered_shop(
     )
     assert store is not None, "the store just registered"
     level = InventoryRef(item_id=product.variants[0].inventory_item_id, location_id=location.id)
-    return LinkedShop(store, sandbox, level, registered["issued"]["api_token"]), registered["issued"][
-        "verification_code"
-    ]
+    issued = registered["issued"]
+    shop = LinkedShop(store, sandbox, level, product.variants[0].id, issued["api_token"])
+    return shop, issued["verification_code"]
 
 
 @contextmanager
@@ -114,7 +115,10 @@ def linked_stores(
                 link_id=link.link_id,
                 source_item_id=source.level.item_id,
                 destination_item_id=destination.level.item_id,
+                source_variant_id=source.variant_id,
+                destination_variant_id=destination.variant_id,
                 sku=SKU,
+                reason=f"same SKU {SKU}",
             )
         )
         yield LinkedStores(source, destination, link)

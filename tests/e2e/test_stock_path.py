@@ -6,6 +6,7 @@ handlers loaded as Lambda loads them, and sandbox Shopify stores that enforce th
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from graphql import GraphQLSchema
 
@@ -77,3 +78,26 @@ def test_a_sale_at_the_destination_during_sync_is_never_overwritten(
     sets = [d for d in destination.sandbox.received_documents if "StorelinkSetAvailable" in d.query]
     assert [d.variables["input"]["quantities"][0]["changeFromQuantity"] for d in sets] == [11]
     assert destination.available == 10
+
+
+def test_a_destination_order_decrements_its_source_exactly_once(runtime: LocalRuntime, stores: LinkedStores) -> None:
+    # Given both stores at 12, When a customer orders 2 at the destination
+    destination = stores.destination
+    order = destination.sandbox.place_order([{"variant_id": destination.variant_id, "quantity": 2}])
+    runtime.drain()
+    # Then the source is decremented once and both show 10
+    assert (stores.source.available, destination.available) == (10, 10)
+    # When Shopify delivers the same order again, redelivered (same webhook id) and as a new delivery
+    delivery = next(d for d in reversed(destination.sandbox.webhook_deliveries) if d.topic == "orders/create")
+    destination.sandbox.redeliver(delivery)
+    resent = httpx.post(
+        delivery.url, content=delivery.body, headers=delivery.headers | {"X-Shopify-Webhook-Id": "another"}
+    )
+    assert resent.status_code == 200
+    runtime.drain()
+    # Then nothing moves twice: the adjustment's idempotency key made Shopify apply it once
+    assert (stores.source.available, destination.available) == (10, 10)
+    # When the order is cancelled with restock, Then the units come back once, to both
+    destination.sandbox.cancel(order.id, restock=True)
+    runtime.drain()
+    assert (stores.source.available, destination.available) == (12, 12)

@@ -20,6 +20,7 @@ from storelink.domain.stores import Platform
 from storelink.services.catalogue_import import CatalogueImport
 from storelink.services.links import LinkManagement
 from storelink.services.mappings import Mappings
+from storelink.services.order_stock import OrderStock
 from storelink.services.stock_propagation import StockPropagation
 from storelink.services.stock_sweep import StockSweep
 from storelink.services.stores import StoreRegistration
@@ -135,3 +136,13 @@ def stock_sweep(settings: StockSweepSettings) -> StockSweep:
 
 def sweep_jobs(settings: StockSweepSettings | ManagementApiSettings) -> SqsSweepJobs:
     return SqsSweepJobs(boto3.client("sqs"), settings.sweep_queue_url)
+
+
+def order_stock(settings: StockWorkerSettings) -> OrderStock:
+    links_table = _table(settings.links_table_name)
+    return OrderStock(
+        stores=DynamoDbStores(links_table),
+        links=DynamoDbLinks(links_table),
+        sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
+        connectors=_connectors(settings),
+    )

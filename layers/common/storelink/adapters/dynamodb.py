@@ -293,6 +293,15 @@ class DynamoDbSkuMaps:
         next_cursor = _cursor(page["LastEvaluatedKey"]) if "LastEvaluatedKey" in page else None
         return [SkuMapEntry.model_validate(item) for item in page["Items"]], next_cursor
 
+    def matched_entry(self, link_id: str, destination_variant_id: str) -> SkuMapEntry | None:
+        """The matched entry of a destination variant: one Query on the by-state index."""
+        items = self._table.query(
+            IndexName="maps-by-state",
+            KeyConditionExpression=Key("link_id").eq(link_id)
+            & Key("state_key").eq(f"matched#{destination_variant_id}"),
+        )["Items"]
+        return SkuMapEntry.model_validate(items[0]) if items else None
+
     def replace_all(self, link_id: str, entries: list[SkuMapEntry]) -> int:
         """Make the link's entries exactly `entries`; returns the items written and deleted."""
         wanted = {item["source_key"]: item for item in map(_map_item, entries)}

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
-from storelink.domain.events import AppUninstalled, ProductChanged, StoreEvent
+from storelink.domain.events import AppUninstalled, OrderChanged, ProductChanged, RefundCreated, StoreEvent
 from storelink.domain.stock import StockLevelChanged
 from storelink.ports import EventQueue
 
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 
 class SqsEventQueues:
-    """Stock changes to the FIFO stock queue; app uninstalls and product changes to the store events queue.
-    Order, fulfilment and refund events join when the capabilities that act on them exist."""
+    """Stock changes, orders created and refunds to the FIFO stock queue (they all move stock);
+    app uninstalls and product changes to the store events queue. Fulfilments join with order mirroring."""
 
     def __init__(self, sqs: "SQSClient", *, stock_changes_url: str, store_events_url: str) -> None:
         self._sqs = sqs
@@ -30,12 +30,19 @@ class SqsEventQueues:
         self._store_events_url = store_events_url
 
     def publish(self, event: StoreEvent) -> bool:
-        if isinstance(event, StockLevelChanged):
+        if isinstance(event, StockLevelChanged | RefundCreated) or (
+            isinstance(event, OrderChanged) and event.change == "created"
+        ):
+            # One group per source level, or per order: each applies in order, the rest in parallel.
+            group = (
+                f"{event.level.item_id}:{event.level.location_id}"
+                if isinstance(event, StockLevelChanged)
+                else event.order_id
+            )
             self._sqs.send_message(
                 QueueUrl=self._stock_changes_url,
                 MessageBody=event.model_dump_json(),
-                # One group per source level: its changes apply in order, other levels in parallel.
-                MessageGroupId=f"{event.store_id}:{event.level.item_id}:{event.level.location_id}"[:128],
+                MessageGroupId=f"{event.store_id}:{group}"[:128],
                 MessageDeduplicationId=hashlib.sha256(f"{event.store_id}:{event.delivery_id}".encode()).hexdigest(),
             )
             return True
