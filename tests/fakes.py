@@ -2,11 +2,12 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from storelink.domain.catalogue import Location
 from storelink.domain.events import StoreEvent
 from storelink.domain.links import Link, SkuMapEntry, Transition
-from storelink.domain.stock import InventoryRef, LevelsSet
+from storelink.domain.stock import InventoryRef, LevelsSet, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict
 from storelink.services.stock_sweep import SweepJob
@@ -153,3 +154,14 @@ class RecordingSweeps:
 
     def send(self, jobs: list[SweepJob]) -> None:
         self.sent += [job.link_id for job in jobs]
+
+
+@dataclass
+class FakeAppliedLevels:
+    latest: dict[InventoryRef, datetime] = field(default_factory=dict)
+
+    def claim(self, change: StockLevelChanged) -> bool:
+        if change.level in self.latest and self.latest[change.level] > change.changed_at:
+            return False
+        self.latest[change.level] = change.changed_at
+        return True

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
-from storelink.adapters.dynamodb import DynamoDbLinks, DynamoDbStores
+from storelink.adapters.dynamodb import DynamoDbAppliedLevels, DynamoDbLinks, DynamoDbStores
 from storelink.domain.links import Action, LinkStatus, Role, Transition
 from storelink.errors import Conflict
 from storelink_local.runtime import LocalRuntime
-from tests.builders import a_link, a_store
+from tests.builders import a_link, a_stock_change, a_store
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -113,3 +113,14 @@ def test_a_stores_links_come_a_page_at_a_time_as_source_then_destination(table) 
         if cursor is None:
             break
     assert sorted(seen) == sorted([f"page-out-{n}" for n in range(3)] + [f"page-in-{n}" for n in range(2)])
+
+
+def test_applied_levels_move_only_forward(table) -> None:  # type: ignore[no-untyped-def]
+    # Given a change applied at 12:05
+    applied = DynamoDbAppliedLevels(table)
+    later = a_stock_change(5, changed_at=datetime(2026, 11, 23, 12, 5, tzinfo=UTC), delivery_id="later")
+    assert applied.claim(later)
+    # Then an older one is refused, one of the same second passes, and a newer one passes
+    assert not applied.claim(a_stock_change(7, delivery_id="older"))
+    assert applied.claim(later.model_copy(update={"delivery_id": "same-second"}))
+    assert applied.claim(a_stock_change(4, changed_at=datetime(2026, 11, 23, 12, 6, tzinfo=UTC)))

@@ -1,12 +1,14 @@
 """Stock propagation: the destination follows the source, with compare-and-set writes that never overwrite a sale."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from storelink.domain.links import LinkStatus, SkuMapEntry, StockRules
 from storelink.domain.stock import InventoryRef
 from storelink.services.stock_propagation import StockPropagation
 from tests.builders import DESTINATION_ITEM, DESTINATION_LOCATION, SOURCE_ITEM, a_link, a_stock_change, a_store
-from tests.fakes import FakeConnector, FakeConnectors, FakeLinks, FakeSkuMaps, FakeStores
+from tests.fakes import FakeAppliedLevels, FakeConnector, FakeConnectors, FakeLinks, FakeSkuMaps, FakeStores
 
 DESTINATION_LEVEL = InventoryRef(item_id=DESTINATION_ITEM, location_id=DESTINATION_LOCATION)
 
@@ -19,6 +21,7 @@ def propagation_with(destination: FakeConnector, **link_fields) -> StockPropagat
             [SkuMapEntry(link_id="link-1", source_item_id=SOURCE_ITEM, destination_item_id=DESTINATION_ITEM)]
         ),
         connectors=FakeConnectors({"destination": destination}),
+        applied=FakeAppliedLevels(),
     )
 
 
@@ -60,3 +63,21 @@ def test_changes_outside_a_connected_mapped_link_touch_nothing(link_fields) -> N
     destination = FakeConnector({DESTINATION_LEVEL: 10})
     assert propagation_with(destination, **link_fields).propagate(a_stock_change(7)) == []
     assert destination.set_calls == []
+
+
+def test_a_late_webhook_never_puts_sold_stock_back() -> None:
+    # Given the change to 5 (at 12:05) applied first, and the change to 7 (at 12:00) delivered late
+    destination = FakeConnector({DESTINATION_LEVEL: 10})
+    propagation = propagation_with(destination)
+    propagation.propagate(a_stock_change(5, changed_at=datetime(2026, 11, 23, 12, 5, tzinfo=UTC), delivery_id="new"))
+    # When the late one arrives, Then it is skipped and the destination stays at 5
+    assert propagation.propagate(a_stock_change(7, delivery_id="old")) == []
+    assert destination.levels[DESTINATION_LEVEL] == 5
+
+
+def test_two_changes_in_the_same_second_both_apply() -> None:
+    destination = FakeConnector({DESTINATION_LEVEL: 10})
+    propagation = propagation_with(destination)
+    propagation.propagate(a_stock_change(9, delivery_id="first"))
+    propagation.propagate(a_stock_change(8, delivery_id="second"))
+    assert destination.levels[DESTINATION_LEVEL] == 8

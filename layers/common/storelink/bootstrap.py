@@ -11,7 +11,13 @@ from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 from storelink.adapters.connectors import PlatformConnectors
-from storelink.adapters.dynamodb import DynamoDbHealthReports, DynamoDbLinks, DynamoDbSkuMaps, DynamoDbStores
+from storelink.adapters.dynamodb import (
+    DynamoDbAppliedLevels,
+    DynamoDbHealthReports,
+    DynamoDbLinks,
+    DynamoDbSkuMaps,
+    DynamoDbStores,
+)
 from storelink.adapters.events import EventBridgePublisher
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
@@ -70,6 +76,7 @@ def stock_propagation(settings: StockWorkerSettings) -> StockPropagation:
         links=DynamoDbLinks(links_table),
         sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
         connectors=_connectors(settings),
+        applied=DynamoDbAppliedLevels(links_table),
     )
 
 

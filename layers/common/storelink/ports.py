@@ -9,7 +9,7 @@ from storelink.domain.events import StoreEvent
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersRead, Tracking
-from storelink.domain.stock import InventoryRef, LevelsSet
+from storelink.domain.stock import InventoryRef, LevelsSet, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 
@@ -119,6 +119,13 @@ class HealthReports(Protocol):
 
 class StoreSecrets(Protocol):
     def credentials(self, store: Store) -> StoreCredentials: ...
+
+
+class AppliedLevels(Protocol):
+    def claim(self, change: StockLevelChanged) -> bool:
+        """Record `change` as the latest applied to its level; False when a newer one was applied already.
+        A change as old as the latest may claim too (the same delivery retried, or a sale in the same second)."""
+        ...
 
 
 class EventQueue(Protocol):

@@ -3,6 +3,7 @@
 import base64
 import json
 from collections.abc import Mapping
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import ConditionBase, Key
@@ -10,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from storelink.domain.links import Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
+from storelink.domain.stock import StockLevelChanged
 from storelink.domain.stores import Store
 from storelink.errors import AlreadyExists, Conflict
 
@@ -312,6 +314,33 @@ class DynamoDbSkuMaps:
             for item in wanted.values():
                 batch.put_item(Item=item)
         return len(wanted) + len(stale)
+
+
+class DynamoDbAppliedLevels:
+    """The latest change applied to each source level, written only forward (a conditional update)."""
+
+    def __init__(self, table: "Table") -> None:
+        self._table = table
+
+    def claim(self, change: StockLevelChanged) -> bool:
+        level = change.level
+        try:
+            self._table.update_item(
+                Key={"pk": f"LEVEL#{change.store_id}#{level.item_id}#{level.location_id}", "sk": "APPLIED"},
+                UpdateExpression="SET changed_at = :at, delivery_id = :delivery",
+                # Equal times pass: Shopify stamps to the second, and two sales in one second must both
+                # apply (the FIFO queue keeps their order); only a strictly older change is refused.
+                ConditionExpression="attribute_not_exists(changed_at) OR changed_at <= :at",
+                ExpressionAttributeValues={
+                    ":at": change.changed_at.astimezone(UTC).isoformat(),
+                    ":delivery": change.delivery_id,
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
 
 class DynamoDbHealthReports:

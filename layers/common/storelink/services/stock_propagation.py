@@ -5,7 +5,7 @@ from pydantic import BaseModel, ConfigDict
 from storelink.domain.stock import InventoryRef, StockLevelChanged, destination_quantity
 from storelink.errors import UnknownStore
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, LinkRepository, SkuMapRepository, StoreRepository
+from storelink.ports import AppliedLevels, ConnectorFactory, LinkRepository, SkuMapRepository, StoreRepository
 
 
 class DestinationUpdate(BaseModel):
@@ -29,13 +29,20 @@ class StockPropagation:
         links: LinkRepository,
         sku_maps: SkuMapRepository,
         connectors: ConnectorFactory,
+        applied: AppliedLevels,
     ) -> None:
         self._stores = stores
         self._links = links
         self._sku_maps = sku_maps
         self._connectors = connectors
+        self._applied = applied
 
     def propagate(self, change: StockLevelChanged) -> list[DestinationUpdate]:
+        """Apply a source level change; one older than a change already applied to that level is skipped
+        (webhooks come late and out of order), so a late delivery never puts sold stock back."""
+        if not self._applied.claim(change):
+            logger.info("older than what was applied: skipped", extra={"delivery_id": change.delivery_id})
+            return []
         updates = []
         for link in self._links.links_from_source(change.store_id):
             location_id = link.destination_location(change.level.location_id)
