@@ -63,6 +63,7 @@ def main(changes: int) -> None:
         linked_stores(runtime, schema, available=changes + 10) as stores,
     ):
         source, destination = stores.source, stores.destination
+        runtime.drain()  # the grant's catalogue import
         latencies = []
         for change in range(changes + 1):
             runtime.invocations.clear()

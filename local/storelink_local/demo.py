@@ -27,6 +27,9 @@ def main() -> int:
     # Lambda sets a function's environment before importing it; do the same before storelink is imported.
     os.environ.update(load_template(TEMPLATE).powertools_environment())
 
+    import boto3
+
+    from storelink.adapters.dynamodb import DynamoDbLinks
     from storelink_local.runtime import LocalRuntime
     from storelink_local.sandbox import contract_schema_path, load_contract_schema
     from storelink_local.scenario import SKU, linked_stores
@@ -44,6 +47,7 @@ def main() -> int:
         linked_stores(runtime, schema) as stores,
     ):
         source, destination = stores.source, stores.destination
+        runtime.drain()  # the grant's catalogue import
         say()
         say(
             f"Local AWS     moto server at {runtime.moto_endpoint}: {len(runtime.template.tables)} tables and "
@@ -63,7 +67,7 @@ def main() -> int:
             f"              granted by the destination (POST /links/{{id}}/grant): {stores.link.status},"
             f" Warehouse → Warehouse, buffer {stores.link.stock.buffer}"
         )
-        say(f"SKU map       {SKU} → {SKU}")
+        say(f"SKU map       {SKU} → {SKU}, matched by the catalogue import the grant started")
         say()
         say(f"Before        source {source.available} · destination {destination.available}")
         for units, when in ((3, "functions cold, as after a deploy"), (1, "functions warm")):
@@ -71,9 +75,39 @@ def main() -> int:
             change = f"{source.available} → {source.available - units}"
             say(f"A customer buys {units} ({SKU}) at the source, {when}: {change}")
             sell(runtime, stores, units)
-            equal = "equal" if source.available == destination.available else "NOT EQUAL"
-            say(f"After         source {source.available} · destination {destination.available}   {equal}")
+            levels(stores)
+        say()
+        say(f"A customer buys 2 ({SKU}) at the destination: its order decrements the source, exactly once")
+        started = time.perf_counter()
+        destination.sandbox.place_order([{"variant_id": destination.variant_id, "quantity": 2}])
+        runtime.drain()
+        say(f"              (every webhook worked through in {(time.perf_counter() - started) * 1000:.0f} ms)")
+        levels(stores)
+        say()
+        say("The destination's staff set the shelf to 20 by hand: that does not flow to the source,")
+        destination.sandbox.set_available(destination.level.item_id, destination.level.location_id, 20)
+        runtime.drain()
+        levels(stores)
+        say("and the 15-minute sweep puts the source's number back:")
+        runtime.fire_schedule("StockSweepFunction")
+        runtime.drain()
+        report = DynamoDbLinks(boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])).get(
+            stores.link.link_id
+        )
+        if report and report.last_sweep:
+            sweep = report.last_sweep
+            say(
+                f"              sweep: {sweep.variants_checked} checked, {sweep.variants_corrected} corrected,"
+                f" largest difference {sweep.largest_difference}"
+            )
+        levels(stores)
         return 0 if source.available == destination.available else 1
+
+
+def levels(stores: "LinkedStores") -> None:
+    source, destination = stores.source, stores.destination
+    equal = "equal" if source.available == destination.available else "not equal"
+    say(f"Now           source {source.available} · destination {destination.available}   {equal}")
 
 
 def sell(runtime: "LocalRuntime", stores: "LinkedStores", units: int) -> None:
@@ -96,6 +130,8 @@ def sell(runtime: "LocalRuntime", stores: "LinkedStores", units: int) -> None:
             destination_changed_at = hop.started
         elif hop.function == "WebhookIngressFunction":
             what = f"ingress verifies the signature, queues the change, answers {hop.summary['status']}"
+        elif hop.function != "StockWorkerFunction":
+            what = f"{hop.function}"
         elif hop is first_worker_run:
             written = last_write(destination.sandbox)
             change = f"{written['changeFromQuantity']} → {written['quantity']}"

@@ -1,9 +1,9 @@
 """Two sandbox Shopify stores linked source → destination through the management API of the local runtime.
 
-The demo, `make dev` and the end-to-end tests all start from this story: each store registers (storelink
-checks its credentials and subscribes its webhooks), the source asks to link with the destination's
-verification code, the destination grants. Only the SKU map is still written straight into its table,
-until the catalogue-matching capability exists.
+The demo and the end-to-end tests start from this story: each store registers (storelink checks its
+credentials and subscribes its webhooks), the source asks to link with the destination's verification
+code, the destination grants. Draining the runtime then runs the grant's catalogue import, which
+matches the shirt by SKU (callers drain when their story is ready for it).
 """
 
 from collections.abc import Iterator
@@ -15,8 +15,8 @@ import boto3
 import httpx
 from graphql import GraphQLSchema
 
-from storelink.adapters.dynamodb import DynamoDbSkuMaps, DynamoDbStores
-from storelink.domain.links import Link, SkuMapEntry
+from storelink.adapters.dynamodb import DynamoDbStores
+from storelink.domain.links import Link
 from storelink.domain.stock import InventoryRef
 from storelink.domain.stores import Store
 from storelink.settings import StockWorkerSettings
@@ -110,15 +110,4 @@ def linked_stores(
             },
         )
         link = Link.model_validate(api.call("POST", f"/links/{requested['link_id']}/grant", destination.api_token))
-        DynamoDbSkuMaps(boto3.resource("dynamodb").Table(StockWorkerSettings.from_env().sku_maps_table_name)).add(
-            SkuMapEntry(
-                link_id=link.link_id,
-                source_item_id=source.level.item_id,
-                destination_item_id=destination.level.item_id,
-                source_variant_id=source.variant_id,
-                destination_variant_id=destination.variant_id,
-                sku=SKU,
-                reason=f"same SKU {SKU}",
-            )
-        )
         yield LinkedStores(source, destination, link)

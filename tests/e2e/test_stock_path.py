@@ -23,6 +23,7 @@ def stores(
     # Shop names unique per test: a shop registers once per runtime, which lasts the module.
     suffix = request.node.name.removeprefix("test_")[:20].replace("_", "-")
     with linked_stores(runtime, contract_schema, available=12, names=(f"src-{suffix}", f"dst-{suffix}")) as linked:
+        runtime.drain()  # the grant's catalogue import maps the shirt
         runtime.invocations.clear()
         yield linked
 
