@@ -1,8 +1,6 @@
 """Catalogue import end to end: a granted link's catalogues are matched variant by variant through
 EventBridge → SQS → CatalogueImportFunction, and the map is read and changed through the management API."""
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from graphql import GraphQLSchema
@@ -13,15 +11,6 @@ from storelink_local.sandbox import ShopifySandbox
 from storelink_local.scenario import SKU, LinkedStores, linked_stores
 
 pytestmark = pytest.mark.contract
-
-
-@pytest.fixture
-def stores(
-    runtime: LocalRuntime, contract_schema: GraphQLSchema, request: pytest.FixtureRequest
-) -> Iterator[LinkedStores]:
-    suffix = request.node.name.removeprefix("test_")[:20].replace("_", "-")
-    with linked_stores(runtime, contract_schema, names=(f"cat-src-{suffix}", f"cat-dst-{suffix}")) as linked:
-        yield linked
 
 
 def api(runtime: LocalRuntime, method: str, path: str, token: str, **kwargs: object) -> httpx.Response:

@@ -4,28 +4,20 @@ Everything is real but the stores: template.yaml's tables and queues on moto ser
 handlers loaded as Lambda loads them, and sandbox Shopify stores that enforce the 2026-07 contract.
 """
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from graphql import GraphQLSchema
 
 from storelink_local.runtime import LocalRuntime
-from storelink_local.scenario import LinkedStores, linked_stores
+from storelink_local.scenario import LinkedStores
 
 pytestmark = pytest.mark.contract
 
 
 @pytest.fixture
-def stores(
-    runtime: LocalRuntime, contract_schema: GraphQLSchema, request: pytest.FixtureRequest
-) -> Iterator[LinkedStores]:
-    # Shop names unique per test: a shop registers once per runtime, which lasts the module.
-    suffix = request.node.name.removeprefix("test_")[:20].replace("_", "-")
-    with linked_stores(runtime, contract_schema, available=12, names=(f"src-{suffix}", f"dst-{suffix}")) as linked:
-        runtime.drain()  # the grant's catalogue import maps the shirt
-        runtime.invocations.clear()
-        yield linked
+def stores(stores: LinkedStores, runtime: LocalRuntime) -> LinkedStores:
+    runtime.drain()  # the grant's catalogue import maps the shirt
+    runtime.invocations.clear()
+    return stores
 
 
 def test_a_source_change_reaches_the_destination(runtime: LocalRuntime, stores: LinkedStores) -> None:

@@ -2,31 +2,23 @@
 and a clean sweep writes nothing to any store."""
 
 import os
-from collections.abc import Iterator
 
 import boto3
 import httpx
 import pytest
-from graphql import GraphQLSchema
 
 from storelink.adapters.dynamodb import DynamoDbLinks
 from storelink.domain.links import SweepReport
 from storelink_local.runtime import LocalRuntime
-from storelink_local.scenario import LinkedStores, linked_stores
+from storelink_local.scenario import LinkedStores
 
 pytestmark = pytest.mark.contract
 
 
 @pytest.fixture
-def stores(
-    runtime: LocalRuntime, contract_schema: GraphQLSchema, request: pytest.FixtureRequest
-) -> Iterator[LinkedStores]:
-    suffix = request.node.name.removeprefix("test_")[:20].replace("_", "-")
-    with linked_stores(
-        runtime, contract_schema, available=12, names=(f"sw-src-{suffix}", f"sw-dst-{suffix}")
-    ) as linked:
-        runtime.drain()  # the catalogue import of the grant
-        yield linked
+def stores(stores: LinkedStores, runtime: LocalRuntime) -> LinkedStores:
+    runtime.drain()  # the grant's catalogue import maps the shirt
+    return stores
 
 
 def last_sweep(runtime: LocalRuntime, stores: LinkedStores) -> SweepReport:
