@@ -3,7 +3,7 @@
 Handlers call these once per container (they cache the result); tests wire fakes instead.
 """
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 import boto3
 import httpx
@@ -33,6 +33,7 @@ from storelink.services.stores import StoreRegistration
 from storelink.services.webhook_ingress import WebhookIngress
 from storelink.settings import (
     CatalogueImportSettings,
+    LinkedStoresSettings,
     ManagementApiSettings,
     StockSweepSettings,
     StockWorkerSettings,
@@ -69,14 +70,27 @@ def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) 
     )
 
 
-def stock_propagation(settings: StockWorkerSettings) -> StockPropagation:
+class _LinkedStores(TypedDict):
+    stores: DynamoDbStores
+    links: DynamoDbLinks
+    sku_maps: DynamoDbSkuMaps
+    connectors: PlatformConnectors
+
+
+def _linked_stores(settings: LinkedStoresSettings) -> _LinkedStores:
+    """What every service working across a link needs: stores, links, SKU maps and store connectors."""
     links_table = _table(settings.links_table_name)
+    return {
+        "stores": DynamoDbStores(links_table),
+        "links": DynamoDbLinks(links_table),
+        "sku_maps": DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
+        "connectors": _connectors(settings),
+    }
+
+
+def stock_propagation(settings: StockWorkerSettings) -> StockPropagation:
     return StockPropagation(
-        stores=DynamoDbStores(links_table),
-        links=DynamoDbLinks(links_table),
-        sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
-        connectors=_connectors(settings),
-        applied=DynamoDbAppliedLevels(links_table),
+        **_linked_stores(settings), applied=DynamoDbAppliedLevels(_table(settings.links_table_name))
     )
 
 
@@ -120,36 +134,20 @@ def management(settings: ManagementApiSettings) -> Management:
 
 
 def catalogue_import(settings: CatalogueImportSettings) -> CatalogueImport:
-    links_table = _table(settings.links_table_name)
     return CatalogueImport(
-        stores=DynamoDbStores(links_table),
-        links=DynamoDbLinks(links_table),
-        sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
-        health=DynamoDbHealthReports(links_table),
+        **_linked_stores(settings),
+        health=DynamoDbHealthReports(_table(settings.links_table_name)),
         checkpoints=SqsCheckpoints(boto3.client("sqs"), settings.catalogue_import_queue_url),
-        connectors=_connectors(settings),
     )
 
 
 def stock_sweep(settings: StockSweepSettings) -> StockSweep:
-    links_table = _table(settings.links_table_name)
-    return StockSweep(
-        stores=DynamoDbStores(links_table),
-        links=DynamoDbLinks(links_table),
-        sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
-        connectors=_connectors(settings),
-    )
+    return StockSweep(**_linked_stores(settings))
 
 
-def sweep_jobs(settings: StockSweepSettings | ManagementApiSettings) -> SqsSweepJobs:
+def sweep_jobs(settings: StockSweepSettings) -> SqsSweepJobs:
     return SqsSweepJobs(boto3.client("sqs"), settings.sweep_queue_url)
 
 
 def order_stock(settings: StockWorkerSettings) -> OrderStock:
-    links_table = _table(settings.links_table_name)
-    return OrderStock(
-        stores=DynamoDbStores(links_table),
-        links=DynamoDbLinks(links_table),
-        sku_maps=DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
-        connectors=_connectors(settings),
-    )
+    return OrderStock(**_linked_stores(settings))

@@ -27,12 +27,17 @@ class WebhookIngressSettings(StoreAccessSettings):
     store_events_queue_url: str = Field(min_length=1)
 
 
-class StockWorkerSettings(StoreAccessSettings):
+class LinkedStoresSettings(StoreAccessSettings):
+    """For functions that work across a link: its stores, the link and its SKU map."""
+
     sku_maps_table_name: str = Field(min_length=1)
 
 
-class ManagementApiSettings(StoreAccessSettings):
-    sku_maps_table_name: str = Field(min_length=1)
+class StockWorkerSettings(LinkedStoresSettings):
+    pass
+
+
+class ManagementApiSettings(LinkedStoresSettings):
     sweep_queue_url: str = Field(min_length=1)
     event_bus_name: str = "default"
     # Local deployments register sandbox stores at local addresses; a real one never calls an
@@ -40,11 +45,9 @@ class ManagementApiSettings(StoreAccessSettings):
     allow_custom_store_urls: bool = False
 
 
-class CatalogueImportSettings(StoreAccessSettings):
-    sku_maps_table_name: str = Field(min_length=1)
+class CatalogueImportSettings(LinkedStoresSettings):
     catalogue_import_queue_url: str = Field(min_length=1)
 
 
-class StockSweepSettings(StoreAccessSettings):
-    sku_maps_table_name: str = Field(min_length=1)
+class StockSweepSettings(LinkedStoresSettings):
     sweep_queue_url: str = Field(min_length=1)
