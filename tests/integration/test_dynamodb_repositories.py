@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
-from storelink.adapters.dynamodb import DynamoDbAppliedLevels, DynamoDbLinks, DynamoDbStores
-from storelink.domain.links import Action, LinkStatus, Role, Transition
+from storelink.adapters.dynamodb import DynamoDbAppliedLevels, DynamoDbLinks, DynamoDbSkuMaps, DynamoDbStores
+from storelink.domain.links import Action, LinkStatus, Role, SkuMapEntry, Transition
 from storelink.errors import Conflict
 from storelink_local.runtime import LocalRuntime
 from tests.builders import a_link, a_stock_change, a_store
@@ -124,3 +124,24 @@ def test_applied_levels_move_only_forward(table) -> None:  # type: ignore[no-unt
     assert not applied.claim(a_stock_change(7, delivery_id="older"))
     assert applied.claim(later.model_copy(update={"delivery_id": "same-second"}))
     assert applied.claim(a_stock_change(4, changed_at=datetime(2026, 11, 23, 12, 6, tzinfo=UTC)))
+
+
+def test_replacing_a_links_sku_map_writes_only_what_differs(runtime: LocalRuntime) -> None:
+    # Given a link's map of three entries
+    maps = DynamoDbSkuMaps(boto3.resource("dynamodb").Table(os.environ["SKU_MAPS_TABLE_NAME"]))
+
+    def entry(n: int, **fields: str) -> SkuMapEntry:
+        defaults = {"source_item_id": f"src-{n}", "destination_variant_id": f"var-{n}"}
+        return SkuMapEntry(link_id="replace-link", destination_item_id=f"dst-{n}", **(defaults | fields))
+
+    assert maps.replace_all("replace-link", [], [entry(1), entry(2), entry(3)]) == 3
+    stored = maps.all_of("replace-link")
+    # When one is unchanged, one changes its reason, one goes and one comes
+    writes = maps.replace_all("replace-link", stored, [entry(1), entry(2, reason="by hand"), entry(4)])
+    # Then three writes were enough, and the map is exactly the wanted one
+    assert writes == 3
+    assert {(e.destination_item_id, e.reason) for e in maps.all_of("replace-link")} == {
+        ("dst-1", ""),
+        ("dst-2", "by hand"),
+        ("dst-4", ""),
+    }

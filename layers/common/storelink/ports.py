@@ -98,8 +98,8 @@ class SkuMapBook(SkuMapRepository, Protocol):
         self, link_id: str, state: str | None, *, limit: int, cursor: str | None
     ) -> tuple[list[SkuMapEntry], str | None]: ...
 
-    def replace_all(self, link_id: str, entries: list[SkuMapEntry]) -> int:
-        """Make the link's entries exactly these; returns the writes it took."""
+    def replace_all(self, link_id: str, stored: list[SkuMapEntry], wanted: list[SkuMapEntry]) -> int:
+        """Turn the entries just read into the wanted ones, writing only what differs; returns the writes."""
         ...
 
 

@@ -19,14 +19,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 
-def _put_new(table: "Table", item: dict[str, Any], what: str) -> None:
+def _put_new(table: "Table", item: dict[str, Any], what: str, *, hash_key: str = "pk") -> None:
     try:
         table.put_item(
-            Item=item,
-            ConditionExpression="attribute_not_exists(#pk)",
-            ExpressionAttributeNames={
-                "#pk": next(iter(key["AttributeName"] for key in table.key_schema if key["KeyType"] == "HASH"))
-            },
+            Item=item, ConditionExpression="attribute_not_exists(#key)", ExpressionAttributeNames={"#key": hash_key}
         )
     except ClientError as error:
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -274,7 +270,12 @@ class DynamoDbSkuMaps:
         return [SkuMapEntry.model_validate(item) for item in items]
 
     def add(self, entry: SkuMapEntry) -> None:
-        _put_new(self._table, _map_item(entry), f"map of {entry.destination_item_id} in link {entry.link_id}")
+        _put_new(
+            self._table,
+            _map_item(entry),
+            f"map of {entry.destination_item_id} in link {entry.link_id}",
+            hash_key="link_id",
+        )
 
     def all_of(self, link_id: str) -> list[SkuMapEntry]:
         return [
@@ -304,16 +305,19 @@ class DynamoDbSkuMaps:
         )["Items"]
         return SkuMapEntry.model_validate(items[0]) if items else None
 
-    def replace_all(self, link_id: str, entries: list[SkuMapEntry]) -> int:
-        """Make the link's entries exactly `entries`; returns the items written and deleted."""
-        wanted = {item["source_key"]: item for item in map(_map_item, entries)}
-        stale = [entry for entry in self.all_of(link_id) if _map_item(entry)["source_key"] not in wanted]
+    def replace_all(self, link_id: str, stored: list[SkuMapEntry], wanted: list[SkuMapEntry]) -> int:
+        """Turn `stored` (the link's entries as just read) into `wanted`, writing only the items that
+        differ and deleting those no longer wanted; returns the writes it took."""
+        before = {item["source_key"]: item for item in map(_map_item, stored)}
+        after = {item["source_key"]: item for item in map(_map_item, wanted)}
+        changed = [item for key, item in after.items() if before.get(key) != item]
+        stale = [key for key in before if key not in after]
         with self._table.batch_writer(overwrite_by_pkeys=["link_id", "source_key"]) as batch:
-            for entry in stale:
-                batch.delete_item(Key={"link_id": link_id, "source_key": _map_item(entry)["source_key"]})
-            for item in wanted.values():
+            for key in stale:
+                batch.delete_item(Key={"link_id": link_id, "source_key": key})
+            for item in changed:
                 batch.put_item(Item=item)
-        return len(wanted) + len(stale)
+        return len(changed) + len(stale)
 
 
 class DynamoDbAppliedLevels:

@@ -113,18 +113,15 @@ class CatalogueImport:
         self, link: Link, destination_variants: list[CatalogueVariant], source_variants: list[CatalogueVariant]
     ) -> CatalogueProgress:
         link_id = link.link_id
+        stored = self._sku_maps.all_of(link_id)
         # Hand-made maps win over matching; an unmap by hand (no source) stays unmapped.
-        manual = {
-            entry.destination_variant_id: entry.source_variant_id
-            for entry in self._sku_maps.all_of(link_id)
-            if entry.manual
-        }
+        manual = {entry.destination_variant_id: entry.source_variant_id for entry in stored if entry.manual}
         taken = sold_by_other_links(link, self._links, self._sku_maps)
         matches = [
             _sold_elsewhere(match, taken)
             for match in match_catalogues(destination_variants, source_variants, link.identifier, manual)
         ]
-        written = self._sku_maps.replace_all(link_id, [entry_of(link, match) for match in matches])
+        written = self._sku_maps.replace_all(link_id, stored, [entry_of(link, match) for match in matches])
         self._health.save(link_id, health_report(destination_variants, source_variants, link.identifier, matches))
         progress = CatalogueProgress(
             state="matched", at=self._now(), counts=dict(Counter(str(match.state) for match in matches))
@@ -144,14 +141,15 @@ class CatalogueImport:
         for link in self._links.links_from_source(event.store_id) + self._links.links_to_destination(event.store_id):
             if link.status is not LinkStatus.CONNECTED:
                 continue
-            entries = {entry.destination_variant_id: entry for entry in self._sku_maps.all_of(link.link_id)}
+            stored = self._sku_maps.all_of(link.link_id)
+            entries = {entry.destination_variant_id: entry for entry in stored}
             affected = self._affected(link, event, entries)
             if not affected:
                 continue
             for variant_id in affected:
                 entries[variant_id] = self._rematch(link, variant_id, entries.get(variant_id))
             rewritten += len(affected)
-            self._sku_maps.replace_all(link.link_id, list(entries.values()))
+            self._sku_maps.replace_all(link.link_id, stored, list(entries.values()))
         return rewritten
 
     def _affected(self, link: Link, event: ProductChanged, entries: dict[str, SkuMapEntry]) -> set[str]:

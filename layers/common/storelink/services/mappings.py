@@ -94,7 +94,8 @@ class Mappings:
         """Check every row first; apply all of them, or none and say which rows are wrong and why."""
         link = self._changeable_by(caller, link_id)
         destination_by_id, source_by_id = self._catalogues(link)
-        entries = {entry.destination_variant_id: entry for entry in self._sku_maps.all_of(link.link_id)}
+        stored = self._sku_maps.all_of(link.link_id)
+        entries = {entry.destination_variant_id: entry for entry in stored}
         current = {variant_id: entry.source_variant_id for variant_id, entry in entries.items()}
         plan = plan_mapping_import(text, list(destination_by_id.values()), list(source_by_id.values()), current=current)
         if dry_run or not plan.applicable:
@@ -109,7 +110,7 @@ class Mappings:
                 manual=True,
             )
             entries[change.destination_variant_id] = entry_of(link, match)
-        self._sku_maps.replace_all(link.link_id, list(entries.values()))
+        self._sku_maps.replace_all(link.link_id, stored, list(entries.values()))
         return plan
 
     def _catalogues(self, link: Link) -> tuple[dict[str, CatalogueVariant], dict[str, CatalogueVariant]]:
@@ -126,8 +127,9 @@ class Mappings:
         return link
 
     def _replace(self, link: Link, destination_variant_id: str, entry: SkuMapEntry) -> SkuMapEntry:
-        others = [e for e in self._sku_maps.all_of(link.link_id) if e.destination_variant_id != destination_variant_id]
-        self._sku_maps.replace_all(link.link_id, [*others, entry])
+        stored = self._sku_maps.all_of(link.link_id)
+        others = [e for e in stored if e.destination_variant_id != destination_variant_id]
+        self._sku_maps.replace_all(link.link_id, stored, [*others, entry])
         return entry
 
     def _variant(self, store_id: str, variant_id: str, side: str) -> CatalogueVariant:
