@@ -1,12 +1,16 @@
 """Stock propagation: the destination follows the source, with compare-and-set writes that never overwrite a sale."""
 
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
 
 from storelink.domain.links import LinkStatus, SkuMapEntry, StockRules
-from storelink.domain.stock import InventoryRef
-from storelink.services.stock_propagation import StockPropagation
+from storelink.domain.stock import InventoryRef, LevelsSet
+from storelink.errors import StoreUnavailable
+from storelink.services.stock_propagation import DestinationsFailed, StockPropagation
 from tests.builders import DESTINATION_ITEM, DESTINATION_LOCATION, SOURCE_ITEM, a_link, a_stock_change, a_store
 from tests.fakes import FakeAppliedLevels, FakeConnector, FakeConnectors, FakeLinks, FakeSkuMaps, FakeStores
 
@@ -81,3 +85,59 @@ def test_two_changes_in_the_same_second_both_apply() -> None:
     propagation.propagate(a_stock_change(9, delivery_id="first"))
     propagation.propagate(a_stock_change(8, delivery_id="second"))
     assert destination.levels[DESTINATION_LEVEL] == 8
+
+
+def fan_out_to(destinations: dict[str, FakeConnector]) -> StockPropagation:
+    """One source linked to each of `destinations` (store id → its connector), the same item mapped on every link."""
+    return StockPropagation(
+        stores=FakeStores({"source": a_store("source")} | {store_id: a_store(store_id) for store_id in destinations}),
+        links=FakeLinks([a_link(f"link-{store_id}", destination_store_id=store_id) for store_id in destinations]),
+        sku_maps=FakeSkuMaps(
+            [
+                SkuMapEntry(link_id=f"link-{d}", source_item_id=SOURCE_ITEM, destination_item_id=DESTINATION_ITEM)
+                for d in destinations
+            ]
+        ),
+        connectors=FakeConnectors(destinations),
+        applied=FakeAppliedLevels(),
+    )
+
+
+@dataclass
+class MeetingConnector(FakeConnector):
+    """A destination whose write only finishes once every destination's write has started."""
+
+    meeting: threading.Barrier = field(default_factory=lambda: threading.Barrier(1))
+
+    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
+        self.meeting.wait()
+        return super().set_available(targets, reference)
+
+
+def test_destinations_are_written_concurrently() -> None:
+    # Given three destinations whose writes can only finish together (a serial fan-out would never get past
+    # the first: the barrier breaks after its timeout and the write raises)
+    meeting = threading.Barrier(3, timeout=10)
+    destinations = {f"d{n}": MeetingConnector({DESTINATION_LEVEL: 10}, meeting=meeting) for n in range(3)}
+    # When the source changes
+    updates = fan_out_to(dict(destinations)).propagate(a_stock_change(7))
+    # Then every destination was written, one batched call each
+    assert sorted(update.destination_store_id for update in updates) == ["d0", "d1", "d2"]
+    assert [len(d.set_calls) for d in destinations.values()] == [1, 1, 1]
+
+
+@dataclass
+class FailingConnector(FakeConnector):
+    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
+        raise StoreUnavailable("HTTP 503 from the store")
+
+
+def test_one_failing_destination_does_not_hold_back_the_others() -> None:
+    # Given two healthy destinations and one whose store answers 503
+    healthy = {"d1": FakeConnector({DESTINATION_LEVEL: 10}), "d3": FakeConnector({DESTINATION_LEVEL: 10})}
+    propagation = fan_out_to({"d1": healthy["d1"], "d2": FailingConnector({DESTINATION_LEVEL: 10}), **healthy})
+    # When the source changes, Then the change fails naming the failed destination (so SQS retries it)
+    with pytest.raises(DestinationsFailed, match=r"1 of 3 destinations failed: d2: StoreUnavailable"):
+        propagation.propagate(a_stock_change(7))
+    # And the healthy destinations already show the new level
+    assert [d.levels[DESTINATION_LEVEL] for d in healthy.values()] == [7, 7]

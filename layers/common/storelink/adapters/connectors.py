@@ -1,5 +1,6 @@
 """One connector per platform, chosen by the store's platform, kept per store for the container's life."""
 
+import threading
 import time
 
 import httpx
@@ -18,13 +19,16 @@ class PlatformConnectors:
         # Kept across invocations so each store's rate-limit bucket is remembered; keyed by address
         # and token too, so a re-registered store or a rotated token gets a fresh connector.
         self._connectors: dict[tuple[str, str, str], StoreConnector] = {}
+        # Destinations are written from several threads at once (stock propagation's fan-out).
+        self._lock = threading.Lock()
 
     def connector_for(self, store: Store, credentials: StoreCredentials | None = None) -> StoreConnector:
         if store.platform is not Platform.SHOPIFY:
             raise StoreRejected(f"{store.platform} stores have no connector yet")
         token = (credentials or self._secrets.credentials(store)).access_token
         key = (store.store_id, str(store.api_base_url), token)
-        if key not in self._connectors:
-            graphql = ShopifyGraphQL(api_base_url=str(store.api_base_url), access_token=token, http=self._http)
-            self._connectors[key] = ShopifyConnector(graphql, http=self._http, sleep=time.sleep)
-        return self._connectors[key]
+        with self._lock:
+            if key not in self._connectors:
+                graphql = ShopifyGraphQL(api_base_url=str(store.api_base_url), access_token=token, http=self._http)
+                self._connectors[key] = ShopifyConnector(graphql, http=self._http, sleep=time.sleep)
+            return self._connectors[key]

@@ -1,11 +1,26 @@
-"""Apply a source stock change to every connected destination, with compare-and-set writes."""
+"""Apply a source stock change to every connected destination, with compare-and-set writes.
+
+The plan (links, SKU maps, stores: DynamoDB) is read first, one link after another, as boto3's table
+resources are not thread-safe; the store writes, which are most of the time, then run concurrently,
+one batched call per destination.
+"""
+
+from collections.abc import Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
+from storelink.domain.links import Link
 from storelink.domain.stock import InventoryRef, StockLevelChanged, destination_quantity
-from storelink.errors import UnknownStore
+from storelink.domain.stores import Store
+from storelink.errors import StoreUnavailable, UnknownStore
 from storelink.observability import logger
 from storelink.ports import AppliedLevels, ConnectorFactory, LinkRepository, SkuMapRepository, StoreRepository
+
+# Destinations written at once for one change; above it, writes wait their turn (a source with more
+# destinations than this still propagates, in rounds).
+MAX_CONCURRENT_DESTINATIONS = 16
 
 
 class DestinationUpdate(BaseModel):
@@ -21,6 +36,20 @@ class DestinationUpdate(BaseModel):
     refused: dict[str, str]
 
 
+@dataclass(frozen=True)
+class _DestinationWrite:
+    """The levels one destination must show after a change."""
+
+    link: Link
+    destination: Store
+    quantity: int
+    targets: dict[InventoryRef, int]
+
+
+class DestinationsFailed(StoreUnavailable):
+    """Some destinations could not be written; the others were. A retry rewrites only what still differs."""
+
+
 class StockPropagation:
     def __init__(
         self,
@@ -30,12 +59,16 @@ class StockPropagation:
         sku_maps: SkuMapRepository,
         connectors: ConnectorFactory,
         applied: AppliedLevels,
+        fan_out: Executor | None = None,
     ) -> None:
         self._stores = stores
         self._links = links
         self._sku_maps = sku_maps
         self._connectors = connectors
         self._applied = applied
+        self._fan_out = fan_out or ThreadPoolExecutor(
+            max_workers=MAX_CONCURRENT_DESTINATIONS, thread_name_prefix="destination"
+        )
 
     def propagate(self, change: StockLevelChanged) -> list[DestinationUpdate]:
         """Apply a source level change; one older than a change already applied to that level is skipped
@@ -43,7 +76,23 @@ class StockPropagation:
         if not self._applied.claim(change):
             logger.info("older than what was applied: skipped", extra={"delivery_id": change.delivery_id})
             return []
-        updates = []
+        writes = list(self._plan(change))
+        reference = f"deliveries/{change.delivery_id}"
+        futures = [self._fan_out.submit(self._write, write, reference) for write in writes]
+        updates, failures = [], {}
+        for write, future in zip(writes, futures, strict=True):
+            try:
+                updates.append(future.result())
+            except Exception as error:  # every destination gets its turn; failures are raised below
+                failures[write.destination.store_id] = error
+        if failures:
+            raise DestinationsFailed(
+                f"{len(failures)} of {len(writes)} destinations failed: "
+                + "; ".join(f"{store_id}: {error!r}" for store_id, error in failures.items())
+            ) from next(iter(failures.values()))
+        return updates
+
+    def _plan(self, change: StockLevelChanged) -> Iterator[_DestinationWrite]:
         for link in self._links.links_from_source(change.store_id):
             location_id = link.destination_location(change.level.location_id)
             if not link.syncs_stock or location_id is None:
@@ -55,19 +104,21 @@ class StockPropagation:
             if destination is None:
                 raise UnknownStore(f"link {link.link_id} names a destination store that does not exist")
             quantity = destination_quantity(change.available, link.stock)
-            targets = {InventoryRef(item_id=e.destination_item_id, location_id=location_id): quantity for e in entries}
-            result = self._connectors.connector_for(destination).set_available(
-                targets, reference=f"storelink://links/{link.link_id}/deliveries/{change.delivery_id}"
-            )
-            update = DestinationUpdate(
-                link_id=link.link_id,
-                destination_store_id=destination.store_id,
-                quantity=quantity,
-                levels=len(targets),
-                writes=result.written,
-                stale_retries=result.stale_retries,
-                refused={f"{level.item_id} at {level.location_id}": reason for level, reason in result.refused.items()},
-            )
-            logger.info("destination updated", extra=update.model_dump())
-            updates.append(update)
-        return updates
+            levels = [InventoryRef(item_id=entry.destination_item_id, location_id=location_id) for entry in entries]
+            yield _DestinationWrite(link, destination, quantity, targets=dict.fromkeys(levels, quantity))
+
+    def _write(self, write: _DestinationWrite, reference: str) -> DestinationUpdate:
+        result = self._connectors.connector_for(write.destination).set_available(
+            write.targets, reference=f"storelink://links/{write.link.link_id}/{reference}"
+        )
+        update = DestinationUpdate(
+            link_id=write.link.link_id,
+            destination_store_id=write.destination.store_id,
+            quantity=write.quantity,
+            levels=len(write.targets),
+            writes=result.written,
+            stale_retries=result.stale_retries,
+            refused={f"{level.item_id} at {level.location_id}": reason for level, reason in result.refused.items()},
+        )
+        logger.info("destination updated", extra=update.model_dump())
+        return update
