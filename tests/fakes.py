@@ -7,7 +7,7 @@ from datetime import datetime
 from storelink.domain.catalogue import Location
 from storelink.domain.events import StoreEvent
 from storelink.domain.links import Link, SkuMapEntry, Transition
-from storelink.domain.stock import InventoryRef, LevelsSet, StockLevelChanged
+from storelink.domain.stock import InventoryRef, LevelsSet, Oversell, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict
 from storelink.services.stock_sweep import SweepJob
@@ -44,6 +44,16 @@ class FakeSkuMaps:
     def destinations_of(self, link_id: str, source_item_id: str) -> list[SkuMapEntry]:
         return [e for e in self.entries if e.link_id == link_id and e.source_item_id == source_item_id]
 
+    def matched_entry(self, link_id: str, destination_variant_id: str) -> SkuMapEntry | None:
+        return next(
+            (
+                e
+                for e in self.entries
+                if e.link_id == link_id and e.destination_variant_id == destination_variant_id and e.state == "matched"
+            ),
+            None,
+        )
+
     def add(self, entry: SkuMapEntry) -> None:
         self.entries.append(entry)
 
@@ -72,12 +82,23 @@ class FakeConnector:
     levels: dict[InventoryRef, int] = field(default_factory=dict)
     set_calls: list[tuple[dict[InventoryRef, int], str]] = field(default_factory=list)
     location_ids: tuple[str, ...] = ()
+    adjusted: dict[str, dict[InventoryRef, int]] = field(default_factory=dict)  # idempotency key -> levels after
 
     def locations(self) -> list[Location]:
         return [Location(location_id=location_id, name=location_id) for location_id in self.location_ids]
 
     def read_available(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
         return {level: self.levels[level] for level in levels}
+
+    def adjust_available(
+        self, deltas: Mapping[InventoryRef, int], *, key: str, reference: str, reason: str = "correction"
+    ) -> dict[InventoryRef, int]:
+        # As Shopify: a key is applied once, and a resend gets the first application's answer.
+        if key not in self.adjusted:
+            for level, delta in deltas.items():
+                self.levels[level] += delta
+            self.adjusted[key] = {level: self.levels[level] for level in deltas}
+        return self.adjusted[key]
 
     def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
         self.set_calls.append((dict(targets), reference))
@@ -165,3 +186,16 @@ class FakeAppliedLevels:
             return False
         self.latest[change.level] = change.changed_at
         return True
+
+
+@dataclass
+class FakeOversells:
+    by_line: dict[tuple[str, str, str], Oversell] = field(default_factory=dict)
+
+    def record(self, oversell: Oversell) -> None:
+        self.by_line.setdefault((oversell.link_id, oversell.order_id, oversell.line_id), oversell)
+
+    def of_link(self, link_id: str, *, limit: int, cursor: str | None) -> tuple[list[Oversell], str | None]:
+        start = int(cursor or 0)
+        found = [oversell for oversell in self.by_line.values() if oversell.link_id == link_id]
+        return found[start : start + limit], str(start + limit) if start + limit < len(found) else None

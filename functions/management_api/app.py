@@ -98,6 +98,12 @@ def link_history(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> d
     return {"transitions": transitions, "next_cursor": next_cursor}
 
 
+@app.get("/links/<link_id>/oversells")
+def link_oversells(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
+    oversells, next_cursor = services().links.oversells(caller(), link_id, limit=limit, cursor=cursor)
+    return {"oversells": oversells, "next_cursor": next_cursor}
+
+
 class MapRequest(BaseModel):
     """Map a destination variant to a source variant by hand; no source unmaps it (kept unmapped)."""
 

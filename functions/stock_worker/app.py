@@ -46,6 +46,10 @@ def apply_stock_change(record: StockChangeRecord) -> None:
     if not isinstance(record.body, StockLevelChanged):
         adjustments = order_stock().apply(record.body)
         metrics.add_metric(name="SourceAdjustments", unit=MetricUnit.Count, value=len(adjustments))
+        oversold = [adjustment.units_short for adjustment in adjustments if adjustment.units_short]
+        if oversold:
+            metrics.add_metric(name="Oversells", unit=MetricUnit.Count, value=len(oversold))
+            metrics.add_metric(name="OversoldUnits", unit=MetricUnit.Count, value=sum(oversold))
         return
     updates = propagation().propagate(record.body)
     metrics.add_metric(name="DestinationLevelsWritten", unit=MetricUnit.Count, value=sum(u.writes for u in updates))

@@ -61,10 +61,11 @@ class ManagementApi:
         return answer.json()
 
 
-def _registered_shop(
+def registered_shop(
     api: ManagementApi, shop_name: str, domain: str, schema: GraphQLSchema, available: int, stack: ExitStack
 ) -> tuple[LinkedShop, str]:
-    """A stocked sandbox store registered with storelink; returns it and its verification code."""
+    """A sandbox store holding `available` of the shirt, registered with storelink (its server stops with
+    `stack`); returns it and its verification code."""
     secrets = {"access_token": f"shpat_{domain.partition('.')[0]}", "webhook_secret": f"{domain}-webhook-secret"}
     sandbox = stack.enter_context(ShopifySandbox(shop_domain=domain, shop_name=shop_name, schema=schema, **secrets))
     location = sandbox.add_location("Warehouse")
@@ -97,17 +98,25 @@ def linked_stores(
     `names` make the shop domains; registering a shop twice in one runtime is refused, so vary them."""
     api = ManagementApi(runtime)
     with ExitStack() as stack:
-        source, _ = _registered_shop(api, "Lumen (main store)", f"{names[0]}.myshopify.com", schema, available, stack)
-        destination, code = _registered_shop(api, "Lumen Outlet", f"{names[1]}.myshopify.com", schema, available, stack)
-        requested = api.call(
-            "POST",
-            "/links",
-            source.api_token,
-            {
-                "verification_code": code,
-                "channel_name": "Lumen Outlet",
-                "locations": {source.level.location_id: destination.level.location_id},
-            },
-        )
-        link = Link.model_validate(api.call("POST", f"/links/{requested['link_id']}/grant", destination.api_token))
+        source, _ = registered_shop(api, "Lumen (main store)", f"{names[0]}.myshopify.com", schema, available, stack)
+        destination, code = registered_shop(api, "Lumen Outlet", f"{names[1]}.myshopify.com", schema, available, stack)
+        link = link_shops(api, source, destination, code, channel_name="Lumen Outlet")
         yield LinkedStores(source, destination, link)
+
+
+def link_shops(
+    api: ManagementApi, source: LinkedShop, destination: LinkedShop, destination_code: str, *, channel_name: str
+) -> Link:
+    """The source asks to link with the destination's verification code, its warehouse to the destination's;
+    the destination grants."""
+    requested = api.call(
+        "POST",
+        "/links",
+        source.api_token,
+        {
+            "verification_code": destination_code,
+            "channel_name": channel_name,
+            "locations": {source.level.location_id: destination.level.location_id},
+        },
+    )
+    return Link.model_validate(api.call("POST", f"/links/{requested['link_id']}/grant", destination.api_token))

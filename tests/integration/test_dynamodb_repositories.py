@@ -6,8 +6,15 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
-from storelink.adapters.dynamodb import DynamoDbAppliedLevels, DynamoDbLinks, DynamoDbSkuMaps, DynamoDbStores
+from storelink.adapters.dynamodb import (
+    DynamoDbAppliedLevels,
+    DynamoDbLinks,
+    DynamoDbOversells,
+    DynamoDbSkuMaps,
+    DynamoDbStores,
+)
 from storelink.domain.links import Action, LinkStatus, Role, SkuMapEntry, Transition
+from storelink.domain.stock import InventoryRef, Oversell
 from storelink.errors import Conflict
 from storelink_local.runtime import LocalRuntime
 from tests.builders import a_link, a_stock_change, a_store
@@ -145,3 +152,27 @@ def test_replacing_a_links_sku_map_writes_only_what_differs(runtime: LocalRuntim
         ("dst-2", "by hand"),
         ("dst-4", ""),
     }
+
+
+def test_an_oversell_is_kept_once_per_order_line_beside_its_link(table) -> None:  # type: ignore[no-untyped-def]
+    # Given a link from a source to the destination "oversold-shop"
+    links = DynamoDbLinks(table)
+    links.add(a_link("oversold-link", source_store_id="os-source", destination_store_id="oversold-shop"))
+    oversell = Oversell(
+        link_id="oversold-link",
+        destination_store_id="oversold-shop",
+        order_id="order-1",
+        order_name="#1001",
+        line_id="line-1",
+        source_level=InventoryRef(item_id="item-1", location_id="location-1"),
+        units_short=1,
+        source_available_after=-1,
+        recorded_at=NOW,
+    )
+    # When its oversell is recorded twice (a replayed order)
+    oversells = DynamoDbOversells(table)
+    oversells.record(oversell)
+    oversells.record(oversell.model_copy(update={"recorded_at": NOW.replace(hour=13)}))
+    # Then one is kept, the first, and the destination's links are still only links
+    assert oversells.of_link("oversold-link", limit=10, cursor=None) == ([oversell], None)
+    assert [link.link_id for link in links.links_to_destination("oversold-shop")] == ["oversold-link"]

@@ -7,7 +7,15 @@ from storelink.domain.links import Action, DisconnectOption, LinkMode, LinkStatu
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.services.links import LinkManagement, LinkRequest, LinkSettingsChange
 from tests.builders import a_store
-from tests.fakes import FakeConnector, FakeConnectors, FakeLinkBook, FakeRegistry, RecordingEvents, RecordingSweeps
+from tests.fakes import (
+    FakeConnector,
+    FakeConnectors,
+    FakeLinkBook,
+    FakeOversells,
+    FakeRegistry,
+    RecordingEvents,
+    RecordingSweeps,
+)
 
 STORES = ("alpha", "beta", "gamma")
 CODE = {store_id: f"{store_id.upper()[:4]:X<4}-CODE-0000" for store_id in STORES}
@@ -27,6 +35,7 @@ class World:
             ),
             events=self.events,
             sweeps=self.sweeps,
+            oversells=FakeOversells(),
         )
 
     def request(self, source: str, destination: str, **fields: object) -> str:

@@ -15,6 +15,7 @@ from storelink.adapters.dynamodb import (
     DynamoDbAppliedLevels,
     DynamoDbHealthReports,
     DynamoDbLinks,
+    DynamoDbOversells,
     DynamoDbSkuMaps,
     DynamoDbStores,
 )
@@ -112,6 +113,7 @@ def management(settings: ManagementApiSettings) -> Management:
         connectors=connectors,
         events=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
         sweeps=SqsSweepJobs(boto3.client("sqs"), settings.sweep_queue_url),
+        oversells=DynamoDbOversells(links_table),
     )
     return Management(
         stores=StoreRegistration(
@@ -150,4 +152,4 @@ def sweep_jobs(settings: StockSweepSettings) -> SqsSweepJobs:
 
 
 def order_stock(settings: StockWorkerSettings) -> OrderStock:
-    return OrderStock(**_linked_stores(settings))
+    return OrderStock(**_linked_stores(settings), oversells=DynamoDbOversells(_table(settings.links_table_name)))

@@ -9,7 +9,7 @@ from storelink.domain.events import StoreEvent
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersRead, Tracking
-from storelink.domain.stock import InventoryRef, LevelsSet, StockLevelChanged
+from storelink.domain.stock import InventoryRef, LevelsSet, Oversell, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 
@@ -111,6 +111,14 @@ class SweepJobs(Protocol):
     def send(self, jobs: list["SweepJob"]) -> None: ...
 
 
+class Oversells(Protocol):
+    def record(self, oversell: Oversell) -> None:
+        """Keep an oversell on its link; recording the same order line again changes nothing."""
+        ...
+
+    def of_link(self, link_id: str, *, limit: int, cursor: str | None) -> tuple[list[Oversell], str | None]: ...
+
+
 class HealthReports(Protocol):
     def save(self, link_id: str, report: HealthReport) -> None: ...
 
@@ -143,8 +151,9 @@ class StockLevels(Protocol):
 
     def adjust_available(
         self, deltas: Mapping[InventoryRef, int], *, key: str, reference: str, reason: str = "correction"
-    ) -> None:
-        """Add deltas; the platform applies one `key` once, however often it is sent."""
+    ) -> dict[InventoryRef, int]:
+        """Add deltas; the platform applies one `key` once, however often it is sent. Returns the levels'
+        available quantity right after this adjustment (the same on a resend)."""
         ...
 
 

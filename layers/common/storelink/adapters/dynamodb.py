@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from storelink.domain.links import Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
-from storelink.domain.stock import StockLevelChanged
+from storelink.domain.stock import Oversell, StockLevelChanged
 from storelink.domain.stores import Store
 from storelink.errors import AlreadyExists, Conflict
 
@@ -206,15 +206,8 @@ class DynamoDbLinks:
         self._write(link, transition, "version = :read", {":read": link.version - 1})
 
     def history(self, link_id: str, *, limit: int, cursor: str | None) -> tuple[list[Transition], str | None]:
-        query: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(f"LINK#{link_id}") & Key("sk").begins_with("TRANSITION#"),
-            "Limit": limit,
-        }
-        if cursor:
-            query["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(cursor))
-        page = self._table.query(**query)
-        next_cursor = _cursor(page["LastEvaluatedKey"]) if "LastEvaluatedKey" in page else None
-        return [Transition.model_validate(item) for item in page["Items"]], next_cursor
+        items, next_cursor = _page_of_link_items(self._table, link_id, "TRANSITION#", limit=limit, cursor=cursor)
+        return [Transition.model_validate(item) for item in items], next_cursor
 
     def _write(self, link: Link, transition: Transition | None, condition: str, values: dict[str, Any]) -> None:
         put: dict[str, Any] = {
@@ -249,6 +242,20 @@ class DynamoDbLinks:
 
 def _link_key(link_id: str) -> dict[str, str]:
     return {"pk": f"LINK#{link_id}", "sk": "LINK"}
+
+
+def _page_of_link_items(
+    table: "Table", link_id: str, sk_prefix: str, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the items kept beside a link whose sort key starts with `sk_prefix`."""
+    query: dict[str, Any] = {
+        "KeyConditionExpression": Key("pk").eq(f"LINK#{link_id}") & Key("sk").begins_with(sk_prefix),
+        "Limit": limit,
+    }
+    if cursor:
+        query["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(cursor))
+    page = table.query(**query)
+    return page["Items"], _cursor(page["LastEvaluatedKey"]) if "LastEvaluatedKey" in page else None
 
 
 def _cursor(position: dict[str, Any]) -> str:
@@ -345,6 +352,30 @@ class DynamoDbAppliedLevels:
                 return False
             raise
         return True
+
+
+class DynamoDbOversells:
+    """Oversells beside their link, one item per order line (so a replayed order records nothing more)."""
+
+    def __init__(self, table: "Table") -> None:
+        self._table = table
+
+    def record(self, oversell: Oversell) -> None:
+        item = {
+            "pk": f"LINK#{oversell.link_id}",
+            "sk": f"OVERSELL#{oversell.order_id}#{oversell.line_id}",
+            # Nested: a top-level destination_store_id would put the item in the links-by-destination index.
+            "oversell": oversell.model_dump(mode="json"),
+        }
+        try:
+            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def of_link(self, link_id: str, *, limit: int, cursor: str | None) -> tuple[list[Oversell], str | None]:
+        items, next_cursor = _page_of_link_items(self._table, link_id, "OVERSELL#", limit=limit, cursor=cursor)
+        return [Oversell.model_validate(item["oversell"]) for item in items], next_cursor
 
 
 class DynamoDbHealthReports:

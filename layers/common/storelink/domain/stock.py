@@ -43,6 +43,28 @@ class LevelWrite(BaseModel):
     expected: int
 
 
+class Oversell(BaseModel):
+    """A destination's order line that took its source below zero: units sold that the source did not have
+    (two stores sold the last unit at once). Recorded on the link, once per order line."""
+
+    model_config = ConfigDict(frozen=True)
+
+    link_id: str
+    destination_store_id: str
+    order_id: str
+    order_name: str
+    line_id: str
+    source_level: InventoryRef
+    units_short: int = Field(ge=1)
+    source_available_after: int
+    recorded_at: AwareDatetime
+
+
+def units_short(delta: int, available_after: int) -> int:
+    """How many of a decrement's units the source did not have: the part of it below zero."""
+    return max(0, min(-delta, -available_after))
+
+
 def destination_quantity(source_available: int, rules: StockRules) -> int:
     """What a destination shows for a source level: nothing at or below the floor, else less the buffer."""
     if source_available <= rules.floor:

@@ -26,9 +26,10 @@ from storelink.domain.links import (
     StockRules,
     Transition,
 )
+from storelink.domain.stock import Oversell
 from storelink.domain.stores import Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
-from storelink.ports import ConnectorFactory, EventPublisher, LinkBook, StoreRegistry, SweepJobs
+from storelink.ports import ConnectorFactory, EventPublisher, LinkBook, Oversells, StoreRegistry, SweepJobs
 from storelink.services.stock_sweep import SweepJob
 
 # Links that still bind their two stores; a denied link does not, and may be asked for again.
@@ -86,6 +87,7 @@ class LinkManagement:
         connectors: ConnectorFactory,
         events: EventPublisher,
         sweeps: SweepJobs,
+        oversells: Oversells,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores
@@ -93,6 +95,7 @@ class LinkManagement:
         self._connectors = connectors
         self._events = events
         self._sweeps = sweeps
+        self._oversells = oversells
         self._now = now
 
     def request(self, caller: Store, request: LinkRequest) -> Link:
@@ -196,6 +199,12 @@ class LinkManagement:
         self, caller: Store, link_id: str, *, limit: int, cursor: str | None
     ) -> tuple[list[Transition], str | None]:
         return self._links.history(self.get(caller, link_id).link_id, limit=limit, cursor=cursor)
+
+    def oversells(
+        self, caller: Store, link_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[Oversell], str | None]:
+        """Order lines of the destination that took the source below zero, for either party to see."""
+        return self._oversells.of_link(self.get(caller, link_id).link_id, limit=limit, cursor=cursor)
 
     def page(self, caller: Store, *, limit: int, cursor: str | None) -> tuple[list[Link], str | None]:
         return self._links.page_of_links(caller.store_id, limit=limit, cursor=cursor)

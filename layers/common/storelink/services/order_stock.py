@@ -5,16 +5,22 @@ once, however often and in whatever order the webhooks come.
 "Once" is Shopify's own guarantee: every adjustment carries an idempotency key made from the link and
 the order line (and the refund), so a redelivered or replayed webhook is applied by Shopify one time.
 The source's resulting level change then reaches every destination through the stock path.
+
+When a decrement leaves the source below zero (two stores sold the last unit at once), destinations show 0
+through the stock path, and the order line is recorded on its link as an oversell with the units short.
 """
+
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
 from storelink.domain.events import OrderChanged, OrderLineSeen, RefundCreated
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry
-from storelink.domain.stock import InventoryRef
+from storelink.domain.stock import InventoryRef, Oversell, units_short
 from storelink.errors import NotFound
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, LinkBook, SkuMapBook, StoreRepository
+from storelink.ports import ConnectorFactory, LinkBook, Oversells, SkuMapBook, StoreRepository
 
 
 class SourceAdjustment(BaseModel):
@@ -25,16 +31,31 @@ class SourceAdjustment(BaseModel):
     level: InventoryRef
     delta: int
     key: str
+    # The source level's available quantity right after this adjustment, as the platform answered it.
+    available_after: int | None = None
+
+    @property
+    def units_short(self) -> int:
+        return 0 if self.available_after is None else units_short(self.delta, self.available_after)
 
 
 class OrderStock:
     def __init__(
-        self, *, stores: StoreRepository, links: LinkBook, sku_maps: SkuMapBook, connectors: ConnectorFactory
+        self,
+        *,
+        stores: StoreRepository,
+        links: LinkBook,
+        sku_maps: SkuMapBook,
+        connectors: ConnectorFactory,
+        oversells: Oversells,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores
         self._links = links
         self._sku_maps = sku_maps
         self._connectors = connectors
+        self._oversells = oversells
+        self._now = now
 
     def apply(self, event: OrderChanged | RefundCreated) -> list[SourceAdjustment]:
         applied = []
@@ -48,14 +69,37 @@ class OrderStock:
                     raise NotFound(f"link {link.link_id} names a source store that does not exist")
                 connector = self._connectors.connector_for(source)
                 for adjustment in adjustments:
-                    connector.adjust_available(
+                    after = connector.adjust_available(
                         {adjustment.level: adjustment.delta},
                         key=adjustment.key,
                         reference=f"storelink://stores/{event.store_id}/orders/{adjustment.line_id}",
                     )
-                applied += adjustments
+                    available_after = after.get(adjustment.level)
+                    if isinstance(event, OrderChanged) and available_after is not None:
+                        self._record_if_oversold(link, event, adjustment, available_after)
+                    applied.append(adjustment.model_copy(update={"available_after": available_after}))
         logger.info("order moved source stock", extra={"store_id": event.store_id, "adjustments": len(applied)})
         return applied
+
+    def _record_if_oversold(
+        self, link: Link, order: OrderChanged, adjustment: SourceAdjustment, available_after: int
+    ) -> None:
+        short = units_short(adjustment.delta, available_after)
+        if not short:
+            return
+        oversell = Oversell(
+            link_id=link.link_id,
+            destination_store_id=order.store_id,
+            order_id=order.order_id,
+            order_name=order.name,
+            line_id=adjustment.line_id,
+            source_level=adjustment.level,
+            units_short=short,
+            source_available_after=available_after,
+            recorded_at=self._now(),
+        )
+        self._oversells.record(oversell)
+        logger.warning("oversold: the source went below zero", extra=oversell.model_dump(mode="json"))
 
     def _adjustments(self, link: Link, event: OrderChanged | RefundCreated) -> list[SourceAdjustment]:
         # Units come back through refunds only: Shopify records a cancellation's restock as a refund with

@@ -212,12 +212,14 @@ class ShopifyConnector:
 
     def adjust_available(
         self, deltas: Mapping[InventoryRef, int], *, key: str, reference: str, reason: str = "correction"
-    ) -> None:
-        """Add `deltas` to levels. Shopify applies a key once: a retried adjustment changes nothing twice."""
+    ) -> dict[InventoryRef, int]:
+        """Add `deltas` to levels. Shopify applies a key once: a retried adjustment changes nothing twice,
+        and answers with the first application's group, so the levels after it are the same every time."""
         changes = [
             {"delta": delta, "inventoryItemId": level.item_id, "locationId": level.location_id}
             for level, delta in deltas.items()
         ]
+        after: dict[InventoryRef, int] = {}
         for number, chunk in enumerate(_chunks(changes)):
             variables = {
                 "input": {"name": "available", "reason": reason, "referenceDocumentUri": reference, "changes": chunk},
@@ -226,6 +228,10 @@ class ShopifyConnector:
             result = self._graphql.execute(documents.ADJUST_AVAILABLE, variables)["inventoryAdjustQuantities"]
             if result["userErrors"]:
                 raise StoreRejected("; ".join(f"{e.get('code')}: {e['message']}" for e in result["userErrors"]))
+            for change in (result["inventoryAdjustmentGroup"] or {}).get("changes", []):
+                level = InventoryRef(item_id=change["item"]["id"], location_id=change["location"]["id"])
+                after[level] = change["quantityAfterChange"]
+        return after
 
     def _read(self, levels: list[InventoryRef]) -> dict[InventoryRef, int | None]:
         items_by_location: dict[str, list[str]] = defaultdict(list)

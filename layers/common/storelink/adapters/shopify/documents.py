@@ -115,7 +115,10 @@ mutation StorelinkSetAvailable($input: InventorySetQuantitiesInput!, $idempotenc
 ADJUST_AVAILABLE = """
 mutation StorelinkAdjustAvailable($input: InventoryAdjustQuantitiesInput!, $idempotencyKey: String!) {
   inventoryAdjustQuantities(input: $input) @idempotent(key: $idempotencyKey) {
-    inventoryAdjustmentGroup { id }
+    inventoryAdjustmentGroup {
+      id
+      changes(quantityNames: ["available"]) { quantityAfterChange item { id } location { id } }
+    }
     userErrors { field message code }
   }
 }
