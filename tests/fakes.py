@@ -44,6 +44,13 @@ class FakeSkuMaps:
     def destinations_of(self, link_id: str, source_item_id: str) -> list[SkuMapEntry]:
         return [e for e in self.entries if e.link_id == link_id and e.source_item_id == source_item_id]
 
+    def page_in_state(
+        self, link_id: str, state: str | None, *, limit: int, cursor: str | None
+    ) -> tuple[list[SkuMapEntry], str | None]:
+        found = [e for e in self.entries if e.link_id == link_id and state in (None, e.state)]
+        start = int(cursor or 0)
+        return found[start : start + limit], str(start + limit) if start + limit < len(found) else None
+
     def matched_entry(self, link_id: str, destination_variant_id: str) -> SkuMapEntry | None:
         return next(
             (
@@ -171,10 +178,14 @@ class RecordingEvents:
 
 @dataclass
 class RecordingSweeps:
-    sent: list[str] = field(default_factory=list)
+    jobs: list[SweepJob] = field(default_factory=list)
+
+    @property
+    def sent(self) -> list[str]:
+        return [job.link_id for job in self.jobs]
 
     def send(self, jobs: list[SweepJob]) -> None:
-        self.sent += [job.link_id for job in jobs]
+        self.jobs += jobs
 
 
 @dataclass

@@ -39,3 +39,13 @@ def test_time_already_passed_counts_and_the_bucket_never_overfills() -> None:
     assert bucket.seconds_until(500) == 2.0 + PACING_MARGIN_SECONDS
     clock.now = 60.0
     assert bucket.seconds_until(5000) == 0  # capped at the bucket's size: it cannot wait for the impossible
+
+
+def test_background_work_leaves_its_reserve_of_the_bucket_to_webhook_work() -> None:
+    # Given 1,100 of 2,000 points left, and a sweep's client that leaves half the bucket to others
+    sweep_bucket, webhook_bucket = LeakyBucket(Clock(), reserve_share=0.5), LeakyBucket(Clock())
+    for bucket in (sweep_bucket, webhook_bucket):
+        bucket.update({**STANDARD, "currentlyAvailable": 1100.0})
+    # When each wants a 300-point call, Then the sweep waits until 1,300 are there, the webhook work goes at once
+    assert sweep_bucket.seconds_until(300) == 2.0 + PACING_MARGIN_SECONDS
+    assert webhook_bucket.seconds_until(300) == 0

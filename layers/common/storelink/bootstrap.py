@@ -50,10 +50,11 @@ def _table(name: str) -> "Table":
     return boto3.resource("dynamodb").Table(name)
 
 
-def _connectors(settings: StoreAccessSettings) -> PlatformConnectors:
-    """Store connectors reading credentials from Secrets Manager, sharing one HTTP client."""
+def _connectors(settings: StoreAccessSettings, *, background: bool = False) -> PlatformConnectors:
+    """Store connectors reading credentials from Secrets Manager, sharing one HTTP client; `background`
+    ones leave part of each store's rate budget to webhook-driven work."""
     http = httpx.Client(timeout=settings.store_http_timeout_seconds)
-    return PlatformConnectors(SecretsManagerStoreSecrets(parameters.SecretsProvider()), http)
+    return PlatformConnectors(SecretsManagerStoreSecrets(parameters.SecretsProvider()), http, background=background)
 
 
 def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) -> WebhookIngress:
@@ -78,14 +79,14 @@ class _LinkedStores(TypedDict):
     connectors: PlatformConnectors
 
 
-def _linked_stores(settings: LinkedStoresSettings) -> _LinkedStores:
+def _linked_stores(settings: LinkedStoresSettings, *, background: bool = False) -> _LinkedStores:
     """What every service working across a link needs: stores, links, SKU maps and store connectors."""
     links_table = _table(settings.links_table_name)
     return {
         "stores": DynamoDbStores(links_table),
         "links": DynamoDbLinks(links_table),
         "sku_maps": DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
-        "connectors": _connectors(settings),
+        "connectors": _connectors(settings, background=background),
     }
 
 
@@ -137,14 +138,14 @@ def management(settings: ManagementApiSettings) -> Management:
 
 def catalogue_import(settings: CatalogueImportSettings) -> CatalogueImport:
     return CatalogueImport(
-        **_linked_stores(settings),
+        **_linked_stores(settings, background=True),
         health=DynamoDbHealthReports(_table(settings.links_table_name)),
         checkpoints=SqsCheckpoints(boto3.client("sqs"), settings.catalogue_import_queue_url),
     )
 
 
 def stock_sweep(settings: StockSweepSettings) -> StockSweep:
-    return StockSweep(**_linked_stores(settings))
+    return StockSweep(**_linked_stores(settings, background=True), next_parts=sweep_jobs(settings))
 
 
 def sweep_jobs(settings: StockSweepSettings) -> SqsSweepJobs:

@@ -361,7 +361,7 @@ class DynamoDbOversells:
         self._table = table
 
     def record(self, oversell: Oversell) -> None:
-        item = {
+        item: dict[str, Any] = {
             "pk": f"LINK#{oversell.link_id}",
             "sk": f"OVERSELL#{oversell.order_id}#{oversell.line_id}",
             # Nested: a top-level destination_store_id would put the item in the links-by-destination index.

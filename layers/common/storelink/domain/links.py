@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from storelink.domain.orders import SalesChannel
 
@@ -128,6 +128,9 @@ class CatalogueProgress(BaseModel):
     detail: str = ""
 
 
+MAX_REPORTED_FAILURES = 100
+
+
 class SweepReport(BaseModel):
     """What the last sweep of a link found and did (drift: a destination level that was not its source's)."""
 
@@ -138,6 +141,23 @@ class SweepReport(BaseModel):
     variants_corrected: int = 0
     largest_difference: int = 0
     failures: dict[str, str] = Field(default_factory=dict)
+
+    def merged_into(self, earlier: "SweepReport") -> "SweepReport":
+        """The report of a sweep made of parts: this part added to the parts before it."""
+        failures = earlier.failures | self.failures
+        return SweepReport(
+            ran_at=earlier.ran_at,
+            variants_checked=earlier.variants_checked + self.variants_checked,
+            variants_corrected=earlier.variants_corrected + self.variants_corrected,
+            largest_difference=max(earlier.largest_difference, self.largest_difference),
+            failures=failures,
+        )
+
+    @field_validator("failures")
+    @classmethod
+    def _first_failures_only(cls, failures: dict[str, str]) -> dict[str, str]:
+        # The first ones tell what is wrong; a link with thousands of failures must still fit an SQS message.
+        return dict(list(failures.items())[:MAX_REPORTED_FAILURES])
 
 
 class Link(BaseModel):

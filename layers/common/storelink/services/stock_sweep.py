@@ -1,8 +1,11 @@
 """The sweep: every mapped destination level made equal to its source's, drift reported on the link.
 
-The 15-minute schedule fans out one job per connected link through SQS; a job reads both sides of its
-link in calls of 250, writes only the differences (compare-and-set) and keeps a report on the link.
-A clean sweep writes nothing to any store.
+The 15-minute schedule fans out one job per connected link through SQS. A job sweeps a part of its link
+(`ENTRIES_PER_PART` matched SKU-map entries): it reads both sides in calls of 250, writes only the
+differences (compare-and-set) and, when the link has more, queues the next part with what it found so
+far, so a link of any size is swept within Lambda's time limit. The last part keeps the report on the
+link. A clean sweep writes nothing to any store. Sweeps run on background connectors, which leave part
+of each store's rate budget to webhook-driven work.
 """
 
 from collections.abc import Callable
@@ -14,11 +17,19 @@ from storelink.domain.links import DisconnectOption, Link, LinkStatus, SweepRepo
 from storelink.domain.stock import InventoryRef, destination_quantity
 from storelink.errors import NotFound
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, LinkBook, SkuMapBook, StoreConnector, StoreRepository
+from storelink.ports import ConnectorFactory, LinkBook, SkuMapBook, StoreConnector, StoreRepository, SweepJobs
+
+# 2,500 entries read in 10 calls of 250 a side: a few minutes at Shopify Standard pacing, well inside
+# the worker's timeout even with every level drifted.
+ENTRIES_PER_PART = 2_500
 
 
 class SweepJob(BaseModel):
     link_id: str
+    # Where the next part of a large link starts (a position in its matched SKU-map entries), and what
+    # the parts before it found.
+    resume_after: str | None = None
+    so_far: SweepReport | None = None
 
 
 class StockSweep:
@@ -29,12 +40,16 @@ class StockSweep:
         links: LinkBook,
         sku_maps: SkuMapBook,
         connectors: ConnectorFactory,
+        next_parts: SweepJobs,
+        entries_per_part: int = ENTRIES_PER_PART,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores
         self._links = links
         self._sku_maps = sku_maps
         self._connectors = connectors
+        self._next_parts = next_parts
+        self._entries_per_part = entries_per_part
         self._now = now
 
     def jobs(self) -> list[SweepJob]:
@@ -42,22 +57,41 @@ class StockSweep:
         return [SweepJob(link_id=link_id) for link_id in self._links.connected_link_ids()]
 
     def sweep(self, job: SweepJob) -> SweepReport | None:
-        """Sweep a connected link; a link disconnected with "keep products, zero stock" gets zeros instead."""
+        """Sweep a part of a connected link, or zero a link disconnected with "keep products, zero stock";
+        returns what this part found and did."""
         link = self._links.get(job.link_id)
         zeroing = link is not None and link.disconnect_option is DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK
         if link is None or not (
             link.status is LinkStatus.CONNECTED or (link.status is LinkStatus.DISCONNECTED and zeroing)
         ):
             return None
+        entries, resume_after = self._sku_maps.page_in_state(
+            link.link_id, "matched", limit=self._entries_per_part, cursor=job.resume_after
+        )
         # Source level -> the destination levels that sell it, over the link's location mapping.
         pairs: dict[InventoryRef, list[InventoryRef]] = {}
-        for entry in self._sku_maps.all_of(link.link_id):
-            if entry.state != "matched" or entry.source_item_id is None:
+        for entry in entries:
+            if entry.source_item_id is None:
                 continue
             for source_location, destination_location in link.locations.items():
                 source_level = InventoryRef(item_id=entry.source_item_id, location_id=source_location)
                 destination_level = InventoryRef(item_id=entry.destination_item_id, location_id=destination_location)
                 pairs.setdefault(source_level, []).append(destination_level)
+        part = self._sweep_part(link, pairs, started_at=job.so_far.ran_at if job.so_far else self._now())
+        found = part.merged_into(job.so_far) if job.so_far else part
+        if resume_after:
+            self._next_parts.send([SweepJob(link_id=link.link_id, resume_after=resume_after, so_far=found)])
+        else:
+            self._report(link, found)
+        logger.info(
+            "link swept" if resume_after is None else "part of a link swept, the next part queued",
+            extra={"link_id": link.link_id, **part.model_dump(mode="json")},
+        )
+        return part
+
+    def _sweep_part(
+        self, link: Link, pairs: dict[InventoryRef, list[InventoryRef]], started_at: datetime
+    ) -> SweepReport:
         destination = self._connector(link.destination_store_id)
         if link.status is LinkStatus.DISCONNECTED:
             targets = {level: 0 for levels in pairs.values() for level in levels}
@@ -68,15 +102,15 @@ class StockSweep:
                 for source_level, levels in pairs.items()
                 for level in levels
             }
-        current = destination.read_available(list(targets))
+        current = destination.read_available(list(targets)) if targets else {}
         drift = {level: target for level, target in targets.items() if current[level] != target}
         written = (
-            destination.set_available(drift, f"storelink://links/{link.link_id}/sweeps/{self._now().isoformat()}")
+            destination.set_available(drift, f"storelink://links/{link.link_id}/sweeps/{started_at.isoformat()}")
             if drift
             else None
         )
-        report = SweepReport(
-            ran_at=self._now(),
+        return SweepReport(
+            ran_at=started_at,
             variants_checked=len(targets),
             variants_corrected=written.written if written else 0,
             largest_difference=max((abs(current[level] - target) for level, target in drift.items()), default=0),
@@ -85,9 +119,6 @@ class StockSweep:
                 for level, why in (written.refused if written else {}).items()
             },
         )
-        self._report(link, report)
-        logger.info("link swept", extra={"link_id": link.link_id, **report.model_dump(mode="json")})
-        return report
 
     def _report(self, link: Link, report: SweepReport) -> None:
         # Read again: the sweep took time, and the link may have changed meanwhile (compare-and-set).

@@ -33,8 +33,10 @@ class LeakyBucket:
     Written by hand: the bucket's state comes from Shopify's answers, which no rate-limit library reads.
     """
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], reserve_share: float = 0.0) -> None:
         self._clock = clock
+        # The share of the bucket this client leaves untouched, for other work on the same store.
+        self._reserve_share = reserve_share
         self._available: float | None = None
         self._maximum = 0.0
         self._restore_rate = 0.0
@@ -46,7 +48,8 @@ class LeakyBucket:
             return 0.0
         now = self._clock()
         available = min(self._maximum, self._available + (now - self._seen_at) * self._restore_rate)
-        shortfall = min(cost, self._maximum) - available
+        reserve = self._reserve_share * self._maximum
+        shortfall = min(cost + reserve, self._maximum) - available
         return shortfall / self._restore_rate + PACING_MARGIN_SECONDS if shortfall > 0 else 0.0
 
     def update(self, throttle_status: dict[str, Any]) -> None:
@@ -67,6 +70,7 @@ class ShopifyGraphQL:
         sleep: Callable[[float], None] = time.sleep,
         attempts: int = 6,
         retry_seconds: float = 10.0,
+        reserve_share: float = 0.0,
     ) -> None:
         self.endpoint = f"{api_base_url.rstrip('/')}/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
         self._access_token = access_token
@@ -76,7 +80,7 @@ class ShopifyGraphQL:
         # Past this, the error goes back to the queue, which retries later: a throttled store must not
         # hold a Lambda (and the other stores in its batch) for long.
         self._retry_seconds = retry_seconds
-        self.bucket = LeakyBucket(clock)
+        self.bucket = LeakyBucket(clock, reserve_share)
         self._requested_cost: dict[str, float] = {}
 
     def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1,0 +1,82 @@
+"""The sweep on fakes: only drifted levels are written, a clean sweep writes nothing, and a link larger than
+a part is swept in parts that queue each other, reporting once on the link when the last part is done."""
+
+from datetime import UTC, datetime
+
+from storelink.domain.links import SkuMapEntry, StockRules
+from storelink.domain.stock import InventoryRef
+from storelink.services.stock_sweep import StockSweep, SweepJob
+from tests.builders import DESTINATION_LOCATION, SOURCE_LOCATION, a_link, a_store
+from tests.fakes import FakeConnector, FakeConnectors, FakeLinkBook, FakeSkuMaps, FakeStores, RecordingSweeps
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+class World:
+    """A link mapping `variants` shirts; the source holds `source_levels`, the destination `destination_levels`."""
+
+    def __init__(self, source_levels: list[int], destination_levels: list[int], entries_per_part: int = 2_500) -> None:
+        def level(item: str, location: str) -> InventoryRef:
+            return InventoryRef(item_id=item, location_id=location)
+
+        self.source_levels = [level(f"s{n}", SOURCE_LOCATION) for n in range(len(source_levels))]
+        self.destination_levels = [level(f"d{n}", DESTINATION_LOCATION) for n in range(len(destination_levels))]
+        self.source = FakeConnector(dict(zip(self.source_levels, source_levels, strict=True)))
+        self.destination = FakeConnector(dict(zip(self.destination_levels, destination_levels, strict=True)))
+        self.links = FakeLinkBook({"link-1": a_link(stock=StockRules(buffer=1))})
+        self.next_parts = RecordingSweeps()
+        self.sweep = StockSweep(
+            stores=FakeStores({"source": a_store("source"), "destination": a_store("destination")}),
+            links=self.links,
+            sku_maps=FakeSkuMaps(
+                [
+                    SkuMapEntry(link_id="link-1", source_item_id=f"s{n}", destination_item_id=f"d{n}")
+                    for n in range(len(source_levels))
+                ]
+            ),
+            connectors=FakeConnectors({"source": self.source, "destination": self.destination}),
+            next_parts=self.next_parts,
+            entries_per_part=entries_per_part,
+            now=lambda: NOW,
+        )
+
+    def run_until_done(self) -> int:
+        """Run the scheduled job and every part it queues, as the sweep queue would; returns the parts run."""
+        pending, parts = [SweepJob(link_id="link-1")], 0
+        while pending:
+            self.sweep.sweep(pending.pop(0))
+            parts += 1
+            pending += self.next_parts.jobs
+            self.next_parts.jobs = []
+        return parts
+
+
+def test_a_clean_sweep_writes_nothing() -> None:
+    # Given destinations that already show their source less the buffer of 1
+    world = World(source_levels=[5, 9], destination_levels=[4, 8])
+    # When the link is swept
+    world.run_until_done()
+    # Then no store was written, and the report says so
+    assert world.destination.set_calls == []
+    report = world.links.links["link-1"].last_sweep
+    assert report is not None
+    assert (report.variants_checked, report.variants_corrected, report.largest_difference) == (2, 0, 0)
+
+
+def test_a_large_link_is_swept_in_parts_and_reported_once() -> None:
+    # Given a link of 5 mapped variants, 2 of them drifted (by 3 and by 7), swept 2 entries a part
+    world = World(source_levels=[5, 5, 5, 5, 5], destination_levels=[4, 7, 4, 4, 11], entries_per_part=2)
+    # When the sweep runs
+    parts = world.run_until_done()
+    # Then it took 3 parts, every destination now shows its source less the buffer
+    assert parts == 3
+    assert [world.destination.levels[level] for level in world.destination_levels] == [4] * 5
+    # And the link's report covers the whole sweep, from when its first part started
+    report = world.links.links["link-1"].last_sweep
+    assert report is not None
+    assert (report.ran_at, report.variants_checked, report.variants_corrected, report.largest_difference) == (
+        NOW,
+        5,
+        2,
+        7,
+    )
