@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, Json
 
 from storelink import bootstrap
+from storelink.entrypoints.sqs import LastAttemptDeadLetters
 from storelink.observability import logger, metrics, tracer
 from storelink.services.catalogue_import import CatalogueImport, ImportCheckpoint
 from storelink.settings import CatalogueImportSettings
@@ -33,6 +34,7 @@ class CatalogueImportRecord(SqsRecordModel):
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=CatalogueImportRecord)
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters)
 
 
 @cache
@@ -52,4 +54,6 @@ def import_catalogue(record: CatalogueImportRecord) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=import_catalogue, processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=dead_letters.guard(import_catalogue, event), processor=processor, context=context
+    )

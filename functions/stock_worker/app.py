@@ -17,6 +17,7 @@ from pydantic import Json
 from storelink import bootstrap
 from storelink.domain.events import OrderChanged, RefundCreated
 from storelink.domain.stock import StockLevelChanged
+from storelink.entrypoints.sqs import LastAttemptDeadLetters
 from storelink.observability import logger, metrics, tracer
 from storelink.services.order_stock import OrderStock
 from storelink.services.stock_propagation import StockPropagation
@@ -29,6 +30,7 @@ class StockChangeRecord(SqsRecordModel):
 
 
 processor = SqsFifoPartialProcessor(model=StockChangeRecord, skip_group_on_error=True)
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters)
 
 
 @cache
@@ -60,5 +62,5 @@ def apply_stock_change(record: StockChangeRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
-        event=event, record_handler=apply_stock_change, processor=processor, context=context
+        event=event, record_handler=dead_letters.guard(apply_stock_change, event), processor=processor, context=context
     )

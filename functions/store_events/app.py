@@ -12,6 +12,7 @@ from pydantic import Field, Json
 
 from storelink import bootstrap
 from storelink.domain.events import AppUninstalled, ProductChanged
+from storelink.entrypoints.sqs import LastAttemptDeadLetters
 from storelink.observability import logger, metrics, tracer
 from storelink.services.catalogue_import import CatalogueImport
 from storelink.settings import CatalogueImportSettings, ManagementApiSettings
@@ -24,6 +25,7 @@ class StoreEventRecord(SqsRecordModel):
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=StoreEventRecord)
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters)
 
 
 @cache
@@ -52,5 +54,5 @@ def handle_store_event(record: StoreEventRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
-        event=event, record_handler=handle_store_event, processor=processor, context=context
+        event=event, record_handler=dead_letters.guard(handle_store_event, event), processor=processor, context=context
     )

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
 from storelink import bootstrap
+from storelink.entrypoints.sqs import LastAttemptDeadLetters
 from storelink.observability import logger, metrics, tracer
 from storelink.services.stock_sweep import StockSweep, SweepJob
 from storelink.settings import StockSweepSettings
@@ -21,6 +22,7 @@ class SweepJobRecord(SqsRecordModel):
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=SweepJobRecord)
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters)
 
 
 @cache
@@ -39,4 +41,6 @@ def sweep_link(record: SweepJobRecord) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=sweep_link, processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=dead_letters.guard(sweep_link, event), processor=processor, context=context
+    )

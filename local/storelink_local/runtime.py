@@ -36,6 +36,7 @@ from storelink_local.function_logs import FunctionLogs
 from storelink_local.http_api import INTERNAL_SERVER_ERROR, HttpApi, Route, status_of
 from storelink_local.invocations import Invocation, InvocationLog, Outcome, Trigger
 from storelink_local.lambda_context import LambdaContext
+from storelink_local.redrive import redrive
 from storelink_local.schedules import Schedules
 from storelink_local.sqs_mapping import DEFAULT_MAX_ROUNDS, DrainSummary, SqsEventSource
 from storelink_local.template import Function, StackContext, Template, load_template
@@ -162,6 +163,14 @@ class LocalRuntime:
     def drain(self, max_rounds: int = DEFAULT_MAX_ROUNDS) -> DrainSummary:
         """Deliver every subscribed queue's messages, retries and dead-lettering included, until all are empty."""
         return self.sqs.drain(max_rounds)
+
+    def redrive(self, queue_logical_id: str) -> int:
+        """Move every message of the queue's dead-letter queue back to it, as `aws sqs start-message-move-task
+        --source-arn <DLQ> --destination-arn <queue>` does on AWS; returns how many. Then drain() delivers them."""
+        queue = self.template.queues[queue_logical_id]
+        if queue.redrive is None:
+            raise ValueError(f"{queue_logical_id} has no RedrivePolicy, so no dead-letter queue to redrive")
+        return redrive(self.aws.sqs, self.template.queues[queue.redrive.dead_letter_queue], queue)
 
     def start_pollers(self) -> None:
         self.sqs.start_pollers()

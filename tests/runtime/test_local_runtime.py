@@ -63,11 +63,21 @@ def attempts(rt: LocalRuntime, job: str) -> list[dict[str, Any]]:
 
 def receive_all(rt: LocalRuntime, queue: str) -> list[dict[str, Any]]:
     """Empty a queue the runtime does not consume (a DLQ), returning its messages."""
+    messages = peek_all(rt, queue)
+    for message in messages:
+        rt.aws.sqs.delete_message(QueueUrl=rt.template.queues[queue].url, ReceiptHandle=message["ReceiptHandle"])
+    return messages
+
+
+def peek_all(rt: LocalRuntime, queue: str) -> list[dict[str, Any]]:
+    """A queue's messages (up to 10), visible again at once: still there for whoever reads next."""
     url = rt.template.queues[queue].url
-    messages = rt.aws.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"])
-    for message in messages.get("Messages", []):
-        rt.aws.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return list(messages.get("Messages", []))
+    messages = rt.aws.sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"]
+    ).get("Messages", [])
+    for message in messages:
+        rt.aws.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    return list(messages)
 
 
 def echo(rt: LocalRuntime, path: str, **kwargs: Any) -> httpx.Response:
@@ -386,6 +396,57 @@ def test_drain_refuses_to_compete_with_running_pollers(rt: LocalRuntime) -> None
             rt.drain()
     finally:
         rt.stop_pollers()
+
+
+# --- dead-letter queue redrive (start-message-move-task, which moto lacks) ----------------------------
+
+
+def test_a_redrive_puts_dead_letters_back_on_their_queue_as_new_messages(rt: LocalRuntime) -> None:
+    """Given two jobs of one FIFO group that failed every retry and sit in the DLQ, one with a message attribute,
+    when the jobs queue is redriven,
+    then both are back on it in order, with their body, group and attributes, as new messages received
+    for the first time, and the DLQ is empty."""
+    group = f"{uuid.uuid4().hex[:8]}-redriven"
+    for number in (1, 2):
+        send_job(
+            rt,
+            group,
+            fail=True,
+            MessageAttributes={"Number": {"DataType": "Number", "StringValue": str(number)}},
+        )
+    rt.drain()
+    dead_ids = {m["MessageId"] for m in peek_all(rt, "JobsDeadLetterQueue")}
+
+    assert rt.redrive("JobsQueue") == 2
+
+    assert peek_all(rt, "JobsDeadLetterQueue") == []
+    back = receive_all(rt, "JobsQueue")
+    assert [m["MessageAttributes"]["Number"]["StringValue"] for m in back] == ["1", "2"]
+    assert all(json.loads(m["Body"]) == {"job": group, "fail": True} for m in back)
+    assert {m["Attributes"]["MessageGroupId"] for m in back} == {group}
+    assert {m["Attributes"]["ApproximateReceiveCount"] for m in back} == {"1"}
+    assert not dead_ids & {m["MessageId"] for m in back}
+
+
+def test_a_redriven_message_is_delivered_again_and_retried_in_full(rt: LocalRuntime) -> None:
+    """Given a notification that failed its only allowed receive and sits in the standard DLQ,
+    when its queue is redriven and the runtime drains,
+    then it is delivered once more (maxReceiveCount counts again from zero) and, failing again, dead-lettered."""
+    rt.aws.sqs.send_message(QueueUrl=rt.template.queues["NotificationsQueue"].url, MessageBody="boom")
+    rt.drain()
+    rt.invocations.clear()
+
+    moved = rt.redrive("NotificationsQueue")
+    summary = rt.drain()
+
+    assert moved == 1
+    assert (summary.delivered, summary.dead_lettered) == (1, 1)
+    assert [m["Body"] for m in receive_all(rt, "NotificationsDeadLetterQueue")] == ["boom"]
+
+
+def test_only_a_queue_with_a_redrive_policy_can_be_redriven(rt: LocalRuntime) -> None:
+    with pytest.raises(ValueError, match="no RedrivePolicy"):
+        rt.redrive("JobsDeadLetterQueue")
 
 
 # --- schedules and direct invocation -----------------------------------------------------------------

@@ -22,7 +22,7 @@ from storelink.adapters.dynamodb import (
 from storelink.adapters.events import EventBridgePublisher
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
-from storelink.adapters.sqs import OncePerDelivery, SqsCheckpoints, SqsEventQueues, SqsSweepJobs
+from storelink.adapters.sqs import OncePerDelivery, SqsCheckpoints, SqsDeadLetters, SqsEventQueues, SqsSweepJobs
 from storelink.domain.stores import Platform
 from storelink.services.catalogue_import import CatalogueImport
 from storelink.services.links import LinkManagement
@@ -154,3 +154,7 @@ def sweep_jobs(settings: StockSweepSettings) -> SqsSweepJobs:
 
 def order_stock(settings: StockWorkerSettings) -> OrderStock:
     return OrderStock(**_linked_stores(settings), oversells=DynamoDbOversells(_table(settings.links_table_name)))
+
+
+def dead_letters() -> SqsDeadLetters:
+    return SqsDeadLetters(boto3.client("sqs"))

@@ -1,6 +1,9 @@
 """The queues between the webhook ingress and the functions that act on store events, published once per delivery."""
 
 import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -14,7 +17,9 @@ from storelink.domain.stock import StockLevelChanged
 from storelink.ports import EventQueue
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageRequestTypeDef
 
     from storelink.services.catalogue_import import ImportCheckpoint
     from storelink.services.stock_sweep import SweepJob
@@ -113,3 +118,71 @@ class SqsSweepJobs:
             answer = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries)  # type: ignore[arg-type]
             if answer.get("Failed"):
                 raise RuntimeError(f"SQS refused sweep jobs: {answer['Failed']}")
+
+
+# A message and its attributes share SQS's size limit; the reason is for a person, this much is plenty.
+MAX_FAILURE_REASON_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class RedrivePolicy:
+    """A queue's RedrivePolicy: after `max_receive_count` receives a message belongs in its dead-letter queue."""
+
+    max_receive_count: int
+    dead_letter_queue_url: str
+    dead_letter_queue_fifo: bool
+
+
+class SqsDeadLetters:
+    """Sends a record that failed its last attempt to its queue's dead-letter queue, saying why.
+
+    The queue's own RedrivePolicy says how many receives a message gets and where it goes after them. It is
+    read here (once per queue and container, at the first failure) instead of being copied into every
+    function's environment: one declaration, the one SQS enforces, and nothing on the path that succeeds.
+    """
+
+    def __init__(self, sqs: "SQSClient") -> None:
+        self._sqs = sqs
+        self._policies: dict[str, RedrivePolicy | None] = {}
+
+    def redrive_policy(self, queue_arn: str) -> RedrivePolicy | None:
+        if queue_arn not in self._policies:
+            self._policies[queue_arn] = self._read_redrive_policy(queue_arn)
+        return self._policies[queue_arn]
+
+    def send(self, record: "SQSRecord", policy: RedrivePolicy, reason: str) -> None:
+        """The body unchanged, with FailureReason, FailedAt, Attempts and SourceQueue as message attributes."""
+        message: SendMessageRequestTypeDef = {
+            "QueueUrl": policy.dead_letter_queue_url,
+            "MessageBody": record.body,
+            "MessageAttributes": {
+                "FailureReason": {"DataType": "String", "StringValue": reason[:MAX_FAILURE_REASON_CHARS]},
+                "FailedAt": {"DataType": "String", "StringValue": datetime.now(UTC).isoformat(timespec="seconds")},
+                "Attempts": {"DataType": "Number", "StringValue": record.attributes.approximate_receive_count},
+                "SourceQueue": {"DataType": "String", "StringValue": record.event_source_arn},
+            },
+        }
+        if policy.dead_letter_queue_fifo:
+            # As SQS's own move to a FIFO DLQ does: the group kept, the message id as the deduplication id (unique;
+            # a copy SQS moves itself after a crash, within its 5-minute window, is deduplicated against this one).
+            message["MessageGroupId"] = record["attributes"]["MessageGroupId"]
+            message["MessageDeduplicationId"] = record.message_id
+        self._sqs.send_message(**message)
+
+    def _read_redrive_policy(self, queue_arn: str) -> RedrivePolicy | None:
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=self._url_of(queue_arn), AttributeNames=["RedrivePolicy"]
+        ).get("Attributes", {})
+        if "RedrivePolicy" not in attributes:
+            return None
+        policy = json.loads(attributes["RedrivePolicy"])
+        dead_letter_queue_arn: str = policy["deadLetterTargetArn"]
+        return RedrivePolicy(
+            max_receive_count=int(policy["maxReceiveCount"]),
+            dead_letter_queue_url=self._url_of(dead_letter_queue_arn),
+            dead_letter_queue_fifo=dead_letter_queue_arn.endswith(".fifo"),
+        )
+
+    def _url_of(self, queue_arn: str) -> str:
+        *_, account_id, name = queue_arn.split(":")
+        return self._sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account_id)["QueueUrl"]

@@ -1,0 +1,93 @@
+"""A record failing its last allowed receive goes to its queue's DLQ with its reason: template.yaml's queues
+and redrive policies in moto server, the record handler wrapped as the SQS-triggered handlers wrap theirs."""
+
+import copy
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+
+from storelink.adapters.sqs import SqsDeadLetters
+from storelink.entrypoints.sqs import LastAttemptDeadLetters
+from storelink.errors import StoreUnavailable
+from storelink_local.runtime import LocalRuntime
+from tests.conftest import EVENTS
+
+
+def record_of(runtime: LocalRuntime, sample: str, queue: str, receive_count: int) -> dict[str, Any]:
+    """The function's sample record, as received from the template's queue for the `receive_count`th time."""
+    (record,) = json.loads((EVENTS / f"{sample}.json").read_text())["Records"]
+    record = copy.deepcopy(record) | {"eventSourceARN": runtime.template.queues[queue].arn}
+    record["attributes"]["ApproximateReceiveCount"] = str(receive_count)
+    return record
+
+
+def handle_failing(runtime: LocalRuntime, record: dict[str, Any]) -> None:
+    """Run a record handler that fails as a store that is down fails, guarded as the handlers guard theirs."""
+
+    def store_is_down(_: SqsRecordModel) -> None:
+        raise StoreUnavailable("Shopify answered HTTP 503")
+
+    dead_letters = LastAttemptDeadLetters(lambda: SqsDeadLetters(runtime.aws.sqs))
+    dead_letters.guard(store_is_down, {"Records": [record]})(SqsRecordModel.model_validate(record))
+
+
+def dead_letters_of(runtime: LocalRuntime, queue: str) -> list[dict[str, Any]]:
+    url = runtime.template.queues[queue].url
+    messages = runtime.aws.sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"]
+    ).get("Messages", [])
+    for message in messages:
+        runtime.aws.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return list(messages)
+
+
+def test_a_failure_before_the_last_receive_goes_back_to_the_queue(runtime: LocalRuntime) -> None:
+    # Given a stock change on its 4th receive of the 5 its queue's RedrivePolicy allows
+    record = record_of(runtime, "stock_worker", "StockChangesQueue", receive_count=4)
+    # When its handler fails, Then the failure is raised (the record returns to the queue for SQS to retry)
+    with pytest.raises(StoreUnavailable):
+        handle_failing(runtime, record)
+    # And nothing is dead-lettered yet
+    assert dead_letters_of(runtime, "StockChangesDeadLetterQueue") == []
+
+
+def test_a_failure_on_the_last_receive_is_dead_lettered_with_its_reason(runtime: LocalRuntime) -> None:
+    # Given a stock change on its 5th receive, the last its queue allows
+    record = record_of(runtime, "stock_worker", "StockChangesQueue", receive_count=5)
+    # When its handler fails, Then the record counts as handled (nothing raised: its FIFO group moves on)
+    handle_failing(runtime, record)
+    # And the DLQ holds it unchanged, in its group, saying why, when, after how many attempts, from where
+    (dead,) = dead_letters_of(runtime, "StockChangesDeadLetterQueue")
+    assert dead["Body"] == record["body"]
+    assert dead["Attributes"]["MessageGroupId"] == record["attributes"]["MessageGroupId"]
+    assert dead["Attributes"]["MessageDeduplicationId"] == record["messageId"]
+    failure = {name: value["StringValue"] for name, value in dead["MessageAttributes"].items()}
+    failed_at = datetime.fromisoformat(failure.pop("FailedAt"))
+    assert datetime.now(UTC) - failed_at < timedelta(minutes=1)
+    assert failure == {
+        "FailureReason": "StoreUnavailable: Shopify answered HTTP 503",
+        "Attempts": "5",
+        "SourceQueue": runtime.template.queues["StockChangesQueue"].arn,
+    }
+
+
+def test_a_standard_queue_dead_letters_after_its_own_receive_count(runtime: LocalRuntime) -> None:
+    # Given a sweep job on its 3rd receive: SweepQueue allows 3 (the stock changes queue, 5)
+    record = record_of(runtime, "sweep_worker", "SweepQueue", receive_count=3)
+    # When its handler fails, Then it is in the sweep DLQ with its reason
+    handle_failing(runtime, record)
+    (dead,) = dead_letters_of(runtime, "SweepDeadLetterQueue")
+    assert (dead["Body"], dead["MessageAttributes"]["Attempts"]["StringValue"]) == (record["body"], "3")
+    assert "MessageGroupId" not in dead["Attributes"]
+
+
+def test_a_record_that_succeeds_is_not_touched(runtime: LocalRuntime) -> None:
+    # Given a sweep job on its last receive whose handler succeeds
+    record = record_of(runtime, "sweep_worker", "SweepQueue", receive_count=3)
+    dead_letters = LastAttemptDeadLetters(lambda: pytest.fail("no failure, so no SQS client"))
+    # When it is handled, Then nothing is dead-lettered and no SQS client was even made
+    dead_letters.guard(lambda _: None, {"Records": [record]})(SqsRecordModel.model_validate(record))
+    assert dead_letters_of(runtime, "SweepDeadLetterQueue") == []
