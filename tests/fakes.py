@@ -4,10 +4,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from storelink.domain.catalogue import Location
+from storelink.domain.catalogue import CatalogueVariant, Location
 from storelink.domain.events import StoreEvent
 from storelink.domain.links import Link, SkuMapEntry, Transition
-from storelink.domain.stock import InventoryRef, LevelsSet, Oversell, StockLevelChanged
+from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict
 from storelink.services.stock_sweep import SweepJob
@@ -90,12 +90,32 @@ class FakeConnector:
     set_calls: list[tuple[dict[InventoryRef, int], str]] = field(default_factory=list)
     location_ids: tuple[str, ...] = ()
     adjusted: dict[str, dict[InventoryRef, int]] = field(default_factory=dict)  # idempotency key -> levels after
+    variants: list[CatalogueVariant] = field(default_factory=list)
 
     def locations(self) -> list[Location]:
         return [Location(location_id=location_id, name=location_id) for location_id in self.location_ids]
 
+    def catalogue(self) -> list[CatalogueVariant]:
+        return self.variants
+
     def read_available(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
         return {level: self.levels[level] for level in levels}
+
+    def read_stocked(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
+        return {level: self.levels[level] for level in levels if level in self.levels}
+
+    def compare_and_set(self, writes: list[LevelWrite], reference: str) -> LevelsSet:
+        self.set_calls.append(({write.level: write.quantity for write in writes}, reference))
+        outcome = LevelsSet()
+        for write in writes:
+            if write.level not in self.levels:
+                outcome.refused[write.level] = "not stocked at this location"
+            elif self.levels[write.level] != write.expected:
+                outcome.stale.append(write.level)
+            else:
+                self.levels[write.level] = write.quantity
+                outcome.written += 1
+        return outcome
 
     def adjust_available(
         self, deltas: Mapping[InventoryRef, int], *, key: str, reference: str, reason: str = "correction"

@@ -13,7 +13,9 @@ from pydantic import BaseModel, Field
 
 from storelink import bootstrap
 from storelink.domain.links import Action, DisconnectOption, Link, SkuMapEntry
+from storelink.domain.mapping_csv import MappingImportPlan
 from storelink.domain.matching import HealthReport, MatchState
+from storelink.domain.stock_csv import StockUpdatePlan
 from storelink.domain.stores import Store
 from storelink.entrypoints.http import raw_body, register_error_handlers
 from storelink.observability import logger, metrics, tracer
@@ -40,6 +42,12 @@ def caller() -> Store:
 
 def created(body: Any) -> Response[Any]:
     return Response(HTTPStatus.CREATED, content_types.APPLICATION_JSON, body)
+
+
+def all_or_nothing(plan: MappingImportPlan | StockUpdatePlan) -> Response[dict[str, Any]]:
+    """A CSV import's plan: 200 when every row is valid (applied, or a dry run), else 422 naming each bad row."""
+    status = HTTPStatus.OK if plan.applicable else HTTPStatus.UNPROCESSABLE_ENTITY
+    return Response(status, content_types.APPLICATION_JSON, plan.model_dump(mode="json"))
 
 
 @app.post("/stores")
@@ -69,6 +77,13 @@ def rotate_api_token(store_id: str) -> Response[IssuedSecrets]:
 @app.post("/stores/<store_id>/verification-code")
 def rotate_verification_code(store_id: str) -> Response[IssuedSecrets]:
     return created(services().stores.rotate_verification_code(caller(), store_id))
+
+
+@app.post("/stores/<store_id>/stock.csv")
+def bulk_adjust_stock(store_id: str, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
+    """Set or adjust the store's own stock levels from a CSV: all rows or none (docs/stock-csv.md)."""
+    body = raw_body(app.current_event)
+    return all_or_nothing(services().stock.upload(caller(), store_id, body, dry_run=dry_run))
 
 
 @app.post("/links")
@@ -140,9 +155,7 @@ def export_mappings(link_id: str) -> Response[str]:
 @app.post("/links/<link_id>/mappings.csv")
 def import_mappings(link_id: str, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
     text = raw_body(app.current_event).decode("utf-8-sig", errors="replace")
-    plan = services().mappings.import_csv(caller(), link_id, text, dry_run=dry_run)
-    status = HTTPStatus.OK if plan.applicable else HTTPStatus.UNPROCESSABLE_ENTITY
-    return Response(status, content_types.APPLICATION_JSON, plan.model_dump(mode="json"))
+    return all_or_nothing(services().mappings.import_csv(caller(), link_id, text, dry_run=dry_run))
 
 
 @app.post("/links/<link_id>/sweep")

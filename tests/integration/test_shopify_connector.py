@@ -9,7 +9,7 @@ from graphql import GraphQLSchema
 
 from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.connector import ShopifyConnector
-from storelink.domain.stock import InventoryRef
+from storelink.domain.stock import InventoryRef, LevelWrite
 from storelink.errors import StoreAccessRevoked, StoreUnavailable, UnknownStoreObject
 from storelink_local.sandbox import ShopifySandbox
 
@@ -112,6 +112,24 @@ def test_a_level_not_stocked_is_refused_alone(store: ShopifySandbox, transport: 
     assert (outcome.written, list(outcome.refused)) == (1, [elsewhere])
     with pytest.raises(UnknownStoreObject, match="not stocked"):
         connector(store, transport).read_available([elsewhere])
+
+
+def test_compare_and_set_leaves_a_level_changed_since_its_read_to_the_caller(
+    store: ShopifySandbox, transport: Interposer
+) -> None:
+    # Given two levels read at 10 (a third, elsewhere, not stocked), and a sale of the first after that read
+    first, second = stocked(store, 2, 10)
+    elsewhere = InventoryRef(item_id=first.item_id, location_id=store.add_location("Pop-up").id)
+    shop = connector(store, transport)
+    assert shop.read_stocked([first, second, elsewhere]) == {first: 10, second: 10}
+    transport.before = [sale_at(store, first)]
+    # When both are set to 4 against what was read
+    writes = [LevelWrite(level=level, quantity=4, expected=10) for level in (first, second)]
+    outcome = shop.compare_and_set(writes, "storelink://test/cas")
+    # Then the sale stands, the first level is reported stale without a re-read, and the second was written
+    assert (outcome.written, outcome.stale, outcome.refused) == (1, [first], {})
+    assert [store.available(level.item_id, level.location_id) for level in (first, second)] == [9, 4]
+    assert operations(store)[-2:] == ["StorelinkSetAvailable", "StorelinkSetAvailable"]
 
 
 def test_more_than_250_levels_go_in_calls_of_250(store: ShopifySandbox, transport: Interposer) -> None:

@@ -157,6 +157,7 @@ KIT = "bundle or kit: its stock is its components'"
             "correct one of them or leave source_sku empty",
         ),
         (["d3,s1,TEE-S,extra"], 2, "", '4 values for 3 columns: quote values that contain a comma, "A,1"'),
+        (["d3,,=C1"], 2, "source_sku", "=C1 is a spreadsheet formula: save its value, or write text as '=C1"),
     ],
 )
 def test_each_bad_row_is_named_with_its_column_and_reason(

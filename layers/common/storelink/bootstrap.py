@@ -24,6 +24,7 @@ from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManage
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
 from storelink.adapters.sqs import OncePerDelivery, SqsCheckpoints, SqsDeadLetters, SqsEventQueues, SqsSweepJobs
 from storelink.domain.stores import Platform
+from storelink.services.bulk_stock import BulkStock
 from storelink.services.catalogue_import import CatalogueImport
 from storelink.services.links import LinkManagement
 from storelink.services.mappings import Mappings
@@ -100,6 +101,7 @@ class Management(NamedTuple):
     stores: StoreRegistration
     links: LinkManagement
     mappings: Mappings
+    stock: BulkStock
 
 
 def management(settings: ManagementApiSettings) -> Management:
@@ -133,6 +135,7 @@ def management(settings: ManagementApiSettings) -> Management:
             health=DynamoDbHealthReports(links_table),
             connectors=connectors,
         ),
+        stock=BulkStock(connectors=connectors),
     )
 
 

@@ -9,7 +9,7 @@ from storelink.domain.events import StoreEvent
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersRead, Tracking
-from storelink.domain.stock import InventoryRef, LevelsSet, Oversell, StockLevelChanged
+from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 
@@ -144,6 +144,15 @@ class EventQueue(Protocol):
 
 class StockLevels(Protocol):
     def read_available(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]: ...
+
+    def read_stocked(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
+        """The available quantity of each level the store stocks; the others are left out, not refused."""
+        ...
+
+    def compare_and_set(self, writes: list[LevelWrite], reference: str) -> LevelsSet:
+        """Write each level only if it still holds its `expected` quantity; one that changed since it was
+        read is left as it is and listed in `stale`, for the caller to decide."""
+        ...
 
     def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
         """Compare-and-set every level to its target; `reference` is a URI naming the storelink change."""

@@ -90,3 +90,6 @@ class LevelsSet:
     stale_retries: int = 0
     # Levels the platform refused, with its reason; the others were set.
     refused: dict[InventoryRef, str] = field(default_factory=dict)
+    # Levels left as they were because they changed after they were read: `compare_and_set` leaves them
+    # to its caller, `set_available` reads them again.
+    stale: list[InventoryRef] = field(default_factory=list)

@@ -16,6 +16,13 @@ from storelink.ports import ConnectorFactory, SecretWriter, StoreRegistry
 SHOPIFY_SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 
 
+def own_store(caller: Store, store_id: str) -> Store:
+    """The store `store_id` when it is the caller's own: a store acts only on itself."""
+    if caller.store_id != store_id:
+        raise NotFound(f"no store {store_id} among yours")
+    return caller
+
+
 class StoreRegistrationRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -117,29 +124,24 @@ class StoreRegistration:
         return store
 
     def view(self, caller: Store, store_id: str) -> StoreView:
-        return StoreView.of(self._own(caller, store_id))
+        return StoreView.of(own_store(caller, store_id))
 
     def rotate_api_token(self, caller: Store, store_id: str) -> IssuedSecrets:
-        store = self._own(caller, store_id)
+        store = own_store(caller, store_id)
         token = credentials.new_api_token(store.store_id)
         self._registry.replace_secrets(store, api_token_digest=credentials.digest(token), verification_code_digest=None)
         return IssuedSecrets(api_token=token)
 
     def rotate_verification_code(self, caller: Store, store_id: str) -> IssuedSecrets:
-        store = self._own(caller, store_id)
+        store = own_store(caller, store_id)
         code = credentials.new_verification_code()
         self._registry.replace_secrets(store, api_token_digest=None, verification_code_digest=credentials.digest(code))
         return IssuedSecrets(verification_code=code)
 
     def remove(self, caller: Store, store_id: str, end_links: Callable[[Store], object]) -> None:
-        store = self._own(caller, store_id)
+        store = own_store(caller, store_id)
         end_links(store)
         self._forget(store)
-
-    def _own(self, caller: Store, store_id: str) -> Store:
-        if caller.store_id != store_id:
-            raise NotFound(f"no store {store_id} among yours")
-        return caller
 
     def _new_store(self, request: StoreRegistrationRequest) -> tuple[Store, IssuedSecrets, StoreCredentials]:
         if request.platform is not Platform.SHOPIFY:

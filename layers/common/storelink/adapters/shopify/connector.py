@@ -116,6 +116,9 @@ class ShopifyConnector:
             raise UnknownStoreObject(f"not stocked or unknown: {', '.join(map(_describe, missing))}")
         return {level: quantity for level, quantity in found.items() if quantity is not None}
 
+    def read_stocked(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
+        return {level: quantity for level, quantity in self._read(levels).items() if quantity is not None}
+
     def all_levels(self, location_ids: list[str], expected_levels: int) -> dict[InventoryRef, int]:
         """Every level at these locations: paged for a small catalogue, one bulk operation for a large one."""
         if expected_levels <= BULK_LEVELS_THRESHOLD:
@@ -192,23 +195,32 @@ class ShopifyConnector:
             known = {level: quantity for level, quantity in current.items() if quantity is not None}
             writes = writes_to_reach({level: pending[level] for level in known}, known)
             outcome.unchanged += len(known) - len(writes)
-            stale: list[InventoryRef] = []
-            for chunk in _chunks(writes):
-                while chunk:
-                    errors = self._set_chunk(chunk, reference)
-                    if not errors:
-                        outcome.written += len(chunk)
-                        break
-                    stale += [chunk[i].level for i, code, _ in errors if code == STALE]
-                    outcome.refused |= {chunk[i].level: f"{code}: {text}" for i, code, text in errors if code != STALE}
-                    # Shopify applied nothing of the failed call: resend its innocent writes as they were.
-                    failed = {i for i, _, _ in errors}
-                    chunk = [write for i, write in enumerate(chunk) if i not in failed]
-            if not stale:
+            written = self.compare_and_set(writes, reference)
+            outcome.written += written.written
+            outcome.refused |= written.refused
+            if not written.stale:
                 return outcome
             outcome.stale_retries += 1
-            pending = {level: targets[level] for level in stale}
+            pending = {level: targets[level] for level in written.stale}
         raise StaleLevels(f"{len(pending)} levels kept changing over {MAX_STALE_ROUNDS} reads")
+
+    def compare_and_set(self, writes: list[LevelWrite], reference: str) -> LevelsSet:
+        """Write each level only if it still holds `expected`, 250 a call. A stale level is left for the caller
+        (`stale`); the other writes of its call (Shopify applies a call all or nothing) are sent again as they
+        were. Per-item refusals are reported, not raised."""
+        outcome = LevelsSet()
+        for chunk in _chunks(writes):
+            while chunk:
+                errors = self._set_chunk(chunk, reference)
+                if not errors:
+                    outcome.written += len(chunk)
+                    break
+                outcome.stale += [chunk[i].level for i, code, _ in errors if code == STALE]
+                outcome.refused |= {chunk[i].level: f"{code}: {text}" for i, code, text in errors if code != STALE}
+                # Shopify applied nothing of the failed call: resend its innocent writes as they were.
+                failed = {i for i, _, _ in errors}
+                chunk = [write for i, write in enumerate(chunk) if i not in failed]
+        return outcome
 
     def adjust_available(
         self, deltas: Mapping[InventoryRef, int], *, key: str, reference: str, reason: str = "correction"
