@@ -1,6 +1,7 @@
 """Management API: stores register and link themselves. Every call but registration carries a store's
 API token, and a store sees and acts only on itself and on links it is a party to."""
 
+from datetime import datetime
 from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -15,10 +16,12 @@ from storelink import bootstrap
 from storelink.domain.links import Action, DisconnectOption, Link, SkuMapEntry
 from storelink.domain.mapping_csv import MappingImportPlan
 from storelink.domain.matching import HealthReport, MatchState
+from storelink.domain.mirrors import MirrorStatus, OrderMirror
 from storelink.domain.stock_csv import StockUpdatePlan
 from storelink.domain.stores import Store
 from storelink.entrypoints.http import raw_body, register_error_handlers
 from storelink.observability import logger, metrics, tracer
+from storelink.services.link_orders import PushByHand
 from storelink.services.links import LinkRequest, LinkSettingsChange
 from storelink.services.stores import IssuedSecrets, RegisteredStore, StoreRegistrationRequest, StoreView
 from storelink.settings import ManagementApiSettings
@@ -117,6 +120,34 @@ def link_history(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> d
 def link_oversells(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
     oversells, next_cursor = services().links.oversells(caller(), link_id, limit=limit, cursor=cursor)
     return {"oversells": oversells, "next_cursor": next_cursor}
+
+
+@app.get("/links/<link_id>/orders")
+def list_link_orders(
+    link_id: str,
+    status: Annotated[
+        MirrorStatus, Query(description="pushed, not_pushed, partially_pushed, failed, cancelled, history")
+    ],
+    since: Annotated[datetime | None, Query(description="created at or after (ISO 8601 with a zone)")] = None,
+    until: Annotated[datetime | None, Query(description="created at or before (ISO 8601 with a zone)")] = None,
+    limit: PageSize = 25,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    orders, next_cursor = services().orders.page(
+        caller(), link_id, status, since=since, until=until, limit=limit, cursor=cursor
+    )
+    return {"orders": orders, "next_cursor": next_cursor}
+
+
+@app.get("/links/<link_id>/orders/<order_ref>")
+def get_link_order(link_id: str, order_ref: str) -> OrderMirror:
+    return services().orders.get(caller(), link_id, order_ref)
+
+
+@app.post("/links/<link_id>/orders/push")
+def push_link_orders(link_id: str, request: PushByHand) -> Response[dict[str, Any]]:
+    queued = services().orders.push(caller(), link_id, request)
+    return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, {"queued": queued})
 
 
 class MapRequest(BaseModel):

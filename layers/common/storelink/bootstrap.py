@@ -20,14 +20,24 @@ from storelink.adapters.dynamodb import (
     DynamoDbStores,
 )
 from storelink.adapters.events import EventBridgePublisher
+from storelink.adapters.order_mirrors import DynamoDbOrderMirrors
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
-from storelink.adapters.sqs import OncePerDelivery, SqsCheckpoints, SqsDeadLetters, SqsEventQueues, SqsSweepJobs
+from storelink.adapters.sqs import (
+    OncePerDelivery,
+    SqsCheckpoints,
+    SqsDeadLetters,
+    SqsEventQueues,
+    SqsOrderPushes,
+    SqsSweepJobs,
+)
 from storelink.domain.stores import Platform
 from storelink.services.bulk_stock import BulkStock
 from storelink.services.catalogue_import import CatalogueImport
+from storelink.services.link_orders import LinkOrders
 from storelink.services.links import LinkManagement
 from storelink.services.mappings import Mappings
+from storelink.services.order_mirroring import OrderMirroring
 from storelink.services.order_stock import OrderStock
 from storelink.services.stock_propagation import StockPropagation
 from storelink.services.stock_sweep import StockSweep
@@ -37,6 +47,7 @@ from storelink.settings import (
     CatalogueImportSettings,
     LinkedStoresSettings,
     ManagementApiSettings,
+    OrderWorkerSettings,
     StockSweepSettings,
     StockWorkerSettings,
     StoreAccessSettings,
@@ -63,6 +74,7 @@ def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) 
         boto3.client("sqs"),
         stock_changes_url=settings.stock_changes_queue_url,
         store_events_url=settings.store_events_queue_url,
+        order_events_url=settings.order_events_queue_url,
     )
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
     return WebhookIngress(
@@ -97,10 +109,17 @@ def stock_propagation(settings: StockWorkerSettings) -> StockPropagation:
     )
 
 
+def order_mirroring(settings: OrderWorkerSettings) -> OrderMirroring:
+    return OrderMirroring(
+        **_linked_stores(settings), mirrors=DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name))
+    )
+
+
 class Management(NamedTuple):
     stores: StoreRegistration
     links: LinkManagement
     mappings: Mappings
+    orders: LinkOrders
     stock: BulkStock
 
 
@@ -136,6 +155,11 @@ def management(settings: ManagementApiSettings) -> Management:
             connectors=connectors,
         ),
         stock=BulkStock(connectors=connectors),
+        orders=LinkOrders(
+            links=links,
+            mirrors=DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name)),
+            pushes=SqsOrderPushes(boto3.client("sqs"), settings.order_events_queue_url),
+        ),
     )
 
 

@@ -1,6 +1,6 @@
 """The small interfaces services depend on; adapters implement them, bootstrap wires them."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -8,6 +8,7 @@ from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.events import StoreEvent
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
+from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersRead, Tracking
 from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
@@ -15,6 +16,7 @@ from storelink.domain.webhooks import VerifiedDelivery
 
 if TYPE_CHECKING:
     from storelink.services.catalogue_import import ImportCheckpoint
+    from storelink.services.order_mirroring import PushRequested
     from storelink.services.stock_sweep import SweepJob
 
 
@@ -197,9 +199,44 @@ class OrderDesk(Protocol):
 
     def create_order(self, draft: OrderDraft) -> CreatedOrder: ...
 
-    def fulfil(self, order_id: str, tracking: Tracking) -> str: ...
+    def order_tagged(self, tag: str) -> CreatedOrder | None:
+        """The store's order carrying `tag`, if any."""
+        ...
+
+    def fulfil(self, order_id: str, tracking: Tracking, line_ids: Collection[str] | None = None) -> str:
+        """Fulfil what remains of the order's lines (all, or those of `line_ids`) with `tracking`."""
+        ...
 
     def cancel(self, order_id: str, *, restock: bool) -> None: ...
+
+
+class OrderMirrors(Protocol):
+    def create(self, mirror: OrderMirror) -> bool:
+        """Keep a new mirror; False when the order has one already."""
+        ...
+
+    def save(self, mirror: OrderMirror) -> None:
+        """Write over the version before `mirror.version` (compare-and-set); Conflict when it changed."""
+        ...
+
+    def get(self, destination_store_id: str, order_id: str) -> OrderMirror | None: ...
+
+    def by_source_order(self, source_store_id: str, source_order_id: str) -> OrderMirror | None: ...
+
+    def page_of_link(
+        self,
+        link_id: str,
+        status: MirrorStatus,
+        *,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[OrderSummary], str | None]: ...
+
+
+class OrderPushes(Protocol):
+    def send(self, pushes: list["PushRequested"]) -> None: ...
 
 
 class WebhookRegistration(Protocol):

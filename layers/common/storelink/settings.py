@@ -25,6 +25,7 @@ class WebhookIngressSettings(StoreAccessSettings):
     idempotency_table_name: str = Field(min_length=1)
     stock_changes_queue_url: str = Field(min_length=1)
     store_events_queue_url: str = Field(min_length=1)
+    order_events_queue_url: str = Field(min_length=1)
 
 
 class LinkedStoresSettings(StoreAccessSettings):
@@ -37,8 +38,13 @@ class StockWorkerSettings(LinkedStoresSettings):
     pass
 
 
-class ManagementApiSettings(LinkedStoresSettings):
+class OrderWorkerSettings(LinkedStoresSettings):
+    order_mirrors_table_name: str = Field(min_length=1)
+
+
+class ManagementApiSettings(OrderWorkerSettings):
     sweep_queue_url: str = Field(min_length=1)
+    order_events_queue_url: str = Field(min_length=1)
     event_bus_name: str = "default"
     # Local deployments register sandbox stores at local addresses; a real one never calls an
     # address a caller chose (see StoreRegistrationRequest.api_base_url).

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -12,7 +13,14 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
-from storelink.domain.events import AppUninstalled, OrderChanged, ProductChanged, RefundCreated, StoreEvent
+from storelink.domain.events import (
+    AppUninstalled,
+    FulfilmentCreated,
+    OrderChanged,
+    ProductChanged,
+    RefundCreated,
+    StoreEvent,
+)
 from storelink.domain.stock import StockLevelChanged
 from storelink.ports import EventQueue
 
@@ -22,19 +30,37 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import SendMessageRequestTypeDef
 
     from storelink.services.catalogue_import import ImportCheckpoint
+    from storelink.services.order_mirroring import PushRequested
     from storelink.services.stock_sweep import SweepJob
 
 
-class SqsEventQueues:
-    """Stock changes, orders created and refunds to the FIFO stock queue (they all move stock);
-    app uninstalls and product changes to the store events queue. Fulfilments join with order mirroring."""
+def _deduplication_id(event: StoreEvent) -> str:
+    return hashlib.sha256(f"{event.store_id}:{event.delivery_id}".encode()).hexdigest()
 
-    def __init__(self, sqs: "SQSClient", *, stock_changes_url: str, store_events_url: str) -> None:
+
+class SqsEventQueues:
+    """Stock changes, orders created and refunds to the FIFO stock queue (they all move stock); every order
+    event (created, updated, cancelled, fulfilled, refunded) also to the FIFO order events queue, one group
+    per order; app uninstalls and product changes to the store events queue."""
+
+    def __init__(
+        self, sqs: "SQSClient", *, stock_changes_url: str, store_events_url: str, order_events_url: str
+    ) -> None:
         self._sqs = sqs
         self._stock_changes_url = stock_changes_url
         self._store_events_url = store_events_url
+        self._order_events_url = order_events_url
 
     def publish(self, event: StoreEvent) -> bool:
+        queued = False
+        if isinstance(event, OrderChanged | FulfilmentCreated | RefundCreated):
+            self._sqs.send_message(
+                QueueUrl=self._order_events_url,
+                MessageBody=event.model_dump_json(),
+                MessageGroupId=f"{event.store_id}:{event.order_id}"[:128],
+                MessageDeduplicationId=_deduplication_id(event),
+            )
+            queued = True
         if isinstance(event, StockLevelChanged | RefundCreated) or (
             isinstance(event, OrderChanged) and event.change == "created"
         ):
@@ -48,13 +74,13 @@ class SqsEventQueues:
                 QueueUrl=self._stock_changes_url,
                 MessageBody=event.model_dump_json(),
                 MessageGroupId=f"{event.store_id}:{group}"[:128],
-                MessageDeduplicationId=hashlib.sha256(f"{event.store_id}:{event.delivery_id}".encode()).hexdigest(),
+                MessageDeduplicationId=_deduplication_id(event),
             )
             return True
         if isinstance(event, AppUninstalled | ProductChanged):
             self._sqs.send_message(QueueUrl=self._store_events_url, MessageBody=event.model_dump_json())
             return True
-        return False
+        return queued
 
 
 # SQS FIFO deduplicates for 5 minutes only; Shopify retries a delivery for up to 4 hours.
@@ -100,6 +126,30 @@ class SqsCheckpoints:
         self._sqs.send_message(
             QueueUrl=self._queue_url, MessageBody=checkpoint.model_dump_json(), DelaySeconds=delay_seconds
         )
+
+
+class SqsOrderPushes:
+    """Pushes asked for by hand join the order's own group on the order events queue, so they apply in turn
+    with its other events; each request is new (its dedup id too): pushing a pushed part changes nothing."""
+
+    def __init__(self, sqs: "SQSClient", queue_url: str) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    def send(self, pushes: list["PushRequested"]) -> None:
+        for start in range(0, len(pushes), 10):  # SendMessageBatch takes 10 entries
+            entries = [
+                {
+                    "Id": str(number),
+                    "MessageBody": push.model_dump_json(),
+                    "MessageGroupId": f"{push.destination_store_id}:{push.order_id}"[:128],
+                    "MessageDeduplicationId": uuid.uuid4().hex,
+                }
+                for number, push in enumerate(pushes[start : start + 10])
+            ]
+            answer = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries)  # type: ignore[arg-type]
+            if answer.get("Failed"):
+                raise RuntimeError(f"SQS refused order pushes: {answer['Failed']}")
 
 
 class SqsSweepJobs:

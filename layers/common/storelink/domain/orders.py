@@ -94,6 +94,8 @@ class OrderDraft(_Frozen):
     tags: tuple[str, ...] = ()
     note: str | None = None
     source_identifier: str | None = None
+    # Approved orders are created paid; the others wait as "payment pending" until the source approves them.
+    approved: bool = False
 
 
 class CreatedOrder(_Frozen):

@@ -3,7 +3,7 @@
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -341,7 +341,9 @@ class ShopifyConnector:
             "tags": list(draft.tags),
             "note": draft.note,
             "sourceIdentifier": draft.source_identifier,
-            "financialStatus": "PENDING",
+            # Shopdesk's approval flow in Shopify's words: awaiting approval is "payment pending" until the
+            # source marks it paid; an approved order is created paid.
+            "financialStatus": "PAID" if draft.approved else "PENDING",
         }
         if draft.total_discounts:
             order["discountCode"] = {
@@ -375,18 +377,31 @@ class ShopifyConnector:
             raise StoreRejected("order refused: " + "; ".join(e["message"] for e in result["userErrors"]))
         return CreatedOrder(order_id=result["order"]["id"], name=result["order"]["name"])
 
-    def fulfil(self, order_id: str, tracking: Tracking) -> str:
-        """Fulfil every open fulfilment order of the order with the tracking details; returns the fulfilment id."""
+    def order_tagged(self, tag: str) -> CreatedOrder | None:
+        nodes = self._graphql.execute(documents.ORDER_TAGGED, {"query": f"tag:'{tag}'"})["orders"]["nodes"]
+        return CreatedOrder(order_id=nodes[0]["id"], name=nodes[0]["name"]) if nodes else None
+
+    def fulfil(self, order_id: str, tracking: Tracking, line_ids: Collection[str] | None = None) -> str:
+        """Fulfil what remains of the order's lines (all, or those of `line_ids`) with the tracking details;
+        returns the fulfilment id."""
         order = self._graphql.execute(documents.FULFILLMENT_ORDERS, {"id": order_id})["order"]
         if order is None:
             raise UnknownStoreObject(f"unknown order {order_id}")
-        open_orders = [
-            fo["id"] for fo in order["fulfillmentOrders"]["nodes"] if fo["status"] in {"OPEN", "IN_PROGRESS"}
-        ]
-        if not open_orders:
+        by_fulfillment_order = []
+        for fo in order["fulfillmentOrders"]["nodes"]:
+            if fo["status"] not in {"OPEN", "IN_PROGRESS"}:
+                continue
+            lines = [
+                {"id": line["id"], "quantity": line["remainingQuantity"]}
+                for line in fo["lineItems"]["nodes"]
+                if line["remainingQuantity"] and (line_ids is None or line["lineItem"]["id"] in line_ids)
+            ]
+            if lines:
+                by_fulfillment_order.append({"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": lines})
+        if not by_fulfillment_order:
             raise StoreRejected(f"order {order_id} has nothing left to fulfil")
         fulfillment = {
-            "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo} for fo in open_orders],
+            "lineItemsByFulfillmentOrder": by_fulfillment_order,
             "trackingInfo": tracking.model_dump(exclude_none=True),
             "notifyCustomer": False,
         }

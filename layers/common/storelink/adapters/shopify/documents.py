@@ -212,7 +212,19 @@ mutation StorelinkOrderCreate($order: OrderCreateOrderInput!, $options: OrderCre
 
 FULFILLMENT_ORDERS = """
 query StorelinkFulfillmentOrders($id: ID!) {
-  order(id: $id) { fulfillmentOrders(first: 20) { nodes { id status } } }
+  order(id: $id) {
+    # 5 x 50 stays under Shopify's 1,000-point limit for one query (an order rarely has more).
+    fulfillmentOrders(first: 5) {
+      nodes { id status lineItems(first: 50) { nodes { id remainingQuantity lineItem { id } } } }
+    }
+  }
+}
+"""
+
+# The source order of a push cut off after Shopify created it carries the part's own recovery tag.
+ORDER_TAGGED = """
+query StorelinkOrderTagged($query: String!) {
+  orders(first: 1, query: $query) { nodes { id name } }
 }
 """
 

@@ -1,0 +1,322 @@
+"""Order mirrors: one per destination order, split into one part per source store that sells its lines.
+
+A destination sells; each source fulfils its own lines. The mirror keeps what storelink needs to push
+each part into its source (as an order of the source, tagged with its origin), to carry status both ways
+and to show the merchant where every order stands. Statuses only move forward.
+"""
+
+import hashlib
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from storelink.domain.links import InitialOrderStatus, Link
+from storelink.domain.orders import (
+    Address,
+    Customer,
+    Order,
+    OrderDraft,
+    OrderLine,
+    SalesChannel,
+    ShippingLine,
+    TaxLine,
+    Tracking,
+)
+
+# A pushed part still "pushing" after this long was cut off (a timeout, a crash): the next attempt looks
+# for the order in the source before creating it again.
+PUSH_CLAIM_SECONDS = 300
+MAX_HISTORY_ENTRIES = 50
+CENT = Decimal("0.01")
+
+
+class PartStatus(StrEnum):
+    NOT_PUSHED = "not_pushed"
+    PUSHING = "pushing"
+    PUSHED = "pushed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class MirrorStatus(StrEnum):
+    """Where a mirror stands across its parts, as the per-link lists filter it."""
+
+    NOT_PUSHED = "not_pushed"
+    PARTIALLY_PUSHED = "partially_pushed"
+    PUSHED = "pushed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    HISTORY = "history"
+
+
+class Fulfilment(StrEnum):
+    """Forward only: a late "unfulfilled" never undoes a fulfilment."""
+
+    UNFULFILLED = "unfulfilled"
+    FULFILLED = "fulfilled"
+
+    @property
+    def rank(self) -> int:
+        return list(Fulfilment).index(self)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class MirrorLine(_Frozen):
+    """A destination order line and the source variant that sells it."""
+
+    line_id: str
+    title: str
+    sku: str | None
+    destination_variant_id: str | None
+    source_variant_id: str
+    quantity: int = Field(ge=0)
+    unit_price: Decimal
+
+
+class HistoryEntry(_Frozen):
+    at: AwareDatetime
+    what: str
+
+
+class SourcePart(_Frozen):
+    """The lines of one source store (through one link), and the order storelink made of them there."""
+
+    link_id: str
+    source_store_id: str
+    lines: tuple[MirrorLine, ...]
+    status: PartStatus = PartStatus.NOT_PUSHED
+    attempts: int = 0
+    push_started_at: AwareDatetime | None = None
+    last_error: str | None = None
+    source_order_id: str | None = None
+    source_order_name: str | None = None
+    fulfilment: Fulfilment = Fulfilment.UNFULFILLED
+    tracking: Tracking | None = None
+
+    @property
+    def value(self) -> Decimal:
+        return sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))
+
+
+class OrderMirror(_Frozen):
+    destination_store_id: str
+    order_id: str
+    order_name: str
+    created_at: AwareDatetime
+    channel: SalesChannel
+    currency: str
+    parts: dict[str, SourcePart]  # by link id
+    shipping_lines: tuple[ShippingLine, ...] = ()
+    tax_lines: tuple[TaxLine, ...] = ()
+    discount_codes: tuple[str, ...] = ()
+    total_discounts: Decimal = Decimal(0)
+    # Kept only when a link forwards customer details to its source: storelink holds no personal data it
+    # does not pass on.
+    customer: Customer | None = None
+    shipping_address: Address | None = None
+    # Imported from the destination's past orders: shown, never pushed, never decremented.
+    history: bool = False
+    cancelled_at: AwareDatetime | None = None
+    log: tuple[HistoryEntry, ...] = ()
+    version: int = 0
+
+    @property
+    def status(self) -> MirrorStatus:
+        if self.history:
+            return MirrorStatus.HISTORY
+        if self.cancelled_at is not None:
+            return MirrorStatus.CANCELLED
+        statuses = [part.status for part in self.parts.values()]
+        if all(status is PartStatus.PUSHED for status in statuses):
+            return MirrorStatus.PUSHED
+        if any(status is PartStatus.PUSHED for status in statuses):
+            return MirrorStatus.PARTIALLY_PUSHED
+        if any(status is PartStatus.FAILED for status in statuses):
+            return MirrorStatus.FAILED
+        return MirrorStatus.NOT_PUSHED
+
+    def noted(self, at: datetime, what: str) -> "OrderMirror":
+        return self.model_copy(update={"log": (*self.log, HistoryEntry(at=at, what=what))[-MAX_HISTORY_ENTRIES:]})
+
+    def with_part(self, part: SourcePart) -> "OrderMirror":
+        return self.model_copy(update={"parts": {**self.parts, part.link_id: part}})
+
+    def summary(self, link_id: str) -> "OrderSummary":
+        part = self.parts[link_id]
+        return OrderSummary(
+            order_ref=order_ref(self.order_id),
+            order_id=self.order_id,
+            order_name=self.order_name,
+            destination_store_id=self.destination_store_id,
+            created_at=self.created_at,
+            status=self.status,
+            part_status=part.status,
+            lines=len(part.lines),
+            units=sum(line.quantity for line in part.lines),
+            value=part.value,
+            currency=self.currency,
+            source_order_name=part.source_order_name,
+            fulfilment=part.fulfilment,
+            last_error=part.last_error,
+        )
+
+    def part_for_source_order(self, source_store_id: str, source_order_id: str) -> SourcePart | None:
+        return next(
+            (
+                part
+                for part in self.parts.values()
+                if part.source_store_id == source_store_id and part.source_order_id == source_order_id
+            ),
+            None,
+        )
+
+
+class OrderSummary(_Frozen):
+    """A mirror as one link's order list shows it: the link's part of the order."""
+
+    order_ref: str
+    order_id: str
+    order_name: str
+    destination_store_id: str
+    created_at: AwareDatetime
+    status: MirrorStatus
+    part_status: PartStatus
+    lines: int
+    units: int
+    value: Decimal
+    currency: str
+    source_order_name: str | None
+    fulfilment: Fulfilment
+    last_error: str | None
+
+
+class Sourcing(_Frozen):
+    """For one destination variant: the link that sells it and the source variant it maps to."""
+
+    link: Link
+    source_variant_id: str
+
+
+def mirror_of(
+    order: Order, destination_store_id: str, sourcing: Mapping[str, Sourcing], *, history: bool
+) -> OrderMirror | None:
+    """The mirror of a destination order, or None when no linked line was sold through a channel its link
+    mirrors (only web-store orders unless the link includes the order's channel)."""
+    parts: dict[str, list[MirrorLine]] = {}
+    links: dict[str, Link] = {}
+    for line in order.lines:
+        found = sourcing.get(line.variant_id or "")
+        if found is None or order.channel not in found.link.orders.channels:
+            continue
+        links[found.link.link_id] = found.link
+        parts.setdefault(found.link.link_id, []).append(
+            MirrorLine(
+                line_id=line.line_id,
+                title=line.title,
+                sku=line.sku,
+                destination_variant_id=line.variant_id,
+                source_variant_id=found.source_variant_id,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+            )
+        )
+    if not parts:
+        return None
+    forwards_customer = any(link.orders.forward_customer_details for link in links.values())
+    return OrderMirror(
+        destination_store_id=destination_store_id,
+        order_id=order.order_id,
+        order_name=order.name,
+        created_at=order.created_at,
+        channel=order.channel,
+        currency=order.currency,
+        parts={
+            link_id: SourcePart(link_id=link_id, source_store_id=links[link_id].source_store_id, lines=tuple(lines))
+            for link_id, lines in parts.items()
+        },
+        shipping_lines=order.shipping_lines,
+        tax_lines=order.tax_lines,
+        discount_codes=order.discount_codes,
+        total_discounts=order.total_discounts,
+        customer=order.customer if forwards_customer else None,
+        shipping_address=order.shipping_address if forwards_customer else None,
+        history=history,
+        cancelled_at=order.cancelled_at,
+    )
+
+
+def order_ref(order_id: str) -> str:
+    """How the API names an order: the last segment of the platform's id (Shopify's `gid://shopify/Order/42`
+    is 42), free of the slashes a URL path cannot carry."""
+    return order_id.rsplit("/", 1)[-1]
+
+
+def recovery_tag(mirror: OrderMirror, link_id: str) -> str:
+    """A tag only this part's source order carries (Shopify tags hold 40 characters): a push cut off after
+    the order was created finds it by this tag instead of creating a second one."""
+    digest = hashlib.sha256(f"{mirror.destination_store_id}|{mirror.order_id}|{link_id}".encode()).hexdigest()
+    return f"storelink-{digest[:20]}"
+
+
+def draft_for(mirror: OrderMirror, link: Link, *, origin: str) -> OrderDraft:
+    """The source's order for its part: its lines at the destination's prices, with its share of shipping,
+    taxes and order discounts (in proportion to its lines' value, the last cent to the largest part), the
+    customer only when the link forwards customer details, tagged with its origin."""
+    part = mirror.parts[link.link_id]
+    share = _share(mirror, link.link_id)
+    forward = link.orders.forward_customer_details
+    approved = link.orders.initial_status is InitialOrderStatus.APPROVED
+    return OrderDraft(
+        currency=mirror.currency,
+        lines=tuple(
+            OrderLine(
+                line_id=line.line_id,
+                title=line.title,
+                sku=line.sku,
+                variant_id=line.source_variant_id,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+            )
+            for line in part.lines
+        ),
+        customer=mirror.customer if forward else Customer(first_name=link.channel_name, last_name="customer"),
+        shipping_address=mirror.shipping_address if forward else None,
+        shipping_lines=tuple(ShippingLine(title=line.title, price=share(line.price)) for line in mirror.shipping_lines),
+        tax_lines=tuple(
+            TaxLine(title=line.title, rate=line.rate, amount=share(line.amount)) for line in mirror.tax_lines
+        ),
+        total_discounts=share(mirror.total_discounts),
+        tags=(
+            "storelink",
+            f"from {origin}"[:40],
+            f"order {mirror.order_name}"[:40],
+            recovery_tag(mirror, link.link_id),
+            *(() if approved else ("awaiting approval",)),
+        ),
+        note=f"Order {mirror.order_name} of {origin}, mirrored by storelink."
+        + ("" if forward else " Customer details are not forwarded by this link."),
+        source_identifier=f"{mirror.destination_store_id}:{mirror.order_id}",
+        approved=approved,
+    )
+
+
+def _share(mirror: OrderMirror, link_id: str) -> Callable[[Decimal], Decimal]:
+    """The part's share of an order-level amount."""
+    values = {other: part.value for other, part in mirror.parts.items()}
+    total = sum(values.values(), Decimal(0))
+    largest = max(values, key=lambda other: (values[other], other))
+
+    def share(amount: Decimal) -> Decimal:
+        if total == 0 or len(values) == 1:
+            return amount if link_id == largest else Decimal(0)
+        shares = {other: (amount * value / total).quantize(CENT, ROUND_HALF_UP) for other, value in values.items()}
+        shares[largest] += amount - sum(shares.values(), Decimal(0))
+        return shares[link_id]
+
+    return share

@@ -1,0 +1,78 @@
+"""A link's orders as its stores see them through the API: lists by status and date, one order's mirror
+with its history, and pushes by hand (the destination's, when automatic push is off or a push failed)."""
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storelink.domain.links import Link, Role
+from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary, PartStatus
+from storelink.domain.stores import Store
+from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
+from storelink.ports import OrderMirrors, OrderPushes
+from storelink.services.links import LinkManagement
+from storelink.services.order_mirroring import PushRequested
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+class PushByHand(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Orders as the lists name them (`order_ref`); at most 100 a request.
+    orders: list[str] = Field(min_length=1, max_length=100)
+
+
+class LinkOrders:
+    def __init__(self, *, links: LinkManagement, mirrors: OrderMirrors, pushes: OrderPushes) -> None:
+        self._links = links
+        self._mirrors = mirrors
+        self._pushes = pushes
+
+    def page(
+        self,
+        caller: Store,
+        link_id: str,
+        status: MirrorStatus,
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[OrderSummary], str | None]:
+        link = self._links.get(caller, link_id)
+        if since and until and since > until:
+            raise InvalidRequest("since is after until")
+        return self._mirrors.page_of_link(
+            link.link_id, status, since=since or EARLIEST, until=until or LATEST, limit=limit, cursor=cursor
+        )
+
+    def get(self, caller: Store, link_id: str, order_ref: str) -> OrderMirror:
+        return self._mirror(self._links.get(caller, link_id), order_ref)
+
+    def push(self, caller: Store, link_id: str, request: PushByHand) -> list[str]:
+        """Queue a push of each order's part on this link; every order is checked first, so a request with
+        one wrong order queues nothing."""
+        link = self._links.get(caller, link_id)
+        if link.role_of(caller.store_id) is not Role.DESTINATION:
+            raise NotAllowed("only the link's destination pushes its orders")
+        pushes = []
+        for order_ref in dict.fromkeys(request.orders):
+            mirror = self._mirror(link, order_ref)
+            status = mirror.parts[link.link_id].status
+            if mirror.history or mirror.cancelled_at or status in (PartStatus.PUSHED, PartStatus.CANCELLED):
+                raise Conflict(f"order {mirror.order_name} cannot be pushed: it is {mirror.status}", order=order_ref)
+            pushes.append(
+                PushRequested(
+                    destination_store_id=mirror.destination_store_id, order_id=mirror.order_id, link_id=link.link_id
+                )
+            )
+        self._pushes.send(pushes)
+        return [push.order_id for push in pushes]
+
+    def _mirror(self, link: Link, order_ref: str) -> OrderMirror:
+        mirror = self._mirrors.get(link.destination_store_id, order_ref)
+        if mirror is None or link.link_id not in mirror.parts:
+            raise NotFound(f"no order {order_ref} on link {link.link_id}")
+        return mirror

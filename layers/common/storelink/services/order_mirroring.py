@@ -1,0 +1,304 @@
+"""Order mirroring: a destination's order is mirrored once, pushed into each source for that source's lines
+(automatically or by hand), and its status flows both ways: the source's fulfilment and tracking to the
+destination, a cancellation on either side to the other.
+
+Stock is not this service's business: the stock engine decremented the source when the destination's
+order came in (services/order_stock.py), and gives units back through the destination's restocking
+refund. So orders are created in the source without touching inventory (BYPASS), storelink cancels them without
+restocking, and when a source cancels, storelink cancels the destination's order with restock, whose
+refund gives the source its units back: each unit moves once.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from storelink.domain.events import FulfilmentCreated, OrderChanged, RefundCreated
+from storelink.domain.links import Link, LinkStatus
+from storelink.domain.mirrors import (
+    PUSH_CLAIM_SECONDS,
+    Fulfilment,
+    OrderMirror,
+    PartStatus,
+    SourcePart,
+    Sourcing,
+    draft_for,
+    mirror_of,
+    recovery_tag,
+)
+from storelink.domain.orders import Order
+from storelink.domain.stores import Store
+from storelink.errors import NotFound, StoreRejected, StoreUnavailable
+from storelink.observability import logger
+from storelink.ports import ConnectorFactory, LinkBook, OrderMirrors, SkuMapBook, StoreConnector, StoreRepository
+
+
+class PushRequested(BaseModel):
+    """Push a mirror's part into its source (by hand through the API, or again after a failure)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["push_requested"] = "push_requested"
+    destination_store_id: str
+    order_id: str
+    link_id: str
+    by: str = "hand"
+
+
+class PushInFlight(StoreUnavailable):
+    """Another attempt is creating this part's order right now; the queue retries later."""
+
+
+class OrderMirroring:
+    def __init__(
+        self,
+        *,
+        stores: StoreRepository,
+        links: LinkBook,
+        sku_maps: SkuMapBook,
+        connectors: ConnectorFactory,
+        mirrors: OrderMirrors,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._stores = stores
+        self._links = links
+        self._sku_maps = sku_maps
+        self._connectors = connectors
+        self._mirrors = mirrors
+        self._now = now
+
+    # -- a destination's new order ----------------------------------------------------------------
+
+    def order_created(self, event: OrderChanged) -> OrderMirror | None:
+        """Mirror a destination's new order once, then push the parts whose link pushes automatically."""
+        links = [
+            link for link in self._links.links_to_destination(event.store_id) if link.status is LinkStatus.CONNECTED
+        ]
+        if not links:
+            return None
+        mirror = self.mirror(
+            self._connector(event.store_id).order(event.order_id), event.store_id, links, history=False
+        )
+        if mirror is None:
+            return None
+        automatic = {link.link_id for link in links if link.orders.automatic}
+        for link_id in mirror.parts:
+            if link_id in automatic:
+                mirror = self._push(mirror, link_id, by="automatic")
+        return mirror
+
+    def mirror(
+        self, order: Order, destination_store_id: str, links: list[Link], *, history: bool
+    ) -> OrderMirror | None:
+        """The order's mirror, created once; the one already kept when the order was mirrored before."""
+        mirror = mirror_of(order, destination_store_id, self._sourcing(order, links), history=history)
+        if mirror is None:
+            logger.info(
+                "order not mirrored: no linked line sold through a mirrored channel", extra={"order_id": order.order_id}
+            )
+            return None
+        what = "imported from the destination's history" if history else "mirrored from the destination"
+        created = mirror.noted(self._now(), what)
+        if self._mirrors.create(created):
+            return created
+        return self._mirrors.get(destination_store_id, order.order_id)
+
+    def _sourcing(self, order: Order, links: list[Link]) -> dict[str, Sourcing]:
+        """For each of the order's variants, the first link whose SKU map sells it, with its source variant."""
+        sourcing: dict[str, Sourcing] = {}
+        for line in order.lines:
+            if not line.variant_id or line.variant_id in sourcing:
+                continue
+            for link in links:
+                entry = self._sku_maps.matched_entry(link.link_id, line.variant_id)
+                if entry is not None and entry.source_variant_id:
+                    sourcing[line.variant_id] = Sourcing(link=link, source_variant_id=entry.source_variant_id)
+                    break
+        return sourcing
+
+    # -- pushing a part into its source ---------------------------------------------------------------
+
+    def push(self, request: PushRequested) -> OrderMirror:
+        mirror = self._mirrors.get(request.destination_store_id, request.order_id)
+        if mirror is None or request.link_id not in mirror.parts:
+            raise NotFound(f"no order {request.order_id} to push on link {request.link_id}")
+        return self._push(mirror, request.link_id, by=request.by)
+
+    def _push(self, mirror: OrderMirror, link_id: str, *, by: str) -> OrderMirror:
+        """Create the part's order in its source exactly once: claim the part, look for an order an earlier,
+        cut-off attempt may have created (its recovery tag), create it if there is none, record it."""
+        part = mirror.parts[link_id]
+        if mirror.history or mirror.cancelled_at or part.status in (PartStatus.PUSHED, PartStatus.CANCELLED):
+            return mirror
+        now = self._now()
+        if (
+            part.status is PartStatus.PUSHING
+            and part.push_started_at
+            and now - part.push_started_at < timedelta(seconds=PUSH_CLAIM_SECONDS)
+        ):
+            raise PushInFlight(f"order {mirror.order_name} is being pushed to its source right now")
+        link = self._link(link_id)
+        earlier_attempts = part.attempts
+        mirror = self._save_part(
+            mirror,
+            part.model_copy(
+                update={"status": PartStatus.PUSHING, "attempts": part.attempts + 1, "push_started_at": now}
+            ),
+        )
+        source = self._connector(part.source_store_id)
+        try:
+            created = source.order_tagged(recovery_tag(mirror, link_id)) if earlier_attempts else None
+            created = created or source.create_order(draft_for(mirror, link, origin=self._origin(mirror, link)))
+        except StoreRejected as refused:
+            failed = mirror.parts[link_id].model_copy(update={"status": PartStatus.FAILED, "last_error": str(refused)})
+            logger.warning(
+                "push refused by the source",
+                extra={"order_id": mirror.order_id, "link_id": link_id, "reason": str(refused)},
+            )
+            return self._save_part(mirror, failed, note=f"push to the source refused: {refused}")
+        except StoreUnavailable as unavailable:
+            # Released, so the queue's retry goes ahead (and first looks for an order this call may have made).
+            released = mirror.parts[link_id].model_copy(
+                update={"status": PartStatus.NOT_PUSHED, "last_error": str(unavailable)}
+            )
+            self._save_part(mirror, released)
+            raise
+        pushed = mirror.parts[link_id].model_copy(
+            update={
+                "status": PartStatus.PUSHED,
+                "source_order_id": created.order_id,
+                "source_order_name": created.name,
+                "last_error": None,
+            }
+        )
+        logger.info("order pushed to its source", extra={"order_id": mirror.order_id, "link_id": link_id, "by": by})
+        return self._save_part(mirror, pushed, note=f"pushed to the source as {created.name} ({by})")
+
+    def _origin(self, mirror: OrderMirror, link: Link) -> str:
+        destination = self._stores.get(mirror.destination_store_id)
+        return link.channel_name or (destination.shop_domain if destination else mirror.destination_store_id)
+
+    # -- status both ways ---------------------------------------------------------------------------
+
+    def order_cancelled(self, event: OrderChanged) -> OrderMirror | None:
+        """A cancellation on either side cancels the other side's order(s); units come back once, through
+        the destination's restocking refund (source orders are created and cancelled without stock)."""
+        mirror = self._mirrors.get(event.store_id, event.order_id)
+        if mirror is not None:
+            return self._destination_cancelled(mirror)
+        mirror = self._mirrors.by_source_order(event.store_id, event.order_id)
+        part = mirror.part_for_source_order(event.store_id, event.order_id) if mirror else None
+        if mirror is None or part is None or part.status is PartStatus.CANCELLED:
+            return None  # not a mirrored order, or storelink's own cancellation coming back
+        cancelled = part.model_copy(update={"status": PartStatus.CANCELLED})
+        mirror = self._save_part(mirror, cancelled, note=f"the source cancelled {part.source_order_name}")
+        if mirror.cancelled_at is None and all(p.status is PartStatus.CANCELLED for p in mirror.parts.values()):
+            # Restocked in the destination: its restocking refund gives the source its units back, once (the
+            # source's own order was created without touching stock, so cancelling it restocks nothing).
+            self._connector(mirror.destination_store_id).cancel(mirror.order_id, restock=True)
+            mirror = self._save(
+                mirror.model_copy(update={"cancelled_at": self._now()}),
+                "cancelled in the destination, as every source cancelled",
+            )
+        return mirror
+
+    def _destination_cancelled(self, mirror: OrderMirror) -> OrderMirror | None:
+        if mirror.cancelled_at is not None:
+            return None  # storelink's own cancellation coming back, or a redelivery
+        mirror = self._save(
+            mirror.model_copy(update={"cancelled_at": self._now()}), "the destination cancelled the order"
+        )
+        for part in list(mirror.parts.values()):
+            if part.status is PartStatus.PUSHED and part.source_order_id:
+                self._connector(part.source_store_id).cancel(part.source_order_id, restock=False)
+                note = f"cancelled {part.source_order_name} in the source"
+            else:
+                note = "not pushed: will never be"
+            mirror = self._save_part(mirror, part.model_copy(update={"status": PartStatus.CANCELLED}), note=note)
+        return mirror
+
+    def fulfilment_created(self, event: FulfilmentCreated) -> OrderMirror | None:
+        """A source fulfilled its order: the destination's lines of that part are fulfilled with the same
+        tracking. Forward only: a part already fulfilled (storelink's own echo, a redelivery) is left."""
+        mirror = self._mirrors.by_source_order(event.store_id, event.order_id)
+        part = mirror.part_for_source_order(event.store_id, event.order_id) if mirror else None
+        if mirror is None or part is None or part.fulfilment is Fulfilment.FULFILLED:
+            return None
+        self._connector(mirror.destination_store_id).fulfil(
+            mirror.order_id, event.tracking, line_ids=[line.line_id for line in part.lines]
+        )
+        fulfilled = part.model_copy(update={"fulfilment": Fulfilment.FULFILLED, "tracking": event.tracking})
+        tracking = " ".join(filter(None, (event.tracking.company, event.tracking.number))) or "no tracking"
+        return self._save_part(mirror, fulfilled, note=f"the source fulfilled {part.source_order_name} ({tracking})")
+
+    def refund_created(self, event: RefundCreated) -> OrderMirror | None:
+        """Recorded on the mirror; the units a refund restocks move through the stock engine, once."""
+        mirror = self._mirrors.get(event.store_id, event.order_id) or self._mirrors.by_source_order(
+            event.store_id, event.order_id
+        )
+        if mirror is None:
+            return None
+        units = sum(line.quantity for line in event.restocked)
+        side = "destination" if event.store_id == mirror.destination_store_id else "source"
+        return self._save(mirror, f"the {side} refunded ({event.refund_id}), {units} units restocked")
+
+    def order_updated(self, event: OrderChanged) -> OrderMirror | None:
+        """Lines split or merged in the destination: the mirror's lines follow, so it stays true (a part
+        already pushed keeps its source order; the change is noted for the source to act on)."""
+        mirror = self._mirrors.get(event.store_id, event.order_id)
+        if mirror is None or mirror.history:
+            return None
+        links = [self._link(link_id) for link_id in mirror.parts]
+        order = self._connector(event.store_id).order(event.order_id)
+        fresh = mirror_of(order, event.store_id, self._sourcing(order, links), history=False)
+        if fresh is None:
+            return None
+        changed = {
+            link_id: part
+            for link_id, part in fresh.parts.items()
+            if link_id not in mirror.parts or part.lines != mirror.parts[link_id].lines
+        }
+        if not changed:
+            return None
+        parts = dict(mirror.parts)
+        for link_id, part in changed.items():
+            parts[link_id] = parts[link_id].model_copy(update={"lines": part.lines}) if link_id in parts else part
+        pushed = [
+            link_id
+            for link_id in changed
+            if link_id in mirror.parts and mirror.parts[link_id].status is PartStatus.PUSHED
+        ]
+        note = "the destination changed the order's lines" + (
+            f"; already pushed to the source on {', '.join(pushed)}: change it there too" if pushed else ""
+        )
+        return self._save(mirror.model_copy(update={"parts": parts}), note)
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def _save_part(self, mirror: OrderMirror, part: SourcePart, note: str | None = None) -> OrderMirror:
+        return self._save(mirror.with_part(part), note)
+
+    def _save(self, mirror: OrderMirror, note: str | None) -> OrderMirror:
+        changed = (mirror.noted(self._now(), note) if note else mirror).model_copy(
+            update={"version": mirror.version + 1}
+        )
+        self._mirrors.save(changed)
+        return changed
+
+    def _link(self, link_id: str) -> Link:
+        link = self._links.get(link_id)
+        if link is None:
+            raise NotFound(f"link {link_id} no longer exists")
+        return link
+
+    def _connector(self, store_id: str) -> StoreConnector:
+        store = self._store(store_id)
+        return self._connectors.connector_for(store)
+
+    def _store(self, store_id: str) -> Store:
+        store = self._stores.get(store_id)
+        if store is None:
+            raise NotFound(f"store {store_id} no longer exists")
+        return store
