@@ -79,10 +79,14 @@ def main() -> int:
         say()
         say(f"A customer buys 2 ({SKU}) at the destination: its order decrements the source, exactly once")
         started = time.perf_counter()
-        destination.sandbox.place_order([{"variant_id": destination.variant_id, "quantity": 2}])
+        order = destination.sandbox.place_order(
+            [{"variant_id": destination.variant_id, "quantity": 2}],
+            shipping_lines=[{"title": "Standard", "price": "4.90"}],
+        )
         runtime.drain()
         say(f"              (every webhook worked through in {(time.perf_counter() - started) * 1000:.0f} ms)")
         levels(stores)
+        show_order_round_trip(runtime, stores, order.id, order.name)
         say()
         say("The destination's staff set the shelf to 20 by hand: that does not flow to the source,")
         destination.sandbox.set_available(destination.level.item_id, destination.level.location_id, 20)
@@ -102,6 +106,24 @@ def main() -> int:
             )
         levels(stores)
         return 0 if source.available == destination.available else 1
+
+
+def show_order_round_trip(runtime: "LocalRuntime", stores: "LinkedStores", order_id: str, order_name: str) -> None:
+    """The destination's order, mirrored into the source; the source ships it, the tracking comes back."""
+    source, destination = stores.source, stores.destination
+    [pushed] = [order for order in source.sandbox.orders if "storelink" in order.tags]
+    say(f"Order         {order_name} at the destination is now {pushed.name} at the source, pushed automatically")
+    say(f"              without touching stock again, tagged {', '.join(sorted(pushed.tags)[:3])},")
+    say(f"              payment {pushed.financial_status.lower()} until the source approves it")
+    started = time.perf_counter()
+    source.sandbox.fulfil(pushed.id, tracking_company="DHL", tracking_number="JD014600003828")
+    runtime.drain()
+    shipped = destination.sandbox.order(order_id)
+    tracking = ", ".join(f"{t.company} {t.number}" for f in shipped.fulfillments for t in f.tracking)
+    say(f"              the source ships {pushed.name} with DHL JD014600003828:")
+    elapsed = (time.perf_counter() - started) * 1000
+    status = shipped.fulfillment_status.lower()
+    say(f"              {order_name} at the destination is {status} ({tracking}) {elapsed:.0f} ms later")
 
 
 def levels(stores: "LinkedStores") -> None:

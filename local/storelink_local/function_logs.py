@@ -1,10 +1,12 @@
 """Function output goes to the function's log, as on Lambda (CloudWatch Logs), not to the terminal.
 
 All functions share this process and its sys.stdout, and a handler may run while another waits on it
-(in another thread), so the routing is per thread: writes made while a thread runs a handler are kept
-under that function's name; every other write passes through.
+(in another thread), so the routing follows the context (a context variable): writes made while a handler
+runs, or in the threads it hands its context to, are kept under that function's name; every other write
+passes through.
 """
 
+import contextvars
 import io
 import threading
 from collections import defaultdict
@@ -16,21 +18,20 @@ from typing import TextIO
 class FunctionLogs(io.TextIOBase):
     def __init__(self, passthrough: TextIO) -> None:
         self._passthrough = passthrough
-        self._current = threading.local()
+        self._current: contextvars.ContextVar[str | None] = contextvars.ContextVar("function", default=None)
         self._lock = threading.Lock()
         self._lines: dict[str, list[str]] = defaultdict(list)
 
     @contextmanager
     def capturing(self, function: str) -> Iterator[None]:
-        outer = getattr(self._current, "function", None)
-        self._current.function = function
+        token = self._current.set(function)
         try:
             yield
         finally:
-            self._current.function = outer
+            self._current.reset(token)
 
     def write(self, text: str) -> int:
-        function = getattr(self._current, "function", None)
+        function = self._current.get()
         if function is None:
             return self._passthrough.write(text)
         with self._lock:

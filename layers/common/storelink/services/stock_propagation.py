@@ -5,6 +5,7 @@ resources are not thread-safe; the store writes, which are most of the time, the
 one batched call per destination.
 """
 
+import contextvars
 from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -78,7 +79,10 @@ class StockPropagation:
             return []
         writes = list(self._plan(change))
         reference = f"deliveries/{change.delivery_id}"
-        futures = [self._fan_out.submit(self._write, write, reference) for write in writes]
+        # Each write runs in the caller's context (its logging and tracing keys), copied per thread.
+        futures = [
+            self._fan_out.submit(contextvars.copy_context().run, self._write, write, reference) for write in writes
+        ]
         updates, failures = [], {}
         for write, future in zip(writes, futures, strict=True):
             try:
