@@ -6,6 +6,7 @@ import pytest
 
 from storelink_local.runtime import LocalRuntime
 from storelink_local.scenario import LinkedStores, ManagementApi
+from tests.e2e.conftest import ShopMaker
 
 pytestmark = pytest.mark.contract
 
@@ -162,3 +163,80 @@ def test_point_of_sale_orders_are_not_mirrored(runtime: LocalRuntime, stores: Li
     # Then its stock still moves the source, but no order goes there
     assert source_orders(stores) == []
     assert stores.source.available == 10
+
+
+def test_an_order_across_two_sources_is_partially_pushed_until_each_has_its_part(
+    runtime: LocalRuntime, shops: ShopMaker
+) -> None:
+    # Given an outlet selling shirts from north and socks from south, south's orders pushed by hand
+    north, south, outlet = (shops.shop(name, available=12) for name in ("north", "south", "outlet"))
+    socks = {
+        shop.store.store_id: shop.sandbox.add_product(
+            "Socks", [{"sku": "WOOL-SOCKS", "barcode": None}], stock={shop.level.location_id: 20}
+        )
+        for shop in (south, outlet)
+    }
+    north_link = shops.link(north, outlet)
+    runtime.drain()
+    south_link = shops.link(south, outlet)
+    shops.api.call("PATCH", f"/links/{south_link}", outlet.api_token, {"orders": {"automatic": False}})
+    runtime.drain()
+    # When a customer orders a shirt and two pairs of socks at the outlet
+    order = outlet.sandbox.place_order(
+        [
+            {"variant_id": outlet.variant_id, "quantity": 1},
+            {"variant_id": socks[outlet.store.store_id].variants[0].id, "quantity": 2},
+        ],
+        shipping_lines=[{"title": "Standard", "price": "6.00"}],
+    )
+    runtime.drain()
+    # Then north has its shirt, south nothing yet, and both links list the order as partially pushed
+    assert [[line.sku for line in o.line_items] for o in north.sandbox.orders] == [["LINEN-SHIRT-M"]]
+    assert south.sandbox.orders == []
+    for link_id in (north_link, south_link):
+        listed = shops.api.call("GET", f"/links/{link_id}/orders?status=partially_pushed", outlet.api_token)
+        assert [o["order_name"] for o in listed["orders"]] == [order.name]
+    # When the outlet pushes south's part by hand
+    ref = order.id.rsplit("/", 1)[-1]
+    shops.api.call("POST", f"/links/{south_link}/orders/push", outlet.api_token, {"orders": [ref]})
+    runtime.drain()
+    # Then south has its socks, the order is pushed, and the shipping was shared between the two
+    assert [[(line.sku, line.quantity) for line in o.line_items] for o in south.sandbox.orders] == [[("WOOL-SOCKS", 2)]]
+    found = shops.api.call("GET", f"/links/{north_link}/orders/{ref}", outlet.api_token)
+    assert {part["status"] for part in found["parts"].values()} == {"pushed"}
+    [north_order], [south_order] = north.sandbox.orders, south.sandbox.orders
+    assert north_order.total_shipping + south_order.total_shipping == 6
+
+
+def test_customer_details_reach_the_source_only_when_the_link_allows(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given a link whose destination forwards customer details
+    ManagementApi(runtime).call(
+        "PATCH",
+        f"/links/{stores.link.link_id}",
+        stores.destination.api_token,
+        {"orders": {"forward_customer_details": True}},
+    )
+    # When a customer orders
+    place_order(stores)
+    runtime.drain()
+    # Then the source's order carries the customer's email and the shipping address
+    [pushed] = source_orders(stores)
+    assert pushed.email == "ada@example.com"
+    assert pushed.shipping_address is not None
+    assert pushed.shipping_address.city == "London"
+
+
+def test_an_order_cancelled_before_storelink_mirrors_it_is_never_pushed(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given an order cancelled (with restock) before storelink worked through its webhooks
+    order = place_order(stores)
+    stores.destination.sandbox.cancel(order.id, restock=True)
+    # When they are all delivered
+    runtime.drain()
+    # Then no order reached the source, and the stock is back where it was, moved once each way
+    assert source_orders(stores) == []
+    assert (stores.source.available, stores.destination.available) == (12, 12)
+    assert mirror(runtime, stores, order.id)["cancelled_at"] is not None

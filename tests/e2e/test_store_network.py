@@ -1,41 +1,11 @@
 """More than two stores, end to end: a chain A → B → C, and two destinations selling a source's last unit."""
 
-from collections.abc import Iterator
-from contextlib import ExitStack
-
 import pytest
-from graphql import GraphQLSchema
 
 from storelink_local.runtime import LocalRuntime
-from storelink_local.scenario import LinkedShop, ManagementApi, link_shops, registered_shop
+from tests.e2e.conftest import ShopMaker
 
 pytestmark = pytest.mark.contract
-
-
-class ShopMaker:
-    """Registers sandbox shops (names unique per test: a shop registers once per runtime) and links them."""
-
-    def __init__(self, api: ManagementApi, schema: GraphQLSchema, stack: ExitStack, prefix: str) -> None:
-        self.api, self._schema, self._stack, self._prefix = api, schema, stack, prefix
-        self._codes: dict[str, str] = {}
-
-    def shop(self, name: str, available: int) -> LinkedShop:
-        domain = f"{self._prefix}-{name}.myshopify.com"
-        shop, code = registered_shop(self.api, name, domain, self._schema, available, self._stack)
-        self._codes[shop.store.store_id] = code
-        return shop
-
-    def link(self, source: LinkedShop, destination: LinkedShop) -> str:
-        code = self._codes[destination.store.store_id]
-        return link_shops(self.api, source, destination, code, channel_name=destination.store.shop_domain).link_id
-
-
-@pytest.fixture
-def shops(runtime: LocalRuntime, contract_schema: GraphQLSchema, request: pytest.FixtureRequest) -> Iterator[ShopMaker]:
-    with ExitStack() as stack:
-        yield ShopMaker(
-            ManagementApi(runtime), contract_schema, stack, prefix=request.node.name[5:25].replace("_", "-")
-        )
 
 
 def test_a_chain_propagates_from_its_first_source_to_its_last_destination(
