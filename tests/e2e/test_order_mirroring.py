@@ -240,3 +240,20 @@ def test_an_order_cancelled_before_storelink_mirrors_it_is_never_pushed(
     assert source_orders(stores) == []
     assert (stores.source.available, stores.destination.available) == (12, 12)
     assert mirror(runtime, stores, order.id)["cancelled_at"] is not None
+
+
+def test_a_push_whose_answer_was_lost_makes_no_second_source_order(runtime: LocalRuntime, stores: LinkedStores) -> None:
+    api = ManagementApi(runtime)
+    link_id, token = stores.link.link_id, stores.destination.api_token
+    # Given an order waiting to be pushed by hand
+    api.call("PATCH", f"/links/{link_id}", token, {"orders": {"automatic": False}})
+    order = place_order(stores)
+    runtime.drain()
+    # When it is pushed, and the source creates the order but the connection drops before its answer
+    stores.source.sandbox.faults.drop_next(after_applying=True)
+    api.call("POST", f"/links/{link_id}/orders/push", token, {"orders": [order.id.rsplit("/", 1)[-1]]})
+    runtime.drain()
+    # Then the retry found the order by its recovery tag instead of creating it again
+    [pushed] = source_orders(stores)
+    part = mirror(runtime, stores, order.id)["parts"][link_id]
+    assert (part["status"], part["source_order_name"], part["attempts"]) == ("pushed", pushed.name, 2)

@@ -9,13 +9,14 @@ from storelink.domain.events import StoreEvent
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
-from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersRead, Tracking
+from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
 from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 
 if TYPE_CHECKING:
     from storelink.services.catalogue_import import ImportCheckpoint
+    from storelink.services.order_history import HistoryChunk
     from storelink.services.order_mirroring import PushRequested
     from storelink.services.stock_sweep import SweepJob
 
@@ -113,6 +114,10 @@ class SweepJobs(Protocol):
     def send(self, jobs: list["SweepJob"]) -> None: ...
 
 
+class HistoryChunks(Protocol):
+    def send(self, chunks: list["HistoryChunk"], delay_seconds: int = 0) -> None: ...
+
+
 class Oversells(Protocol):
     def record(self, oversell: Oversell) -> None:
         """Keep an oversell on its link; recording the same order line again changes nothing."""
@@ -193,7 +198,15 @@ class Catalogue(Protocol):
 
 
 class OrderDesk(Protocol):
+    def order_window(self, since: datetime) -> OrderWindow:
+        """From when the platform lets storelink read orders, asked for `since` (later when it shows fewer days)."""
+        ...
+
     def orders_since(self, since: datetime) -> OrdersRead: ...
+
+    def orders_page(self, since: datetime, until: datetime, cursor: str | None) -> OrdersPage:
+        """A page of the orders created from `since` up to `until`, oldest first; `cursor` from the page before."""
+        ...
 
     def order(self, order_id: str) -> Order: ...
 
@@ -203,11 +216,14 @@ class OrderDesk(Protocol):
         """The store's order carrying `tag`, if any."""
         ...
 
-    def fulfil(self, order_id: str, tracking: Tracking, line_ids: Collection[str] | None = None) -> str:
-        """Fulfil what remains of the order's lines (all, or those of `line_ids`) with `tracking`."""
+    def fulfil(self, order_id: str, tracking: Tracking, line_ids: Collection[str] | None = None) -> str | None:
+        """Fulfil what remains of the order's lines (all, or those of `line_ids`) with `tracking`; None when
+        nothing was left to fulfil."""
         ...
 
-    def cancel(self, order_id: str, *, restock: bool) -> None: ...
+    def cancel(self, order_id: str, *, restock: bool) -> bool:
+        """Cancel the order; False when it was cancelled already."""
+        ...
 
 
 class OrderMirrors(Protocol):

@@ -83,10 +83,20 @@ class ShopifyGraphQL:
         self.bucket = LeakyBucket(clock, reserve_share)
         self._requested_cost: dict[str, float] = {}
 
-    def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Run a document; throttling, timeouts and 5xx are retried with jittered backoff, nothing else."""
+    def execute(
+        self, document: str, variables: dict[str, Any] | None = None, *, applies_once: bool = True
+    ) -> dict[str, Any]:
+        """Run a document; throttling, timeouts and 5xx are retried with jittered backoff, nothing else.
+
+        A mutation that Shopify would apply again if resent (`applies_once=False`: no idempotency key, like
+        orderCreate) is retried only when Shopify refused it unapplied (throttled): after a timeout or a lost
+        answer it may have been applied, and the caller must find out before trying again."""
         for attempt in stamina.retry_context(
-            on=StoreUnavailable, attempts=self._attempts, timeout=self._retry_seconds, wait_initial=0.5, wait_max=5.0
+            on=StoreUnavailable if applies_once else Throttled,
+            attempts=self._attempts,
+            timeout=self._retry_seconds,
+            wait_initial=0.5,
+            wait_max=5.0,
         ):
             with attempt:
                 return self._execute_once(document, variables or {})
@@ -118,7 +128,9 @@ class ShopifyGraphQL:
 
 def _raise_for_status(response: httpx.Response) -> None:
     status = response.status_code
-    if status == 429 or status >= 500:
+    if status == 429:
+        raise Throttled("Shopify answered HTTP 429: too many requests")
+    if status >= 500:
         raise StoreUnavailable(f"Shopify answered HTTP {status}")
     if status == 401:
         raise StoreAccessRevoked(

@@ -21,7 +21,9 @@ from storelink.domain.orders import (
     Order,
     OrderDraft,
     OrderLine,
+    OrdersPage,
     OrdersRead,
+    OrderWindow,
     SalesChannel,
     ShippingLine,
     TaxLine,
@@ -292,15 +294,33 @@ class ShopifyConnector:
 
     # --- orders ----------------------------------------------------------------------------------
 
-    def orders_since(self, since: datetime) -> OrdersRead:
-        """Orders created since `since`; without read_all_orders Shopify shows 60 days, and we say so."""
-        read_since = since
+    def order_window(self, since: datetime) -> OrderWindow:
+        """From when Shopify lets storelink read orders: without read_all_orders, the last 60 days only."""
         oldest_visible = self._now() - DEFAULT_ORDER_WINDOW
-        if since < oldest_visible and "read_all_orders" not in self.granted_scopes():
-            read_since = oldest_visible
-        query = {"query": f"created_at:>='{read_since.astimezone(UTC).isoformat()}'"}
+        if since >= oldest_visible or "read_all_orders" in self.granted_scopes():
+            return OrderWindow(requested_since=since, read_since=since)
+        days = DEFAULT_ORDER_WINDOW.days
+        return OrderWindow(
+            requested_since=since,
+            read_since=oldest_visible,
+            limited_to_days=days,
+            limit_reason=f"Shopify shows storelink only the last {days} days of orders "
+            "unless the store grants it the read_all_orders scope",
+        )
+
+    def orders_since(self, since: datetime) -> OrdersRead:
+        """Orders created since `since`, as far back as Shopify lets us read (`order_window`)."""
+        window = self.order_window(since)
+        query = {"query": _created_between(window.read_since, None)}
         orders = tuple(self._order(node) for node in self._paged(documents.ORDERS, query, lambda data: data["orders"]))
-        return OrdersRead(orders=orders, requested_since=since, read_since=read_since)
+        return OrdersRead(orders=orders, **window.model_dump())
+
+    def orders_page(self, since: datetime, until: datetime, cursor: str | None) -> OrdersPage:
+        """One page of the orders created from `since` up to (not including) `until`, oldest first."""
+        variables = {"query": _created_between(since, until), "after": cursor}
+        page = self._graphql.execute(documents.ORDERS, variables)["orders"]
+        next_cursor = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
+        return OrdersPage(orders=tuple(self._order(node) for node in page["nodes"]), next_cursor=next_cursor)
 
     def order(self, order_id: str) -> Order:
         node = self._graphql.execute(documents.ORDER, {"id": order_id})["order"]
@@ -372,7 +392,9 @@ class ShopifyConnector:
                 "phone": address.phone,
             }
         options = {"inventoryBehaviour": "BYPASS", "sendReceipt": False, "sendFulfillmentReceipt": False}
-        result = self._graphql.execute(documents.ORDER_CREATE, {"order": order, "options": options})["orderCreate"]
+        # Not resent after a lost answer: the push looks for the order by its tag before creating it again.
+        variables = {"order": order, "options": options}
+        result = self._graphql.execute(documents.ORDER_CREATE, variables, applies_once=False)["orderCreate"]
         if result["userErrors"]:
             raise StoreRejected("order refused: " + "; ".join(e["message"] for e in result["userErrors"]))
         return CreatedOrder(order_id=result["order"]["id"], name=result["order"]["name"])
@@ -381,9 +403,10 @@ class ShopifyConnector:
         nodes = self._graphql.execute(documents.ORDER_TAGGED, {"query": f"tag:'{tag}'"})["orders"]["nodes"]
         return CreatedOrder(order_id=nodes[0]["id"], name=nodes[0]["name"]) if nodes else None
 
-    def fulfil(self, order_id: str, tracking: Tracking, line_ids: Collection[str] | None = None) -> str:
+    def fulfil(self, order_id: str, tracking: Tracking, line_ids: Collection[str] | None = None) -> str | None:
         """Fulfil what remains of the order's lines (all, or those of `line_ids`) with the tracking details;
-        returns the fulfilment id."""
+        returns the fulfilment id, or None when nothing was left (fulfilled already, e.g. by an earlier
+        attempt whose answer was lost: the fulfilment is not resent blindly, the order is read first)."""
         order = self._graphql.execute(documents.FULFILLMENT_ORDERS, {"id": order_id})["order"]
         if order is None:
             raise UnknownStoreObject(f"unknown order {order_id}")
@@ -399,23 +422,32 @@ class ShopifyConnector:
             if lines:
                 by_fulfillment_order.append({"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": lines})
         if not by_fulfillment_order:
-            raise StoreRejected(f"order {order_id} has nothing left to fulfil")
+            return None
         fulfillment = {
             "lineItemsByFulfillmentOrder": by_fulfillment_order,
             "trackingInfo": tracking.model_dump(exclude_none=True),
             "notifyCustomer": False,
         }
-        result = self._graphql.execute(documents.FULFILLMENT_CREATE, {"fulfillment": fulfillment})["fulfillmentCreate"]
+        variables = {"fulfillment": fulfillment}
+        result = self._graphql.execute(documents.FULFILLMENT_CREATE, variables, applies_once=False)["fulfillmentCreate"]
         if result["userErrors"]:
             raise StoreRejected("fulfilment refused: " + "; ".join(e["message"] for e in result["userErrors"]))
         fulfillment_id: str = result["fulfillment"]["id"]
         return fulfillment_id
 
-    def cancel(self, order_id: str, *, restock: bool) -> None:
+    def cancel(self, order_id: str, *, restock: bool) -> bool:
+        """Cancel the order; False when it was cancelled already (by its merchant, or by an earlier attempt
+        whose answer was lost: the cancellation is not resent blindly, the order is read first)."""
+        order = self._graphql.execute(documents.ORDER_CANCELLED_AT, {"id": order_id})["order"]
+        if order is None:
+            raise UnknownStoreObject(f"unknown order {order_id}")
+        if order["cancelledAt"]:
+            return False
         variables = {"orderId": order_id, "reason": "OTHER", "restock": restock}
-        result = self._graphql.execute(documents.ORDER_CANCEL, variables)["orderCancel"]
+        result = self._graphql.execute(documents.ORDER_CANCEL, variables, applies_once=False)["orderCancel"]
         if result["orderCancelUserErrors"]:
             raise StoreRejected("cancel refused: " + "; ".join(e["message"] for e in result["orderCancelUserErrors"]))
+        return True
 
     # --- webhooks --------------------------------------------------------------------------------
 
@@ -503,6 +535,12 @@ def sales_channel(source_name: str | None) -> SalesChannel:
     if name in {"iphone", "android"} or name.isdigit():  # Shopify's apps, or another app's id
         return SalesChannel.APP
     return SalesChannel.OTHER
+
+
+def _created_between(since: datetime, until: datetime | None) -> str:
+    """Shopify's search for orders created from `since`, and before `until` when given."""
+    query = f"created_at:>='{since.astimezone(UTC).isoformat()}'"
+    return query + (f" created_at:<'{until.astimezone(UTC).isoformat()}'" if until else "")
 
 
 def _amount(money_bag: dict[str, Any] | None) -> Decimal:

@@ -237,6 +237,12 @@ mutation StorelinkFulfil($fulfillment: FulfillmentInput!) {
 }
 """
 
+ORDER_CANCELLED_AT = """
+query StorelinkOrderCancelledAt($id: ID!) {
+  order(id: $id) { cancelledAt }
+}
+"""
+
 ORDER_CANCEL = """
 mutation StorelinkOrderCancel($orderId: ID!, $reason: OrderCancelReason!, $restock: Boolean!) {
   orderCancel(orderId: $orderId, reason: $reason, refund: false, restock: $restock, notifyCustomer: false) {
