@@ -7,6 +7,7 @@ from datetime import datetime
 from storelink.domain.catalogue import CatalogueVariant, Location
 from storelink.domain.events import StoreEvent
 from storelink.domain.links import Link, SkuMapEntry, Transition
+from storelink.domain.mirrors import OrderMirror, order_ref
 from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict
@@ -230,3 +231,32 @@ class FakeOversells:
         start = int(cursor or 0)
         found = [oversell for oversell in self.by_line.values() if oversell.link_id == link_id]
         return found[start : start + limit], str(start + limit) if start + limit < len(found) else None
+
+
+@dataclass
+class FakeOrderMirrors:
+    """Mirrors by (destination store, order ref), with the repository's compare-and-set on the version."""
+
+    by_order: dict[tuple[str, str], OrderMirror] = field(default_factory=dict)
+
+    def create(self, mirror: OrderMirror) -> bool:
+        key = (mirror.destination_store_id, order_ref(mirror.order_id))
+        if key in self.by_order:
+            return False
+        self.by_order[key] = mirror
+        return True
+
+    def save(self, mirror: OrderMirror) -> None:
+        key = (mirror.destination_store_id, order_ref(mirror.order_id))
+        if self.by_order[key].version != mirror.version - 1:
+            raise Conflict("changed meanwhile")
+        self.by_order[key] = mirror
+
+    def get(self, destination_store_id: str, order_id: str) -> OrderMirror | None:
+        return self.by_order.get((destination_store_id, order_ref(order_id)))
+
+    def by_source_order(self, source_store_id: str, source_order_id: str) -> OrderMirror | None:
+        return next(
+            (m for m in self.by_order.values() if m.part_for_source_order(source_store_id, source_order_id)),
+            None,
+        )
