@@ -109,13 +109,28 @@ class Tracking(_Frozen):
     url: str | None = None
 
 
-class OrdersRead(_Frozen):
-    """Orders read since a date, and from when the platform actually let us read."""
+class OrderWindow(_Frozen):
+    """From when a store lets storelink read its orders, asked for orders since `requested_since`."""
 
-    orders: tuple[Order, ...]
     requested_since: AwareDatetime
     read_since: AwareDatetime
+    # When the platform shows fewer days than asked: how many it shows, and why, in words for the merchant.
+    limited_to_days: int | None = None
+    limit_reason: str = ""
 
     @property
     def window_was_limited(self) -> bool:
         return self.read_since > self.requested_since
+
+
+class OrdersRead(OrderWindow):
+    """Orders read since a date, and from when the platform actually let us read."""
+
+    orders: tuple[Order, ...]
+
+
+class OrdersPage(_Frozen):
+    """One page of a store's orders, oldest first; `next_cursor` reads the next one (None on the last)."""
+
+    orders: tuple[Order, ...]
+    next_cursor: str | None
