@@ -6,11 +6,12 @@ from datetime import datetime
 
 from storelink.domain.catalogue import CatalogueVariant, Location
 from storelink.domain.events import StoreEvent
-from storelink.domain.links import Link, SkuMapEntry, Transition
+from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.mirrors import OrderMirror, order_ref
 from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict
+from storelink.services.order_history import HistoryChunk
 from storelink.services.stock_sweep import SweepJob
 
 
@@ -172,6 +173,9 @@ class FakeLinkBook:
     def links_to_destination(self, destination_store_id: str) -> list[Link]:
         return [link for link in self.links.values() if link.destination_store_id == destination_store_id]
 
+    def connected_link_ids(self) -> list[str]:
+        return [link.link_id for link in self.links.values() if link.status is LinkStatus.CONNECTED]
+
     def add(self, link: Link) -> None:
         self.links[link.link_id] = link
 
@@ -207,6 +211,16 @@ class RecordingSweeps:
 
     def send(self, jobs: list[SweepJob]) -> None:
         self.jobs += jobs
+
+
+@dataclass
+class RecordingHistoryChunks:
+    """Chunks queued by the order history import, each with its delay, for the test to deliver."""
+
+    queued: list[tuple[HistoryChunk, int]] = field(default_factory=list)
+
+    def send(self, chunks: list[HistoryChunk], delay_seconds: int = 0) -> None:
+        self.queued += [(chunk, delay_seconds) for chunk in chunks]
 
 
 @dataclass

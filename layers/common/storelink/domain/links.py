@@ -128,6 +128,39 @@ class CatalogueProgress(BaseModel):
     detail: str = ""
 
 
+# How far back a granted link imports its destination's orders.
+HISTORY_DAYS = 90
+
+
+class OrderHistoryImport(BaseModel):
+    """Where importing the destination's orders of the 90 days before the grant stands, visible on the link.
+
+    Orders from the grant on arrive as webhooks; these are kept as history: never pushed, never decremented.
+    The import is identified by `until` (the grant or reconnection it started from) and resumes from its
+    checkpoint: `chunks` done, and the platform's cursor where the next one reads.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    state: Literal["waiting", "importing", "done", "failed"]
+    since: AwareDatetime
+    until: AwareDatetime
+    # As far back as the platform lets storelink read (set by the first chunk): later than `since` when limited.
+    read_since: AwareDatetime | None = None
+    limited_to_days: int | None = None
+    limit_note: str = ""
+    # Why it waits or failed.
+    detail: str = ""
+    # Orders read so far: mirrored as history, mirrored before (while the link was connected), or not
+    # mirrored (no linked line sold through a channel the link mirrors).
+    imported: int = 0
+    already_mirrored: int = 0
+    not_mirrored: int = 0
+    chunks: int = 0
+    cursor: str | None = None
+    updated_at: AwareDatetime
+
+
 MAX_REPORTED_FAILURES = 100
 
 
@@ -176,6 +209,7 @@ class Link(BaseModel):
     orders: OrderPush = Field(default_factory=OrderPush)
     disconnect_option: DisconnectOption | None = None
     catalogue: CatalogueProgress | None = None
+    order_history: OrderHistoryImport | None = None
     last_sweep: SweepReport | None = None
     created_at: datetime | None = None
     # Bumped on every change; a write succeeds only over the version it read (compare-and-set).
