@@ -8,24 +8,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field, Json
+from pydantic import Json
 
 from storelink import bootstrap
+from storelink.entrypoints.link_events import LinkEvent
 from storelink.entrypoints.sqs import LastAttemptDeadLetters
 from storelink.observability import logger, metrics, tracer
 from storelink.services.catalogue_import import CatalogueImport, ImportCheckpoint
 from storelink.settings import CatalogueImportSettings
-
-
-class LinkEventDetail(BaseModel):
-    link_id: str
-
-
-class LinkEvent(BaseModel):
-    """The EventBridge event as its rule puts it on the queue; only the fields the import reads."""
-
-    detail_type: str = Field(alias="detail-type")
-    detail: LinkEventDetail
 
 
 class CatalogueImportRecord(SqsRecordModel):

@@ -6,7 +6,7 @@ code, the destination grants. Draining the runtime then runs the grant's catalog
 matches the shirt by SKU (callers drain when their story is ready for it).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +22,7 @@ from storelink.domain.stores import Store
 from storelink.settings import StockWorkerSettings
 from storelink_local.runtime import LocalRuntime
 from storelink_local.sandbox import ShopifySandbox
+from storelink_local.sandbox.shopify_scopes import DEFAULT_SCOPES
 
 SKU = "LINEN-SHIRT-M"
 
@@ -62,12 +63,29 @@ class ManagementApi:
 
 
 def registered_shop(
-    api: ManagementApi, shop_name: str, domain: str, schema: GraphQLSchema, available: int, stack: ExitStack
+    api: ManagementApi,
+    shop_name: str,
+    domain: str,
+    schema: GraphQLSchema,
+    available: int,
+    stack: ExitStack,
+    *,
+    scopes: Iterable[str] = DEFAULT_SCOPES,
 ) -> tuple[LinkedShop, str]:
     """A sandbox store holding `available` of the shirt, registered with storelink (its server stops with
-    `stack`); returns it and its verification code."""
-    secrets = {"access_token": f"shpat_{domain.partition('.')[0]}", "webhook_secret": f"{domain}-webhook-secret"}
-    sandbox = stack.enter_context(ShopifySandbox(shop_domain=domain, shop_name=shop_name, schema=schema, **secrets))
+    `stack`) with the app granted `scopes`; returns it and its verification code."""
+    access_token, webhook_secret = f"shpat_{domain.partition('.')[0]}", f"{domain}-webhook-secret"
+    secrets = {"access_token": access_token, "webhook_secret": webhook_secret}
+    sandbox = stack.enter_context(
+        ShopifySandbox(
+            shop_domain=domain,
+            shop_name=shop_name,
+            schema=schema,
+            access_token=access_token,
+            webhook_secret=webhook_secret,
+            scopes=scopes,
+        )
+    )
     location = sandbox.add_location("Warehouse")
     product = sandbox.add_product("Linen shirt", [{"sku": SKU, "barcode": None}], stock={location.id: available})
     registered = api.call(

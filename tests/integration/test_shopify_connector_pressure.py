@@ -129,6 +129,31 @@ def test_orders_beyond_60_days_need_read_all_orders_and_the_limit_is_said(open_s
     assert read.read_since == store.clock() - timedelta(days=60)
 
 
+def test_orders_are_read_a_page_at_a_time_within_a_window_oldest_first(open_store) -> None:  # type: ignore[no-untyped-def]
+    # Given orders 1 to 12 days old, and one of 20 days, in a store that granted read_all_orders
+    store = open_store()
+    [level] = stocked(store, 1, 20)
+    for age in (20, *range(12, 0, -1)):
+        store.sandbox.place_order(
+            [{"variant_id": store.variant_of[level], "quantity": 1}], created_at=store.clock() - timedelta(days=age)
+        )
+    since, until = store.clock() - timedelta(days=15), store.clock() - timedelta(days=2)
+    window = store.connector.order_window(since)
+    assert (window.read_since, window.limited_to_days) == (since, None)
+    # When the orders created from 15 to 2 days ago are read page by page, each from the cursor before
+    pages, cursor = [], None
+    while True:
+        page = store.connector.orders_page(window.read_since, until, cursor)
+        pages.append(page.orders)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    # Then they come 5 a page, oldest first: the 12 to 3 days old ones (the window ends before 2 days ago)
+    assert [len(orders) for orders in pages] == [5, 5]
+    ages = [(store.clock() - order.created_at).days for orders in pages for order in orders]
+    assert ages == list(range(12, 2, -1))
+
+
 def test_orders_carry_channel_customer_shipping_taxes_and_lines(open_store) -> None:  # type: ignore[no-untyped-def]
     store = open_store()
     [level] = stocked(store, 1, 10)

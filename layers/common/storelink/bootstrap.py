@@ -28,8 +28,8 @@ from storelink.adapters.sqs import (
     SqsCheckpoints,
     SqsDeadLetters,
     SqsEventQueues,
+    SqsJobs,
     SqsOrderPushes,
-    SqsSweepJobs,
 )
 from storelink.domain.stores import Platform
 from storelink.services.bulk_stock import BulkStock
@@ -37,16 +37,18 @@ from storelink.services.catalogue_import import CatalogueImport
 from storelink.services.link_orders import LinkOrders
 from storelink.services.links import LinkManagement
 from storelink.services.mappings import Mappings
+from storelink.services.order_history import HistoryChunk, OrderHistory
 from storelink.services.order_mirroring import OrderMirroring
 from storelink.services.order_stock import OrderStock
 from storelink.services.stock_propagation import StockPropagation
-from storelink.services.stock_sweep import StockSweep
+from storelink.services.stock_sweep import StockSweep, SweepJob
 from storelink.services.stores import StoreRegistration
 from storelink.services.webhook_ingress import WebhookIngress
 from storelink.settings import (
     CatalogueImportSettings,
     LinkedStoresSettings,
     ManagementApiSettings,
+    OrderHistorySettings,
     OrderWorkerSettings,
     StockSweepSettings,
     StockWorkerSettings,
@@ -115,6 +117,19 @@ def order_mirroring(settings: OrderWorkerSettings) -> OrderMirroring:
     )
 
 
+def order_history(settings: OrderHistorySettings) -> OrderHistory:
+    """On background connectors: the import leaves half of each store's rate budget to webhook-driven work."""
+    linked = _linked_stores(settings, background=True)
+    mirrors = DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name))
+    return OrderHistory(
+        stores=linked["stores"],
+        links=linked["links"],
+        connectors=linked["connectors"],
+        mirroring=OrderMirroring(**linked, mirrors=mirrors),
+        chunks=SqsJobs[HistoryChunk](boto3.client("sqs"), settings.order_history_queue_url),
+    )
+
+
 class Management(NamedTuple):
     stores: StoreRegistration
     links: LinkManagement
@@ -134,7 +149,7 @@ def management(settings: ManagementApiSettings) -> Management:
         links=link_book,
         connectors=connectors,
         events=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
-        sweeps=SqsSweepJobs(boto3.client("sqs"), settings.sweep_queue_url),
+        sweeps=SqsJobs[SweepJob](boto3.client("sqs"), settings.sweep_queue_url),
         oversells=DynamoDbOversells(links_table),
     )
     return Management(
@@ -175,8 +190,8 @@ def stock_sweep(settings: StockSweepSettings) -> StockSweep:
     return StockSweep(**_linked_stores(settings, background=True), next_parts=sweep_jobs(settings))
 
 
-def sweep_jobs(settings: StockSweepSettings) -> SqsSweepJobs:
-    return SqsSweepJobs(boto3.client("sqs"), settings.sweep_queue_url)
+def sweep_jobs(settings: StockSweepSettings) -> SqsJobs[SweepJob]:
+    return SqsJobs[SweepJob](boto3.client("sqs"), settings.sweep_queue_url)
 
 
 def order_stock(settings: StockWorkerSettings) -> OrderStock:

@@ -42,6 +42,10 @@ class OrderWorkerSettings(LinkedStoresSettings):
     order_mirrors_table_name: str = Field(min_length=1)
 
 
+class OrderHistorySettings(OrderWorkerSettings):
+    order_history_queue_url: str = Field(min_length=1)
+
+
 class ManagementApiSettings(OrderWorkerSettings):
     sweep_queue_url: str = Field(min_length=1)
     order_events_queue_url: str = Field(min_length=1)

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from pydantic import BaseModel
 
 from storelink.domain.events import (
     AppUninstalled,
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
     from storelink.services.catalogue_import import ImportCheckpoint
     from storelink.services.order_mirroring import PushRequested
-    from storelink.services.stock_sweep import SweepJob
 
 
 def _deduplication_id(event: StoreEvent) -> str:
@@ -152,22 +152,23 @@ class SqsOrderPushes:
                 raise RuntimeError(f"SQS refused order pushes: {answer['Failed']}")
 
 
-class SqsSweepJobs:
-    """One message per link to sweep; SQS spreads them over as many workers as it needs."""
+class SqsJobs[Job: BaseModel]:
+    """Jobs of one kind for one queue (sweeps of a link, chunks of an order history import), 10 a call; SQS
+    spreads them over as many workers as it needs."""
 
     def __init__(self, sqs: "SQSClient", queue_url: str) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
 
-    def send(self, jobs: list["SweepJob"]) -> None:
+    def send(self, jobs: list[Job], delay_seconds: int = 0) -> None:
         for start in range(0, len(jobs), 10):  # SendMessageBatch takes 10 entries
             entries = [
-                {"Id": str(number), "MessageBody": job.model_dump_json()}
+                {"Id": str(number), "MessageBody": job.model_dump_json(), "DelaySeconds": delay_seconds}
                 for number, job in enumerate(jobs[start : start + 10])
             ]
             answer = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries)  # type: ignore[arg-type]
             if answer.get("Failed"):
-                raise RuntimeError(f"SQS refused sweep jobs: {answer['Failed']}")
+                raise RuntimeError(f"SQS refused jobs for {self._queue_url}: {answer['Failed']}")
 
 
 # A message and its attributes share SQS's size limit; the reason is for a person, this much is plenty.
