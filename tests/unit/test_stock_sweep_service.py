@@ -80,3 +80,24 @@ def test_a_large_link_is_swept_in_parts_and_reported_once() -> None:
         2,
         7,
     )
+
+
+def test_a_sale_between_the_sweeps_read_and_its_write_is_kept_and_the_level_set_from_a_new_read() -> None:
+    # Given a drifted destination (7, its source says 4) that sells one right after the sweep read it
+    world = World(source_levels=[5], destination_levels=[7])
+    level = world.destination_levels[0]
+    read = world.destination.read_available
+
+    def read_then_sell(levels: list[InventoryRef]) -> dict[InventoryRef, int]:
+        found = read(levels)
+        world.destination.levels[level] -= 1
+        return found
+
+    world.destination.read_available = read_then_sell  # type: ignore[method-assign]
+    # When the link is swept
+    world.run_until_done()
+    # Then the compare-and-set against 7 found 6 (stale), and the level was set again from what it then held
+    assert world.destination.levels[level] == 4
+    report = world.links.links["link-1"].last_sweep
+    assert report is not None
+    assert report.variants_corrected == 1

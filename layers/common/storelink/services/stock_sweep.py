@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from storelink.domain.links import DisconnectOption, Link, LinkStatus, SweepReport
-from storelink.domain.stock import InventoryRef, destination_quantity
+from storelink.domain.stock import InventoryRef, LevelsSet, destination_quantity, writes_to_reach
 from storelink.errors import NotFound
 from storelink.observability import logger
 from storelink.ports import ConnectorFactory, LinkBook, SkuMapBook, StoreConnector, StoreRepository, SweepJobs
@@ -103,21 +103,21 @@ class StockSweep:
                 for level in levels
             }
         current = destination.read_available(list(targets)) if targets else {}
-        drift = {level: target for level, target in targets.items() if current[level] != target}
-        written = (
-            destination.set_available(drift, f"storelink://links/{link.link_id}/sweeps/{started_at.isoformat()}")
-            if drift
-            else None
-        )
+        drift = writes_to_reach(targets, current)
+        reference = f"storelink://links/{link.link_id}/sweeps/{started_at.isoformat()}"
+        # Compare-and-set against the levels just read: no second read. A level sold meanwhile is stale, and
+        # only those are read again and set (set_available).
+        written = destination.compare_and_set(drift, reference) if drift else LevelsSet()
+        if written.stale:
+            again = destination.set_available({level: targets[level] for level in written.stale}, reference)
+            written.written += again.written
+            written.refused |= again.refused
         return SweepReport(
             ran_at=started_at,
             variants_checked=len(targets),
-            variants_corrected=written.written if written else 0,
-            largest_difference=max((abs(current[level] - target) for level, target in drift.items()), default=0),
-            failures={
-                f"{level.item_id} at {level.location_id}": why
-                for level, why in (written.refused if written else {}).items()
-            },
+            variants_corrected=written.written,
+            largest_difference=max((abs(write.expected - write.quantity) for write in drift), default=0),
+            failures={f"{level.item_id} at {level.location_id}": why for level, why in written.refused.items()},
         )
 
     def _report(self, link: Link, report: SweepReport) -> None:
