@@ -34,16 +34,39 @@ class Run:
     cpu_seconds: float
 
 
-def measure(sandbox: ShopifySandbox, clock: ManualClock, work: Callable[[ShopifyConnector], object]) -> Run:
+def bench_store(shop_domain: str, clock: ManualClock) -> ShopifySandbox:
+    """A sandbox store on the Standard plan whose time is `clock`, started."""
+    schema = load_contract_schema()
+    assert schema is not None, "the Shopify contract is needed for the sandbox store"
+    return ShopifySandbox(
+        shop_domain=shop_domain,
+        access_token=TOKEN,
+        webhook_secret="s",  # noqa: S106  (a sandbox secret)
+        schema=schema,
+        clock=clock,
+    ).start()
+
+
+def paced_connector(sandbox: ShopifySandbox, clock: ManualClock, reserve_share: float = 0.0) -> ShopifyConnector:
+    """A connector to `sandbox` whose pauses for the bucket advance `clock` instead of waiting."""
     http = httpx.Client(timeout=60)
 
     def sleep(seconds: float) -> None:
         clock.advance(seconds)
 
     graphql = ShopifyGraphQL(
-        api_base_url=sandbox.base_url, access_token=TOKEN, http=http, clock=lambda: clock().timestamp(), sleep=sleep
+        api_base_url=sandbox.base_url,
+        access_token=TOKEN,
+        http=http,
+        clock=lambda: clock().timestamp(),
+        sleep=sleep,
+        reserve_share=reserve_share,
     )
-    connector = ShopifyConnector(graphql, http=http, sleep=sleep, now=clock)
+    return ShopifyConnector(graphql, http=http, sleep=sleep, now=clock)
+
+
+def measure(sandbox: ShopifySandbox, clock: ManualClock, work: Callable[[ShopifyConnector], object]) -> Run:
+    connector = paced_connector(sandbox, clock)
     sandbox.stats.reset()
     clock.advance(60)  # start each run with a full bucket
     started_clock, started_cpu = clock(), time.process_time()
@@ -58,15 +81,7 @@ def measure(sandbox: ShopifySandbox, clock: ManualClock, work: Callable[[Shopify
 
 def stocked_store(levels: int) -> tuple[ShopifySandbox, ManualClock, list[InventoryRef]]:
     clock = ManualClock()
-    schema = load_contract_schema()
-    assert schema is not None, "the Shopify contract is needed for the sandbox store"
-    sandbox = ShopifySandbox(
-        shop_domain=f"bench-{levels}.myshopify.com",
-        access_token=TOKEN,
-        webhook_secret="s",  # noqa: S106  (a sandbox secret)
-        schema=schema,
-        clock=clock,
-    ).start()
+    sandbox = bench_store(f"bench-{levels}.myshopify.com", clock)
     location = sandbox.add_location("Warehouse")
     refs = []
     for product in range(math.ceil(levels / VARIANTS_PER_PRODUCT)):
