@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from storelink.domain.catalogue import CatalogueVariant
-from storelink.domain.links import Link, LinkStatus, StockRules
+from storelink.domain.links import CatalogueProgress, Link, LinkStatus, StockRules
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform, Store
 
@@ -37,6 +37,8 @@ def a_link(link_id: str = "link-1", **overrides: Any) -> Link:
         "status": LinkStatus.CONNECTED,
         "locations": {SOURCE_LOCATION: DESTINATION_LOCATION},
         "stock": StockRules(),
+        # Its catalogues matched: the SKU map is there.
+        "catalogue": CatalogueProgress(state="matched", at=datetime(2026, 11, 23, 11, 0, tzinfo=UTC)),
     }
     return Link.model_validate(fields | overrides)
 

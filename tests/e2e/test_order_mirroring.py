@@ -257,3 +257,17 @@ def test_a_push_whose_answer_was_lost_makes_no_second_source_order(runtime: Loca
     [pushed] = source_orders(stores)
     part = mirror(runtime, stores, order.id)["parts"][link_id]
     assert (part["status"], part["source_order_name"], part["attempts"]) == ("pushed", pushed.name, 2)
+
+
+def test_an_order_placed_while_the_catalogues_are_matched_still_moves_stock_and_is_pushed(
+    runtime: LocalRuntime, shops: ShopMaker
+) -> None:
+    # Given a link just granted, its catalogue import still queued
+    main, outlet = shops.shop("main", available=12), shops.shop("outlet", available=12)
+    shops.link(main, outlet)
+    # When a customer orders 2 at the outlet before storelink has matched the catalogues
+    outlet.sandbox.place_order([{"variant_id": outlet.variant_id, "quantity": 2}])
+    runtime.drain()
+    # Then the order waited for the SKU map: the source moved once and got the order
+    assert (main.available, outlet.available) == (10, 10)
+    assert len([order for order in main.sandbox.orders if "storelink" in order.tags]) == 1

@@ -3,9 +3,12 @@ oversell, recorded on its link once."""
 
 from datetime import UTC, datetime
 
+import pytest
+
 from storelink.domain.events import OrderChanged, OrderLineSeen, RefundCreated
-from storelink.domain.links import SkuMapEntry
+from storelink.domain.links import CatalogueProgress, SkuMapEntry
 from storelink.domain.stock import InventoryRef
+from storelink.errors import SkuMapNotReady
 from storelink.services.order_stock import OrderStock
 from tests.builders import DESTINATION_ITEM, SOURCE_ITEM, SOURCE_LOCATION, a_link, a_store
 from tests.fakes import FakeConnector, FakeConnectors, FakeLinkBook, FakeOversells, FakeSkuMaps, FakeStores
@@ -18,10 +21,10 @@ DESTINATIONS = ("outlet", "market")
 class World:
     """One source holding `available` of a shirt, linked to two destinations that both sell it."""
 
-    def __init__(self, available: int) -> None:
+    def __init__(self, available: int, **link_fields: object) -> None:
         self.source = FakeConnector({SOURCE_LEVEL: available})
         self.oversells = FakeOversells()
-        links = [a_link(f"link-{d}", destination_store_id=d) for d in DESTINATIONS]
+        links = [a_link(f"link-{d}", destination_store_id=d, **link_fields) for d in DESTINATIONS]
         self.service = OrderStock(
             stores=FakeStores({"source": a_store("source")}),
             links=FakeLinkBook({link.link_id: link for link in links}),
@@ -109,3 +112,12 @@ def test_a_restocking_refund_gives_units_back_once_and_is_no_oversell() -> None:
     # Then the units came back once, and no oversell was recorded
     assert world.available == 5
     assert world.oversells.by_line == {}
+
+
+def test_an_order_waits_while_its_links_catalogues_are_being_matched() -> None:
+    # Given links whose catalogue import is still running
+    world = World(available=5, catalogue=CatalogueProgress(state="importing", at=NOW))
+    # When an order comes, Then it is refused for now (the queue retries it) and nothing moved
+    with pytest.raises(SkuMapNotReady, match="link-outlet"):
+        world.service.apply(an_order("outlet"))
+    assert world.available == 5

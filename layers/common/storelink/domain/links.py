@@ -227,6 +227,12 @@ class Link(BaseModel):
     def syncs_stock(self) -> bool:
         return self.status is LinkStatus.CONNECTED
 
+    @property
+    def sku_map_ready(self) -> bool:
+        """The catalogue import has finished (matched, or failed with what it could match): until then a
+        destination's order cannot be traced to its source variants, and waits."""
+        return self.catalogue is not None and self.catalogue.state != "importing"
+
     def role_of(self, store_id: str) -> Role | None:
         if store_id == self.source_store_id:
             return Role.SOURCE

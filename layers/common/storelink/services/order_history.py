@@ -121,7 +121,7 @@ class OrderHistory:
         ):
             logger.info("order history chunk dropped: not the link's checkpoint", extra=chunk.model_dump(mode="json"))
             return None
-        if link.catalogue is None or link.catalogue.state != "matched":
+        if not link.sku_map_ready:
             return self._wait(link, progress, chunk)
         try:
             read = self._read(link, progress)

@@ -30,7 +30,7 @@ from storelink.domain.mirrors import (
 )
 from storelink.domain.orders import Order
 from storelink.domain.stores import Store
-from storelink.errors import NotFound, StoreRejected, StoreUnavailable
+from storelink.errors import NotFound, SkuMapNotReady, StoreRejected, StoreUnavailable
 from storelink.observability import logger
 from storelink.ports import ConnectorFactory, LinkBook, OrderMirrors, SkuMapBook, StoreConnector, StoreRepository
 
@@ -78,6 +78,9 @@ class OrderMirroring:
         ]
         if not links:
             return None
+        if waiting := [link.link_id for link in links if not link.sku_map_ready]:
+            # Retried by the queue, so an order of a link's first minutes is mirrored too.
+            raise SkuMapNotReady(f"links {', '.join(waiting)}: catalogues still being matched")
         mirror = self.mirror(
             self._connector(event.store_id).order(event.order_id), event.store_id, links, history=False
         )

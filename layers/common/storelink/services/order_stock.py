@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from storelink.domain.events import OrderChanged, OrderLineSeen, RefundCreated
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry
 from storelink.domain.stock import InventoryRef, Oversell, units_short
-from storelink.errors import NotFound
+from storelink.errors import NotFound, SkuMapNotReady
 from storelink.observability import logger
 from storelink.ports import ConnectorFactory, LinkBook, Oversells, SkuMapBook, StoreRepository
 
@@ -62,6 +62,9 @@ class OrderStock:
         for link in self._links.links_to_destination(event.store_id):
             if link.status is not LinkStatus.CONNECTED:
                 continue
+            if not link.sku_map_ready:
+                # Retried by the queue: an order of the first minutes of a link still moves its source.
+                raise SkuMapNotReady(f"link {link.link_id}: catalogues still being matched")
             adjustments = self._adjustments(link, event)
             if adjustments:
                 source = self._stores.get(link.source_store_id)
