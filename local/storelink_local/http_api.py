@@ -290,6 +290,8 @@ class HttpApi:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Ten destinations' webhooks arrive at once; Python's default backlog of 5 made the kernel drop some.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], api: HttpApi):
         super().__init__(address, handler)

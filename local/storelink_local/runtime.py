@@ -102,6 +102,7 @@ class LocalRuntime:
         self._handlers: dict[str, Handler] = {}
         # Set by start().
         self._load_locks: dict[str, threading.Lock]
+        self._run_locks: dict[str, threading.Lock]
         self.template: Template
         self.aws: AwsClients
         self.moto_endpoint = ""
@@ -132,6 +133,7 @@ class LocalRuntime:
             context = StackContext(sqs_endpoint=self.moto_endpoint, parameter_overrides=self._parameter_overrides)
             self.template = load_template(self.template_path, context)
             self._load_locks = {logical_id: threading.Lock() for logical_id in self.template.functions}
+            self._run_locks = {logical_id: threading.Lock() for logical_id in self.template.functions}
             aws_env = aws_environment(self.moto_endpoint, context.region)
             stack.enter_context(patched_environ(aws_env, remove=redirecting_variables()))
             self.aws = AwsClients.from_environment()
@@ -247,7 +249,9 @@ class LocalRuntime:
             handler = self._handler(spec)
             # Lambda passes JSON in and out: the handler gets its own decoded copy of the event, and a
             # result that is not JSON fails the invocation (Runtime.MarshalError).
-            with self.function_logs.capturing(function):
+            # One invocation of a function at a time, as in one Lambda container: its module state (Powertools'
+            # resolver keeps the current event on the class) is shared by every invocation in this process.
+            with self._run_locks[function], self.function_logs.capturing(function):
                 result = json.loads(json.dumps(handler(json.loads(json.dumps(event)), context)))
         except Exception as error:
             record("error", on_error or {}, f"{type(error).__name__}: {error}")

@@ -588,6 +588,8 @@ def _document(body: bytes) -> ReceivedDocument | None:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # A burst of storelink's calls (a fan-out, a sweep) must queue, not be refused: Python's default is 5.
+    request_queue_size = 128
     sandbox: ShopifySandbox
 
 
