@@ -22,6 +22,9 @@ class FakeStores:
     def get(self, store_id: str) -> Store | None:
         return self.stores.get(store_id)
 
+    def get_many(self, store_ids: list[str]) -> dict[str, Store]:
+        return {store_id: self.stores[store_id] for store_id in store_ids if store_id in self.stores}
+
     def add(self, store: Store) -> None:
         if store.store_id in self.stores:
             raise AlreadyExists(store.store_id)

@@ -148,18 +148,16 @@ def sell(runtime: "LocalRuntime", stores: "LinkedStores", units: int) -> None:
     first_worker_run = next(hop for hop in hops if hop.function == "StockWorkerFunction")
     for hop in hops:
         if hop.function == "WebhookIngressFunction" and destination.store.store_id in hop.summary["path"]:
-            what = "the destination reports its new level: storelink's own write, queued like any change"
+            what = "the destination reports its new level (storelink's own write): no link from it, not queued, no echo"
             destination_changed_at = hop.started
         elif hop.function == "WebhookIngressFunction":
             what = f"ingress verifies the signature, queues the change, answers {hop.summary['status']}"
-        elif hop.function != "StockWorkerFunction":
-            what = f"{hop.function}"
         elif hop is first_worker_run:
             written = last_write(destination.sandbox)
             change = f"{written['changeFromQuantity']} → {written['quantity']}"
             what = f"the stock worker sets the destination {change}, compare-and-set against what it read"
         else:
-            what = "the stock worker finds no link from the destination: nothing is sent back, no echo"
+            what = f"{hop.function}"
         say(f"{at(hop.started)}  {what} ({hop.duration_ms:.1f} ms)")
     say(f"              the destination had the new level {at(destination_changed_at).strip()} after the sale")
 

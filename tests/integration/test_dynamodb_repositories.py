@@ -176,3 +176,11 @@ def test_an_oversell_is_kept_once_per_order_line_beside_its_link(table) -> None:
     # Then one is kept, the first, and the destination's links are still only links
     assert oversells.of_link("oversold-link", limit=10, cursor=None) == ([oversell], None)
     assert [link.link_id for link in links.links_to_destination("oversold-shop")] == ["oversold-link"]
+
+
+def test_many_stores_are_read_in_one_batch_and_missing_ones_left_out(table) -> None:  # type: ignore[no-untyped-def]
+    stores = DynamoDbStores(table)
+    for store_id in ("batch-one", "batch-two"):
+        stores.add(a_store(store_id))
+    found = stores.get_many(["batch-one", "batch-two", "batch-missing", "batch-one"])
+    assert sorted(found) == ["batch-one", "batch-two"]

@@ -9,12 +9,12 @@ import boto3
 import httpx
 import pytest
 
-from storelink.adapters.dynamodb import DynamoDbStores
+from storelink.adapters.dynamodb import DynamoDbLinks, DynamoDbStores
 from storelink.adapters.secrets import SecretsManagerWriter
 from storelink.domain.stores import StoreCredentials
 from storelink.services.webhook_ingress import MAX_WEBHOOK_BYTES
 from storelink_local.runtime import LocalRuntime
-from tests.builders import a_store, inventory_level_body, shopify_headers
+from tests.builders import a_link, a_store, inventory_level_body, shopify_headers
 from tests.conftest import EVENTS
 
 SAMPLE_SECRET = "sample-webhook-secret"  # the secret events/webhook_ingress.json is signed with
@@ -27,7 +27,10 @@ def sample_store(runtime: LocalRuntime) -> str:
     SecretsManagerWriter(boto3.client("secretsmanager")).create(
         store.secret_name, StoreCredentials(access_token="shpat_sample", webhook_secret=SAMPLE_SECRET)
     )
-    DynamoDbStores(boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])).add(store)
+    links_table = boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])
+    DynamoDbStores(links_table).add(store)
+    # The source of a connected link: its stock changes have somewhere to go, so they are queued.
+    DynamoDbLinks(links_table).add(a_link("sample-link", source_store_id=store.store_id))
     return store.store_id
 
 

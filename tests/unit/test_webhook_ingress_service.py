@@ -6,8 +6,8 @@ from storelink.adapters.shopify.webhooks import ShopifyWebhooks
 from storelink.domain.stores import Platform, StoreCredentials
 from storelink.errors import InvalidSignature, MalformedWebhook, PayloadTooLarge, UnknownStore
 from storelink.services.webhook_ingress import MAX_WEBHOOK_BYTES, WebhookIngress
-from tests.builders import a_store, inventory_level_body, shopify_headers
-from tests.fakes import FakeSecrets, FakeStores, RecordingQueue
+from tests.builders import a_link, a_store, inventory_level_body, shopify_headers
+from tests.fakes import FakeLinks, FakeSecrets, FakeStores, RecordingQueue
 
 SECRET = "webhook-secret"
 
@@ -22,6 +22,7 @@ def ingress(queue: RecordingQueue) -> WebhookIngress:
     store = a_store()
     return WebhookIngress(
         stores=FakeStores({store.store_id: store}),
+        links=FakeLinks([a_link()]),
         secrets=FakeSecrets({store.store_id: StoreCredentials(access_token="token", webhook_secret=SECRET)}),
         translators={Platform.SHOPIFY: ShopifyWebhooks()},
         events=queue,
@@ -61,7 +62,11 @@ def test_a_store_of_another_platform_is_unknown_on_this_platforms_route(queue: R
     # Given a WooCommerce store, When a delivery comes to the Shopify route for it, Then the store is unknown there
     store = a_store(platform=Platform.WOOCOMMERCE)
     ingress = WebhookIngress(
-        stores=FakeStores({store.store_id: store}), secrets=FakeSecrets(), translators={}, events=queue
+        stores=FakeStores({store.store_id: store}),
+        links=FakeLinks(),
+        secrets=FakeSecrets(),
+        translators={},
+        events=queue,
     )
     with pytest.raises(UnknownStore):
         ingress.accept(Platform.SHOPIFY, store.store_id, {}, b"{}")
@@ -72,3 +77,23 @@ def test_an_uninstall_is_queued_for_the_store_events_function(ingress: WebhookIn
     headers = shopify_headers(body, SECRET) | {"X-Shopify-Topic": "app/uninstalled"}
     ingress.accept(Platform.SHOPIFY, "source", headers, body)
     assert [type(event).__name__ for event in queue.published] == ["AppUninstalled"]
+
+
+def test_a_stock_change_of_a_store_that_is_no_links_source_is_answered_not_queued(queue: RecordingQueue) -> None:
+    # Given a destination store (no link from it): its level changes when storelink writes to it
+    store = a_store("destination")
+    ingress = WebhookIngress(
+        stores=FakeStores({store.store_id: store}),
+        links=FakeLinks([a_link()]),
+        secrets=FakeSecrets({store.store_id: StoreCredentials(access_token="token", webhook_secret=SECRET)}),
+        translators={Platform.SHOPIFY: ShopifyWebhooks()},
+        events=queue,
+    )
+    body = inventory_level_body(available=4)
+    # When its inventory webhook (the echo of storelink's write) arrives
+    receipt = ingress.accept(
+        Platform.SHOPIFY, "destination", shopify_headers(body, SECRET, shop="destination.myshopify.com"), body
+    )
+    # Then it is verified and answered, and nothing is queued: there is nowhere for it to go
+    assert not receipt.queued
+    assert queue.published == []

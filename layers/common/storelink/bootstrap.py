@@ -79,8 +79,10 @@ def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) 
         order_events_url=settings.order_events_queue_url,
     )
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
+    links_table = _table(settings.links_table_name)
     return WebhookIngress(
-        stores=DynamoDbStores(_table(settings.links_table_name)),
+        stores=DynamoDbStores(links_table),
+        links=DynamoDbLinks(links_table),
         secrets=SecretsManagerStoreSecrets(parameters.SecretsProvider()),
         translators={Platform.SHOPIFY: ShopifyWebhooks()},
         events=OncePerDelivery(queues, persistence, dedup),

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 class StoreRepository(Protocol):
     def get(self, store_id: str) -> Store | None: ...
 
+    def get_many(self, store_ids: list[str]) -> dict[str, Store]:
+        """The stores of `store_ids` that exist, by id, in as few round trips as the database allows."""
+        ...
+
     def add(self, store: Store) -> None: ...
 
 

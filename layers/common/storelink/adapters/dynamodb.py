@@ -50,6 +50,21 @@ class DynamoDbStores:
         item = self._table.get_item(Key=_store_key(store_id)).get("Item")
         return Store.model_validate(item) if item else None
 
+    def get_many(self, store_ids: list[str]) -> dict[str, Store]:
+        found: dict[str, Store] = {}
+        unique = list(dict.fromkeys(store_ids))
+        for start in range(0, len(unique), 100):  # BatchGetItem takes 100 keys
+            pending: dict[str, Any] = {
+                self._table.name: {"Keys": [_store_key(store_id) for store_id in unique[start : start + 100]]}
+            }
+            while pending:  # DynamoDB may leave keys unprocessed under load; ask for those again
+                answer = self._table.meta.client.batch_get_item(RequestItems=pending)
+                for item in answer["Responses"].get(self._table.name, []):
+                    store = Store.model_validate(item)
+                    found[store.store_id] = store
+                pending = answer.get("UnprocessedKeys") or {}
+        return found
+
     def add(self, store: Store) -> None:
         _put_new(
             self._table, {**_store_key(store.store_id), **store.model_dump(mode="json")}, f"store {store.store_id}"

@@ -6,7 +6,6 @@ one batched call per destination.
 """
 
 import contextvars
-from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -74,10 +73,13 @@ class StockPropagation:
     def propagate(self, change: StockLevelChanged) -> list[DestinationUpdate]:
         """Apply a source level change; one older than a change already applied to that level is skipped
         (webhooks come late and out of order), so a late delivery never puts sold stock back."""
+        links = [link for link in self._links.links_from_source(change.store_id) if link.syncs_stock]
+        if not links:
+            return []  # nothing to claim: the store is no connected link's source
         if not self._applied.claim(change):
             logger.info("older than what was applied: skipped", extra={"delivery_id": change.delivery_id})
             return []
-        writes = list(self._plan(change))
+        writes = self._plan(change, links)
         reference = f"deliveries/{change.delivery_id}"
         # Each write runs in the caller's context (its logging and tracing keys), copied per thread.
         futures = [
@@ -96,20 +98,24 @@ class StockPropagation:
             ) from next(iter(failures.values()))
         return updates
 
-    def _plan(self, change: StockLevelChanged) -> Iterator[_DestinationWrite]:
-        for link in self._links.links_from_source(change.store_id):
+    def _plan(self, change: StockLevelChanged, links: list[Link]) -> list[_DestinationWrite]:
+        mapped = []
+        for link in links:
             location_id = link.destination_location(change.level.location_id)
-            if not link.syncs_stock or location_id is None:
-                continue
-            entries = self._sku_maps.destinations_of(link.link_id, change.level.item_id)
-            if not entries:
-                continue
-            destination = self._stores.get(link.destination_store_id)
+            entries = self._sku_maps.destinations_of(link.link_id, change.level.item_id) if location_id else []
+            if location_id and entries:
+                levels = [InventoryRef(item_id=entry.destination_item_id, location_id=location_id) for entry in entries]
+                mapped.append((link, levels))
+        # Every destination store in one round trip.
+        destinations = self._stores.get_many([link.destination_store_id for link, _ in mapped])
+        writes = []
+        for link, levels in mapped:
+            destination = destinations.get(link.destination_store_id)
             if destination is None:
                 raise UnknownStore(f"link {link.link_id} names a destination store that does not exist")
             quantity = destination_quantity(change.available, link.stock)
-            levels = [InventoryRef(item_id=entry.destination_item_id, location_id=location_id) for entry in entries]
-            yield _DestinationWrite(link, destination, quantity, targets=dict.fromkeys(levels, quantity))
+            writes.append(_DestinationWrite(link, destination, quantity, targets=dict.fromkeys(levels, quantity)))
+        return writes
 
     def _write(self, write: _DestinationWrite, reference: str) -> DestinationUpdate:
         result = self._connectors.connector_for(write.destination).set_available(

@@ -1,12 +1,18 @@
-"""Accept a store's webhook: size, store, signature, payload; then queue the storelink event. No business work."""
+"""Accept a store's webhook: size, store, signature, payload; then queue the storelink event. No business work.
+
+One thing is looked up: a stock change of a store that is no connected link's source has nowhere to go (most
+are the echoes of storelink's own writes to destinations), so it is answered without being queued; this
+spares each echo the dedup record, the queue and the worker (docs/benchmarks.md).
+"""
 
 from collections.abc import Mapping
 
 from pydantic import BaseModel
 
+from storelink.domain.stock import StockLevelChanged
 from storelink.domain.stores import Platform
 from storelink.errors import PayloadTooLarge, UnknownStore
-from storelink.ports import EventQueue, StoreRepository, StoreSecrets, WebhookTranslator
+from storelink.ports import EventQueue, LinkRepository, StoreRepository, StoreSecrets, WebhookTranslator
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
 
@@ -24,11 +30,13 @@ class WebhookIngress:
         self,
         *,
         stores: StoreRepository,
+        links: LinkRepository,
         secrets: StoreSecrets,
         translators: Mapping[Platform, WebhookTranslator],
         events: EventQueue,
     ) -> None:
         self._stores = stores
+        self._links = links
         self._secrets = secrets
         self._translators = translators
         self._events = events
@@ -42,5 +50,10 @@ class WebhookIngress:
             raise UnknownStore(f"no {platform} store {store_id!r}")
         secret = self._secrets.credentials(store).webhook_secret
         delivery = self._translators[platform].read(store, headers, body, secret)
-        queued = self._events.publish(delivery.event) if delivery.event else False
+        event = delivery.event
+        if isinstance(event, StockLevelChanged) and not any(
+            link.syncs_stock for link in self._links.links_from_source(store.store_id)
+        ):
+            event = None
+        queued = self._events.publish(event) if event else False
         return WebhookReceipt(delivery_id=delivery.delivery_id, topic=delivery.topic, queued=queued)
