@@ -145,6 +145,9 @@ def test_with_automatic_push_off_orders_wait_until_the_destination_pushes_them(
     assert source_orders(stores) == []
     waiting = api.call("GET", f"/links/{link_id}/orders?status=not_pushed", token)["orders"]
     assert [o["order_name"] for o in waiting] == [order.name]
+    # And a date range before it finds nothing
+    before = api.call("GET", f"/links/{link_id}/orders?status=not_pushed&until=2000-01-01T00:00:00Z", token)
+    assert before["orders"] == []
     # When the destination pushes it
     api.call("POST", f"/links/{link_id}/orders/push", token, {"orders": [waiting[0]["order_ref"]]})
     runtime.drain()
