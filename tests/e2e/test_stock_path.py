@@ -94,3 +94,18 @@ def test_a_destination_order_decrements_its_source_exactly_once(runtime: LocalRu
     destination.sandbox.cancel(order.id, restock=True)
     runtime.drain()
     assert (stores.source.available, destination.available) == (12, 12)
+
+
+def test_a_burst_of_source_changes_reaches_the_destination_in_one_call(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given three sales at the source before storelink works through any of their webhooks
+    source = stores.source
+    for available in (11, 10, 9):
+        source.sandbox.set_available(source.level.item_id, source.level.location_id, available)
+    # When the queue is drained (its batch holds all three, in order)
+    runtime.drain()
+    # Then the destination was written once, with the latest level
+    sets = [d for d in stores.destination.sandbox.received_documents if "StorelinkSetAvailable" in d.query]
+    assert [d.variables["input"]["quantities"][0]["quantity"] for d in sets] == [9]
+    assert stores.destination.available == 9

@@ -11,7 +11,15 @@ from storelink.domain.links import LinkStatus, SkuMapEntry, StockRules
 from storelink.domain.stock import InventoryRef, LevelsSet
 from storelink.errors import StoreUnavailable
 from storelink.services.stock_propagation import DestinationsFailed, StockPropagation
-from tests.builders import DESTINATION_ITEM, DESTINATION_LOCATION, SOURCE_ITEM, a_link, a_stock_change, a_store
+from tests.builders import (
+    DESTINATION_ITEM,
+    DESTINATION_LOCATION,
+    SOURCE_ITEM,
+    SOURCE_LOCATION,
+    a_link,
+    a_stock_change,
+    a_store,
+)
 from tests.fakes import FakeAppliedLevels, FakeConnector, FakeConnectors, FakeLinks, FakeSkuMaps, FakeStores
 
 DESTINATION_LEVEL = InventoryRef(item_id=DESTINATION_ITEM, location_id=DESTINATION_LOCATION)
@@ -36,7 +44,7 @@ def test_source_change_sets_the_mapped_destination_level() -> None:
     [update] = propagation_with(destination).propagate(a_stock_change(7))
     # Then the destination is set to 7, with a reference naming the link and the delivery
     assert destination.set_calls == [({DESTINATION_LEVEL: 7}, "storelink://links/link-1/deliveries/delivery-1")]
-    assert (update.quantity, update.writes, update.refused) == (7, 1, {})
+    assert (update.levels, update.writes, update.refused) == (1, 1, {})
 
 
 def test_buffer_and_floor_of_the_link_apply() -> None:
@@ -141,3 +149,46 @@ def test_one_failing_destination_does_not_hold_back_the_others() -> None:
         propagation.propagate(a_stock_change(7))
     # And the healthy destinations already show the new level
     assert [d.levels[DESTINATION_LEVEL] for d in healthy.values()] == [7, 7]
+
+
+def test_a_batchs_changes_reach_each_destination_in_one_call() -> None:
+    # Given a source whose shirt (mapped) and a second item (mapped too) change in one batch, the shirt twice
+    other_source, other_destination = "gid://shopify/InventoryItem/2", "gid://shopify/InventoryItem/102"
+    other_level = InventoryRef(item_id=other_destination, location_id=DESTINATION_LOCATION)
+    destination = FakeConnector({DESTINATION_LEVEL: 10, other_level: 10})
+    propagation = StockPropagation(
+        stores=FakeStores({"source": a_store("source"), "destination": a_store("destination")}),
+        links=FakeLinks([a_link()]),
+        sku_maps=FakeSkuMaps(
+            [
+                SkuMapEntry(link_id="link-1", source_item_id=SOURCE_ITEM, destination_item_id=DESTINATION_ITEM),
+                SkuMapEntry(link_id="link-1", source_item_id=other_source, destination_item_id=other_destination),
+            ]
+        ),
+        connectors=FakeConnectors({"destination": destination}),
+        applied=FakeAppliedLevels(),
+    )
+    changes = [
+        a_stock_change(9, delivery_id="first"),
+        a_stock_change(4, delivery_id="other", level=InventoryRef(item_id=other_source, location_id=SOURCE_LOCATION)),
+        a_stock_change(8, delivery_id="second", changed_at=datetime(2026, 11, 23, 12, 1, tzinfo=UTC)),
+    ]
+    # When the batch is propagated
+    outcome = propagation.propagate_batch(changes)
+    # Then the destination got one call with both levels, the shirt at its latest level
+    assert [targets for targets, _ in destination.set_calls] == [{DESTINATION_LEVEL: 8, other_level: 4}]
+    assert destination.set_calls[0][1] == "storelink://links/link-1/deliveries/first-and-2-more"
+    assert outcome.failed == {}
+
+
+def test_every_change_a_failed_write_carried_is_failed() -> None:
+    # Given a destination that answers 503, and two changes for it in one batch
+    propagation = fan_out_to({"d1": FailingConnector({DESTINATION_LEVEL: 10})})
+    changes = [
+        a_stock_change(9, delivery_id="first"),
+        a_stock_change(8, delivery_id="second", changed_at=datetime(2026, 11, 23, 12, 1, tzinfo=UTC)),
+    ]
+    # When the batch is propagated, Then both changes are failed (the queue retries them), naming the destination
+    outcome = propagation.propagate_batch(changes)
+    assert sorted(outcome.failed) == ["first", "second"]
+    assert "d1: StoreUnavailable" in str(outcome.failed["first"])

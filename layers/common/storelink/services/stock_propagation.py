@@ -1,13 +1,13 @@
-"""Apply a source stock change to every connected destination, with compare-and-set writes.
+"""Apply source stock changes to every connected destination, with compare-and-set writes.
 
 The plan (links, SKU maps, stores: DynamoDB) is read first, one link after another, as boto3's table
-resources are not thread-safe; the store writes, which are most of the time, then run concurrently,
-one batched call per destination.
+resources are not thread-safe; the store writes, which are most of the time, then run concurrently. The
+changes of one SQS batch are written together: one call per link's destination, whatever their number.
 """
 
 import contextvars
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,7 +28,6 @@ class DestinationUpdate(BaseModel):
 
     link_id: str
     destination_store_id: str
-    quantity: int
     levels: int
     writes: int
     stale_retries: int
@@ -37,13 +36,20 @@ class DestinationUpdate(BaseModel):
 
 
 @dataclass(frozen=True)
-class _DestinationWrite:
-    """The levels one destination must show after a change."""
+class _LinkWrite:
+    """The levels one link's destination must show after the changes of a batch, and the changes they carry."""
 
     link: Link
-    destination: Store
-    quantity: int
     targets: dict[InventoryRef, int]
+    deliveries: tuple[str, ...]
+
+
+@dataclass
+class PropagationOutcome:
+    updates: list[DestinationUpdate] = field(default_factory=list)
+    # Changes a failed destination write carried, by delivery id: the queue retries them (the retry writes
+    # only what still differs).
+    failed: dict[str, Exception] = field(default_factory=dict)
 
 
 class DestinationsFailed(StoreUnavailable):
@@ -71,60 +77,91 @@ class StockPropagation:
         )
 
     def propagate(self, change: StockLevelChanged) -> list[DestinationUpdate]:
-        """Apply a source level change; one older than a change already applied to that level is skipped
-        (webhooks come late and out of order), so a late delivery never puts sold stock back."""
-        links = [link for link in self._links.links_from_source(change.store_id) if link.syncs_stock]
-        if not links:
-            return []  # nothing to claim: the store is no connected link's source
-        if not self._applied.claim(change):
-            logger.info("older than what was applied: skipped", extra={"delivery_id": change.delivery_id})
-            return []
-        writes = self._plan(change, links)
-        reference = f"deliveries/{change.delivery_id}"
-        # Each write runs in the caller's context (its logging and tracing keys), copied per thread.
-        futures = [
-            self._fan_out.submit(contextvars.copy_context().run, self._write, write, reference) for write in writes
-        ]
-        updates, failures = [], {}
-        for write, future in zip(writes, futures, strict=True):
-            try:
-                updates.append(future.result())
-            except Exception as error:  # every destination gets its turn; failures are raised below
-                failures[write.destination.store_id] = error
-        if failures:
-            raise DestinationsFailed(
-                f"{len(failures)} of {len(writes)} destinations failed: "
-                + "; ".join(f"{store_id}: {error!r}" for store_id, error in failures.items())
-            ) from next(iter(failures.values()))
-        return updates
+        """Apply one source level change (see `propagate_batch`); raise if a destination failed."""
+        outcome = self.propagate_batch([change])
+        if change.delivery_id in outcome.failed:
+            raise outcome.failed[change.delivery_id]
+        return outcome.updates
 
-    def _plan(self, change: StockLevelChanged, links: list[Link]) -> list[_DestinationWrite]:
-        mapped = []
+    def propagate_batch(self, changes: list[StockLevelChanged]) -> PropagationOutcome:
+        """Apply source level changes in the order given (the FIFO queue's), each to every connected link.
+
+        A change older than one already applied to its level is skipped (webhooks come late and out of
+        order), so a late delivery never puts sold stock back. The levels the batch changes on a link are
+        written in one call to its destination (a burst, like a CSV upload or a flash sale, costs each
+        destination one call, not one per change), all links at once.
+        """
+        planned: dict[str, _LinkWrite] = {}
+        links_from: dict[str, list[Link]] = {}
+        for change in changes:
+            if change.store_id not in links_from:
+                links_from[change.store_id] = [
+                    link for link in self._links.links_from_source(change.store_id) if link.syncs_stock
+                ]
+            links = links_from[change.store_id]
+            if not links:
+                continue  # nothing to claim: the store is no connected link's source
+            if not self._applied.claim(change):
+                logger.info("older than what was applied: skipped", extra={"delivery_id": change.delivery_id})
+                continue
+            for link, targets in self._targets(change, links):
+                earlier = planned.get(link.link_id)
+                planned[link.link_id] = _LinkWrite(
+                    link,
+                    # A later change of the same level wins: the batch is in the queue's order.
+                    {**earlier.targets, **targets} if earlier else targets,
+                    (*earlier.deliveries, change.delivery_id) if earlier else (change.delivery_id,),
+                )
+        return self._write_all(list(planned.values()))
+
+    def _targets(self, change: StockLevelChanged, links: list[Link]) -> list[tuple[Link, dict[InventoryRef, int]]]:
+        """For each link, the destination levels that sell the changed source level, and what they must show."""
+        found = []
         for link in links:
             location_id = link.destination_location(change.level.location_id)
             entries = self._sku_maps.destinations_of(link.link_id, change.level.item_id) if location_id else []
             if location_id and entries:
+                quantity = destination_quantity(change.available, link.stock)
                 levels = [InventoryRef(item_id=entry.destination_item_id, location_id=location_id) for entry in entries]
-                mapped.append((link, levels))
-        # Every destination store in one round trip.
-        destinations = self._stores.get_many([link.destination_store_id for link, _ in mapped])
-        writes = []
-        for link, levels in mapped:
-            destination = destinations.get(link.destination_store_id)
-            if destination is None:
-                raise UnknownStore(f"link {link.link_id} names a destination store that does not exist")
-            quantity = destination_quantity(change.available, link.stock)
-            writes.append(_DestinationWrite(link, destination, quantity, targets=dict.fromkeys(levels, quantity)))
-        return writes
+                found.append((link, dict.fromkeys(levels, quantity)))
+        return found
 
-    def _write(self, write: _DestinationWrite, reference: str) -> DestinationUpdate:
-        result = self._connectors.connector_for(write.destination).set_available(
-            write.targets, reference=f"storelink://links/{write.link.link_id}/{reference}"
-        )
+    def _write_all(self, writes: list[_LinkWrite]) -> PropagationOutcome:
+        # Every destination store in one round trip.
+        destinations = self._stores.get_many([write.link.destination_store_id for write in writes])
+        outcome = PropagationOutcome()
+        futures = []
+        for write in writes:
+            destination = destinations.get(write.link.destination_store_id)
+            if destination is None:
+                raise UnknownStore(f"link {write.link.link_id} names a destination store that does not exist")
+            # Each write runs in the caller's context (its logging and tracing keys), copied per thread.
+            futures.append(self._fan_out.submit(contextvars.copy_context().run, self._write, write, destination))
+        failures: dict[str, Exception] = {}
+        failed_deliveries: list[str] = []
+        for write, future in zip(writes, futures, strict=True):
+            try:
+                outcome.updates.append(future.result())
+            except Exception as error:  # every destination gets its turn; failures are reported below
+                failures[write.link.destination_store_id] = error
+                failed_deliveries += write.deliveries
+        if failures:
+            failed = DestinationsFailed(
+                f"{len(failures)} of {len(writes)} destinations failed: "
+                + "; ".join(f"{store_id}: {error!r}" for store_id, error in failures.items())
+            )
+            failed.__cause__ = next(iter(failures.values()))
+            outcome.failed = dict.fromkeys(failed_deliveries, failed)
+        return outcome
+
+    def _write(self, write: _LinkWrite, destination: Store) -> DestinationUpdate:
+        # One change: its delivery names the write in the store's inventory history; several: the first of them.
+        more = f"-and-{len(write.deliveries) - 1}-more" if len(write.deliveries) > 1 else ""
+        reference = f"storelink://links/{write.link.link_id}/deliveries/{write.deliveries[0]}{more}"
+        result = self._connectors.connector_for(destination).set_available(write.targets, reference=reference)
         update = DestinationUpdate(
             link_id=write.link.link_id,
-            destination_store_id=write.destination.store_id,
-            quantity=write.quantity,
+            destination_store_id=destination.store_id,
             levels=len(write.targets),
             writes=result.written,
             stale_retries=result.stale_retries,
