@@ -30,6 +30,7 @@ from storelink.ports import (
     StoreConnector,
     StoreRepository,
 )
+from storelink.services.store_access import connector_of
 
 # Catalogues up to this many variants are read page by page in the invocation (at Standard pacing about
 # 4 minutes for 2,500 each side, docs/benchmarks.md); larger ones through bulk operations, polled from
@@ -200,10 +201,7 @@ class CatalogueImport:
         return shown
 
     def _connector(self, store_id: str) -> StoreConnector:
-        store = self._stores.get(store_id)
-        if store is None:
-            raise NotFound(f"store {store_id} no longer exists")
-        return self._connectors.connector_for(store)
+        return connector_of(self._stores, self._connectors, store_id)
 
 
 def sold_by_other_links(link: Link, links: LinkBook, sku_maps: SkuMapBook) -> dict[str, str]:

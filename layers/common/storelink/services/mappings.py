@@ -9,10 +9,11 @@ from storelink.domain.links import Link, Role, SkuMapEntry
 from storelink.domain.mapping_csv import MappingImportPlan, export_csv, plan_mapping_import
 from storelink.domain.matching import HealthReport, MatchState, VariantMatch, health_report
 from storelink.domain.stores import Store
-from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
+from storelink.errors import Conflict, InvalidRequest, NotAllowed
 from storelink.ports import ConnectorFactory, HealthReports, LinkBook, SkuMapBook, StoreConnector, StoreRepository
 from storelink.services.catalogue_import import entry_of, sold_by_other_links
 from storelink.services.links import LinkManagement
+from storelink.services.store_access import connector_of
 
 
 class Mappings:
@@ -139,7 +140,4 @@ class Mappings:
         return variant
 
     def _connector(self, store_id: str) -> StoreConnector:
-        store = self._stores.get(store_id)
-        if store is None:
-            raise NotFound(f"store {store_id} no longer exists")
-        return self._connectors.connector_for(store)
+        return connector_of(self._stores, self._connectors, store_id)

@@ -24,10 +24,11 @@ from pydantic import AwareDatetime, BaseModel
 from storelink.domain.links import HISTORY_DAYS, Link, LinkStatus, OrderHistoryImport
 from storelink.domain.mirrors import OrderMirror
 from storelink.domain.orders import OrderWindow
-from storelink.errors import Conflict, NotFound, StoreRejected
+from storelink.errors import Conflict, StoreRejected
 from storelink.observability import logger
 from storelink.ports import ConnectorFactory, HistoryChunks, LinkBook, StoreConnector, StoreRepository
 from storelink.services.order_mirroring import OrderMirroring
+from storelink.services.store_access import connector_of
 
 # 20 pages of 5 orders: about 25 s of a Standard store's rate budget for orders of a few lines
 # (docs/benchmarks.md); the time bound keeps a chunk of very large orders well inside the function's 300 s.
@@ -210,10 +211,7 @@ class OrderHistory:
         return link
 
     def _connector(self, store_id: str) -> StoreConnector:
-        store = self._stores.get(store_id)
-        if store is None:
-            raise NotFound(f"store {store_id} no longer exists")
-        return self._connectors.connector_for(store)
+        return connector_of(self._stores, self._connectors, store_id)
 
 
 def _within(progress: OrderHistoryImport, window: OrderWindow) -> OrderHistoryImport:

@@ -29,10 +29,10 @@ from storelink.domain.mirrors import (
     recovery_tag,
 )
 from storelink.domain.orders import Order
-from storelink.domain.stores import Store
 from storelink.errors import NotFound, SkuMapNotReady, StoreRejected, StoreUnavailable
 from storelink.observability import logger
 from storelink.ports import ConnectorFactory, LinkBook, OrderMirrors, SkuMapBook, StoreConnector, StoreRepository
+from storelink.services.store_access import connector_of
 
 
 class PushRequested(BaseModel):
@@ -297,11 +297,4 @@ class OrderMirroring:
         return link
 
     def _connector(self, store_id: str) -> StoreConnector:
-        store = self._store(store_id)
-        return self._connectors.connector_for(store)
-
-    def _store(self, store_id: str) -> Store:
-        store = self._stores.get(store_id)
-        if store is None:
-            raise NotFound(f"store {store_id} no longer exists")
-        return store
+        return connector_of(self._stores, self._connectors, store_id)

@@ -15,9 +15,9 @@ from pydantic import BaseModel
 
 from storelink.domain.links import DisconnectOption, Link, LinkStatus, SweepReport
 from storelink.domain.stock import InventoryRef, LevelsSet, destination_quantity, writes_to_reach
-from storelink.errors import NotFound
 from storelink.observability import logger
 from storelink.ports import ConnectorFactory, LinkBook, SkuMapBook, StoreConnector, StoreRepository, SweepJobs
+from storelink.services.store_access import connector_of
 
 # 2,500 entries read in 10 calls of 250 a side: a few minutes at Shopify Standard pacing, well inside
 # the worker's timeout even with every level drifted.
@@ -126,7 +126,4 @@ class StockSweep:
         self._links.save(fresh.model_copy(update={"last_sweep": report, "version": fresh.version + 1}), None)
 
     def _connector(self, store_id: str) -> StoreConnector:
-        store = self._stores.get(store_id)
-        if store is None:
-            raise NotFound(f"store {store_id} no longer exists")
-        return self._connectors.connector_for(store)
+        return connector_of(self._stores, self._connectors, store_id)
