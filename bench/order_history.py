@@ -58,6 +58,19 @@ class InMemoryChunks:
         self.queued += chunks
 
 
+class NothingWaits:
+    """History mirrors never wait for a SKU map (the import waits for the match itself): nothing is parked."""
+
+    def park(self, link_id: str, event: object) -> None:
+        raise AssertionError("a history import parks nothing")
+
+    def unpark(self, link_id: str, event: object) -> None:
+        raise AssertionError("a history import parks nothing")
+
+    def take_all(self, link_id: str) -> list[object]:
+        return []
+
+
 @dataclass
 class DynamoDbRequests:
     """Every DynamoDB request of the import, by operation, and the items written (a conditional put refused,
@@ -208,6 +221,7 @@ def main(orders: int) -> None:
             sku_maps=sku_maps,
             connectors=connectors,
             mirrors=CountedMirrors(requests),  # type: ignore[arg-type]
+            waiting=NothingWaits(),  # type: ignore[arg-type]
             now=clock,
         )
         service = OrderHistory(

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from storelink.domain.catalogue import CatalogueVariant, Location
-from storelink.domain.events import StoreEvent
+from storelink.domain.events import OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.mirrors import OrderMirror, order_ref
 from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, Oversell, StockLevelChanged
@@ -277,3 +277,17 @@ class FakeOrderMirrors:
             (m for m in self.by_order.values() if m.part_for_source_order(source_store_id, source_order_id)),
             None,
         )
+
+
+@dataclass
+class FakeWaitingOrders:
+    by_link: dict[str, dict[str, OrderChanged | RefundCreated]] = field(default_factory=dict)
+
+    def park(self, link_id: str, event: OrderChanged | RefundCreated) -> None:
+        self.by_link.setdefault(link_id, {})[event.delivery_id] = event
+
+    def unpark(self, link_id: str, event: OrderChanged | RefundCreated) -> None:
+        self.by_link.get(link_id, {}).pop(event.delivery_id, None)
+
+    def take_all(self, link_id: str) -> list[OrderChanged | RefundCreated]:
+        return list(self.by_link.pop(link_id, {}).values())

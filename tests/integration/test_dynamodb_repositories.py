@@ -12,7 +12,9 @@ from storelink.adapters.dynamodb import (
     DynamoDbOversells,
     DynamoDbSkuMaps,
     DynamoDbStores,
+    DynamoDbWaitingOrders,
 )
+from storelink.domain.events import OrderChanged
 from storelink.domain.links import Action, LinkStatus, Role, SkuMapEntry, Transition
 from storelink.domain.stock import InventoryRef, Oversell
 from storelink.errors import Conflict
@@ -184,3 +186,26 @@ def test_many_stores_are_read_in_one_batch_and_missing_ones_left_out(table) -> N
         stores.add(a_store(store_id))
     found = stores.get_many(["batch-one", "batch-two", "batch-missing", "batch-one"])
     assert sorted(found) == ["batch-one", "batch-two"]
+
+
+def test_orders_wait_on_their_link_until_taken_once(table) -> None:  # type: ignore[no-untyped-def]
+    # Given two order events parked on a link (one of them twice, by both of its consumers) and one unparked
+    waiting = DynamoDbWaitingOrders(table)
+    events = [
+        OrderChanged(
+            store_id="wait-outlet",
+            delivery_id=f"delivery-{n}",
+            change="created",
+            order_id=f"order-{n}",
+            name=f"#{n}",
+            source_name="web",
+            changed_at=NOW,
+        )
+        for n in range(3)
+    ]
+    for event in (*events, events[0]):
+        waiting.park("wait-link", event)
+    waiting.unpark("wait-link", events[2])
+    # When they are taken, Then each comes once, and nothing is left
+    assert sorted(event.delivery_id for event in waiting.take_all("wait-link")) == ["delivery-0", "delivery-1"]
+    assert waiting.take_all("wait-link") == []

@@ -30,6 +30,7 @@ from tests.fakes import (
     FakeOversells,
     FakeSkuMaps,
     FakeStores,
+    FakeWaitingOrders,
     RecordingSweeps,
 )
 
@@ -102,7 +103,7 @@ class Network:
         connectors = FakeConnectors({"source": self.source, **self.destinations})
         shared = {"stores": stores, "links": self.links, "sku_maps": sku_maps, "connectors": connectors}
         self.propagation = StockPropagation(**shared, applied=FakeAppliedLevels())
-        self.order_stock = OrderStock(**shared, oversells=FakeOversells())
+        self.order_stock = OrderStock(**shared, oversells=FakeOversells(), waiting=FakeWaitingOrders())
         self.sweep = StockSweep(**shared, next_parts=RecordingSweeps())
         self.orders: list[OrderChanged] = []
         self.refunded: set[int] = set()

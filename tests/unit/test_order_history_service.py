@@ -23,6 +23,7 @@ from tests.fakes import (
     FakeOrderMirrors,
     FakeSkuMaps,
     FakeStores,
+    FakeWaitingOrders,
     RecordingHistoryChunks,
 )
 
@@ -120,6 +121,7 @@ class World:
             ),
             connectors=connectors,
             mirrors=self.mirrors,
+            waiting=FakeWaitingOrders(),
             now=lambda: GRANTED_AT,
         )
         self.service = OrderHistory(

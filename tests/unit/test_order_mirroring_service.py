@@ -14,7 +14,15 @@ from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrderLine, 
 from storelink.errors import StoreRejected
 from storelink.services.order_mirroring import OrderMirroring
 from tests.builders import a_link, a_store
-from tests.fakes import FakeConnector, FakeConnectors, FakeLinkBook, FakeOrderMirrors, FakeSkuMaps, FakeStores
+from tests.fakes import (
+    FakeConnector,
+    FakeConnectors,
+    FakeLinkBook,
+    FakeOrderMirrors,
+    FakeSkuMaps,
+    FakeStores,
+    FakeWaitingOrders,
+)
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ORDER_ID = "gid://shopify/Order/1"
@@ -89,6 +97,7 @@ class World:
             ),
             connectors=FakeConnectors({"source": self.source, "destination": self.destination}),
             mirrors=self.mirrors,
+            waiting=FakeWaitingOrders(),
             now=lambda: NOW,
         )
 

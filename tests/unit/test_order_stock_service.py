@@ -3,15 +3,20 @@ oversell, recorded on its link once."""
 
 from datetime import UTC, datetime
 
-import pytest
-
 from storelink.domain.events import OrderChanged, OrderLineSeen, RefundCreated
 from storelink.domain.links import CatalogueProgress, SkuMapEntry
 from storelink.domain.stock import InventoryRef
-from storelink.errors import SkuMapNotReady
 from storelink.services.order_stock import OrderStock
 from tests.builders import DESTINATION_ITEM, SOURCE_ITEM, SOURCE_LOCATION, a_link, a_store
-from tests.fakes import FakeConnector, FakeConnectors, FakeLinkBook, FakeOversells, FakeSkuMaps, FakeStores
+from tests.fakes import (
+    FakeConnector,
+    FakeConnectors,
+    FakeLinkBook,
+    FakeOversells,
+    FakeSkuMaps,
+    FakeStores,
+    FakeWaitingOrders,
+)
 
 SOURCE_LEVEL = InventoryRef(item_id=SOURCE_ITEM, location_id=SOURCE_LOCATION)
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -24,6 +29,7 @@ class World:
     def __init__(self, available: int, **link_fields: object) -> None:
         self.source = FakeConnector({SOURCE_LEVEL: available})
         self.oversells = FakeOversells()
+        self.waiting = FakeWaitingOrders()
         links = [a_link(f"link-{d}", destination_store_id=d, **link_fields) for d in DESTINATIONS]
         self.service = OrderStock(
             stores=FakeStores({"source": a_store("source")}),
@@ -41,6 +47,7 @@ class World:
             ),
             connectors=FakeConnectors({"source": self.source}),
             oversells=self.oversells,
+            waiting=self.waiting,
             now=lambda: NOW,
         )
 
@@ -114,10 +121,11 @@ def test_a_restocking_refund_gives_units_back_once_and_is_no_oversell() -> None:
     assert world.oversells.by_line == {}
 
 
-def test_an_order_waits_while_its_links_catalogues_are_being_matched() -> None:
+def test_an_order_waits_on_its_link_while_the_catalogues_are_being_matched() -> None:
     # Given links whose catalogue import is still running
     world = World(available=5, catalogue=CatalogueProgress(state="importing", at=NOW))
-    # When an order comes, Then it is refused for now (the queue retries it) and nothing moved
-    with pytest.raises(SkuMapNotReady, match="link-outlet"):
-        world.service.apply(an_order("outlet"))
+    # When an order comes
+    world.service.apply(an_order("outlet"))
+    # Then nothing moved yet, and the order waits on its link for the import to send it again
     assert world.available == 5
+    assert [event.order_id for event in world.waiting.by_link["link-outlet"].values()] == ["outlet-order-1"]

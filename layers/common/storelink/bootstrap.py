@@ -18,6 +18,7 @@ from storelink.adapters.dynamodb import (
     DynamoDbOversells,
     DynamoDbSkuMaps,
     DynamoDbStores,
+    DynamoDbWaitingOrders,
 )
 from storelink.adapters.events import EventBridgePublisher
 from storelink.adapters.order_mirrors import DynamoDbOrderMirrors
@@ -71,13 +72,18 @@ def _connectors(settings: StoreAccessSettings, *, background: bool = False) -> P
     return PlatformConnectors(SecretsManagerStoreSecrets(parameters.SecretsProvider()), http, background=background)
 
 
-def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) -> WebhookIngress:
-    queues = SqsEventQueues(
+def _event_queues(settings: WebhookIngressSettings | CatalogueImportSettings) -> SqsEventQueues:
+    """Where store events go, whoever sends them: ingress, or the catalogue import releasing waiting orders."""
+    return SqsEventQueues(
         boto3.client("sqs"),
         stock_changes_url=settings.stock_changes_queue_url,
         store_events_url=settings.store_events_queue_url,
         order_events_url=settings.order_events_queue_url,
     )
+
+
+def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) -> WebhookIngress:
+    queues = _event_queues(settings)
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
     links_table = _table(settings.links_table_name)
     return WebhookIngress(
@@ -115,7 +121,9 @@ def stock_propagation(settings: StockWorkerSettings) -> StockPropagation:
 
 def order_mirroring(settings: OrderWorkerSettings) -> OrderMirroring:
     return OrderMirroring(
-        **_linked_stores(settings), mirrors=DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name))
+        **_linked_stores(settings),
+        mirrors=DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name)),
+        waiting=DynamoDbWaitingOrders(_table(settings.links_table_name)),
     )
 
 
@@ -123,11 +131,12 @@ def order_history(settings: OrderHistorySettings) -> OrderHistory:
     """On background connectors: the import leaves half of each store's rate budget to webhook-driven work."""
     linked = _linked_stores(settings, background=True)
     mirrors = DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name))
+    waiting = DynamoDbWaitingOrders(_table(settings.links_table_name))
     return OrderHistory(
         stores=linked["stores"],
         links=linked["links"],
         connectors=linked["connectors"],
-        mirroring=OrderMirroring(**linked, mirrors=mirrors),
+        mirroring=OrderMirroring(**linked, mirrors=mirrors, waiting=waiting),
         chunks=SqsJobs[HistoryChunk](boto3.client("sqs"), settings.order_history_queue_url),
     )
 
@@ -185,6 +194,8 @@ def catalogue_import(settings: CatalogueImportSettings) -> CatalogueImport:
         **_linked_stores(settings, background=True),
         health=DynamoDbHealthReports(_table(settings.links_table_name)),
         checkpoints=SqsCheckpoints(boto3.client("sqs"), settings.catalogue_import_queue_url),
+        waiting=DynamoDbWaitingOrders(_table(settings.links_table_name)),
+        events=_event_queues(settings),
     )
 
 
@@ -197,7 +208,10 @@ def sweep_jobs(settings: StockSweepSettings) -> SqsJobs[SweepJob]:
 
 
 def order_stock(settings: StockWorkerSettings) -> OrderStock:
-    return OrderStock(**_linked_stores(settings), oversells=DynamoDbOversells(_table(settings.links_table_name)))
+    links_table = _table(settings.links_table_name)
+    return OrderStock(
+        **_linked_stores(settings), oversells=DynamoDbOversells(links_table), waiting=DynamoDbWaitingOrders(links_table)
+    )
 
 
 def dead_letters() -> SqsDeadLetters:

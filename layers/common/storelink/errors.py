@@ -29,12 +29,6 @@ class StoreUnavailable(StorelinkError):
     code = "store_unavailable"
 
 
-class SkuMapNotReady(StorelinkError):
-    """A link's catalogues are still being matched; the work is retried once its SKU map is there."""
-
-    code = "sku_map_not_ready"
-
-
 class StoreRejected(StorelinkError):
     """The store's platform refused the request for a reason a retry will not fix."""
 

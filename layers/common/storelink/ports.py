@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
-from storelink.domain.events import StoreEvent
+from storelink.domain.events import OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
@@ -253,6 +253,19 @@ class OrderMirrors(Protocol):
         limit: int,
         cursor: str | None,
     ) -> tuple[list[OrderSummary], str | None]: ...
+
+
+class WaitingOrders(Protocol):
+    """Destination order events that came while a link's catalogues were being matched, kept on the link
+    until its SKU map is there (the catalogue import then sends them again)."""
+
+    def park(self, link_id: str, event: OrderChanged | RefundCreated) -> None: ...
+
+    def unpark(self, link_id: str, event: OrderChanged | RefundCreated) -> None: ...
+
+    def take_all(self, link_id: str) -> list[OrderChanged | RefundCreated]:
+        """Every event waiting on the link, no longer kept."""
+        ...
 
 
 class OrderPushes(Protocol):

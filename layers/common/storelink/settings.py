@@ -57,6 +57,10 @@ class ManagementApiSettings(OrderWorkerSettings):
 
 class CatalogueImportSettings(LinkedStoresSettings):
     catalogue_import_queue_url: str = Field(min_length=1)
+    # Orders that waited for the SKU map are sent again where webhooks send them.
+    stock_changes_queue_url: str = Field(min_length=1)
+    store_events_queue_url: str = Field(min_length=1)
+    order_events_queue_url: str = Field(min_length=1)
 
 
 class StockSweepSettings(LinkedStoresSettings):

@@ -8,12 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import ConditionBase, Key
 from botocore.exceptions import ClientError
+from pydantic import TypeAdapter
 
+from storelink.domain.events import OrderChanged, OrderEvent, RefundCreated
 from storelink.domain.links import Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.stock import Oversell, StockLevelChanged
 from storelink.domain.stores import Store
 from storelink.errors import AlreadyExists, Conflict
+
+_ORDER_EVENTS: TypeAdapter[OrderChanged | RefundCreated] = TypeAdapter(OrderEvent)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -391,6 +395,32 @@ class DynamoDbOversells:
     def of_link(self, link_id: str, *, limit: int, cursor: str | None) -> tuple[list[Oversell], str | None]:
         items, next_cursor = _page_of_link_items(self._table, link_id, "OVERSELL#", limit=limit, cursor=cursor)
         return [Oversell.model_validate(item["oversell"]) for item in items], next_cursor
+
+
+class DynamoDbWaitingOrders:
+    """Order events waiting for a link's SKU map, beside the link, one item per delivery."""
+
+    def __init__(self, table: "Table") -> None:
+        self._table = table
+
+    def park(self, link_id: str, event: OrderChanged | RefundCreated) -> None:
+        self._table.put_item(Item={**self._key(link_id, event), "event": event.model_dump_json()})
+
+    def unpark(self, link_id: str, event: OrderChanged | RefundCreated) -> None:
+        self._table.delete_item(Key=self._key(link_id, event))
+
+    def take_all(self, link_id: str) -> list[OrderChanged | RefundCreated]:
+        items = _query_all(
+            self._table, KeyConditionExpression=Key("pk").eq(f"LINK#{link_id}") & Key("sk").begins_with("WAITING#")
+        )
+        with self._table.batch_writer() as batch:
+            for item in items:
+                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+        return [_ORDER_EVENTS.validate_json(str(item["event"])) for item in items]
+
+    @staticmethod
+    def _key(link_id: str, event: OrderChanged | RefundCreated) -> dict[str, str]:
+        return {"pk": f"LINK#{link_id}", "sk": f"WAITING#{event.store_id}#{event.delivery_id}"}
 
 
 class DynamoDbHealthReports:

@@ -1,6 +1,6 @@
 """What a store told storelink, as platform-neutral events, one per webhook topic storelink subscribes to."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -69,3 +69,6 @@ class AppUninstalled(_Event):
 
 
 StoreEvent = StockLevelChanged | OrderChanged | FulfilmentCreated | RefundCreated | ProductChanged | AppUninstalled
+
+# A destination's order event that moves stock or makes a mirror: what waits for a link's SKU map.
+OrderEvent = Annotated[OrderChanged | RefundCreated, Field(discriminator="kind")]

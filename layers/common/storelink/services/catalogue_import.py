@@ -24,13 +24,16 @@ from storelink.observability import logger
 from storelink.ports import (
     CheckpointQueue,
     ConnectorFactory,
+    EventQueue,
     HealthReports,
     LinkBook,
     SkuMapBook,
     StoreConnector,
     StoreRepository,
+    WaitingOrders,
 )
 from storelink.services.store_access import connector_of
+from storelink.services.waiting_orders import release
 
 # Catalogues up to this many variants are read page by page in the invocation (at Standard pacing about
 # 4 minutes for 2,500 each side, docs/benchmarks.md); larger ones through bulk operations, polled from
@@ -59,6 +62,8 @@ class CatalogueImport:
         health: HealthReports,
         connectors: ConnectorFactory,
         checkpoints: CheckpointQueue,
+        waiting: WaitingOrders,
+        events: EventQueue,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores
@@ -67,6 +72,8 @@ class CatalogueImport:
         self._health = health
         self._connectors = connectors
         self._checkpoints = checkpoints
+        self._waiting = waiting
+        self._events = events
         self._now = now
 
     def import_link(self, link_id: str) -> CatalogueProgress | None:
@@ -129,6 +136,7 @@ class CatalogueImport:
         )
         self._show(link, progress)
         logger.info("catalogue matched", extra={"link_id": link_id, "counts": progress.counts, "writes": written})
+        release(link_id, self._waiting, self._events)  # orders that came while the catalogues were matched
         return progress
 
     def product_changed(self, event: ProductChanged) -> int:

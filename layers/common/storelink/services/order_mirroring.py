@@ -29,10 +29,19 @@ from storelink.domain.mirrors import (
     recovery_tag,
 )
 from storelink.domain.orders import Order
-from storelink.errors import NotFound, SkuMapNotReady, StoreRejected, StoreUnavailable
+from storelink.errors import NotFound, StoreRejected, StoreUnavailable
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, LinkBook, OrderMirrors, SkuMapBook, StoreConnector, StoreRepository
+from storelink.ports import (
+    ConnectorFactory,
+    LinkBook,
+    OrderMirrors,
+    SkuMapBook,
+    StoreConnector,
+    StoreRepository,
+    WaitingOrders,
+)
 from storelink.services.store_access import connector_of
+from storelink.services.waiting_orders import SkuMapWait
 
 
 class PushRequested(BaseModel):
@@ -60,6 +69,7 @@ class OrderMirroring:
         sku_maps: SkuMapBook,
         connectors: ConnectorFactory,
         mirrors: OrderMirrors,
+        waiting: WaitingOrders,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores
@@ -67,6 +77,7 @@ class OrderMirroring:
         self._sku_maps = sku_maps
         self._connectors = connectors
         self._mirrors = mirrors
+        self._sku_map = SkuMapWait(links=links, waiting=waiting)
         self._now = now
 
     # -- a destination's new order ----------------------------------------------------------------
@@ -78,9 +89,10 @@ class OrderMirroring:
         ]
         if not links:
             return None
-        if waiting := [link.link_id for link in links if not link.sku_map_ready]:
-            # Retried by the queue, so an order of a link's first minutes is mirrored too.
-            raise SkuMapNotReady(f"links {', '.join(waiting)}: catalogues still being matched")
+        # Every link's SKU map first, or the mirror would miss the parts of those still being matched; a waiting
+        # order is sent again by each link's catalogue import.
+        if [link for link in links if not self._sku_map.ready(link, event)]:
+            return None
         mirror = self.mirror(
             self._connector(event.store_id).order(event.order_id), event.store_id, links, history=False
         )

@@ -18,9 +18,10 @@ from pydantic import BaseModel, ConfigDict
 from storelink.domain.events import OrderChanged, OrderLineSeen, RefundCreated
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry
 from storelink.domain.stock import InventoryRef, Oversell, units_short
-from storelink.errors import NotFound, SkuMapNotReady
+from storelink.errors import NotFound
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, LinkBook, Oversells, SkuMapBook, StoreRepository
+from storelink.ports import ConnectorFactory, LinkBook, Oversells, SkuMapBook, StoreRepository, WaitingOrders
+from storelink.services.waiting_orders import SkuMapWait
 
 
 class SourceAdjustment(BaseModel):
@@ -48,6 +49,7 @@ class OrderStock:
         sku_maps: SkuMapBook,
         connectors: ConnectorFactory,
         oversells: Oversells,
+        waiting: WaitingOrders,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores
@@ -55,6 +57,7 @@ class OrderStock:
         self._sku_maps = sku_maps
         self._connectors = connectors
         self._oversells = oversells
+        self._sku_map = SkuMapWait(links=links, waiting=waiting)
         self._now = now
 
     def apply(self, event: OrderChanged | RefundCreated) -> list[SourceAdjustment]:
@@ -62,9 +65,8 @@ class OrderStock:
         for link in self._links.links_to_destination(event.store_id):
             if link.status is not LinkStatus.CONNECTED:
                 continue
-            if not link.sku_map_ready:
-                # Retried by the queue: an order of the first minutes of a link still moves its source.
-                raise SkuMapNotReady(f"link {link.link_id}: catalogues still being matched")
+            if not self._sku_map.ready(link, event):
+                continue  # sent again by the catalogue import once the link's SKU map is there
             adjustments = self._adjustments(link, event)
             if adjustments:
                 source = self._stores.get(link.source_store_id)
