@@ -30,7 +30,7 @@ from storelink.adapters.sqs import (
     SqsDeadLetters,
     SqsEventQueues,
     SqsJobs,
-    SqsOrderPushes,
+    order_group,
 )
 from storelink.domain.stores import Platform
 from storelink.services.bulk_stock import BulkStock
@@ -39,7 +39,7 @@ from storelink.services.link_orders import LinkOrders
 from storelink.services.links import LinkManagement
 from storelink.services.mappings import Mappings
 from storelink.services.order_history import HistoryChunk, OrderHistory
-from storelink.services.order_mirroring import OrderMirroring
+from storelink.services.order_mirroring import OrderMirroring, PushRequested
 from storelink.services.order_stock import OrderStock
 from storelink.services.stock_propagation import StockPropagation
 from storelink.services.stock_sweep import StockSweep, SweepJob
@@ -184,7 +184,11 @@ def management(settings: ManagementApiSettings) -> Management:
         orders=LinkOrders(
             links=links,
             mirrors=DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name)),
-            pushes=SqsOrderPushes(boto3.client("sqs"), settings.order_events_queue_url),
+            pushes=SqsJobs[PushRequested](
+                boto3.client("sqs"),
+                settings.order_events_queue_url,
+                fifo_group=lambda push: order_group(push.destination_store_id, push.order_id),
+            ),
         ),
     )
 

@@ -3,9 +3,10 @@
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -31,7 +32,11 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import SendMessageRequestTypeDef
 
     from storelink.services.catalogue_import import ImportCheckpoint
-    from storelink.services.order_mirroring import PushRequested
+
+
+def order_group(store_id: str, order_id: str) -> str:
+    """The FIFO group of one order's events (and of its pushes by hand), so they apply in the order they came."""
+    return f"{store_id}:{order_id}"[:128]
 
 
 def _deduplication_id(event: StoreEvent) -> str:
@@ -57,7 +62,7 @@ class SqsEventQueues:
             self._sqs.send_message(
                 QueueUrl=self._order_events_url,
                 MessageBody=event.model_dump_json(),
-                MessageGroupId=f"{event.store_id}:{event.order_id}"[:128],
+                MessageGroupId=order_group(event.store_id, event.order_id),
                 MessageDeduplicationId=_deduplication_id(event),
             )
             queued = True
@@ -128,47 +133,35 @@ class SqsCheckpoints:
         )
 
 
-class SqsOrderPushes:
-    """Pushes asked for by hand join the order's own group on the order events queue, so they apply in turn
-    with its other events; each request is new (its dedup id too): pushing a pushed part changes nothing."""
-
-    def __init__(self, sqs: "SQSClient", queue_url: str) -> None:
-        self._sqs = sqs
-        self._queue_url = queue_url
-
-    def send(self, pushes: list["PushRequested"]) -> None:
-        for start in range(0, len(pushes), 10):  # SendMessageBatch takes 10 entries
-            entries = [
-                {
-                    "Id": str(number),
-                    "MessageBody": push.model_dump_json(),
-                    "MessageGroupId": f"{push.destination_store_id}:{push.order_id}"[:128],
-                    "MessageDeduplicationId": uuid.uuid4().hex,
-                }
-                for number, push in enumerate(pushes[start : start + 10])
-            ]
-            answer = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries)  # type: ignore[arg-type]
-            if answer.get("Failed"):
-                raise RuntimeError(f"SQS refused order pushes: {answer['Failed']}")
-
-
 class SqsJobs[Job: BaseModel]:
-    """Jobs of one kind for one queue (sweeps of a link, chunks of an order history import), 10 a call; SQS
-    spreads them over as many workers as it needs."""
+    """Jobs of one kind for one queue (sweeps of a link, chunks of an order history import, pushes of orders
+    by hand), 10 a call; SQS spreads them over as many workers as it needs.
 
-    def __init__(self, sqs: "SQSClient", queue_url: str) -> None:
+    On a FIFO queue `fifo_group` names each job's group (pushes join their order's group, so they apply in
+    turn with its other events), and each job is a new message: FIFO queues take no delay per message."""
+
+    def __init__(self, sqs: "SQSClient", queue_url: str, *, fifo_group: Callable[[Job], str] | None = None) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
+        self._fifo_group = fifo_group
 
     def send(self, jobs: list[Job], delay_seconds: int = 0) -> None:
         for start in range(0, len(jobs), 10):  # SendMessageBatch takes 10 entries
-            entries = [
-                {"Id": str(number), "MessageBody": job.model_dump_json(), "DelaySeconds": delay_seconds}
-                for number, job in enumerate(jobs[start : start + 10])
-            ]
+            entries = [self._entry(number, job, delay_seconds) for number, job in enumerate(jobs[start : start + 10])]
             answer = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries)  # type: ignore[arg-type]
             if answer.get("Failed"):
                 raise RuntimeError(f"SQS refused jobs for {self._queue_url}: {answer['Failed']}")
+
+    def _entry(self, number: int, job: Job, delay_seconds: int) -> dict[str, Any]:
+        entry: dict[str, Any] = {"Id": str(number), "MessageBody": job.model_dump_json()}
+        if self._fifo_group is None:
+            entry["DelaySeconds"] = delay_seconds
+        elif delay_seconds:
+            raise ValueError("a FIFO queue takes no delay per message")
+        else:
+            entry["MessageGroupId"] = self._fifo_group(job)
+            entry["MessageDeduplicationId"] = uuid.uuid4().hex
+        return entry
 
 
 # A message and its attributes share SQS's size limit; the reason is for a person, this much is plenty.
