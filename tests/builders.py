@@ -11,6 +11,7 @@ from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.links import CatalogueProgress, Link, LinkStatus, StockRules
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform, Store
+from storelink.services.stock_propagation import DestinationUpdate, StockPropagation
 
 SOURCE_LOCATION = "gid://shopify/Location/9007199254740993"
 DESTINATION_LOCATION = "gid://shopify/Location/9007199254740995"
@@ -102,3 +103,11 @@ def a_variant(variant_id: str, sku: str | None = None, **overrides: Any) -> Cata
         "tracked": True,
     }
     return CatalogueVariant.model_validate(fields | overrides)
+
+
+def propagate(propagation: StockPropagation, change: StockLevelChanged) -> list[DestinationUpdate]:
+    """One change through `propagate_batch`, as the stock worker applies a batch of one; raise as its record would."""
+    outcome = propagation.propagate_batch([change])
+    if change.delivery_id in outcome.failed:
+        raise outcome.failed[change.delivery_id]
+    return outcome.updates

@@ -21,7 +21,7 @@ from storelink.domain.stores import Platform
 from storelink.services.order_stock import OrderStock
 from storelink.services.stock_propagation import StockPropagation
 from storelink.services.stock_sweep import StockSweep, SweepJob
-from tests.builders import DESTINATION_LOCATION, SOURCE_ITEM, SOURCE_LOCATION, a_link, a_store
+from tests.builders import DESTINATION_LOCATION, SOURCE_ITEM, SOURCE_LOCATION, a_link, a_store, propagate
 from tests.fakes import (
     FakeAppliedLevels,
     FakeConnector,
@@ -163,7 +163,7 @@ class Network:
 
     def deliver(self, webhook: Webhook) -> None:
         if isinstance(webhook, StockLevelChanged):
-            self.propagation.propagate(webhook)
+            propagate(self.propagation, webhook)
         else:
             self.order_stock.apply(webhook)
         self._collect_source_webhooks()

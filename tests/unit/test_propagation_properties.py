@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 from storelink.domain.links import SkuMapEntry
 from storelink.domain.stock import InventoryRef
 from storelink.services.stock_propagation import StockPropagation
-from tests.builders import DESTINATION_ITEM, DESTINATION_LOCATION, SOURCE_ITEM, a_link, a_stock_change, a_store
+from tests.builders import (
+    DESTINATION_ITEM,
+    DESTINATION_LOCATION,
+    SOURCE_ITEM,
+    a_link,
+    a_stock_change,
+    a_store,
+    propagate,
+)
 from tests.fakes import FakeAppliedLevels, FakeConnector, FakeConnectors, FakeLinks, FakeSkuMaps, FakeStores
 
 DESTINATION_LEVEL = InventoryRef(item_id=DESTINATION_ITEM, location_id=DESTINATION_LOCATION)
@@ -41,6 +49,6 @@ def test_any_delivery_order_converges_to_the_newest_level(levels: list[int], dat
     )
     # When every delivery is propagated
     for change in deliveries:
-        propagation.propagate(change)
+        propagate(propagation, change)
     # Then the destination shows the newest source level (never below zero), whatever came late
     assert destination.levels[DESTINATION_LEVEL] == max(0, levels[-1])

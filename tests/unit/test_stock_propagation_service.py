@@ -19,6 +19,7 @@ from tests.builders import (
     a_link,
     a_stock_change,
     a_store,
+    propagate,
 )
 from tests.fakes import FakeAppliedLevels, FakeConnector, FakeConnectors, FakeLinks, FakeSkuMaps, FakeStores
 
@@ -41,7 +42,7 @@ def test_source_change_sets_the_mapped_destination_level() -> None:
     # Given a destination at 10
     destination = FakeConnector({DESTINATION_LEVEL: 10})
     # When the source drops to 7
-    [update] = propagation_with(destination).propagate(a_stock_change(7))
+    [update] = propagate(propagation_with(destination), a_stock_change(7))
     # Then the destination is set to 7, with a reference naming the link and the delivery
     assert destination.set_calls == [({DESTINATION_LEVEL: 7}, "storelink://links/link-1/deliveries/delivery-1")]
     assert (update.levels, update.writes, update.refused) == (1, 1, {})
@@ -49,7 +50,7 @@ def test_source_change_sets_the_mapped_destination_level() -> None:
 
 def test_buffer_and_floor_of_the_link_apply() -> None:
     destination = FakeConnector({DESTINATION_LEVEL: 10})
-    propagation_with(destination, stock=StockRules(buffer=2, floor=0)).propagate(a_stock_change(7))
+    propagate(propagation_with(destination, stock=StockRules(buffer=2, floor=0)), a_stock_change(7))
     assert destination.levels[DESTINATION_LEVEL] == 5
 
 
@@ -57,7 +58,7 @@ def test_a_level_the_destination_no_longer_stocks_is_reported_not_raised() -> No
     # Given a destination that does not stock the mapped item at the mapped location
     destination = FakeConnector({})
     # When the change is propagated, Then the update names the refused level and why
-    [update] = propagation_with(destination).propagate(a_stock_change(7))
+    [update] = propagate(propagation_with(destination), a_stock_change(7))
     assert update.refused == {f"{DESTINATION_ITEM} at {DESTINATION_LOCATION}": "not stocked at this location"}
 
 
@@ -73,7 +74,7 @@ def test_a_level_the_destination_no_longer_stocks_is_reported_not_raised() -> No
 )
 def test_changes_outside_a_connected_mapped_link_touch_nothing(link_fields) -> None:
     destination = FakeConnector({DESTINATION_LEVEL: 10})
-    assert propagation_with(destination, **link_fields).propagate(a_stock_change(7)) == []
+    assert propagate(propagation_with(destination, **link_fields), a_stock_change(7)) == []
     assert destination.set_calls == []
 
 
@@ -81,17 +82,17 @@ def test_a_late_webhook_never_puts_sold_stock_back() -> None:
     # Given the change to 5 (at 12:05) applied first, and the change to 7 (at 12:00) delivered late
     destination = FakeConnector({DESTINATION_LEVEL: 10})
     propagation = propagation_with(destination)
-    propagation.propagate(a_stock_change(5, changed_at=datetime(2026, 11, 23, 12, 5, tzinfo=UTC), delivery_id="new"))
+    propagate(propagation, a_stock_change(5, changed_at=datetime(2026, 11, 23, 12, 5, tzinfo=UTC), delivery_id="new"))
     # When the late one arrives, Then it is skipped and the destination stays at 5
-    assert propagation.propagate(a_stock_change(7, delivery_id="old")) == []
+    assert propagate(propagation, a_stock_change(7, delivery_id="old")) == []
     assert destination.levels[DESTINATION_LEVEL] == 5
 
 
 def test_two_changes_in_the_same_second_both_apply() -> None:
     destination = FakeConnector({DESTINATION_LEVEL: 10})
     propagation = propagation_with(destination)
-    propagation.propagate(a_stock_change(9, delivery_id="first"))
-    propagation.propagate(a_stock_change(8, delivery_id="second"))
+    propagate(propagation, a_stock_change(9, delivery_id="first"))
+    propagate(propagation, a_stock_change(8, delivery_id="second"))
     assert destination.levels[DESTINATION_LEVEL] == 8
 
 
@@ -128,7 +129,7 @@ def test_destinations_are_written_concurrently() -> None:
     meeting = threading.Barrier(3, timeout=10)
     destinations = {f"d{n}": MeetingConnector({DESTINATION_LEVEL: 10}, meeting=meeting) for n in range(3)}
     # When the source changes
-    updates = fan_out_to(dict(destinations)).propagate(a_stock_change(7))
+    updates = propagate(fan_out_to(dict(destinations)), a_stock_change(7))
     # Then every destination was written, one batched call each
     assert sorted(update.destination_store_id for update in updates) == ["d0", "d1", "d2"]
     assert [len(d.set_calls) for d in destinations.values()] == [1, 1, 1]
@@ -146,7 +147,7 @@ def test_one_failing_destination_does_not_hold_back_the_others() -> None:
     propagation = fan_out_to({"d1": healthy["d1"], "d2": FailingConnector({DESTINATION_LEVEL: 10}), **healthy})
     # When the source changes, Then the change fails naming the failed destination (so SQS retries it)
     with pytest.raises(DestinationsFailed, match=r"1 of 3 destinations failed: d2: StoreUnavailable"):
-        propagation.propagate(a_stock_change(7))
+        propagate(propagation, a_stock_change(7))
     # And the healthy destinations already show the new level
     assert [d.levels[DESTINATION_LEVEL] for d in healthy.values()] == [7, 7]
 

@@ -76,13 +76,6 @@ class StockPropagation:
             max_workers=MAX_CONCURRENT_DESTINATIONS, thread_name_prefix="destination"
         )
 
-    def propagate(self, change: StockLevelChanged) -> list[DestinationUpdate]:
-        """Apply one source level change (see `propagate_batch`); raise if a destination failed."""
-        outcome = self.propagate_batch([change])
-        if change.delivery_id in outcome.failed:
-            raise outcome.failed[change.delivery_id]
-        return outcome.updates
-
     def propagate_batch(self, changes: list[StockLevelChanged]) -> PropagationOutcome:
         """Apply source level changes in the order given (the FIFO queue's), each to every connected link.
 
