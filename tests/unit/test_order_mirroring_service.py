@@ -11,7 +11,7 @@ from storelink.domain.events import FulfilmentCreated, OrderChanged, RefundCreat
 from storelink.domain.links import SkuMapEntry
 from storelink.domain.mirrors import MirrorStatus, PartStatus
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrderLine, SalesChannel, Tracking
-from storelink.errors import StoreRejected
+from storelink.errors import StoreRejected, StoreUnavailable
 from storelink.services.order_mirroring import OrderMirroring
 from tests.builders import a_link, a_store
 from tests.fakes import (
@@ -188,3 +188,21 @@ def test_refunds_are_noted_on_the_mirror(world: World) -> None:
         RefundCreated(store_id="destination", delivery_id="r-1", order_id=ORDER_ID, refund_id="refund-1")
     )
     assert world.mirror.log[-1].what == "the destination refunded (refund-1), 0 units restocked"
+
+
+def test_a_cancellation_that_failed_halfway_is_finished_by_its_retry(world: World) -> None:
+    # Given the destination cancels, and the source's store fails the first cancel call
+    cancel = world.source.cancel
+
+    def unavailable_once(order_id: str, *, restock: bool) -> bool:
+        world.source.cancel = cancel  # type: ignore[method-assign]
+        raise StoreUnavailable("HTTP 503 from the store")
+
+    world.source.cancel = unavailable_once  # type: ignore[method-assign]
+    with pytest.raises(StoreUnavailable):
+        world.service.order_cancelled(world.order_event("cancelled"))
+    # When the queue delivers the cancellation again
+    world.service.order_cancelled(world.order_event("cancelled"))
+    # Then the source's order was cancelled, and the mirror is cancelled on every part
+    assert world.source.cancelled == [("gid://shopify/Order/101", False)]
+    assert world.mirror.parts["link-1"].status is PartStatus.CANCELLED

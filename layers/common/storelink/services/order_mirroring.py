@@ -220,12 +220,15 @@ class OrderMirroring:
         return mirror
 
     def _destination_cancelled(self, mirror: OrderMirror) -> OrderMirror | None:
-        if mirror.cancelled_at is not None:
+        open_parts = [part for part in mirror.parts.values() if part.status is not PartStatus.CANCELLED]
+        if mirror.cancelled_at is not None and not open_parts:
             return None  # storelink's own cancellation coming back, or a redelivery
-        mirror = self._save(
-            mirror.model_copy(update={"cancelled_at": self._now()}), "the destination cancelled the order"
-        )
-        for part in list(mirror.parts.values()):
+        if mirror.cancelled_at is None:
+            mirror = self._save(
+                mirror.model_copy(update={"cancelled_at": self._now()}), "the destination cancelled the order"
+            )
+        # Each part saved as soon as its source order is cancelled: a retry after a failure goes on from there.
+        for part in open_parts:
             if part.status is PartStatus.PUSHED and part.source_order_id:
                 self._connector(part.source_store_id).cancel(part.source_order_id, restock=False)
                 note = f"cancelled {part.source_order_name} in the source"
