@@ -190,15 +190,19 @@ def test_refunds_are_noted_on_the_mirror(world: World) -> None:
     assert world.mirror.log[-1].what == "the destination refunded (refund-1), 0 units restocked"
 
 
-def test_a_cancellation_that_failed_halfway_is_finished_by_its_retry(world: World) -> None:
-    # Given the destination cancels, and the source's store fails the first cancel call
-    cancel = world.source.cancel
+def fail_the_next_cancel(store: OrderDesk) -> None:
+    cancel = store.cancel
 
     def unavailable_once(order_id: str, *, restock: bool) -> bool:
-        world.source.cancel = cancel  # type: ignore[method-assign]
+        store.cancel = cancel  # type: ignore[method-assign]
         raise StoreUnavailable("HTTP 503 from the store")
 
-    world.source.cancel = unavailable_once  # type: ignore[method-assign]
+    store.cancel = unavailable_once  # type: ignore[method-assign]
+
+
+def test_a_cancellation_that_failed_halfway_is_finished_by_its_retry(world: World) -> None:
+    # Given the destination cancels, and the source's store fails the first cancel call
+    fail_the_next_cancel(world.source)
     with pytest.raises(StoreUnavailable):
         world.service.order_cancelled(world.order_event("cancelled"))
     # When the queue delivers the cancellation again
@@ -206,3 +210,15 @@ def test_a_cancellation_that_failed_halfway_is_finished_by_its_retry(world: Worl
     # Then the source's order was cancelled, and the mirror is cancelled on every part
     assert world.source.cancelled == [("gid://shopify/Order/101", False)]
     assert world.mirror.parts["link-1"].status is PartStatus.CANCELLED
+
+
+def test_a_source_cancellation_that_failed_halfway_is_finished_by_its_retry(world: World) -> None:
+    # Given the source cancels, and the destination's store fails the first cancel call
+    fail_the_next_cancel(world.destination)
+    source_cancelled = world.order_event("cancelled", "source", "gid://shopify/Order/101")
+    with pytest.raises(StoreUnavailable):
+        world.service.order_cancelled(source_cancelled)
+    # When the queue delivers the cancellation again, Then the destination's order is cancelled, with restock
+    world.service.order_cancelled(source_cancelled)
+    assert world.destination.cancelled == [(ORDER_ID, True)]
+    assert world.mirror.status is MirrorStatus.CANCELLED

@@ -205,10 +205,15 @@ class OrderMirroring:
             return self._destination_cancelled(mirror)
         mirror = self._mirrors.by_source_order(event.store_id, event.order_id)
         part = mirror.part_for_source_order(event.store_id, event.order_id) if mirror else None
-        if mirror is None or part is None or part.status is PartStatus.CANCELLED:
-            return None  # not a mirrored order, or storelink's own cancellation coming back
-        cancelled = part.model_copy(update={"status": PartStatus.CANCELLED})
-        mirror = self._save_part(mirror, cancelled, note=f"the source cancelled {part.source_order_name}")
+        if mirror is None or part is None:
+            return None  # not a mirrored order
+        every_part_cancelled = all(p.status is PartStatus.CANCELLED for p in mirror.parts.values())
+        if part.status is PartStatus.CANCELLED and (mirror.cancelled_at is not None or not every_part_cancelled):
+            return None  # storelink's own cancellation coming back, or a redelivery with nothing left to do
+        if part.status is not PartStatus.CANCELLED:
+            cancelled = part.model_copy(update={"status": PartStatus.CANCELLED})
+            mirror = self._save_part(mirror, cancelled, note=f"the source cancelled {part.source_order_name}")
+        # Also on a retry whose first attempt saved the part but failed to cancel the destination's order.
         if mirror.cancelled_at is None and all(p.status is PartStatus.CANCELLED for p in mirror.parts.values()):
             # Restocked in the destination: its restocking refund gives the source its units back, once (the
             # source's own order was created without touching stock, so cancelling it restocks nothing).
