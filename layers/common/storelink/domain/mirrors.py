@@ -20,6 +20,7 @@ from storelink.domain.orders import (
     Order,
     OrderDraft,
     OrderLine,
+    PushedFrom,
     SalesChannel,
     ShippingLine,
     TaxLine,
@@ -122,6 +123,8 @@ class OrderMirror(_Frozen):
     shipping_address: Address | None = None
     # Imported from the destination's past orders: shown, never pushed, never decremented.
     history: bool = False
+    # An order storelink pushed into this destination from further down a chain: the stores it passed through.
+    passed_through: tuple[str, ...] = ()
     cancelled_at: AwareDatetime | None = None
     log: tuple[HistoryEntry, ...] = ()
     version: int = 0
@@ -207,12 +210,17 @@ def mirror_of(
     order: Order, destination_store_id: str, sourcing: Mapping[str, Sourcing], *, history: bool
 ) -> OrderMirror | None:
     """The mirror of a destination order, or None when no linked line was sold through a channel its link
-    mirrors (only web-store orders unless the link includes the order's channel)."""
+    mirrors (only web-store orders unless the link includes the order's channel). An order storelink pushed
+    here goes up a chain, as the order of its origin's channel, but never to a store it passed through."""
     parts: dict[str, list[MirrorLine]] = {}
     links: dict[str, Link] = {}
     for line in order.lines:
         found = sourcing.get(line.variant_id or "")
-        if found is None or order.channel not in found.link.orders.channels:
+        if (
+            found is None
+            or order.channel not in found.link.orders.channels
+            or found.link.source_store_id in order.passed_through
+        ):
             continue
         links[found.link.link_id] = found.link
         parts.setdefault(found.link.link_id, []).append(
@@ -247,6 +255,7 @@ def mirror_of(
         customer=order.customer if forwards_customer else None,
         shipping_address=order.shipping_address if forwards_customer else None,
         history=history,
+        passed_through=order.passed_through,
         cancelled_at=order.cancelled_at,
     )
 
@@ -301,7 +310,9 @@ def draft_for(mirror: OrderMirror, link: Link, *, origin: str) -> OrderDraft:
         ),
         note=f"Order {mirror.order_name} of {origin}, mirrored by storelink."
         + ("" if forward else " Customer details are not forwarded by this link."),
-        source_identifier=f"{mirror.destination_store_id}:{mirror.order_id}",
+        source_identifier=PushedFrom(
+            channel=mirror.channel, stores=(*mirror.passed_through, mirror.destination_store_id)
+        ).identifier(order_ref(mirror.order_id)),
         approved=approved,
     )
 

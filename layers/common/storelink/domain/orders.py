@@ -22,6 +22,31 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+PUSHED_MARK = "storelink"
+
+
+class PushedFrom(_Frozen):
+    """Where an order storelink pushed into a store came from: the channel it was sold through and the stores
+    it passed through (the first where it was sold). It travels in the pushed order's source identifier, so
+    that the order, arriving at a store that is itself the destination of another link, goes up that link as
+    the order it was (a web order, not an order of storelink's app) and never back to a store it left."""
+
+    channel: SalesChannel
+    stores: tuple[str, ...] = Field(min_length=1)
+
+    def identifier(self, order_ref: str) -> str:
+        """`storelink:web:st_c>st_b:1001`: the mark, the channel, the stores passed through, the order there."""
+        return ":".join((PUSHED_MARK, self.channel, ">".join(self.stores), order_ref))
+
+    @classmethod
+    def read(cls, identifier: str | None) -> "PushedFrom | None":
+        """The origin an identifier carries; None for any other (an order sold in the store itself)."""
+        parts = (identifier or "").split(":", 3)
+        if len(parts) != 4 or parts[0] != PUSHED_MARK or parts[1] not in SalesChannel or not parts[2]:
+            return None
+        return cls(channel=SalesChannel(parts[1]), stores=tuple(parts[2].split(">")))
+
+
 class Customer(_Frozen):
     first_name: str | None = None
     last_name: str | None = None
@@ -65,6 +90,7 @@ class Order(_Frozen):
     name: str
     created_at: AwareDatetime
     source_name: str | None
+    # Where it was sold: for an order storelink pushed here, the channel of the order it mirrors.
     channel: SalesChannel
     currency: str
     customer: Customer | None = None
@@ -79,6 +105,8 @@ class Order(_Frozen):
     financial_status: str | None = None
     fulfillment_status: str | None = None
     cancelled_at: datetime | None = None
+    # For an order storelink pushed here: the stores it passed through before (the first where it was sold).
+    passed_through: tuple[str, ...] = ()
 
 
 class OrderDraft(_Frozen):

@@ -5,8 +5,8 @@ destination, a cancellation on either side to the other.
 Stock is not this service's business: the stock engine decremented the source when the destination's
 order came in (services/order_stock.py), and gives units back through the destination's restocking
 refund. So orders are created in the source without touching inventory (BYPASS), storelink cancels them without
-restocking, and when a source cancels, storelink cancels the destination's order with restock, whose
-refund gives the source its units back: each unit moves once.
+restocking (but in the middle of a chain: docs/orders.md), and when a source cancels, storelink cancels the
+destination's order with restock, whose refund gives the source its units back: each unit moves once.
 """
 
 from collections.abc import Callable
@@ -200,9 +200,13 @@ class OrderMirroring:
     def order_cancelled(self, event: OrderChanged) -> OrderMirror | None:
         """A cancellation on either side cancels the other side's order(s); units come back once, through
         the destination's restocking refund (source orders are created and cancelled without stock)."""
+        # In a chain the middle store's order is both: the destination's order of the link above it, and the
+        # source's order (storelink's push) of the link below it. Its cancellation goes both ways.
         mirror = self._mirrors.get(event.store_id, event.order_id)
-        if mirror is not None:
-            return self._destination_cancelled(mirror)
+        up = self._destination_cancelled(mirror) if mirror is not None else None
+        return self._source_cancelled(event) or up
+
+    def _source_cancelled(self, event: OrderChanged) -> OrderMirror | None:
         mirror = self._mirrors.by_source_order(event.store_id, event.order_id)
         part = mirror.part_for_source_order(event.store_id, event.order_id) if mirror else None
         if mirror is None or part is None:
@@ -235,12 +239,20 @@ class OrderMirroring:
         # Each part saved as soon as its source order is cancelled: a retry after a failure goes on from there.
         for part in open_parts:
             if part.status is PartStatus.PUSHED and part.source_order_id:
-                self._connector(part.source_store_id).cancel(part.source_order_id, restock=False)
+                restock = self._decremented_upstream(part.source_store_id)
+                self._connector(part.source_store_id).cancel(part.source_order_id, restock=restock)
                 note = f"cancelled {part.source_order_name} in the source"
             else:
                 note = "not pushed: will never be"
             mirror = self._save_part(mirror, part.model_copy(update={"status": PartStatus.CANCELLED}), note=note)
         return mirror
+
+    def _decremented_upstream(self, store_id: str) -> bool:
+        """Whether a store is the middle of a chain: the order storelink pushed there decremented the source
+        above it (as any order of a destination does), so cancelling it restocks, and its restocking refund
+        gives that source its units back, once. At the top of a chain nothing took stock for the pushed order
+        (BYPASS), so nothing is restocked."""
+        return any(link.status is LinkStatus.CONNECTED for link in self._links.links_to_destination(store_id))
 
     def fulfilment_created(self, event: FulfilmentCreated) -> OrderMirror | None:
         """A source fulfilled its order: the destination's lines of that part are fulfilled with the same

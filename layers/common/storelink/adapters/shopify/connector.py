@@ -24,6 +24,7 @@ from storelink.domain.orders import (
     OrdersPage,
     OrdersRead,
     OrderWindow,
+    PushedFrom,
     SalesChannel,
     ShippingLine,
     TaxLine,
@@ -550,12 +551,15 @@ def _amount(money_bag: dict[str, Any] | None) -> Decimal:
 def _order(node: dict[str, Any], lines: list[dict[str, Any]]) -> Order:
     customer = node.get("customer")
     address = node.get("shippingAddress")
+    # storelink's own push (its sourceName is storelink's app) is the order of the channel it was sold through.
+    pushed = PushedFrom.read(node.get("sourceIdentifier"))
     return Order(
         order_id=node["id"],
         name=node["name"],
         created_at=node["createdAt"],
         source_name=node.get("sourceName"),
-        channel=sales_channel(node.get("sourceName")),
+        channel=pushed.channel if pushed else sales_channel(node.get("sourceName")),
+        passed_through=pushed.stores if pushed else (),
         currency=node["currencyCode"],
         customer=Customer(
             first_name=customer["firstName"],

@@ -152,7 +152,7 @@ query StorelinkBulkStatus($id: ID!) {
 """
 
 _ORDER_FIELDS = """
-  id name createdAt sourceName currencyCode tags cancelledAt
+  id name createdAt sourceName sourceIdentifier currencyCode tags cancelledAt
   displayFinancialStatus displayFulfillmentStatus discountCodes
   email phone
   customer { firstName lastName email phone }
