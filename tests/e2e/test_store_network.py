@@ -106,6 +106,20 @@ def test_a_cancellation_where_the_order_was_sold_cancels_it_up_the_chain_and_giv
     assert chain.stock == (12, 12, 12)
 
 
+def test_a_cancellation_at_the_first_source_comes_down_the_chain(chain: Chain) -> None:
+    # Given C's order of 2, pushed up to A (every store at 10)
+    order = chain.sell_at_c(2)
+    [at_a] = pushed_into(chain.a)
+    # When A cancels it
+    chain.a.sandbox.cancel(at_a.id, restock=True)
+    chain.runtime.drain()
+    # Then B's order and C's are cancelled, and every store is back at 12
+    [at_b] = pushed_into(chain.b)
+    assert chain.b.sandbox.order(at_b.id).cancelled_at is not None
+    assert chain.c.sandbox.order(order.id).cancelled_at is not None
+    assert chain.stock == (12, 12, 12)
+
+
 def test_two_destinations_selling_the_last_unit_is_an_oversell_on_the_link(
     runtime: LocalRuntime, shops: ShopMaker
 ) -> None:

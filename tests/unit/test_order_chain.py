@@ -1,6 +1,7 @@
 """Orders up a chain A → B → C on in-memory stores: the order storelink pushed into B goes up to A as the web
 order it was, once, each hop with its own link's initial status; never back to a store it passed through;
-fulfilment and cancellation come back down the whole chain."""
+fulfilment and cancellation come back down the whole chain; and C's order moves the stock of A, the truth,
+once, while the orders storelink pushed move none."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -8,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from storelink.domain.events import FulfilmentCreated, OrderChanged
-from storelink.domain.links import InitialOrderStatus, OrderPush, SkuMapEntry
+from storelink.domain.events import FulfilmentCreated, OrderChanged, OrderLineSeen, RefundCreated
+from storelink.domain.links import InitialOrderStatus, LinkStatus, OrderPush, SkuMapEntry
 from storelink.domain.mirrors import order_ref
 from storelink.domain.orders import (
     CreatedOrder,
@@ -20,13 +21,16 @@ from storelink.domain.orders import (
     SalesChannel,
     Tracking,
 )
+from storelink.domain.stock import InventoryRef
 from storelink.services.order_mirroring import OrderMirroring
+from storelink.services.order_stock import OrderStock
 from tests.builders import a_link, a_store
 from tests.fakes import (
     FakeConnector,
     FakeConnectors,
     FakeLinkBook,
     FakeOrderMirrors,
+    FakeOversells,
     FakeSkuMaps,
     FakeStores,
     FakeWaitingOrders,
@@ -236,10 +240,10 @@ def test_a_cancellation_where_the_order_was_sold_goes_up_the_chain(chain: Chain)
     chain.service.order_cancelled(an_event("cancelled", "c", SOLD_AT_C))
     chain.service.order_cancelled(an_event("cancelled", "b", chain.pushed_to_b))
     chain.service.order_cancelled(an_event("cancelled", "a", at_a))
-    # Then B's order is cancelled with restock (its refund gives A the units B's order took from it) and A's
-    # without (A's order took no stock), each once; C's is left to C
-    assert chain.b.cancelled == [(chain.pushed_to_b, True)]
-    assert (chain.a.cancelled, chain.c.cancelled) == ([(at_a, False)], [])
+    # Then B's order and A's are cancelled once each, without restock (C's refund gives the units back); C's
+    # is left to C
+    assert (chain.b.cancelled, chain.a.cancelled) == ([(chain.pushed_to_b, False)], [(at_a, False)])
+    assert chain.c.cancelled == []
 
 
 def test_a_cancellation_at_the_top_comes_down_the_chain(chain: Chain) -> None:
@@ -248,8 +252,9 @@ def test_a_cancellation_at_the_top_comes_down_the_chain(chain: Chain) -> None:
     chain.service.order_cancelled(an_event("cancelled", "a", at_a))
     chain.service.order_cancelled(an_event("cancelled", "b", chain.pushed_to_b))
     chain.service.order_cancelled(an_event("cancelled", "c", SOLD_AT_C))
-    # Then B's and C's orders are cancelled with restock, once each, and A's is left to A
-    assert (chain.b.cancelled, chain.c.cancelled) == ([(chain.pushed_to_b, True)], [(SOLD_AT_C, True)])
+    # Then B's order is cancelled without restock (storelink's push took no stock) and C's with restock (its
+    # refund gives A the units back), once each; A's is left to A
+    assert (chain.b.cancelled, chain.c.cancelled) == ([(chain.pushed_to_b, False)], [(SOLD_AT_C, True)])
     assert chain.a.cancelled == []
 
 
@@ -264,3 +269,98 @@ def test_only_storelinks_own_identifier_names_an_origin(identifier: str | None) 
 def test_an_origin_reads_back_as_written() -> None:
     origin = PushedFrom(channel=SalesChannel.POS, stores=("st_c", "st_b"))
     assert PushedFrom.read(origin.identifier("1001")) == origin
+
+
+# -- stock ---------------------------------------------------------------------------------------------------
+
+LOCATIONS = {"a": "a-warehouse", "b": "b-warehouse", "c": "c-warehouse"}
+
+
+class ChainStock:
+    """A → B → C, each holding 12 shirts in its warehouse, warehouses mapped one to one down the chain."""
+
+    def __init__(self) -> None:
+        self.shops = {name: FakeConnector({level(name): 12}) for name in "abc"}
+        self.links = FakeLinkBook(
+            {
+                f"{up}-{down}": a_link(
+                    f"{up}-{down}",
+                    source_store_id=up,
+                    destination_store_id=down,
+                    locations={LOCATIONS[up]: LOCATIONS[down]},
+                )
+                for up, down in ("ab", "bc")
+            }
+        )
+        self.service = OrderStock(
+            stores=FakeStores({name: a_store(name) for name in "abc"}),
+            links=self.links,
+            sku_maps=FakeSkuMaps([mapped("a-b", "b-shirt", "a-shirt"), mapped("b-c", "c-shirt", "b-shirt")]),
+            connectors=FakeConnectors(self.shops),  # type: ignore[arg-type]
+            oversells=FakeOversells(),
+            waiting=FakeWaitingOrders(),
+            now=lambda: NOW,
+        )
+
+    def available(self, name: str) -> int:
+        return self.shops[name].levels[level(name)]
+
+
+def level(name: str) -> InventoryRef:
+    return InventoryRef(item_id=f"{name}-shirt-item", location_id=LOCATIONS[name])
+
+
+def an_order_of(store_id: str, variant_id: str, *, pushed_by_storelink: bool = False) -> OrderChanged:
+    return an_event("created", store_id, f"{store_id}-order").model_copy(
+        update={
+            "lines": (OrderLineSeen(line_id=f"{store_id}-line", variant_id=variant_id, sku=None, quantity=2),),
+            "pushed_by_storelink": pushed_by_storelink,
+        }
+    )
+
+
+def test_an_order_at_the_end_of_a_chain_moves_the_first_sources_stock_once() -> None:
+    stock = ChainStock()
+    # When C sells 2, and the order storelink pushed into B for it comes from B
+    stock.service.apply(an_order_of("c", "c-shirt"))
+    stock.service.apply(an_order_of("c", "c-shirt"))
+    stock.service.apply(an_order_of("b", "b-shirt", pushed_by_storelink=True))
+    # Then A, the truth, is 2 down, once; B is left to follow A through the stock path
+    assert (stock.available("a"), stock.available("b")) == (10, 12)
+
+
+def test_a_refund_at_the_end_of_a_chain_gives_the_first_source_its_units_back() -> None:
+    # Given C's order of 2, which took A to 10
+    stock = ChainStock()
+    stock.service.apply(an_order_of("c", "c-shirt"))
+    assert stock.available("a") == 10
+    # When C refunds the 2 with restock
+    stock.service.apply(
+        RefundCreated(
+            store_id="c",
+            delivery_id="r-1",
+            order_id="c-order",
+            refund_id="refund-1",
+            restocked=(OrderLineSeen(line_id="c-line", variant_id="c-shirt", sku=None, quantity=2),),
+        )
+    )
+    # Then A is back at 12
+    assert (stock.available("a"), stock.available("b")) == (12, 12)
+
+
+def test_an_order_of_the_middle_store_itself_moves_its_source() -> None:
+    stock = ChainStock()
+    # When B sells 2 on its own web store
+    stock.service.apply(an_order_of("b", "b-shirt"))
+    # Then A is 2 down
+    assert stock.available("a") == 10
+
+
+def test_a_variant_the_link_above_does_not_sell_stays_with_the_middle_store() -> None:
+    stock = ChainStock()
+    # Given A → B disconnected
+    stock.links.add(stock.links.links["a-b"].model_copy(update={"status": LinkStatus.DISCONNECTED}))
+    # When C sells 2
+    stock.service.apply(an_order_of("c", "c-shirt"))
+    # Then B, now the truth of its shirt, is 2 down, and A untouched
+    assert (stock.available("a"), stock.available("b")) == (12, 10)

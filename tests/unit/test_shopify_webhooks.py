@@ -217,3 +217,17 @@ def test_a_malformed_order_names_the_missing_field() -> None:
 def test_untracked_level_has_no_quantity_to_propagate() -> None:
     body = b'{"inventory_item_id": 1, "location_id": 2, "available": null, "updated_at": "2026-11-23T12:00:00Z"}'
     assert read(body, shopify_headers(body, SECRET)).event is None
+
+
+@pytest.mark.parametrize(
+    ("source_identifier", "pushed"), [("storelink:web:st_c:1001", True), ("1234-12-1000", False), (None, False)]
+)
+def test_an_order_storelink_pushed_is_told_by_its_source_identifier(
+    source_identifier: str | None, pushed: bool
+) -> None:
+    # Given an order whose source identifier is storelink's (it pushed the order), a POS receipt's, or none
+    body = json.dumps(ORDER | {"source_identifier": source_identifier}).encode()
+    # When its orders/create is read, Then the event says whether storelink pushed it
+    event = read(body, shopify_headers(body, SECRET) | {"X-Shopify-Topic": "orders/create"}).event
+    assert isinstance(event, OrderChanged)
+    assert event.pushed_by_storelink is pushed

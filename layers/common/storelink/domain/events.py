@@ -32,6 +32,8 @@ class OrderChanged(_Event):
     source_name: str | None
     changed_at: AwareDatetime
     lines: tuple[OrderLineSeen, ...] = ()
+    # An order storelink pushed into this store (its source identifier says so): it moves no stock.
+    pushed_by_storelink: bool = False
 
 
 class FulfilmentCreated(_Event):

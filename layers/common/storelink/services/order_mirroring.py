@@ -5,8 +5,8 @@ destination, a cancellation on either side to the other.
 Stock is not this service's business: the stock engine decremented the source when the destination's
 order came in (services/order_stock.py), and gives units back through the destination's restocking
 refund. So orders are created in the source without touching inventory (BYPASS), storelink cancels them without
-restocking (but in the middle of a chain: docs/orders.md), and when a source cancels, storelink cancels the
-destination's order with restock, whose refund gives the source its units back: each unit moves once.
+restocking, and when a source cancels, storelink cancels the destination's order with restock, whose refund
+gives the source its units back: each unit moves once. In a chain the same holds hop by hop (docs/orders.md).
 """
 
 from collections.abc import Callable
@@ -220,8 +220,11 @@ class OrderMirroring:
         # Also on a retry whose first attempt saved the part but failed to cancel the destination's order.
         if mirror.cancelled_at is None and all(p.status is PartStatus.CANCELLED for p in mirror.parts.values()):
             # Restocked in the destination: its restocking refund gives the source its units back, once (the
-            # source's own order was created without touching stock, so cancelling it restocks nothing).
-            self._connector(mirror.destination_store_id).cancel(mirror.order_id, restock=True)
+            # source's own order was created without touching stock, so cancelling it restocks nothing). An
+            # order storelink pushed into the destination took no stock either: the order down the chain it
+            # mirrors gives the units back when storelink cancels it in turn.
+            restock = not mirror.passed_through
+            self._connector(mirror.destination_store_id).cancel(mirror.order_id, restock=restock)
             mirror = self._save(
                 mirror.model_copy(update={"cancelled_at": self._now()}),
                 "cancelled in the destination, as every source cancelled",
@@ -239,20 +242,12 @@ class OrderMirroring:
         # Each part saved as soon as its source order is cancelled: a retry after a failure goes on from there.
         for part in open_parts:
             if part.status is PartStatus.PUSHED and part.source_order_id:
-                restock = self._decremented_upstream(part.source_store_id)
-                self._connector(part.source_store_id).cancel(part.source_order_id, restock=restock)
+                self._connector(part.source_store_id).cancel(part.source_order_id, restock=False)
                 note = f"cancelled {part.source_order_name} in the source"
             else:
                 note = "not pushed: will never be"
             mirror = self._save_part(mirror, part.model_copy(update={"status": PartStatus.CANCELLED}), note=note)
         return mirror
-
-    def _decremented_upstream(self, store_id: str) -> bool:
-        """Whether a store is the middle of a chain: the order storelink pushed there decremented the source
-        above it (as any order of a destination does), so cancelling it restocks, and its restocking refund
-        gives that source its units back, once. At the top of a chain nothing took stock for the pushed order
-        (BYPASS), so nothing is restocked."""
-        return any(link.status is LinkStatus.CONNECTED for link in self._links.links_to_destination(store_id))
 
     def fulfilment_created(self, event: FulfilmentCreated) -> OrderMirror | None:
         """A source fulfilled its order: the destination's lines of that part are fulfilled with the same

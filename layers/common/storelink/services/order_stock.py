@@ -6,12 +6,17 @@ once, however often and in whatever order the webhooks come.
 the order line (and the refund), so a redelivered or replayed webhook is applied by Shopify one time.
 The source's resulting level change then reaches every destination through the stock path.
 
+In a chain A → B → C the truth of C's source B is A: an order at C moves A (B's level is A's, set by the
+stock path, and a change made to B itself would be put back), and the order storelink pushes into B moves
+nothing (docs/orders.md, Chains).
+
 When a decrement leaves the source below zero (two stores sold the last unit at once), destinations show 0
 through the stock path, and the order line is recorded on its link as an oversell with the units short.
 """
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,6 +34,9 @@ class SourceAdjustment(BaseModel):
 
     link_id: str
     line_id: str
+    # The level of the chain's first source: the link's source, or the source above it when it is a
+    # destination itself.
+    store_id: str
     level: InventoryRef
     delta: int
     key: str
@@ -38,6 +46,14 @@ class SourceAdjustment(BaseModel):
     @property
     def units_short(self) -> int:
         return 0 if self.available_after is None else units_short(self.delta, self.available_after)
+
+
+class _Hop(NamedTuple):
+    """A store's level of a variant, on the way up a chain."""
+
+    store_id: str
+    variant_id: str | None
+    level: InventoryRef
 
 
 class OrderStock:
@@ -61,28 +77,27 @@ class OrderStock:
         self._now = now
 
     def apply(self, event: OrderChanged | RefundCreated) -> list[SourceAdjustment]:
+        if isinstance(event, OrderChanged) and event.pushed_by_storelink:
+            return []  # the order it mirrors moved the stock of the chain's first source already
         applied = []
         for link in self._links.links_to_destination(event.store_id):
             if link.status is not LinkStatus.CONNECTED:
                 continue
             if not self._sku_map.ready(link, event):
                 continue  # sent again by the catalogue import once the link's SKU map is there
-            adjustments = self._adjustments(link, event)
-            if adjustments:
-                source = self._stores.get(link.source_store_id)
+            for adjustment in self._adjustments(link, event):
+                source = self._stores.get(adjustment.store_id)
                 if source is None:
-                    raise NotFound(f"link {link.link_id} names a source store that does not exist")
-                connector = self._connectors.connector_for(source)
-                for adjustment in adjustments:
-                    after = connector.adjust_available(
-                        {adjustment.level: adjustment.delta},
-                        key=adjustment.key,
-                        reference=f"storelink://stores/{event.store_id}/orders/{adjustment.line_id}",
-                    )
-                    available_after = after.get(adjustment.level)
-                    if isinstance(event, OrderChanged) and available_after is not None:
-                        self._record_if_oversold(link, event, adjustment, available_after)
-                    applied.append(adjustment.model_copy(update={"available_after": available_after}))
+                    raise NotFound(f"link {link.link_id} leads to a source store that does not exist")
+                after = self._connectors.connector_for(source).adjust_available(
+                    {adjustment.level: adjustment.delta},
+                    key=adjustment.key,
+                    reference=f"storelink://stores/{event.store_id}/orders/{adjustment.line_id}",
+                )
+                available_after = after.get(adjustment.level)
+                if isinstance(event, OrderChanged) and available_after is not None:
+                    self._record_if_oversold(link, event, adjustment, available_after)
+                applied.append(adjustment.model_copy(update={"available_after": available_after}))
         logger.info("order moved source stock", extra={"store_id": event.store_id, "adjustments": len(applied)})
         return applied
 
@@ -124,13 +139,40 @@ class OrderStock:
             SourceAdjustment(
                 link_id=link.link_id,
                 line_id=line.line_id,
-                level=InventoryRef(item_id=entry.source_item_id, location_id=source_location),
+                store_id=store_id,
+                level=level,
                 delta=sign * line.quantity,
                 key=f"storelink:{link.link_id}:{why}:{line.line_id}",
             )
             for line in lines
             if (entry := self._source_of(link, line)) is not None and entry.source_item_id
+            for store_id, level in [self._first_source(link, entry, source_location)]
         ]
 
     def _source_of(self, link: Link, line: OrderLineSeen) -> SkuMapEntry | None:
         return self._sku_maps.matched_entry(link.link_id, line.variant_id) if line.variant_id else None
+
+    def _first_source(self, link: Link, entry: SkuMapEntry, location_id: str) -> tuple[str, InventoryRef]:
+        """The level an order line moves: the link's source's, or, when that source is itself the destination
+        of a connected link selling the variant at that location, the level it follows there, up the chain."""
+        level = InventoryRef(item_id=entry.source_item_id or "", location_id=location_id)
+        hop = _Hop(store_id=link.source_store_id, variant_id=entry.source_variant_id, level=level)
+        # Links never form a cycle; the stores seen stop one all the same.
+        seen = {link.destination_store_id, hop.store_id}
+        while (above := self._above(hop)) is not None and above.store_id not in seen:
+            hop = above
+            seen.add(hop.store_id)
+        return hop.store_id, hop.level
+
+    def _above(self, hop: _Hop) -> _Hop | None:
+        """The source's level that a store's level follows, when the store is a connected link's destination
+        and the link sells the variant at that location."""
+        for upper in self._links.links_to_destination(hop.store_id):
+            if upper.status is not LinkStatus.CONNECTED or not hop.variant_id:
+                continue
+            entry = self._sku_maps.matched_entry(upper.link_id, hop.variant_id)
+            location = next((source for source, mine in upper.locations.items() if mine == hop.level.location_id), None)
+            if entry is not None and entry.source_item_id and location is not None:
+                level = InventoryRef(item_id=entry.source_item_id, location_id=location)
+                return _Hop(store_id=upper.source_store_id, variant_id=entry.source_variant_id, level=level)
+        return None

@@ -24,7 +24,7 @@ from storelink.domain.events import (
     StoreEvent,
     VariantSeen,
 )
-from storelink.domain.orders import Tracking
+from storelink.domain.orders import PushedFrom, Tracking
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform, Store
 from storelink.domain.webhooks import VerifiedDelivery
@@ -52,6 +52,7 @@ class _Order(BaseModel):
     id: int
     name: str
     source_name: str | None = None
+    source_identifier: str | None = None
     updated_at: AwareDatetime
     line_items: list[_LineItem] = []
 
@@ -130,6 +131,7 @@ def _order_change(change: Literal["created", "updated", "cancelled"]) -> Parser:
             source_name=order.source_name,
             changed_at=order.updated_at,
             lines=tuple(_line(item) for item in order.line_items),
+            pushed_by_storelink=PushedFrom.read(order.source_identifier) is not None,
         )
 
     return parse
