@@ -75,6 +75,32 @@ def test_an_order_sold_at_the_end_of_a_chain_travels_up_to_its_first_source_and_
     assert pushed_into(chain.c) == []
 
 
+def test_with_auto_approval_on_both_links_the_order_lands_approved_at_every_hop(chain: Chain, shops: ShopMaker) -> None:
+    # Given both links set to create orders approved (the runbook's auto-approval), each by its destination
+    for link_id, destination in ((chain.a_b, chain.b), (chain.b_c, chain.c)):
+        shops.api.call("PATCH", f"/links/{link_id}", destination.api_token, {"orders": {"initial_status": "approved"}})
+    # When C sells 2 shirts on the web
+    chain.sell_at_c(2)
+    # Then B's order and A's are approved (created paid), neither awaiting approval
+    [at_b], [at_a] = pushed_into(chain.b), pushed_into(chain.a)
+    assert [(o.financial_status, "awaiting approval" in o.tags) for o in (at_b, at_a)] == [("PAID", False)] * 2
+
+
+def test_a_chain_relinked_pushes_nothing_twice(chain: Chain, shops: ShopMaker) -> None:
+    # Given C's order of 2, pushed up to A
+    chain.sell_at_c(2)
+    # When B disconnects from A and reconnects (its orders imported again as history), and Shopify delivers
+    # C's and B's orders/create again
+    for action in ("disconnect", "reconnect"):
+        shops.api.call("POST", f"/links/{chain.a_b}/{action}", chain.b.api_token)
+    for shop in (chain.c, chain.b):
+        shop.sandbox.redeliver(next(d for d in shop.sandbox.webhook_deliveries if d.topic == "orders/create"))
+    chain.runtime.drain()
+    # Then B and A still have one order each, and the stock moved once
+    assert (len(pushed_into(chain.b)), len(pushed_into(chain.a))) == (1, 1)
+    assert chain.stock == (10, 10, 10)
+
+
 def test_a_fulfilment_at_the_first_source_comes_down_the_chain_with_its_tracking(chain: Chain) -> None:
     # Given C's order of 2, pushed up to A
     order = chain.sell_at_c(2)
