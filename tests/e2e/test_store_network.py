@@ -146,6 +146,20 @@ def test_a_cancellation_at_the_first_source_comes_down_the_chain(chain: Chain) -
     assert chain.stock == (12, 12, 12)
 
 
+def test_a_cancellation_in_the_middle_of_the_chain_gives_the_units_back_once(chain: Chain) -> None:
+    # Given C's order of 2, pushed up to A (every store at 10)
+    order = chain.sell_at_c(2)
+    [at_b], [at_a] = pushed_into(chain.b), pushed_into(chain.a)
+    # When B's staff cancel B's order, restocking it
+    chain.b.sandbox.cancel(at_b.id, restock=True)
+    chain.runtime.drain()
+    # Then A's order and C's are cancelled too, and every store is back at 12: the units came back once,
+    # through C's order that took them (B's restock, of an order that took nothing, gives nothing)
+    assert chain.a.sandbox.order(at_a.id).cancelled_at is not None
+    assert chain.c.sandbox.order(order.id).cancelled_at is not None
+    assert chain.stock == (12, 12, 12)
+
+
 def test_two_destinations_selling_the_last_unit_is_an_oversell_on_the_link(
     runtime: LocalRuntime, shops: ShopMaker
 ) -> None:

@@ -280,7 +280,9 @@ class ChainStock:
     """A → B → C, each holding 12 shirts in its warehouse, warehouses mapped one to one down the chain."""
 
     def __init__(self) -> None:
-        self.shops = {name: FakeConnector({level(name): 12}) for name in "abc"}
+        self.shops = {name: Shop(levels={level(name): 12}, name=name) for name in "abc"}
+        # B holds the order storelink pushed into it for C's order
+        self.shops["b"].orders["b-order"] = an_order("b-order", variant_id="b-shirt", passed_through=("c",))
         self.links = FakeLinkBook(
             {
                 f"{up}-{down}": a_link(
@@ -346,6 +348,19 @@ def test_a_refund_at_the_end_of_a_chain_gives_the_first_source_its_units_back() 
     )
     # Then A is back at 12
     assert (stock.available("a"), stock.available("b")) == (12, 12)
+
+
+def test_a_restocking_refund_of_the_order_pushed_into_the_middle_gives_nothing_back() -> None:
+    # Given C's order of 2, which took A to 10
+    stock = ChainStock()
+    stock.service.apply(an_order_of("c", "c-shirt"))
+    # When B's staff cancel the order storelink pushed into B, restocking it
+    restocked = (OrderLineSeen(line_id="b-line", variant_id="b-shirt", sku=None, quantity=2),)
+    stock.service.apply(
+        RefundCreated(store_id="b", delivery_id="r-b", order_id="b-order", refund_id="refund-b", restocked=restocked)
+    )
+    # Then A is still at 10: the units come back through C's order, which took them
+    assert stock.available("a") == 10
 
 
 def test_an_order_of_the_middle_store_itself_moves_its_source() -> None:

@@ -77,8 +77,8 @@ class OrderStock:
         self._now = now
 
     def apply(self, event: OrderChanged | RefundCreated) -> list[SourceAdjustment]:
-        if isinstance(event, OrderChanged) and event.pushed_by_storelink:
-            return []  # the order it mirrors moved the stock of the chain's first source already
+        if self._of_a_pushed_order(event):
+            return []  # the order it mirrors moved the stock of the chain's first source, and gives it back
         applied = []
         for link in self._links.links_to_destination(event.store_id):
             if link.status is not LinkStatus.CONNECTED:
@@ -100,6 +100,21 @@ class OrderStock:
                 applied.append(adjustment.model_copy(update={"available_after": available_after}))
         logger.info("order moved source stock", extra={"store_id": event.store_id, "adjustments": len(applied)})
         return applied
+
+    def _of_a_pushed_order(self, event: OrderChanged | RefundCreated) -> bool:
+        """An order storelink pushed into the middle of a chain, or a restocking refund of one (its staff
+        cancelled it with restock): that order took no stock. A refund's webhook does not say where its order
+        came from, so the order is read, only in a store that is a link's source (none other holds one)."""
+        if isinstance(event, OrderChanged):
+            return event.pushed_by_storelink
+        if not event.restocked:
+            return False
+        if not any(link.status is LinkStatus.CONNECTED for link in self._links.links_from_source(event.store_id)):
+            return False
+        store = self._stores.get(event.store_id)
+        if store is None:
+            raise NotFound(f"no store {event.store_id}")
+        return bool(self._connectors.connector_for(store).order(event.order_id).passed_through)
 
     def _record_if_oversold(
         self, link: Link, order: OrderChanged, adjustment: SourceAdjustment, available_after: int
