@@ -16,6 +16,7 @@ through the stock path, and the order line is recorded on its link as an oversel
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
@@ -150,6 +151,7 @@ class OrderStock:
         source_location = next(iter(link.locations), None)
         if source_location is None:
             return []
+        links_to = cache(self._links.links_to_destination)  # read once per store for all the lines
         return [
             SourceAdjustment(
                 link_id=link.link_id,
@@ -161,28 +163,30 @@ class OrderStock:
             )
             for line in lines
             if (entry := self._source_of(link, line)) is not None and entry.source_item_id
-            for store_id, level in [self._first_source(link, entry, source_location)]
+            for store_id, level in [self._first_source(link, entry, source_location, links_to)]
         ]
 
     def _source_of(self, link: Link, line: OrderLineSeen) -> SkuMapEntry | None:
         return self._sku_maps.matched_entry(link.link_id, line.variant_id) if line.variant_id else None
 
-    def _first_source(self, link: Link, entry: SkuMapEntry, location_id: str) -> tuple[str, InventoryRef]:
+    def _first_source(
+        self, link: Link, entry: SkuMapEntry, location_id: str, links_to: Callable[[str], list[Link]]
+    ) -> tuple[str, InventoryRef]:
         """The level an order line moves: the link's source's, or, when that source is itself the destination
         of a connected link selling the variant at that location, the level it follows there, up the chain."""
         level = InventoryRef(item_id=entry.source_item_id or "", location_id=location_id)
         hop = _Hop(store_id=link.source_store_id, variant_id=entry.source_variant_id, level=level)
         # Links never form a cycle; the stores seen stop one all the same.
         seen = {link.destination_store_id, hop.store_id}
-        while (above := self._above(hop)) is not None and above.store_id not in seen:
+        while (above := self._above(hop, links_to)) is not None and above.store_id not in seen:
             hop = above
             seen.add(hop.store_id)
         return hop.store_id, hop.level
 
-    def _above(self, hop: _Hop) -> _Hop | None:
+    def _above(self, hop: _Hop, links_to: Callable[[str], list[Link]]) -> _Hop | None:
         """The source's level that a store's level follows, when the store is a connected link's destination
         and the link sells the variant at that location."""
-        for upper in self._links.links_to_destination(hop.store_id):
+        for upper in links_to(hop.store_id):
             if upper.status is not LinkStatus.CONNECTED or not hop.variant_id:
                 continue
             entry = self._sku_maps.matched_entry(upper.link_id, hop.variant_id)
