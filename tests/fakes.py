@@ -6,11 +6,12 @@ from datetime import datetime
 
 from storelink.domain.catalogue import CatalogueVariant, Location
 from storelink.domain.events import OrderChanged, RefundCreated, StoreEvent
+from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.mirrors import OrderMirror, order_ref
 from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
-from storelink.errors import AlreadyExists, Conflict
+from storelink.errors import AlreadyExists, Conflict, StoreUnavailable
 from storelink.services.order_history import HistoryChunk
 from storelink.services.stock_sweep import SweepJob
 
@@ -96,6 +97,8 @@ class FakeConnector:
     location_ids: tuple[str, ...] = ()
     adjusted: dict[str, dict[InventoryRef, int]] = field(default_factory=dict)  # idempotency key -> levels after
     variants: list[CatalogueVariant] = field(default_factory=list)
+    # The next adjustment times out before the store applies it (a retry sends it again).
+    fail_next_adjust: bool = False
 
     def locations(self) -> list[Location]:
         return [Location(location_id=location_id, name=location_id) for location_id in self.location_ids]
@@ -125,6 +128,9 @@ class FakeConnector:
     def adjust_available(
         self, deltas: Mapping[InventoryRef, int], *, key: str, reference: str, reason: str = "correction"
     ) -> dict[InventoryRef, int]:
+        if self.fail_next_adjust:
+            self.fail_next_adjust = False
+            raise StoreUnavailable("the store timed out")
         # As Shopify: a key is applied once, and a resend gets the first application's answer.
         if key not in self.adjusted:
             for level, delta in deltas.items():
@@ -248,6 +254,23 @@ class FakeOversells:
         start = int(cursor or 0)
         found = [oversell for oversell in self.by_line.values() if oversell.link_id == link_id]
         return found[start : start + limit], str(start + limit) if start + limit < len(found) else None
+
+
+@dataclass
+class FakeGiveBackLedgers:
+    """Ledgers by (link, order, line), with the repository's compare-and-set on the version."""
+
+    by_line: dict[tuple[str, str, str], LineLedger] = field(default_factory=dict)
+
+    def get(self, link_id: str, order_id: str, line_id: str) -> LineLedger | None:
+        return self.by_line.get((link_id, order_id, line_id))
+
+    def save(self, ledger: LineLedger) -> None:
+        key = (ledger.link_id, ledger.order_id, ledger.line_id)
+        stored = self.by_line.get(key)
+        if (stored.version if stored else 0) != ledger.version - 1:
+            raise Conflict("changed meanwhile")
+        self.by_line[key] = ledger
 
 
 @dataclass

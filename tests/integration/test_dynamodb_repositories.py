@@ -8,6 +8,7 @@ import pytest
 
 from storelink.adapters.dynamodb import (
     DynamoDbAppliedLevels,
+    DynamoDbGiveBackLedgers,
     DynamoDbLinks,
     DynamoDbOversells,
     DynamoDbSkuMaps,
@@ -15,6 +16,7 @@ from storelink.adapters.dynamodb import (
     DynamoDbWaitingOrders,
 )
 from storelink.domain.events import OrderChanged
+from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Action, LinkStatus, Role, SkuMapEntry, Transition
 from storelink.domain.stock import InventoryRef, Oversell
 from storelink.errors import Conflict
@@ -209,3 +211,30 @@ def test_orders_wait_on_their_link_until_taken_once(table) -> None:  # type: ign
     # When they are taken, Then each comes once, and nothing is left
     assert sorted(event.delivery_id for event in waiting.take_all("wait-link")) == ["delivery-0", "delivery-1"]
     assert waiting.take_all("wait-link") == []
+
+
+def test_a_give_back_ledger_is_written_only_over_the_version_it_read(table) -> None:  # type: ignore[no-untyped-def]
+    # Given a line's ledger recorded with its take
+    ledgers = DynamoDbGiveBackLedgers(table)
+    links = DynamoDbLinks(table)
+    links.add(a_link("ledger-link", destination_store_id="ledger-shop"))
+    first = LineLedger(
+        link_id="ledger-link",
+        destination_store_id="ledger-shop",
+        order_id="order-1",
+        line_id="line-1",
+        store_id="source",
+        level=InventoryRef(item_id="item-1", location_id="location-1"),
+        taken=3,
+        version=1,
+    )
+    ledgers.save(first)
+    # When two workers both record a give-back over version 1
+    ledgers.save(first.with_give_back("refund-1", 2).next_version())
+    with pytest.raises(Conflict):
+        ledgers.save(first.with_give_back("refund-2", 2).next_version())
+    # Then only the first is kept, a new ledger cannot be written twice, and the link's index is untouched
+    assert ledgers.get("ledger-link", "order-1", "line-1").given_back == 2  # type: ignore[union-attr]
+    with pytest.raises(Conflict):
+        ledgers.save(first)
+    assert [link.link_id for link in links.links_to_destination("ledger-shop")] == ["ledger-link"]

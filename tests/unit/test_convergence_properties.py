@@ -26,7 +26,9 @@ from tests.fakes import (
     FakeAppliedLevels,
     FakeConnector,
     FakeConnectors,
+    FakeGiveBackLedgers,
     FakeLinkBook,
+    FakeOrderMirrors,
     FakeOversells,
     FakeSkuMaps,
     FakeStores,
@@ -103,7 +105,13 @@ class Network:
         connectors = FakeConnectors({"source": self.source, **self.destinations})
         shared = {"stores": stores, "links": self.links, "sku_maps": sku_maps, "connectors": connectors}
         self.propagation = StockPropagation(**shared, applied=FakeAppliedLevels())
-        self.order_stock = OrderStock(**shared, oversells=FakeOversells(), waiting=FakeWaitingOrders())
+        self.order_stock = OrderStock(
+            **shared,
+            oversells=FakeOversells(),
+            waiting=FakeWaitingOrders(),
+            ledgers=FakeGiveBackLedgers(),
+            mirrors=FakeOrderMirrors(),
+        )
         self.sweep = StockSweep(**shared, next_parts=RecordingSweeps())
         self.orders: list[OrderChanged] = []
         self.refunded: set[int] = set()

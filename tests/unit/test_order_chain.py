@@ -28,6 +28,7 @@ from tests.builders import a_link, a_store
 from tests.fakes import (
     FakeConnector,
     FakeConnectors,
+    FakeGiveBackLedgers,
     FakeLinkBook,
     FakeOrderMirrors,
     FakeOversells,
@@ -301,6 +302,8 @@ class ChainStock:
             connectors=FakeConnectors(self.shops),  # type: ignore[arg-type]
             oversells=FakeOversells(),
             waiting=FakeWaitingOrders(),
+            ledgers=FakeGiveBackLedgers(),
+            mirrors=FakeOrderMirrors(),
             now=lambda: NOW,
         )
 

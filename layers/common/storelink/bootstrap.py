@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from storelink.adapters.connectors import PlatformConnectors
 from storelink.adapters.dynamodb import (
     DynamoDbAppliedLevels,
+    DynamoDbGiveBackLedgers,
     DynamoDbHealthReports,
     DynamoDbLinks,
     DynamoDbOversells,
@@ -214,7 +215,11 @@ def sweep_jobs(settings: StockSweepSettings) -> SqsJobs[SweepJob]:
 def order_stock(settings: StockWorkerSettings) -> OrderStock:
     links_table = _table(settings.links_table_name)
     return OrderStock(
-        **_linked_stores(settings), oversells=DynamoDbOversells(links_table), waiting=DynamoDbWaitingOrders(links_table)
+        **_linked_stores(settings),
+        oversells=DynamoDbOversells(links_table),
+        waiting=DynamoDbWaitingOrders(links_table),
+        ledgers=DynamoDbGiveBackLedgers(links_table),
+        mirrors=DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name)),
     )
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.events import OrderChanged, RefundCreated, StoreEvent
+from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
@@ -128,6 +129,16 @@ class Oversells(Protocol):
         ...
 
     def of_link(self, link_id: str, *, limit: int, cursor: str | None) -> tuple[list[Oversell], str | None]: ...
+
+
+class GiveBackLedgers(Protocol):
+    """What storelink took from a source for each destination order line, and gave back (domain/give_back.py)."""
+
+    def get(self, link_id: str, order_id: str, line_id: str) -> LineLedger | None: ...
+
+    def save(self, ledger: LineLedger) -> None:
+        """Write over `ledger.version - 1` (version 1: a new one); Conflict when it changed meanwhile."""
+        ...
 
 
 class HealthReports(Protocol):

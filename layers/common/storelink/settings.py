@@ -35,7 +35,8 @@ class LinkedStoresSettings(StoreAccessSettings):
 
 
 class StockWorkerSettings(LinkedStoresSettings):
-    pass
+    # Give-backs limited by the ledger are noted on the order's history.
+    order_mirrors_table_name: str = Field(min_length=1)
 
 
 class OrderWorkerSettings(LinkedStoresSettings):

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from pydantic import TypeAdapter
 
 from storelink.domain.events import OrderChanged, OrderEvent, RefundCreated
+from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.stock import Oversell, StockLevelChanged
@@ -395,6 +396,42 @@ class DynamoDbOversells:
     def of_link(self, link_id: str, *, limit: int, cursor: str | None) -> tuple[list[Oversell], str | None]:
         items, next_cursor = _page_of_link_items(self._table, link_id, "OVERSELL#", limit=limit, cursor=cursor)
         return [Oversell.model_validate(item["oversell"]) for item in items], next_cursor
+
+
+class DynamoDbGiveBackLedgers:
+    """One item per destination order line beside its link, written compare-and-set on its version."""
+
+    def __init__(self, table: "Table") -> None:
+        self._table = table
+
+    def get(self, link_id: str, order_id: str, line_id: str) -> LineLedger | None:
+        item = self._table.get_item(Key=self._key(link_id, order_id, line_id), ConsistentRead=True).get("Item")
+        return LineLedger.model_validate_json(str(item["ledger"])) if item else None
+
+    def save(self, ledger: LineLedger) -> None:
+        item: dict[str, Any] = {
+            **self._key(ledger.link_id, ledger.order_id, ledger.line_id),
+            # Nested in JSON: a top-level destination_store_id would put the item in the links-by-destination index.
+            "ledger": ledger.model_dump_json(),
+            "version": ledger.version,
+        }
+        if ledger.version == 1:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            condition = {
+                "ConditionExpression": "version = :read",
+                "ExpressionAttributeValues": {":read": ledger.version - 1},
+            }
+        try:
+            self._table.put_item(Item=item, **condition)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Conflict(f"the ledger of order line {ledger.line_id} changed meanwhile") from error
+            raise
+
+    @staticmethod
+    def _key(link_id: str, order_id: str, line_id: str) -> dict[str, str]:
+        return {"pk": f"LINK#{link_id}", "sk": f"GIVEBACK#{order_id}#{line_id}"}
 
 
 class DynamoDbWaitingOrders:

@@ -1,10 +1,12 @@
 """A destination's orders move its source's stock: each order line decrements the source once, and a
-restocking refund (which is also how Shopify records a cancellation's restock) gives the units back
-once, however often and in whatever order the webhooks come.
+restocking refund (which is also how Shopify records a cancellation's restock) gives back at most what
+storelink took for that line, once, however often and in whatever order the webhooks come.
 
-"Once" is Shopify's own guarantee: every adjustment carries an idempotency key made from the link and
-the order line (and the refund), so a redelivered or replayed webhook is applied by Shopify one time.
-The source's resulting level change then reaches every destination through the stock path.
+What was taken and given back is kept per order line and link (the give-back ledger, domain/give_back.py):
+an order storelink never decremented (placed before the link, imported as history, sold while unmapped)
+gives nothing back, and the order's history says so. Each store call carries an idempotency key made from
+the link and the order line (and the refund), recorded in the ledger before the call and marked applied
+after, so a retry repeats the same call and the platform applies it once.
 
 In a chain A → B → C the truth of C's source B is A: an order at C moves A (B's level is A's, set by the
 stock path, and a change made to B itself would be put back), and the order storelink pushes into B moves
@@ -22,11 +24,21 @@ from typing import NamedTuple
 from pydantic import BaseModel, ConfigDict
 
 from storelink.domain.events import OrderChanged, OrderLineSeen, RefundCreated
+from storelink.domain.give_back import LineLedger, give_back_note
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry
 from storelink.domain.stock import InventoryRef, Oversell, units_short
-from storelink.errors import NotFound
+from storelink.errors import Conflict, NotFound
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, LinkBook, Oversells, SkuMapBook, StoreRepository, WaitingOrders
+from storelink.ports import (
+    ConnectorFactory,
+    GiveBackLedgers,
+    LinkBook,
+    OrderMirrors,
+    Oversells,
+    SkuMapBook,
+    StoreRepository,
+    WaitingOrders,
+)
 from storelink.services.waiting_orders import SkuMapWait
 
 
@@ -49,6 +61,10 @@ class SourceAdjustment(BaseModel):
         return 0 if self.available_after is None else units_short(self.delta, self.available_after)
 
 
+# Tries at noting a give-back on an order the order worker may be saving at the same moment.
+_NOTE_ATTEMPTS = 3
+
+
 class _Hop(NamedTuple):
     """A store's level of a variant, on the way up a chain."""
 
@@ -67,6 +83,8 @@ class OrderStock:
         connectors: ConnectorFactory,
         oversells: Oversells,
         waiting: WaitingOrders,
+        ledgers: GiveBackLedgers,
+        mirrors: OrderMirrors,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores
@@ -75,47 +93,137 @@ class OrderStock:
         self._connectors = connectors
         self._oversells = oversells
         self._sku_map = SkuMapWait(links=links, waiting=waiting)
+        self._ledgers = ledgers
+        self._mirrors = mirrors
         self._now = now
 
     def apply(self, event: OrderChanged | RefundCreated) -> list[SourceAdjustment]:
-        if self._of_a_pushed_order(event):
-            return []  # the order it mirrors moved the stock of the chain's first source, and gives it back
+        if isinstance(event, OrderChanged) and event.pushed_by_storelink:
+            # The order it mirrors moved the stock of the chain's first source; a restocking refund of this one
+            # finds nothing taken in the ledger, so gives nothing back either.
+            return []
         applied = []
         for link in self._links.links_to_destination(event.store_id):
             if link.status is not LinkStatus.CONNECTED:
                 continue
             if not self._sku_map.ready(link, event):
                 continue  # sent again by the catalogue import once the link's SKU map is there
-            for adjustment in self._adjustments(link, event):
-                source = self._stores.get(adjustment.store_id)
-                if source is None:
-                    raise NotFound(f"link {link.link_id} leads to a source store that does not exist")
-                after = self._connectors.connector_for(source).adjust_available(
-                    {adjustment.level: adjustment.delta},
-                    key=adjustment.key,
-                    reference=f"storelink://stores/{event.store_id}/orders/{adjustment.line_id}",
-                )
-                available_after = after.get(adjustment.level)
-                if isinstance(event, OrderChanged) and available_after is not None:
-                    self._record_if_oversold(link, event, adjustment, available_after)
-                applied.append(adjustment.model_copy(update={"available_after": available_after}))
+            if isinstance(event, RefundCreated):
+                applied += self._give_back(link, event)
+            elif event.change == "created":
+                applied += self._take(link, event)
         logger.info("order moved source stock", extra={"store_id": event.store_id, "adjustments": len(applied)})
         return applied
 
-    def _of_a_pushed_order(self, event: OrderChanged | RefundCreated) -> bool:
-        """An order storelink pushed into the middle of a chain, or a restocking refund of one (its staff
-        cancelled it with restock): that order took no stock. A refund's webhook does not say where its order
-        came from, so the order is read, only in a store that is a link's source (none other holds one)."""
-        if isinstance(event, OrderChanged):
-            return event.pushed_by_storelink
-        if not event.restocked:
-            return False
-        if not any(link.status is LinkStatus.CONNECTED for link in self._links.links_from_source(event.store_id)):
-            return False
-        store = self._stores.get(event.store_id)
-        if store is None:
-            raise NotFound(f"no store {event.store_id}")
-        return bool(self._connectors.connector_for(store).order(event.order_id).passed_through)
+    def _take(self, link: Link, order: OrderChanged) -> list[SourceAdjustment]:
+        taken = []
+        links_to = cache(self._links.links_to_destination)  # read once per store for all the lines
+        for line in order.lines:
+            ledger = self._ledger(link, order, line, links_to)
+            if ledger is None or ledger.taken_applied:
+                continue  # not this link's variant, or a redelivery of what was taken already
+            if ledger.taken is None:
+                ledger = self._saved(ledger.with_take(line.quantity))
+            adjustment = None
+            if ledger.taken:
+                key = f"storelink:{link.link_id}:order:{line.line_id}"
+                adjustment = self._adjust(order.store_id, ledger, -ledger.taken, key=key)
+            self._saved(ledger.take_applied())
+            if adjustment is not None:
+                if adjustment.available_after is not None:
+                    self._record_if_oversold(link, order, adjustment, adjustment.available_after)
+                taken.append(adjustment)
+        return taken
+
+    def _give_back(self, link: Link, refund: RefundCreated) -> list[SourceAdjustment]:
+        given = []
+        links_to = cache(self._links.links_to_destination)
+        for line in refund.restocked:
+            ledger = self._ledger(link, refund, line, links_to)
+            if ledger is None:
+                continue  # not this link's variant
+            if ledger.take_in_progress:
+                raise Conflict(f"the decrement of order line {line.line_id} is under way; its restock waits for it")
+            if refund.refund_id not in ledger.give_backs:
+                ledger = self._saved(ledger.with_give_back(refund.refund_id, line.quantity))
+                units = ledger.give_backs[refund.refund_id].units
+                self._note(refund, give_back_note(line.line_id, line.quantity, units))
+            give_back = ledger.give_backs[refund.refund_id]
+            if give_back.applied:
+                continue
+            if give_back.units:
+                key = f"storelink:{link.link_id}:refund:{refund.refund_id}:{line.line_id}"
+                given.append(self._adjust(refund.store_id, ledger, give_back.units, key=key))
+            self._saved(ledger.give_back_applied(refund.refund_id))
+        return given
+
+    def _ledger(
+        self,
+        link: Link,
+        event: OrderChanged | RefundCreated,
+        line: OrderLineSeen,
+        links_to: Callable[[str], list[Link]],
+    ) -> LineLedger | None:
+        """The line's ledger, or a new one (version 0, not saved yet) when the link sells its variant."""
+        ledger = self._ledgers.get(link.link_id, event.order_id, line.line_id)
+        if ledger is not None:
+            return ledger
+        level = self._level_of(link, line, links_to)
+        if level is None:
+            return None
+        store_id, inventory = level
+        return LineLedger(
+            link_id=link.link_id,
+            destination_store_id=event.store_id,
+            order_id=event.order_id,
+            line_id=line.line_id,
+            store_id=store_id,
+            level=inventory,
+        )
+
+    def _saved(self, ledger: LineLedger) -> LineLedger:
+        """Written over the version read (a concurrent duplicate conflicts and is retried by the queue, to find
+        the step recorded); every step is saved before the store call it decides."""
+        saved = ledger.next_version()
+        self._ledgers.save(saved)
+        return saved
+
+    def _adjust(self, destination_store_id: str, ledger: LineLedger, delta: int, *, key: str) -> SourceAdjustment:
+        source = self._stores.get(ledger.store_id)
+        if source is None:
+            raise NotFound(f"link {ledger.link_id} leads to a source store that does not exist")
+        after = self._connectors.connector_for(source).adjust_available(
+            {ledger.level: delta},
+            key=key,
+            reference=f"storelink://stores/{destination_store_id}/orders/{ledger.line_id}",
+        )
+        return SourceAdjustment(
+            link_id=ledger.link_id,
+            line_id=ledger.line_id,
+            store_id=ledger.store_id,
+            level=ledger.level,
+            delta=delta,
+            key=key,
+            available_after=after.get(ledger.level),
+        )
+
+    def _note(self, refund: RefundCreated, note: str | None) -> None:
+        """Said in the order's history once, however often the refund comes (the mirror may not exist: an
+        order placed before the link and not imported; then the log line is all there is)."""
+        if note is None:
+            return
+        what = f"{note}, refund {refund.refund_id}"
+        logger.info("give-back limited", extra={"store_id": refund.store_id, "order_id": refund.order_id, "note": what})
+        for _attempt in range(_NOTE_ATTEMPTS):
+            mirror = self._mirrors.get(refund.store_id, refund.order_id)
+            if mirror is None or any(entry.what == what for entry in mirror.log):
+                return
+            try:
+                self._mirrors.save(mirror.noted(self._now(), what).model_copy(update={"version": mirror.version + 1}))
+                return
+            except Conflict:
+                continue  # the order worker noted the same refund meanwhile: read it again
+        raise Conflict(f"order {refund.order_id} kept changing; its give-back note is retried")
 
     def _record_if_oversold(
         self, link: Link, order: OrderChanged, adjustment: SourceAdjustment, available_after: int
@@ -137,34 +245,17 @@ class OrderStock:
         self._oversells.record(oversell)
         logger.warning("oversold: the source went below zero", extra=oversell.model_dump(mode="json"))
 
-    def _adjustments(self, link: Link, event: OrderChanged | RefundCreated) -> list[SourceAdjustment]:
-        # Units come back through refunds only: Shopify records a cancellation's restock as a refund with
-        # restock type "cancel", so acting on orders/cancelled too would give them back twice.
-        if isinstance(event, RefundCreated):
-            lines, sign, why = event.restocked, +1, f"refund:{event.refund_id}"
-        elif event.change == "created":
-            lines, sign, why = event.lines, -1, "order"
-        else:
-            return []
+    def _level_of(
+        self, link: Link, line: OrderLineSeen, links_to: Callable[[str], list[Link]]
+    ) -> tuple[str, InventoryRef] | None:
+        """The store and level an order line of this link moves, or None when the link does not sell it."""
         # The link's first mapped source location takes the decrement (one location per link is the rule
         # of the seeds; several need the order's fulfilment location, which the order capability reads).
         source_location = next(iter(link.locations), None)
-        if source_location is None:
-            return []
-        links_to = cache(self._links.links_to_destination)  # read once per store for all the lines
-        return [
-            SourceAdjustment(
-                link_id=link.link_id,
-                line_id=line.line_id,
-                store_id=store_id,
-                level=level,
-                delta=sign * line.quantity,
-                key=f"storelink:{link.link_id}:{why}:{line.line_id}",
-            )
-            for line in lines
-            if (entry := self._source_of(link, line)) is not None and entry.source_item_id
-            for store_id, level in [self._first_source(link, entry, source_location, links_to)]
-        ]
+        entry = self._source_of(link, line)
+        if source_location is None or entry is None or not entry.source_item_id:
+            return None
+        return self._first_source(link, entry, source_location, links_to)
 
     def _source_of(self, link: Link, line: OrderLineSeen) -> SkuMapEntry | None:
         return self._sku_maps.matched_entry(link.link_id, line.variant_id) if line.variant_id else None
