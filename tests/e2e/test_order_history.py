@@ -53,6 +53,11 @@ class Shops:
         link = self.api.call("GET", f"/links/{link_id}", self.destination.api_token)
         return dict(link["order_history"])
 
+    def order_log(self, link_id: str, order_id: str) -> list[str]:
+        ref = order_id.rsplit("/", 1)[-1]
+        order = self.api.call("GET", f"/links/{link_id}/orders/{ref}", self.destination.api_token)
+        return [entry["what"] for entry in order["log"]]
+
     def history_orders(self, link_id: str) -> list[str]:
         listed = self.api.call("GET", f"/links/{link_id}/orders?status=history", self.destination.api_token)
         return sorted(order["order_name"] for order in listed["orders"])
@@ -173,3 +178,20 @@ def test_an_interrupted_import_resumes_from_its_checkpoint(
     progress = story.order_history(link_id)
     assert (progress["state"], progress["chunks"], progress["imported"]) == ("done", 3, 12)
     assert story.history_orders(link_id) == names(orders)
+
+
+def test_a_history_order_cancelled_with_restock_leaves_the_source_unchanged(
+    runtime: LocalRuntime, shops: Callable[..., Shops]
+) -> None:
+    # Given an order placed 10 days before the link (both stores at 12 once it is placed and restocked)
+    given = shops()
+    [past] = given.past_orders(10)
+    link_id = given.link()
+    runtime.drain()
+    # When the destination cancels it with restock
+    given.destination.sandbox.cancel(past.id, restock=True)
+    runtime.drain()
+    # Then the source keeps its 12, the destination follows it, and the order's history says why
+    assert (given.source.available, given.destination.available) == (12, 12)
+    log = given.order_log(link_id, past.id)
+    assert any(what.startswith("restock ignored: storelink took no units for this line") for what in log)

@@ -54,6 +54,7 @@ from storelink_local.sandbox.shopify_payloads import (
     level_events,
     order_created_events,
     product_payload,
+    refund_events,
     shop_payload,
 )
 from storelink_local.sandbox.shopify_resolvers import RequestContext
@@ -460,6 +461,21 @@ class ShopifySandbox:
             [
                 *level_events(outcome.changed_levels),
                 *cancel_events(outcome.order, outcome.refund, self._customer(outcome.order)),
+            ]
+        )
+        return outcome.order
+
+    def refund_items(self, order_id: str | int, quantities: Mapping[str, int], *, restock: bool = True) -> Order:
+        """The merchant refunds some unfulfilled units (line item id → units), restocking them: the order
+        stays open, refunds/create and orders/updated fire."""
+        order = self.order(order_id)
+        outcome = self._orders.refund_unfulfilled(order.id, quantities, restock=restock)
+        if outcome.order is None or outcome.refund is None:
+            raise ValueError("; ".join(error.message for error in outcome.user_errors))
+        self._publish(
+            [
+                *level_events(outcome.changed_levels),
+                *refund_events(outcome.order, outcome.refund, self._customer(outcome.order)),
             ]
         )
         return outcome.order

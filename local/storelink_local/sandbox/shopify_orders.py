@@ -858,26 +858,8 @@ class OrderBook:
             line_items = []
             for line in order.line_items:
                 quantity = line.unfulfilled_quantity
-                if quantity and line.claimed_location_id is not None and line.inventory_item_id is not None:
-                    # Restocked units go back to available; the others leave the shop with the order.
-                    deltas = [
-                        ("committed", -quantity),
-                        ("available" if restock else "on_hand", quantity if restock else -quantity),
-                    ]
-                    level = store.shift(legacy_id(line.inventory_item_id), legacy_id(line.claimed_location_id), deltas)
-                    if level is not None:
-                        changed.append(level)
                 if quantity:
-                    refund_lines.append(
-                        RefundLineItem(
-                            id=gid("RefundLineItem", store.allocate()),
-                            line_item_id=line.id,
-                            quantity=quantity,
-                            restock_type="CANCEL" if restock else "NO_RESTOCK",
-                            location_id=line.claimed_location_id if restock else None,
-                            subtotal=money(line.price * quantity - line.discount * quantity / line.quantity),
-                        )
-                    )
+                    refund_lines.append(self._remove_unfulfilled(line, quantity, restock, changed))
                 line_items.append(replace(line, removed_quantity=line.removed_quantity + quantity))
             paid = order.financial_status in ("PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED")
             refunded = money(order.total_price - order.total_refunded) if refund and paid else ZERO
@@ -916,6 +898,71 @@ class OrderBook:
             return CancelOutcome(
                 job_id=gid("Job", job), order=updated, refund=new_refund, user_errors=(), changed_levels=tuple(changed)
             )
+
+    def refund_unfulfilled(self, order_id: str, quantities: Mapping[str, int], *, restock: bool) -> CancelOutcome:
+        """A refund of some unfulfilled units (Shopify's "refund items" on an open order): each line's units
+        are removed from the order, restocked with restock type CANCEL when asked; the order stays open."""
+        store = self._store
+        with store.lock:
+            parsed = parse_gid(order_id)
+            order = self._orders.get(parsed[1]) if parsed and parsed[0] == "Order" else None
+            if order is None:
+                return _cancel_refused("NOT_FOUND", "Order does not exist.")
+            lines = {line.id: line for line in order.line_items}
+            if any(
+                line_id not in lines or not 0 < n <= lines[line_id].unfulfilled_quantity
+                for line_id, n in quantities.items()
+            ):
+                return _cancel_refused("INVALID", "Refund quantity exceeds the line's refundable quantity.")
+            changed: list[InventoryLevel] = []
+            refund_lines = tuple(
+                self._remove_unfulfilled(lines[line_id], n, restock, changed) for line_id, n in quantities.items()
+            )
+            refund = Refund(
+                id=gid("Refund", store.allocate()),
+                order_id=order.id,
+                note=None,
+                restock=restock,
+                line_items=refund_lines,
+                amount=sum((line.subtotal for line in refund_lines), ZERO),
+                created_at=store.clock(),
+            )
+            updated = replace(
+                order,
+                line_items=tuple(
+                    replace(line, removed_quantity=line.removed_quantity + quantities.get(line.id, 0))
+                    for line in order.line_items
+                ),
+                refunds=(*order.refunds, refund),
+                financial_status="PARTIALLY_REFUNDED",
+                updated_at=store.clock(),
+            )
+            self._orders[legacy_id(order.id)] = updated
+            return CancelOutcome(
+                job_id=None, order=updated, refund=refund, user_errors=(), changed_levels=tuple(changed)
+            )
+
+    def _remove_unfulfilled(
+        self, line: LineItem, quantity: int, restock: bool, changed: list[InventoryLevel]
+    ) -> RefundLineItem:
+        """Units of a line leave the order: restocked ones go back to available, the others leave the shop."""
+        store = self._store
+        if line.claimed_location_id is not None and line.inventory_item_id is not None:
+            deltas = [
+                ("committed", -quantity),
+                ("available" if restock else "on_hand", quantity if restock else -quantity),
+            ]
+            level = store.shift(legacy_id(line.inventory_item_id), legacy_id(line.claimed_location_id), deltas)
+            if level is not None:
+                changed.append(level)
+        return RefundLineItem(
+            id=gid("RefundLineItem", store.allocate()),
+            line_item_id=line.id,
+            quantity=quantity,
+            restock_type="CANCEL" if restock else "NO_RESTOCK",
+            location_id=line.claimed_location_id if restock else None,
+            subtotal=money(line.price * quantity - line.discount * quantity / line.quantity),
+        )
 
 
 def _quantities(

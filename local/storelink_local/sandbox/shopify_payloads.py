@@ -368,6 +368,13 @@ def fulfillment_events(fulfillment: Fulfillment, order: Order, customer: Custome
     ]
 
 
+def refund_events(order: Order, refund: Refund, customer: Customer | None) -> list[WebhookEvent]:
+    return [
+        WebhookEvent(REFUNDS_CREATE, refund_payload(refund, order)),
+        WebhookEvent(ORDERS_UPDATED, order_payload(order, customer)),
+    ]
+
+
 def cancel_events(order: Order, refund: Refund | None, customer: Customer | None) -> list[WebhookEvent]:
     events = [
         WebhookEvent(ORDERS_CANCELLED, order_payload(order, customer)),
