@@ -74,9 +74,14 @@ class FakeSkuMaps:
 @dataclass
 class FakeSecrets:
     by_store: dict[str, StoreCredentials] = field(default_factory=dict)
+    replaced: int = 0
 
-    def credentials(self, store: Store) -> StoreCredentials:
+    def credentials(self, store: Store, *, fresh: bool = False) -> StoreCredentials:
         return self.by_store[store.store_id]
+
+    def replace(self, store: Store, credentials: StoreCredentials) -> None:
+        self.by_store[store.store_id] = credentials
+        self.replaced += 1
 
 
 @dataclass

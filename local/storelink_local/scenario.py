@@ -22,6 +22,7 @@ from storelink.domain.stores import Store
 from storelink.settings import StockWorkerSettings
 from storelink_local.runtime import LocalRuntime
 from storelink_local.sandbox import ShopifySandbox
+from storelink_local.sandbox.clock import Clock, system_clock
 from storelink_local.sandbox.shopify_scopes import DEFAULT_SCOPES
 
 SKU = "LINEN-SHIRT-M"
@@ -71,9 +72,12 @@ def registered_shop(
     stack: ExitStack,
     *,
     scopes: Iterable[str] = DEFAULT_SCOPES,
+    dev_dashboard_app: bool = False,
+    clock: Clock = system_clock,
 ) -> tuple[LinkedShop, str]:
     """A sandbox store holding `available` of the shirt, registered with storelink (its server stops with
-    `stack`) with the app granted `scopes`; returns it and its verification code."""
+    `stack`) with the app granted `scopes`; returns it and its verification code. A legacy custom app
+    registers its access token and webhook secret; a `dev_dashboard_app` its client id and secret."""
     access_token, webhook_secret = f"shpat_{domain.partition('.')[0]}", f"{domain}-webhook-secret"
     secrets = {"access_token": access_token, "webhook_secret": webhook_secret}
     sandbox = stack.enter_context(
@@ -84,8 +88,12 @@ def registered_shop(
             access_token=access_token,
             webhook_secret=webhook_secret,
             scopes=scopes,
+            clock=clock,
         )
     )
+    if dev_dashboard_app:
+        secrets = {"client_id": f"{domain}-client", "client_secret": f"{domain}-client-secret"}
+        sandbox.install_dev_dashboard_app(secrets["client_id"], secrets["client_secret"])
     location = sandbox.add_location("Warehouse")
     product = sandbox.add_product("Linen shirt", [{"sku": SKU, "barcode": None}], stock={location.id: available})
     registered = api.call(

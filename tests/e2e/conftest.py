@@ -3,6 +3,7 @@
 import hashlib
 from collections.abc import Iterator
 from contextlib import ExitStack
+from typing import Any
 
 import pytest
 from graphql import GraphQLSchema
@@ -45,9 +46,9 @@ class ShopMaker:
         self.api, self._schema, self._stack, self._prefix = api, schema, stack, prefix
         self._codes: dict[str, str] = {}
 
-    def shop(self, name: str, available: int) -> LinkedShop:
+    def shop(self, name: str, available: int, **registration: Any) -> LinkedShop:
         domain = f"{name}-{self._prefix}.myshopify.com"
-        shop, code = registered_shop(self.api, name, domain, self._schema, available, self._stack)
+        shop, code = registered_shop(self.api, name, domain, self._schema, available, self._stack, **registration)
         self._codes[shop.store.store_id] = code
         return shop
 

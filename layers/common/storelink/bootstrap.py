@@ -70,7 +70,11 @@ def _connectors(settings: StoreAccessSettings, *, background: bool = False) -> P
     """Store connectors reading credentials from Secrets Manager, sharing one HTTP client; `background`
     ones leave part of each store's rate budget to webhook-driven work."""
     http = httpx.Client(timeout=settings.store_http_timeout_seconds)
-    return PlatformConnectors(SecretsManagerStoreSecrets(parameters.SecretsProvider()), http, background=background)
+    return PlatformConnectors(_store_secrets(), http, background=background)
+
+
+def _store_secrets() -> SecretsManagerStoreSecrets:
+    return SecretsManagerStoreSecrets(parameters.SecretsProvider(), lambda: boto3.client("secretsmanager"))
 
 
 def _event_queues(settings: WebhookIngressSettings | CatalogueImportSettings) -> SqsEventQueues:
@@ -90,7 +94,7 @@ def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) 
     return WebhookIngress(
         stores=DynamoDbStores(links_table),
         links=DynamoDbLinks(links_table),
-        secrets=SecretsManagerStoreSecrets(parameters.SecretsProvider()),
+        secrets=_store_secrets(),
         translators={Platform.SHOPIFY: ShopifyWebhooks()},
         events=OncePerDelivery(queues, persistence, dedup),
     )

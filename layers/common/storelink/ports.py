@@ -12,7 +12,7 @@ from storelink.domain.matching import HealthReport
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
 from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, Oversell, StockLevelChanged
-from storelink.domain.stores import Store, StoreCredentials
+from storelink.domain.stores import GrantedToken, Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 
 if TYPE_CHECKING:
@@ -148,7 +148,13 @@ class HealthReports(Protocol):
 
 
 class StoreSecrets(Protocol):
-    def credentials(self, store: Store) -> StoreCredentials: ...
+    def credentials(self, store: Store, *, fresh: bool = False) -> StoreCredentials:
+        """The store's secrets, from a short cache unless `fresh`."""
+        ...
+
+    def replace(self, store: Store, credentials: StoreCredentials) -> None:
+        """Keep renewed credentials in the store's secret (every function reads them from there)."""
+        ...
 
 
 class AppliedLevels(Protocol):
@@ -295,6 +301,10 @@ class StoreConnector(StockLevels, Catalogue, OrderDesk, WebhookRegistration, Pro
 class ConnectorFactory(Protocol):
     def connector_for(self, store: Store, credentials: StoreCredentials | None = None) -> StoreConnector:
         """The store's connector, with its stored credentials unless others are given (registration)."""
+        ...
+
+    def grant(self, store: Store, client_id: str, client_secret: str) -> GrantedToken:
+        """An access token for an app's client credentials (registration); StoreRejected when refused."""
         ...
 
 

@@ -14,15 +14,16 @@ import json
 import logging
 import os
 import threading
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self, overload
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from graphql import GraphQLError, GraphQLSchema, build_schema, get_operation_ast, parse
 
@@ -76,6 +77,9 @@ CONTRACT_FILE = "shopify-admin-2026-07.derived.graphql"
 GRAPHQL_PATH = f"/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
 
 _log = logging.getLogger(__name__)
+# Shopify's client credentials grant (Dev Dashboard apps on the merchant's own stores): tokens last about 24 h.
+TOKEN_PATH = "/admin/oauth/access_token"  # noqa: S105  (a path, not a secret)
+DEV_DASHBOARD_TOKEN_SECONDS = 86399
 _INVALID_TOKEN = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
 _NOT_FOUND = {"errors": "Not Found"}
 _BAD_BODY = {"errors": {"query": "Required parameter missing or invalid"}}
@@ -189,6 +193,10 @@ class ShopifySandbox:
             raise RuntimeError(f"the Shopify contract schema is missing: expected at {contract_schema_path()}")
         limit = plan if isinstance(plan, RateLimit) else PLANS[plan]
         self._access_token: str | None = access_token
+        # A Dev Dashboard app's client credentials, and the tokens granted for them with their expiry.
+        self._client_credentials: tuple[str, str] | None = None
+        self._token_seconds = DEV_DASHBOARD_TOKEN_SECONDS
+        self._granted_tokens: dict[str, datetime] = {}
         self.clock = clock
         self._store = ShopifyStore(shop_domain, shop_name or shop_domain.partition(".")[0], clock)
         self._orders = OrderBook(self._store)
@@ -480,6 +488,22 @@ class ShopifySandbox:
         )
         return outcome.order
 
+    def install_dev_dashboard_app(
+        self, client_id: str, client_secret: str, *, token_seconds: int = DEV_DASHBOARD_TOKEN_SECONDS
+    ) -> None:
+        """The merchant installs a Dev Dashboard app instead of the legacy custom app: its token goes, tokens
+        come from the client credentials grant and expire after `token_seconds` on the shop's clock, and
+        webhooks are signed with the client secret."""
+        self._access_token = None
+        self._client_credentials = (client_id, client_secret)
+        self._token_seconds = token_seconds
+        self._webhooks.use_secret(client_secret)
+
+    @property
+    def tokens_granted(self) -> int:
+        """How many access tokens the client credentials grant has issued."""
+        return len(self._granted_tokens)
+
     def uninstall_app(self) -> None:
         """The merchant removes the app: its token stops working, app/uninstalled fires, subscriptions go."""
         self._access_token = None
@@ -489,10 +513,11 @@ class ShopifySandbox:
     # -- serving ----------------------------------------------------------------------------------
 
     def _serve(self, path: str, token: str | None, body: bytes) -> _Answer:
+        if urlsplit(path).path == TOKEN_PATH:
+            return self._grant(body)
         if urlsplit(path).path != GRAPHQL_PATH:
             return _Answer(404, _NOT_FOUND)
-        expected = self._access_token
-        if token is None or expected is None or not hmac.compare_digest(token.encode(), expected.encode()):
+        if not self._token_works(token):
             return _Answer(401, _INVALID_TOKEN)
         document = _document(body)
         if document is None:
@@ -527,6 +552,34 @@ class ShopifySandbox:
         if fault is not None and fault.after_applying:
             return _faulted(fault)
         return _Answer(200, outcome.body)
+
+    def _token_works(self, token: str | None) -> bool:
+        if token is None:
+            return False
+        static = self._access_token
+        if static is not None and hmac.compare_digest(token.encode(), static.encode()):
+            return True
+        expires_at = self._granted_tokens.get(token)
+        return expires_at is not None and self.clock() < expires_at
+
+    def _grant(self, body: bytes) -> _Answer:
+        """POST /admin/oauth/access_token, grant_type=client_credentials, form-encoded as Shopify documents it
+        (a JSON body is taken too): a token that expires, or 400 with OAuth's error for anything else."""
+        try:
+            fields = json.loads(body) if body.lstrip().startswith(b"{") else dict(parse_qsl(body.decode()))
+        except (ValueError, UnicodeDecodeError):
+            fields = {}
+        if fields.get("grant_type") != "client_credentials":
+            return _Answer(400, {"error": "unsupported_grant_type"})
+        credentials = self._client_credentials
+        if credentials is None or (fields.get("client_id"), fields.get("client_secret")) != credentials:
+            return _Answer(400, {"error": "invalid_client", "error_description": "Client credentials are invalid"})
+        token = f"shpat_{uuid.uuid4().hex}"
+        self._granted_tokens[token] = self.clock() + timedelta(seconds=self._token_seconds)
+        return _Answer(
+            200,
+            {"access_token": token, "scope": ",".join(sorted(self._scopes.granted)), "expires_in": self._token_seconds},
+        )
 
     def _bulk_result(self, path: str) -> bytes | None:
         number = urlsplit(path).path.removeprefix("/sandbox/bulk-operations/").removesuffix(".jsonl")

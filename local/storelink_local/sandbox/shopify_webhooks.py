@@ -149,6 +149,10 @@ class WebhookDispatcher:
         triggered_at = self._clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return [self._send(topic, url, body, event_id, triggered_at) for url in urls]
 
+    def use_secret(self, secret: str) -> None:
+        """Sign from now on with another secret (an app's client secret replacing a custom app's secret)."""
+        self._secret = secret
+
     def redeliver(self, delivery: WebhookDelivery) -> WebhookDelivery:
         status_code, error = self._post(delivery.url, delivery.headers, delivery.body)
         return self._record(replace(delivery, status_code=status_code, error=error))

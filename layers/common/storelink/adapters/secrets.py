@@ -1,7 +1,7 @@
 """Store credentials from Secrets Manager, through Powertools parameters (cached per container)."""
 
 import contextlib
-import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities import parameters
@@ -15,13 +15,26 @@ if TYPE_CHECKING:
 SECRET_CACHE_SECONDS = 300
 
 
-class SecretsManagerStoreSecrets:
-    def __init__(self, provider: parameters.SecretsProvider) -> None:
-        self._provider = provider
+def _secret_string(credentials: StoreCredentials) -> str:
+    return credentials.model_dump_json(exclude_none=True)
 
-    def credentials(self, store: Store) -> StoreCredentials:
-        secret = self._provider.get(store.secret_name, transform="json", max_age=SECRET_CACHE_SECONDS)
+
+class SecretsManagerStoreSecrets:
+    """Reads store secrets (cached), and replaces one when storelink renewed its access token."""
+
+    def __init__(self, provider: parameters.SecretsProvider, client: Callable[[], "SecretsManagerClient"]) -> None:
+        self._provider = provider
+        self._make_client = client
+
+    def credentials(self, store: Store, *, fresh: bool = False) -> StoreCredentials:
+        secret = self._provider.get(
+            store.secret_name, transform="json", max_age=SECRET_CACHE_SECONDS, force_fetch=fresh
+        )
         return StoreCredentials.model_validate(secret)
+
+    def replace(self, store: Store, credentials: StoreCredentials) -> None:
+        self._make_client().put_secret_value(SecretId=store.secret_name, SecretString=_secret_string(credentials))
+        self.credentials(store, fresh=True)  # this container's cache holds the new one from now on
 
 
 class SecretsManagerWriter:
@@ -31,12 +44,7 @@ class SecretsManagerWriter:
         self._client = client
 
     def create(self, name: str, credentials: StoreCredentials) -> None:
-        self._client.create_secret(
-            Name=name,
-            SecretString=json.dumps(
-                {"access_token": credentials.access_token, "webhook_secret": credentials.webhook_secret}
-            ),
-        )
+        self._client.create_secret(Name=name, SecretString=_secret_string(credentials))
 
     def delete(self, name: str) -> None:
         # Already gone is fine: deleting is the goal.

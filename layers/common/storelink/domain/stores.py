@@ -1,5 +1,6 @@
 """A store: one shop on one platform. Its secrets live in Secrets Manager; the model holds only where."""
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
@@ -33,14 +34,47 @@ class Store(BaseModel):
     registered_at: AwareDatetime | None = None
 
 
+# A token is renewed this long before it expires, so no call is made with one about to lapse (longer than
+# the secrets cache, so a cached token is never used past it).
+RENEW_BEFORE_EXPIRY = timedelta(minutes=10)
+
+
+class GrantedToken(BaseModel):
+    """An access token the platform issued for an app's client credentials, and when it stops working."""
+
+    model_config = ConfigDict(frozen=True)
+
+    access_token: str = Field(min_length=1, repr=False)
+    expires_at: AwareDatetime | None
+
+
 class StoreCredentials(BaseModel):
-    """The store's secrets, read from Secrets Manager; never stored in a table, never logged."""
+    """The store's secrets, read from Secrets Manager; never stored in a table, never logged.
+
+    Either an access token that does not expire with its webhook secret (a legacy custom app), or a Dev
+    Dashboard app's client id and secret, for which storelink obtains the access token itself (client
+    credentials grant), keeps it here with its expiry, and renews it; such an app signs webhooks with its
+    client secret."""
 
     model_config = ConfigDict(frozen=True)
 
     access_token: str = Field(min_length=1, repr=False)
     webhook_secret: str = Field(min_length=1, repr=False)
+    client_id: str | None = None
+    client_secret: str | None = Field(default=None, repr=False)
+    expires_at: AwareDatetime | None = None
+
+    @property
+    def renewable(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    def due_for_renewal(self, now: datetime) -> bool:
+        return self.renewable and self.expires_at is not None and now >= self.expires_at - RENEW_BEFORE_EXPIRY
+
+    def renewed(self, token: GrantedToken) -> "StoreCredentials":
+        return self.model_copy(update={"access_token": token.access_token, "expires_at": token.expires_at})
 
     def fingerprint(self) -> str:
-        """The same credentials registered twice give the same fingerprint (Anchanto's duplicate connection)."""
-        return digest(self.access_token.strip())
+        """The same credentials registered twice give the same fingerprint (Anchanto's duplicate connection):
+        the app's client id when storelink renews the token, else the token itself."""
+        return digest((self.client_id or self.access_token).strip())

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from storelink.domain import credentials
 from storelink.domain.stores import Platform, Store, StoreCredentials
@@ -29,11 +29,27 @@ class StoreRegistrationRequest(BaseModel):
     platform: Platform
     shop_domain: str = Field(min_length=1, max_length=255)
     name: str = Field(default="", max_length=100)
-    access_token: str = Field(min_length=1, max_length=1000, repr=False)
-    webhook_secret: str = Field(min_length=1, max_length=1000, repr=False)
+    # A legacy custom app: its access token and webhook secret. Or a Dev Dashboard app (every app made since
+    # 2026-01-01): its client id and secret; storelink obtains and renews the access token itself.
+    access_token: str | None = Field(default=None, min_length=1, max_length=1000, repr=False)
+    webhook_secret: str | None = Field(default=None, min_length=1, max_length=1000, repr=False)
+    client_id: str | None = Field(default=None, min_length=1, max_length=255)
+    client_secret: str | None = Field(default=None, min_length=1, max_length=1000, repr=False)
     # Only where the deployment allows it (the local runtime's sandbox stores): elsewhere the platform's
     # own address is derived from the shop, so storelink never calls an address a caller chose.
     api_base_url: HttpUrl | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_credentials(self) -> "StoreRegistrationRequest":
+        static = self.access_token is not None or self.webhook_secret is not None
+        client = self.client_id is not None or self.client_secret is not None
+        if static == client:
+            raise ValueError("send either access_token and webhook_secret, or client_id and client_secret")
+        if static and (self.access_token is None or self.webhook_secret is None):
+            raise ValueError("access_token and webhook_secret go together")
+        if client and (self.client_id is None or self.client_secret is None):
+            raise ValueError("client_id and client_secret go together")
+        return self
 
 
 class StoreView(BaseModel):
@@ -91,12 +107,14 @@ class StoreRegistration:
 
     def register(self, request: StoreRegistrationRequest, webhook_base_url: str) -> RegisteredStore:
         """Check the credentials with the platform, then keep them: all of it, or nothing."""
-        store, issued, secret = self._new_store(request)
-        connector = self._connectors.connector_for(store, secret)
+        store, issued = self._new_store(request)
         try:
+            secret = self._credentials(store, request)
+            connector = self._connectors.connector_for(store, secret)
             shop = connector.shop()  # refused credentials stop here, before anything is kept
         except StoreRejected as error:
             raise InvalidRequest(f"{store.platform} refused these credentials: {error}") from error
+        store = store.model_copy(update={"credentials_fingerprint": secret.fingerprint()})
         if shop.domain.lower() != store.shop_domain:
             raise InvalidRequest(f"these credentials belong to {shop.domain}, not {store.shop_domain}")
         self._secrets.create(store.secret_name, secret)
@@ -143,7 +161,20 @@ class StoreRegistration:
         end_links(store)
         self._forget(store)
 
-    def _new_store(self, request: StoreRegistrationRequest) -> tuple[Store, IssuedSecrets, StoreCredentials]:
+    def _credentials(self, store: Store, request: StoreRegistrationRequest) -> StoreCredentials:
+        if request.client_id is not None and request.client_secret is not None:
+            token = self._connectors.grant(store, request.client_id, request.client_secret)
+            # A Dev Dashboard app signs its webhooks with its client secret.
+            return StoreCredentials(
+                access_token=token.access_token,
+                webhook_secret=request.client_secret,
+                client_id=request.client_id,
+                client_secret=request.client_secret,
+                expires_at=token.expires_at,
+            )
+        return StoreCredentials.model_validate(request.model_dump(include={"access_token", "webhook_secret"}))
+
+    def _new_store(self, request: StoreRegistrationRequest) -> tuple[Store, IssuedSecrets]:
         if request.platform is not Platform.SHOPIFY:
             raise InvalidRequest(f"{request.platform} stores cannot be registered yet; shopify can")
         domain = request.shop_domain.strip().lower()
@@ -152,7 +183,6 @@ class StoreRegistration:
         if request.api_base_url and not self._allow_custom_api_urls:
             raise InvalidRequest("api_base_url is accepted by local deployments only")
         store_id = f"st_{uuid.uuid4().hex[:16]}"
-        secret = StoreCredentials(access_token=request.access_token, webhook_secret=request.webhook_secret)
         api_token, verification_code = credentials.new_api_token(store_id), credentials.new_verification_code()
         store = Store(
             store_id=store_id,
@@ -161,12 +191,11 @@ class StoreRegistration:
             api_base_url=request.api_base_url or HttpUrl(f"https://{domain}"),
             secret_name=f"{self._secrets_prefix}{store_id}",
             name=request.name,
-            credentials_fingerprint=secret.fingerprint(),
             api_token_digest=credentials.digest(api_token),
             verification_code_digest=credentials.digest(verification_code),
             registered_at=self._now(),
         )
-        return store, IssuedSecrets(api_token=api_token, verification_code=verification_code), secret
+        return store, IssuedSecrets(api_token=api_token, verification_code=verification_code)
 
     def _forget(self, store: Store) -> None:
         """Take back what a registration kept: when a later step of it fails, and when a store is removed."""

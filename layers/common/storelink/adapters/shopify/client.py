@@ -71,9 +71,11 @@ class ShopifyGraphQL:
         attempts: int = 6,
         retry_seconds: float = 10.0,
         reserve_share: float = 0.0,
+        renew_token: Callable[[str], str] | None = None,
     ) -> None:
         self.endpoint = f"{api_base_url.rstrip('/')}/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
         self._access_token = access_token
+        self._renew_token = renew_token
         self._http = http
         self._sleep = sleep
         self._attempts = attempts
@@ -99,8 +101,18 @@ class ShopifyGraphQL:
             wait_max=5.0,
         ):
             with attempt:
-                return self._execute_once(document, variables or {})
+                return self._execute_renewing(document, variables or {})
         raise AssertionError("unreachable: stamina re-raises when attempts run out")
+
+    def _execute_renewing(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """A 401 with a renewable token renews it once and sends the call again (Shopify refused it unapplied)."""
+        try:
+            return self._execute_once(document, variables)
+        except StoreAccessRevoked:
+            if self._renew_token is None:
+                raise
+            self._access_token = self._renew_token(self._access_token)
+            return self._execute_once(document, variables)
 
     def _execute_once(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
         pause = self.bucket.seconds_until(self._requested_cost.get(document, DEFAULT_EXPECTED_COST))
