@@ -83,7 +83,7 @@ def shopify_headers(
         "X-Shopify-Topic": "inventory_levels/update",
         "X-Shopify-Hmac-Sha256": shopify_signature(body, secret),
         "X-Shopify-Shop-Domain": shop,
-        "X-Shopify-API-Version": "2026-07",
+        "X-Shopify-API-Version": "2026-10",
         "X-Shopify-Webhook-Id": delivery_id,
         "X-Shopify-Event-Id": "event-1",
         "X-Shopify-Triggered-At": "2026-11-23T17:00:00.000Z",

@@ -53,6 +53,6 @@ def contract_schema() -> GraphQLSchema:
     if schema is None:
         pytest.skip(
             f"Shopify contract schema not found at {contract_schema_path()}; "
-            "set STORELINK_SHOPIFY_SCHEMA to the 2026-07 SDL to run the sandbox tests"
+            "set STORELINK_SHOPIFY_SCHEMA to the 2026-10 SDL to run the sandbox tests"
         )
     return schema

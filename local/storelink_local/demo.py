@@ -1,7 +1,7 @@
 """`make demo`: one stock change travels from a source store to its destination, on this machine.
 
 Local AWS is moto server with template.yaml's tables and queues; the stores are sandbox Shopify
-stores that speak the Admin API 2026-07 and sign their webhooks; the handlers are storelink's own.
+stores that speak the Admin API 2026-10 and sign their webhooks; the handlers are storelink's own.
 """
 
 import os
@@ -35,7 +35,7 @@ def main() -> int:
     from storelink_local.scenario import SKU, linked_stores
 
     say("storelink demo: stock changes travel from a source store to its destination, on this machine")
-    say(f"Loading Shopify's Admin API 2026-07 contract from {contract_schema_path()} ...")
+    say(f"Loading Shopify's Admin API 2026-10 contract from {contract_schema_path()} ...")
     schema = load_contract_schema()
     if schema is None:
         say("The contract file is missing; the sandbox stores cannot check storelink's calls without it.")
@@ -55,7 +55,7 @@ def main() -> int:
         )
         say(f"Webhooks      {runtime.api_url}/webhooks/shopify/{{store_id}}")
         say()
-        say("Stores        sandbox Shopify stores (Admin API 2026-07), registered with POST /stores:")
+        say("Stores        sandbox Shopify stores (Admin API 2026-10), registered with POST /stores:")
         say("              credentials checked with the store, kept in Secrets Manager, webhooks subscribed")
         for role, shop in (("source", source), ("destination", destination)):
             say(f"  {role:<12}{shop.sandbox.shop.name:<22}{shop.store.shop_domain:<28}{shop.store.store_id}")

@@ -1,7 +1,7 @@
 """End to end through the local runtime: source webhook → ingress → SQS → stock worker → destination.
 
 Everything is real but the stores: template.yaml's tables and queues on moto server over HTTP, the
-handlers loaded as Lambda loads them, and sandbox Shopify stores that enforce the 2026-07 contract.
+handlers loaded as Lambda loads them, and sandbox Shopify stores that enforce the 2026-10 contract.
 """
 
 import httpx

@@ -1,4 +1,4 @@
-"""The Shopify connector against the sandbox store, which executes every document on the 2026-07 contract
+"""The Shopify connector against the sandbox store, which executes every document on the 2026-10 contract
 and refuses what Shopify refuses. Faults are injected in the HTTP transport, between connector and store."""
 
 from collections.abc import Callable, Iterator

@@ -1,4 +1,4 @@
-"""The Admin GraphQL documents the sandbox tests send: each one validates against the 2026-07 contract,
+"""The Admin GraphQL documents the sandbox tests send: each one validates against the 2026-10 contract,
 so the Shopify connector can use them as they are."""
 
 SHOP = """
@@ -309,10 +309,15 @@ mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
 }
 """
 
-# The contract (2025-04 base) has `refund: Boolean!`; 2026-07 adds `refundMethod`, which it lacks.
+# 2025-07 deprecated `refund: Boolean` for `refundMethod` ({originalPaymentMethodsRefund: true} or store credit);
+# neither means no refund.
 ORDER_CANCEL = """
-mutation OrderCancel($orderId: ID!, $reason: OrderCancelReason!, $refund: Boolean!, $restock: Boolean!) {
-  orderCancel(orderId: $orderId, reason: $reason, refund: $refund, restock: $restock, notifyCustomer: false) {
+mutation OrderCancel(
+  $orderId: ID!, $reason: OrderCancelReason!, $refundMethod: OrderCancelRefundMethodInput, $restock: Boolean!
+) {
+  orderCancel(
+    orderId: $orderId, reason: $reason, refundMethod: $refundMethod, restock: $restock, notifyCustomer: false
+  ) {
     job { id done }
     orderCancelUserErrors { code field message }
   }

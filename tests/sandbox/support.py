@@ -51,7 +51,13 @@ def set_variables(*quantities: dict[str, Any], name: str = "available", reason: 
 
 
 def change(item_id: str, location_id: str, delta: int, ledger: str | None = None) -> dict[str, Any]:
-    entry: dict[str, Any] = {"inventoryItemId": item_id, "locationId": location_id, "delta": delta}
+    # From 2026-04 every change names changeFromQuantity; null opts out of the check.
+    entry: dict[str, Any] = {
+        "inventoryItemId": item_id,
+        "locationId": location_id,
+        "delta": delta,
+        "changeFromQuantity": None,
+    }
     if ledger is not None:
         entry["ledgerDocumentUri"] = ledger
     return entry

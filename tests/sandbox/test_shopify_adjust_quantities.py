@@ -1,4 +1,4 @@
-"""inventoryAdjustQuantities with Shopify 2026-07 semantics: deltas, a mandatory idempotency key, all or nothing."""
+"""inventoryAdjustQuantities with Shopify 2026-10 semantics: deltas, a mandatory idempotency key, all or nothing."""
 
 import json
 import uuid
@@ -125,7 +125,8 @@ def test_unknown_and_unstocked_levels_are_user_errors_and_nothing_is_applied(sho
     result = adjust(shop, variables)["data"]["inventoryAdjustQuantities"]
     assert [(error["code"], error["field"]) for error in result["userErrors"]] == [
         ("INVALID_INVENTORY_ITEM", ["input", "changes", "1", "inventoryItemId"]),
-        ("ITEM_NOT_STOCKED_AT_LOCATION", ["input", "changes", "2", "locationId"]),
+        # No code since 2026-10 (ITEM_NOT_STOCKED_AT_LOCATION is gone); the sandbox still refuses (docs/shopify.md).
+        (None, ["input", "changes", "2", "locationId"]),
     ]
     assert levels(shop) == (5, 2)
 
@@ -140,4 +141,19 @@ def test_damaged_units_count_in_on_hand_and_not_in_available(shop: StockedShop) 
         ("on_hand", 2),
     ]
     assert shop.sandbox.quantity(shop.item_id, shop.warehouse.id, "damaged") == 2
+    assert levels(shop) == (5, 2)
+
+
+def test_a_change_without_change_from_quantity_is_refused(shop: StockedShop) -> None:
+    # Given a client that leaves changeFromQuantity out of one change (allowed by the schema, refused since 2026-04)
+    without = {
+        key: value for key, value in change(shop.item_id, shop.shop_floor.id, -1).items() if key != "changeFromQuantity"
+    }
+    variables = adjust_variables(change(shop.item_id, shop.warehouse.id, -1), without)
+    # When it adjusts
+    body = adjust(shop, variables)
+    # Then the request is refused as live Shopify refuses it, naming the field, and nothing is applied
+    [error] = body["errors"]
+    assert error["message"] == "InventoryChangeInput must include the following argument: changeFromQuantity."
+    assert body["data"] == {"inventoryAdjustQuantities": None}
     assert levels(shop) == (5, 2)

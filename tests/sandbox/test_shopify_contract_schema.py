@@ -12,7 +12,7 @@ def test_the_schema_is_found_beside_the_repository_unless_overridden(monkeypatch
     monkeypatch.delenv("STORELINK_SHOPIFY_SCHEMA", raising=False)
     default = contract_schema_path()
     assert default is not None
-    assert default.parts[-3:] == ("shared", "contracts", "shopify-admin-2026-07.derived.graphql")
+    assert default.parts[-3:] == ("shared", "contracts", "shopify-admin-2026-10.derived.graphql")
     monkeypatch.setenv("STORELINK_SHOPIFY_SCHEMA", "/elsewhere/schema.graphql")
     assert contract_schema_path() == Path("/elsewhere/schema.graphql")
 

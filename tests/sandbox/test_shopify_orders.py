@@ -325,7 +325,8 @@ def test_the_merchant_fulfils_with_tracking(shop: StockedShop) -> None:
 
 
 def cancel(shop: StockedShop, order_id: str, *, restock: bool, refund: bool = True) -> dict[str, Any]:
-    variables = {"orderId": order_id, "reason": "CUSTOMER", "refund": refund, "restock": restock}
+    refund_method = {"originalPaymentMethodsRefund": True} if refund else None
+    variables = {"orderId": order_id, "reason": "CUSTOMER", "refundMethod": refund_method, "restock": restock}
     result: dict[str, Any] = graphql(shop.sandbox, documents.ORDER_CANCEL, variables)["data"]["orderCancel"]
     return result
 

@@ -71,9 +71,9 @@ from storelink_local.sandbox.shopify_webhooks import (
     WebhookSubscription,
 )
 
-SHOPIFY_API_VERSION = "2026-07"
+SHOPIFY_API_VERSION = "2026-10"
 SCHEMA_ENV = "STORELINK_SHOPIFY_SCHEMA"
-CONTRACT_FILE = "shopify-admin-2026-07.derived.graphql"
+CONTRACT_FILE = "shopify-admin-2026-10.derived.graphql"
 GRAPHQL_PATH = f"/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
 
 _log = logging.getLogger(__name__)

@@ -598,12 +598,7 @@ def _level_quantities(level: InventoryLevel, _: GraphQLResolveInfo, names: list[
 @resolves("Mutation", "inventorySetQuantities")
 def _inventory_set_quantities(_: None, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> dict[str, Any]:
     # Live Shopify answers both refusals as request errors, not userErrors, and applies nothing.
-    # graphql-core leaves an omitted input field out of the dict; an explicit null is there as None.
-    if any("changeFromQuantity" not in entry for entry in input["quantities"]):
-        raise GraphQLError(
-            "InventoryQuantityInput must include the following argument: changeFromQuantity.",
-            extensions={"code": "INVALID_FIELD_ARGUMENTS"},
-        )
+    _require_change_from_quantity(input["quantities"], "InventoryQuantityInput")
     key = idempotency_key(info)
     request = SetQuantitiesRequest(
         name=input["name"],
@@ -626,8 +621,19 @@ def _inventory_set_quantities(_: None, info: GraphQLResolveInfo, input: Mapping[
     return _inventory_payload(info, outcome)
 
 
+def _require_change_from_quantity(entries: list[Mapping[str, Any]], input_type: str) -> None:
+    """From 2026-04 every set quantity and every adjust change must name changeFromQuantity (null opts out).
+    graphql-core leaves an omitted input field out of the dict; an explicit null is there as None."""
+    if any("changeFromQuantity" not in entry for entry in entries):
+        raise GraphQLError(
+            f"{input_type} must include the following argument: changeFromQuantity.",
+            extensions={"code": "INVALID_FIELD_ARGUMENTS"},
+        )
+
+
 @resolves("Mutation", "inventoryAdjustQuantities")
 def _inventory_adjust_quantities(_: None, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> dict[str, Any]:
+    _require_change_from_quantity(input["changes"], "InventoryChangeInput")
     key = idempotency_key(info)
     request = AdjustQuantitiesRequest(
         name=input["name"],

@@ -152,7 +152,9 @@ def _webhook_subscription_create(
     )
     if extras:
         raise unsupported(f"webhook subscriptions with {', '.join(extras)}")
-    url = webhookSubscription.get("callbackUrl")
+    # `uri` from 2025-10 (an HTTPS address, or a Pub/Sub or EventBridge one); `callbackUrl` is deprecated.
+    field = "uri" if "uri" in webhookSubscription else "callbackUrl"
+    url = webhookSubscription.get(field)
     refusal = _address_refusal(url)
     if refusal is None and any(
         subscription.topic == TOPIC_ENUMS[topic] and subscription.url == url
@@ -160,7 +162,7 @@ def _webhook_subscription_create(
     ):
         refusal = "Address for this topic has already been taken"
     if refusal is not None:
-        errors = [{"field": ["webhookSubscription", "callbackUrl"], "message": refusal}]
+        errors = [{"field": ["webhookSubscription", field], "message": refusal}]
         return {"webhookSubscription": None, "userErrors": errors}
     assert url is not None
     return {"webhookSubscription": request.webhooks.subscribe(TOPIC_ENUMS[topic], url), "userErrors": []}

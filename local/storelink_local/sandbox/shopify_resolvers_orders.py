@@ -711,12 +711,22 @@ def _order_cancel(
     info: GraphQLResolveInfo,
     orderId: str,
     reason: str,
-    refund: bool,
     restock: bool,
+    refund: bool | None = None,
+    refundMethod: Mapping[str, Any] | None = None,
     notifyCustomer: bool | None = None,
     staffNote: str | None = None,
 ) -> dict[str, Any]:
     request = context(info)
+    # 2025-07 on: `refundMethod` says how to refund (original payment methods or store credit); neither it nor
+    # the deprecated `refund` means no refund.
+    if refund is not None and refundMethod is not None:
+        return _cancel_payload(
+            None, [{"code": "INVALID", "field": ["refund"], "message": "Use either refund or refundMethod, not both."}]
+        )
+    refund = bool(refund) or bool(
+        refundMethod and (refundMethod.get("originalPaymentMethodsRefund") or refundMethod.get("storeCreditRefund"))
+    )
     if lookup(info, orderId, "Order") is None:
         return _cancel_payload(None, [{"code": "NOT_FOUND", "field": ["orderId"], "message": "Order does not exist."}])
     outcome = request.orders.cancel(orderId, reason, refund=refund, restock=restock, staff_note=staffNote)

@@ -622,7 +622,7 @@ class ShopifyStore:
     # -- inventorySetQuantities and inventoryAdjustQuantities -------------------------------------
 
     def set_quantities(self, request: SetQuantitiesRequest, idempotency_key: str) -> InventoryOutcome:
-        """Shopify 2026-07 `inventorySetQuantities`: every check first, then all changes or none.
+        """Shopify 2026-10 `inventorySetQuantities`: every check first, then all changes or none.
 
         shopify.dev: a changeFromQuantity that does not match makes "the mutation fail" with
         CHANGE_FROM_QUANTITY_STALE, so one stale entry leaves every level as it was. A retry with the
@@ -631,7 +631,7 @@ class ShopifyStore:
         return self._once("inventorySetQuantities", idempotency_key, request, lambda: self._set_quantities(request))
 
     def adjust_quantities(self, request: AdjustQuantitiesRequest, idempotency_key: str) -> InventoryOutcome:
-        """Shopify 2026-07 `inventoryAdjustQuantities`: deltas, every check first, then all or none."""
+        """Shopify 2026-10 `inventoryAdjustQuantities`: deltas, every check first, then all or none."""
         return self._once(
             "inventoryAdjustQuantities", idempotency_key, request, lambda: self._adjust_quantities(request)
         )

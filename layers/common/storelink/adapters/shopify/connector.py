@@ -1,4 +1,4 @@
-"""The StoreConnector port for Shopify: Admin GraphQL 2026-07, every call through ShopifyGraphQL."""
+"""The StoreConnector port for Shopify: Admin GraphQL 2026-10, every call through ShopifyGraphQL."""
 
 import json
 import uuid
@@ -231,7 +231,14 @@ class ShopifyConnector:
         """Add `deltas` to levels. Shopify applies a key once: a retried adjustment changes nothing twice,
         and answers with the first application's group, so the levels after it are the same every time."""
         changes = [
-            {"delta": delta, "inventoryItemId": level.item_id, "locationId": level.location_id}
+            # From 2026-04 every change names changeFromQuantity; null opts out of the check, which is right for
+            # a delta that must apply whatever the level (an order's decrement, a give-back).
+            {
+                "delta": delta,
+                "inventoryItemId": level.item_id,
+                "locationId": level.location_id,
+                "changeFromQuantity": None,
+            }
             for level, delta in deltas.items()
         ]
         after: dict[InventoryRef, int] = {}
@@ -438,7 +445,8 @@ class ShopifyConnector:
 
     def cancel(self, order_id: str, *, restock: bool) -> bool:
         """Cancel the order; False when it was cancelled already (by its merchant, or by an earlier attempt
-        whose answer was lost: the cancellation is not resent blindly, the order is read first)."""
+        whose answer was lost: the cancellation is not resent blindly, the order is read first). No money moves:
+        no `refundMethod` is sent, so nothing is refunded; the merchant refunds where the customer paid."""
         order = self._graphql.execute(documents.ORDER_CANCELLED_AT, {"id": order_id})["order"]
         if order is None:
             raise UnknownStoreObject(f"unknown order {order_id}")
@@ -462,7 +470,7 @@ class ShopifyConnector:
         for topic in WEBHOOK_TOPICS:
             if (topic, callback_url) in existing:
                 continue
-            variables = {"topic": topic, "callbackUrl": callback_url}
+            variables = {"topic": topic, "uri": callback_url}
             result = self._graphql.execute(documents.WEBHOOK_SUBSCRIBE, variables)["webhookSubscriptionCreate"]
             if result["userErrors"]:
                 raise StoreRejected(f"{topic}: " + "; ".join(e["message"] for e in result["userErrors"]))
@@ -564,8 +572,8 @@ def _order(node: dict[str, Any], lines: list[dict[str, Any]]) -> Order:
         customer=Customer(
             first_name=customer["firstName"],
             last_name=customer["lastName"],
-            email=customer["email"],
-            phone=customer["phone"],
+            email=(customer.get("defaultEmailAddress") or {}).get("emailAddress"),
+            phone=(customer.get("defaultPhoneNumber") or {}).get("phoneNumber"),
         )
         if customer
         else None,

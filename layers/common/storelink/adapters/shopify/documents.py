@@ -1,6 +1,6 @@
 """Every GraphQL document the Shopify connector sends, named, in one place.
 
-tests/contract checks each one against Shopify's 2026-07 Admin schema, so a field Shopify does not
+tests/contract checks each one against Shopify's 2026-10 Admin schema, so a field Shopify does not
 have fails in CI rather than in a merchant's store.
 """
 
@@ -155,7 +155,7 @@ _ORDER_FIELDS = """
   id name createdAt sourceName sourceIdentifier currencyCode tags cancelledAt
   displayFinancialStatus displayFulfillmentStatus discountCodes
   email phone
-  customer { firstName lastName email phone }
+  customer { firstName lastName defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber } }
   shippingAddress { name address1 address2 city provinceCode countryCodeV2 zip phone }
   lineItems(first: 25) {
     nodes { ...StorelinkLine }
@@ -245,7 +245,7 @@ query StorelinkOrderCancelledAt($id: ID!) {
 
 ORDER_CANCEL = """
 mutation StorelinkOrderCancel($orderId: ID!, $reason: OrderCancelReason!, $restock: Boolean!) {
-  orderCancel(orderId: $orderId, reason: $reason, refund: false, restock: $restock, notifyCustomer: false) {
+  orderCancel(orderId: $orderId, reason: $reason, restock: $restock, notifyCustomer: false) {
     job { id }
     orderCancelUserErrors { field message code }
   }
@@ -262,8 +262,8 @@ query StorelinkWebhookSubscriptions($after: String) {
 """
 
 WEBHOOK_SUBSCRIBE = """
-mutation StorelinkSubscribe($topic: WebhookSubscriptionTopic!, $callbackUrl: URL!) {
-  webhookSubscriptionCreate(topic: $topic, webhookSubscription: {callbackUrl: $callbackUrl, format: JSON}) {
+mutation StorelinkSubscribe($topic: WebhookSubscriptionTopic!, $uri: String!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri, format: JSON}) {
     webhookSubscription { id topic }
     userErrors { field message }
   }
