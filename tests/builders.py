@@ -85,7 +85,7 @@ def shopify_headers(
         "X-Shopify-Shop-Domain": shop,
         "X-Shopify-API-Version": "2026-10",
         "X-Shopify-Webhook-Id": delivery_id,
-        "X-Shopify-Event-Id": "event-1",
+        "X-Shopify-Event-Id": f"event-of-{delivery_id}",
         "X-Shopify-Triggered-At": "2026-11-23T17:00:00.000Z",
         "Content-Type": "application/json",
     }

@@ -9,7 +9,7 @@ from storelink.domain.events import OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.mirrors import OrderMirror, order_ref
-from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, Oversell, StockLevelChanged
+from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict, StoreUnavailable
 from storelink.services.order_history import HistoryChunk
@@ -239,13 +239,16 @@ class RecordingHistoryChunks:
 
 @dataclass
 class FakeAppliedLevels:
-    latest: dict[InventoryRef, datetime] = field(default_factory=dict)
+    """The repository's rule: newer (or the same delivery again) applies, older skips, same time reads."""
 
-    def claim(self, change: StockLevelChanged) -> bool:
-        if change.level in self.latest and self.latest[change.level] > change.changed_at:
-            return False
-        self.latest[change.level] = change.changed_at
-        return True
+    latest: dict[InventoryRef, tuple[datetime, str]] = field(default_factory=dict)
+
+    def claim(self, change: StockLevelChanged) -> LevelClaim:
+        applied = self.latest.get(change.level)
+        if applied is None or applied[0] < change.changed_at or applied == (change.changed_at, change.delivery_id):
+            self.latest[change.level] = (change.changed_at, change.delivery_id)
+            return LevelClaim.APPLY
+        return LevelClaim.READ_SOURCE if applied[0] == change.changed_at else LevelClaim.SKIP
 
 
 @dataclass

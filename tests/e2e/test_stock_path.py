@@ -4,11 +4,14 @@ Everything is real but the stores: template.yaml's tables and queues on moto ser
 handlers loaded as Lambda loads them, and sandbox Shopify stores that enforce the 2026-10 contract.
 """
 
+import json
+
 import httpx
 import pytest
 
 from storelink_local.runtime import LocalRuntime
 from storelink_local.scenario import LinkedStores
+from tests.builders import shopify_signature
 
 pytestmark = pytest.mark.contract
 
@@ -109,3 +112,47 @@ def test_a_burst_of_source_changes_reaches_the_destination_in_one_call(
     sets = [d for d in stores.destination.sandbox.received_documents if "StorelinkSetAvailable" in d.query]
     assert [d.variables["input"]["quantities"][0]["quantity"] for d in sets] == [9]
     assert stores.destination.available == 9
+
+
+def test_two_sales_in_one_second_delivered_reversed_leave_the_destination_at_the_source_level(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given the source sold twice in one second (12 → 9 → 8): Shopify delivers the later sale (8) first...
+    source = stores.source
+    source.sandbox.set_available(source.level.item_id, source.level.location_id, 8)
+    later = source.sandbox.webhook_deliveries[-1]
+    # ...and the earlier one (9), stamped with the same second, after it
+    earlier_body = json.dumps(later.json() | {"available": 9}).encode()
+    earlier = httpx.post(
+        later.url,
+        content=earlier_body,
+        headers=later.headers
+        | {
+            "X-Shopify-Webhook-Id": "earlier-sale",
+            "X-Shopify-Event-Id": "earlier-sale-event",
+            "X-Shopify-Hmac-Sha256": shopify_signature(earlier_body, f"{source.store.shop_domain}-webhook-secret"),
+        },
+    )
+    assert earlier.status_code == 200
+    # When the queue is drained
+    runtime.drain()
+    # Then the destination shows the source's 8, read from the source, not the late webhook's 9
+    assert (source.available, stores.destination.available) == (8, 8)
+
+
+def test_an_event_sent_again_under_a_new_webhook_id_is_applied_once(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given two sales at the source (12 → 7 → 6), each delivered
+    source = stores.source
+    source.sandbox.set_available(source.level.item_id, source.level.location_id, 7)
+    first = source.sandbox.webhook_deliveries[-1]
+    source.sandbox.set_available(source.level.item_id, source.level.location_id, 6)
+    # When Shopify sends the first event again under a new X-Shopify-Webhook-Id (same X-Shopify-Event-Id)
+    resent = httpx.post(first.url, content=first.body, headers=first.headers | {"X-Shopify-Webhook-Id": "resent"})
+    assert resent.status_code == 200
+    runtime.drain()
+    # Then it was not queued again, and the destination shows the source's 6 without a sweep
+    worker_records = sum(i.summary["batch_size"] for i in runtime.invocations if i.function == "StockWorkerFunction")
+    assert worker_records == 2
+    assert (source.available, stores.destination.available) == (6, 6)

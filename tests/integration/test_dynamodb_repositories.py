@@ -18,7 +18,7 @@ from storelink.adapters.dynamodb import (
 from storelink.domain.events import OrderChanged
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Action, LinkStatus, Role, SkuMapEntry, Transition
-from storelink.domain.stock import InventoryRef, Oversell
+from storelink.domain.stock import InventoryRef, LevelClaim, Oversell
 from storelink.errors import Conflict
 from storelink_local.runtime import LocalRuntime
 from tests.builders import a_link, a_stock_change, a_store
@@ -130,11 +130,13 @@ def test_applied_levels_move_only_forward(table) -> None:  # type: ignore[no-unt
     # Given a change applied at 12:05
     applied = DynamoDbAppliedLevels(table)
     later = a_stock_change(5, changed_at=datetime(2026, 11, 23, 12, 5, tzinfo=UTC), delivery_id="later")
-    assert applied.claim(later)
-    # Then an older one is refused, one of the same second passes, and a newer one passes
-    assert not applied.claim(a_stock_change(7, delivery_id="older"))
-    assert applied.claim(later.model_copy(update={"delivery_id": "same-second"}))
-    assert applied.claim(a_stock_change(4, changed_at=datetime(2026, 11, 23, 12, 6, tzinfo=UTC)))
+    assert applied.claim(later) is LevelClaim.APPLY
+    # Then the same delivery again applies, an older one is skipped, another one of the same second reads the
+    # source, and a newer one applies
+    assert applied.claim(later) is LevelClaim.APPLY
+    assert applied.claim(a_stock_change(7, delivery_id="older")) is LevelClaim.SKIP
+    assert applied.claim(later.model_copy(update={"delivery_id": "same-second"})) is LevelClaim.READ_SOURCE
+    assert applied.claim(a_stock_change(4, changed_at=datetime(2026, 11, 23, 12, 6, tzinfo=UTC))) is LevelClaim.APPLY
 
 
 def test_replacing_a_links_sku_map_writes_only_what_differs(runtime: LocalRuntime) -> None:

@@ -204,8 +204,23 @@ ORDER = {
 def test_each_subscribed_topic_becomes_its_storelink_event(topic: str, payload: dict, expected: object) -> None:
     # Given a signed delivery of a topic storelink subscribes to, with REST-shaped ids above 2**53
     body = json.dumps(payload).encode()
-    # When it is read, Then it is the matching storelink event, ids exact, empty SKUs read as none
-    assert read(body, shopify_headers(body, SECRET) | {"X-Shopify-Topic": topic}).event == expected
+    # When it is read, Then it is the matching storelink event, ids exact, empty SKUs read as none, known by
+    # its topic and Shopify's event id
+    event = read(body, shopify_headers(body, SECRET) | {"X-Shopify-Topic": topic}).event
+    assert event == expected.model_copy(update={"delivery_id": f"{topic}#event-of-delivery-1"})  # type: ignore[attr-defined]
+
+
+def test_an_event_sent_again_under_a_new_webhook_id_is_the_same_delivery() -> None:
+    # Given a level change Shopify delivered, then sent again as a new webhook of the same event
+    body = inventory_level_body(available=6)
+    first = read(body, shopify_headers(body, SECRET, delivery_id="webhook-1"))
+    again = read(
+        body, shopify_headers(body, SECRET, delivery_id="webhook-2") | {"X-Shopify-Event-Id": "event-of-webhook-1"}
+    )
+    # When both are read, Then they carry one identity, so ingress queues the event once
+    assert first.event is not None
+    assert again.event is not None
+    assert first.event.delivery_id == again.event.delivery_id == "inventory_levels/update#event-of-webhook-1"
 
 
 def test_a_malformed_order_names_the_missing_field() -> None:

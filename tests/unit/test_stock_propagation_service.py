@@ -26,14 +26,16 @@ from tests.fakes import FakeAppliedLevels, FakeConnector, FakeConnectors, FakeLi
 DESTINATION_LEVEL = InventoryRef(item_id=DESTINATION_ITEM, location_id=DESTINATION_LOCATION)
 
 
-def propagation_with(destination: FakeConnector, **link_fields) -> StockPropagation:
+def propagation_with(
+    destination: FakeConnector, source: FakeConnector | None = None, **link_fields
+) -> StockPropagation:
     return StockPropagation(
         stores=FakeStores({"source": a_store("source"), "destination": a_store("destination")}),
         links=FakeLinks([a_link(**link_fields)]),
         sku_maps=FakeSkuMaps(
             [SkuMapEntry(link_id="link-1", source_item_id=SOURCE_ITEM, destination_item_id=DESTINATION_ITEM)]
         ),
-        connectors=FakeConnectors({"destination": destination}),
+        connectors=FakeConnectors({"destination": destination, "source": source or FakeConnector()}),
         applied=FakeAppliedLevels(),
     )
 
@@ -88,12 +90,28 @@ def test_a_late_webhook_never_puts_sold_stock_back() -> None:
     assert destination.levels[DESTINATION_LEVEL] == 5
 
 
-def test_two_changes_in_the_same_second_both_apply() -> None:
+@pytest.mark.parametrize("arrival", [(9, 8), (8, 9)], ids=["in order", "reversed"])
+def test_two_changes_in_the_same_second_leave_the_destination_at_the_source_level(arrival: tuple[int, int]) -> None:
+    # Given a source that sold twice in one second (10 → 9 → 8), both webhooks stamped 12:00:00
+    source = FakeConnector({InventoryRef(item_id=SOURCE_ITEM, location_id=SOURCE_LOCATION): 8})
+    destination = FakeConnector({DESTINATION_LEVEL: 10})
+    propagation = propagation_with(destination, source)
+    # When their webhooks arrive in either order
+    first, second = arrival
+    propagate(propagation, a_stock_change(first, delivery_id=f"sale-to-{first}"))
+    propagate(propagation, a_stock_change(second, delivery_id=f"sale-to-{second}"))
+    # Then the second, as old as the first, trusted neither number: the source's 8 was read and propagated
+    assert destination.levels[DESTINATION_LEVEL] == 8
+
+
+def test_a_change_retried_by_the_queue_applies_its_own_number_again() -> None:
+    # Given a change applied once, When the same delivery comes again (a queue retry), Then it applies as before
     destination = FakeConnector({DESTINATION_LEVEL: 10})
     propagation = propagation_with(destination)
-    propagate(propagation, a_stock_change(9, delivery_id="first"))
-    propagate(propagation, a_stock_change(8, delivery_id="second"))
-    assert destination.levels[DESTINATION_LEVEL] == 8
+    propagate(propagation, a_stock_change(9))
+    destination.levels[DESTINATION_LEVEL] = 10
+    propagate(propagation, a_stock_change(9))
+    assert destination.levels[DESTINATION_LEVEL] == 9
 
 
 def fan_out_to(destinations: dict[str, FakeConnector]) -> StockPropagation:

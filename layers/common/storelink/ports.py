@@ -11,7 +11,7 @@ from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
-from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, Oversell, StockLevelChanged
+from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import GrantedToken, Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 
@@ -158,9 +158,9 @@ class StoreSecrets(Protocol):
 
 
 class AppliedLevels(Protocol):
-    def claim(self, change: StockLevelChanged) -> bool:
-        """Record `change` as the latest applied to its level; False when a newer one was applied already.
-        A change as old as the latest may claim too (the same delivery retried, or a sale in the same second)."""
+    def claim(self, change: StockLevelChanged) -> LevelClaim:
+        """Record `change` as the latest applied to its level when it is newer (or the same delivery again);
+        SKIP when a newer one was applied; READ_SOURCE when another delivery of the same time was."""
         ...
 
 

@@ -14,7 +14,7 @@ from storelink.domain.events import OrderChanged, OrderEvent, RefundCreated
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
-from storelink.domain.stock import Oversell, StockLevelChanged
+from storelink.domain.stock import LevelClaim, Oversell, StockLevelChanged
 from storelink.domain.stores import Store
 from storelink.errors import AlreadyExists, Conflict
 
@@ -353,25 +353,26 @@ class DynamoDbAppliedLevels:
     def __init__(self, table: "Table") -> None:
         self._table = table
 
-    def claim(self, change: StockLevelChanged) -> bool:
+    def claim(self, change: StockLevelChanged) -> LevelClaim:
         level = change.level
+        key = {"pk": f"LEVEL#{change.store_id}#{level.item_id}#{level.location_id}", "sk": "APPLIED"}
+        at = change.changed_at.astimezone(UTC).isoformat()
         try:
             self._table.update_item(
-                Key={"pk": f"LEVEL#{change.store_id}#{level.item_id}#{level.location_id}", "sk": "APPLIED"},
+                Key=key,
                 UpdateExpression="SET changed_at = :at, delivery_id = :delivery",
-                # Equal times pass: Shopify stamps to the second, and two sales in one second must both
-                # apply (the FIFO queue keeps their order); only a strictly older change is refused.
-                ConditionExpression="attribute_not_exists(changed_at) OR changed_at <= :at",
-                ExpressionAttributeValues={
-                    ":at": change.changed_at.astimezone(UTC).isoformat(),
-                    ":delivery": change.delivery_id,
-                },
+                # Strictly newer, or the same delivery retried; a same-second change of another delivery is
+                # told apart below (Shopify stamps to the second and promises no order).
+                ConditionExpression="attribute_not_exists(changed_at) OR changed_at < :at OR "
+                "(changed_at = :at AND delivery_id = :delivery)",
+                ExpressionAttributeValues={":at": at, ":delivery": change.delivery_id},
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            applied = self._table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
+            return LevelClaim.READ_SOURCE if applied.get("changed_at") == at else LevelClaim.SKIP
+        return LevelClaim.APPLY
 
 
 class DynamoDbOversells:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -31,6 +32,16 @@ class StockLevelChanged(BaseModel):
     changed_at: AwareDatetime
     delivery_id: str = Field(min_length=1)
     received_at: datetime
+
+
+class LevelClaim(StrEnum):
+    """What a source level change may do, against the newest change applied to its level."""
+
+    APPLY = "apply"  # newer than any applied (or the same delivery again): its number is the truth
+    SKIP = "skip"  # older: a late webhook, which must never put sold stock back
+    # As old as one applied by another delivery: Shopify stamps to the second and promises no order, so
+    # neither webhook's number can be trusted; the source's level is read and propagated instead.
+    READ_SOURCE = "read_source"
 
 
 class LevelWrite(BaseModel):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict
 
 from storelink.domain.links import Link
-from storelink.domain.stock import InventoryRef, StockLevelChanged, destination_quantity
+from storelink.domain.stock import InventoryRef, LevelClaim, StockLevelChanged, destination_quantity
 from storelink.domain.stores import Store
 from storelink.errors import StoreUnavailable, UnknownStore
 from storelink.observability import logger
@@ -80,9 +80,10 @@ class StockPropagation:
         """Apply source level changes in the order given (the FIFO queue's), each to every connected link.
 
         A change older than one already applied to its level is skipped (webhooks come late and out of
-        order), so a late delivery never puts sold stock back. The levels the batch changes on a link are
-        written in one call to its destination (a burst, like a CSV upload or a flash sale, costs each
-        destination one call, not one per change), all links at once.
+        order), so a late delivery never puts sold stock back; one as old as a change another delivery
+        applied propagates the level read from the source (neither webhook's number can be trusted). The
+        levels the batch changes on a link are written in one call to its destination (a burst, like a CSV
+        upload or a flash sale, costs each destination one call, not one per change), all links at once.
         """
         planned: dict[str, _LinkWrite] = {}
         links_from: dict[str, list[Link]] = {}
@@ -94,9 +95,12 @@ class StockPropagation:
             links = links_from[change.store_id]
             if not links:
                 continue  # nothing to claim: the store is no connected link's source
-            if not self._applied.claim(change):
+            claim = self._applied.claim(change)
+            if claim is LevelClaim.SKIP:
                 logger.info("older than what was applied: skipped", extra={"delivery_id": change.delivery_id})
                 continue
+            if claim is LevelClaim.READ_SOURCE:
+                change = self._as_the_source_has_it(change)
             for link, targets in self._targets(change, links):
                 earlier = planned.get(link.link_id)
                 planned[link.link_id] = _LinkWrite(
@@ -106,6 +110,18 @@ class StockPropagation:
                     (*earlier.deliveries, change.delivery_id) if earlier else (change.delivery_id,),
                 )
         return self._write_all(list(planned.values()))
+
+    def _as_the_source_has_it(self, change: StockLevelChanged) -> StockLevelChanged:
+        """Two changes of the level in one second came in some order: the source's level now is the truth."""
+        source = self._stores.get(change.store_id)
+        if source is None:
+            raise UnknownStore(f"no source store {change.store_id}")
+        available = self._connectors.connector_for(source).read_available([change.level])[change.level]
+        logger.info(
+            "same-second change: the source's level read",
+            extra={"delivery_id": change.delivery_id, "webhook_said": change.available, "source_has": available},
+        )
+        return change.model_copy(update={"available": available})
 
     def _targets(self, change: StockLevelChanged, links: list[Link]) -> list[tuple[Link, dict[InventoryRef, int]]]:
         """For each link, the destination levels that sell the changed source level, and what they must show."""

@@ -206,6 +206,13 @@ PARSERS: dict[str, Parser] = {
 }
 
 
+def _dedup_id(topic: str, webhook_id: str, event_id: str | None) -> str:
+    """What makes a delivery the same as another: its event and topic when Shopify names the event. Shopify
+    sends one event again under a new X-Shopify-Webhook-Id (same X-Shopify-Event-Id), which the webhook id
+    alone would let through twice; one merchant action can fire several topics under one event id."""
+    return f"{topic}#{event_id}" if event_id else webhook_id
+
+
 class ShopifyWebhooks:
     def read(self, store: Store, headers: Mapping[str, str], body: bytes, secret: str) -> VerifiedDelivery:
         """Verify first (401 before anything else), then check the shop, then parse (400)."""
@@ -232,7 +239,11 @@ class ShopifyWebhooks:
             raise MalformedWebhook("body must be a JSON object")
         parser = PARSERS.get(topic)
         try:
-            event = parser(store, delivery_id, payload) if parser else None
+            event = (
+                parser(store, _dedup_id(topic, delivery_id, header.get("x-shopify-event-id")), payload)
+                if parser
+                else None
+            )
         except ValidationError as error:
             raise MalformedWebhook(f"{topic}: {_describe(error)}") from error
         return VerifiedDelivery(delivery_id=delivery_id, topic=topic, event=event)
