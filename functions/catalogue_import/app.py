@@ -12,7 +12,7 @@ from pydantic import Json
 
 from storelink import bootstrap
 from storelink.entrypoints.link_events import LinkEvent
-from storelink.entrypoints.sqs import LastAttemptDeadLetters
+from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
 from storelink.services.catalogue_import import CatalogueImport, ImportCheckpoint
 from storelink.settings import CatalogueImportSettings
@@ -44,6 +44,7 @@ def import_catalogue(record: CatalogueImportRecord) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    event = readable(event, CatalogueImportRecord)
     return process_partial_response(
         event=event, record_handler=dead_letters.guard(import_catalogue, event), processor=processor, context=context
     )

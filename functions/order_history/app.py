@@ -14,7 +14,7 @@ from pydantic import Json
 
 from storelink import bootstrap
 from storelink.entrypoints.link_events import LinkEvent
-from storelink.entrypoints.sqs import LastAttemptDeadLetters
+from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
 from storelink.services.order_history import HistoryChunk, OrderHistory
 from storelink.settings import OrderHistorySettings
@@ -50,6 +50,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
         resumed = order_history().resume_unfinished()
         metrics.add_metric(name="OrderHistoryImportsResumed", unit=MetricUnit.Count, value=len(resumed))
         return {"resumed": len(resumed)}
+    event = readable(event, OrderHistoryRecord)
     return process_partial_response(
         event=event, record_handler=dead_letters.guard(import_history, event), processor=processor, context=context
     )

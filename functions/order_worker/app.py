@@ -17,7 +17,7 @@ from pydantic import Field, Json
 from storelink import bootstrap
 from storelink.domain.events import FulfilmentCreated, OrderChanged, RefundCreated
 from storelink.domain.mirrors import OrderMirror
-from storelink.entrypoints.sqs import LastAttemptDeadLetters
+from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
 from storelink.services.order_mirroring import OrderMirroring, PushRequested
 from storelink.settings import OrderWorkerSettings
@@ -66,6 +66,7 @@ def apply_order_event(record: OrderEventRecord) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    event = readable(event, OrderEventRecord)
     return process_partial_response(
         event=event, record_handler=dead_letters.guard(apply_order_event, event), processor=processor, context=context
     )

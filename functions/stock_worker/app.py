@@ -19,7 +19,7 @@ from pydantic import Json, TypeAdapter, ValidationError
 from storelink import bootstrap
 from storelink.domain.events import OrderChanged, RefundCreated
 from storelink.domain.stock import StockLevelChanged
-from storelink.entrypoints.sqs import LastAttemptDeadLetters
+from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
 from storelink.services.order_stock import OrderStock
 from storelink.services.stock_propagation import StockPropagation
@@ -92,6 +92,7 @@ def apply_stock_change(record: StockChangeRecord, failed_level_changes: dict[str
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    event = readable(event, StockChangeRecord)
     failed_level_changes = propagate_level_changes(event)
     record_handler = functools.partial(apply_stock_change, failed_level_changes=failed_level_changes)
     return process_partial_response(

@@ -12,7 +12,7 @@ from pydantic import Field, Json
 
 from storelink import bootstrap
 from storelink.domain.events import AppUninstalled, ProductChanged
-from storelink.entrypoints.sqs import LastAttemptDeadLetters
+from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
 from storelink.services.catalogue_import import CatalogueImport
 from storelink.settings import CatalogueImportSettings, ManagementApiSettings
@@ -53,6 +53,7 @@ def handle_store_event(record: StoreEventRecord) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    event = readable(event, StoreEventRecord)
     return process_partial_response(
         event=event, record_handler=dead_letters.guard(handle_store_event, event), processor=processor, context=context
     )

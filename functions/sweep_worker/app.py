@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
 from storelink import bootstrap
-from storelink.entrypoints.sqs import LastAttemptDeadLetters
+from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
 from storelink.services.stock_sweep import StockSweep, SweepJob
 from storelink.settings import StockSweepSettings
@@ -41,6 +41,7 @@ def sweep_link(record: SweepJobRecord) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    event = readable(event, SweepJobRecord)
     return process_partial_response(
         event=event, record_handler=dead_letters.guard(sweep_link, event), processor=processor, context=context
     )

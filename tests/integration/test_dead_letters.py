@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import Json
 
 from storelink.adapters.sqs import SqsDeadLetters
-from storelink.entrypoints.sqs import LastAttemptDeadLetters
-from storelink.errors import StoreUnavailable
+from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
+from storelink.errors import StoreAccessRevoked, StoreUnavailable, UnknownStoreObject
+from storelink.services.stock_sweep import SweepJob
 from storelink_local.runtime import LocalRuntime
 from tests.conftest import EVENTS
 
@@ -24,14 +26,18 @@ def record_of(runtime: LocalRuntime, sample: str, queue: str, receive_count: int
     return record
 
 
-def handle_failing(runtime: LocalRuntime, record: dict[str, Any]) -> None:
-    """Run a record handler that fails as a store that is down fails, guarded as the handlers guard theirs."""
+STORE_DOWN = StoreUnavailable("Shopify answered HTTP 503")
 
-    def store_is_down(_: SqsRecordModel) -> None:
-        raise StoreUnavailable("Shopify answered HTTP 503")
+
+def handle_failing(runtime: LocalRuntime, record: dict[str, Any], error: Exception = STORE_DOWN) -> None:
+    """Run a record handler that fails with `error` (by default as a store that is down fails), guarded as the
+    handlers guard theirs."""
+
+    def failing(_: SqsRecordModel) -> None:
+        raise error
 
     dead_letters = LastAttemptDeadLetters(lambda: SqsDeadLetters(runtime.aws.sqs))
-    dead_letters.guard(store_is_down, {"Records": [record]})(SqsRecordModel.model_validate(record))
+    dead_letters.guard(failing, {"Records": [record]})(SqsRecordModel.model_validate(record))
 
 
 def dead_letters_of(runtime: LocalRuntime, queue: str) -> list[dict[str, Any]]:
@@ -91,3 +97,37 @@ def test_a_record_that_succeeds_is_not_touched(runtime: LocalRuntime) -> None:
     # When it is handled, Then nothing is dead-lettered and no SQS client was even made
     dead_letters.guard(lambda _: None, {"Records": [record]})(SqsRecordModel.model_validate(record))
     assert dead_letters_of(runtime, "SweepDeadLetterQueue") == []
+
+
+def test_an_event_naming_what_the_store_no_longer_has_is_dropped_not_retried(runtime: LocalRuntime) -> None:
+    # Given a stock change on its first receive, whose item the store deleted before the worker read it
+    record = record_of(runtime, "stock_worker", "StockChangesQueue", receive_count=1)
+    # When its handler fails for that, Then the record counts as handled (acknowledged: no retry can help)
+    handle_failing(runtime, record, UnknownStoreObject("unknown inventory item gid://shopify/InventoryItem/1"))
+    # And nothing is dead-lettered
+    assert dead_letters_of(runtime, "StockChangesDeadLetterQueue") == []
+
+
+def test_a_store_that_revoked_storelink_dead_letters_its_work_at_once_saying_so(runtime: LocalRuntime) -> None:
+    # Given a sweep job on its first receive, for a store whose app was uninstalled
+    record = record_of(runtime, "sweep_worker", "SweepQueue", receive_count=1)
+    # When its handler fails with the store's 401, Then it is not retried: it is in the DLQ at once, saying why
+    handle_failing(runtime, record, StoreAccessRevoked("Shopify refused the access token (HTTP 401)"))
+    (dead,) = dead_letters_of(runtime, "SweepDeadLetterQueue")
+    reason = dead["MessageAttributes"]["FailureReason"]["StringValue"]
+    assert reason.startswith("the store needs attention (StoreAccessRevoked: Shopify refused the access token")
+    assert dead["MessageAttributes"]["Attempts"]["StringValue"] == "1"
+
+
+def test_a_record_whose_body_does_not_parse_is_left_out_of_the_batch(runtime: LocalRuntime) -> None:
+    # Given a batch of a readable sweep job and one whose body is not what the sweep worker reads
+    good = record_of(runtime, "sweep_worker", "SweepQueue", receive_count=1)
+    bad = good | {"messageId": "unreadable", "body": "{not json"}
+    # When the batch is read for the handler, Then only the readable record is handled, the other acknowledged
+    assert readable({"Records": [good, bad]}, SweepJobRecord)["Records"] == [good]
+
+
+class SweepJobRecord(SqsRecordModel):
+    """The sweep worker's record model."""
+
+    body: Json[SweepJob]

@@ -1,4 +1,9 @@
-"""Errors the domain and adapters raise; entrypoints map them to HTTP answers in one place."""
+"""Errors the domain and adapters raise; entrypoints map them to HTTP answers in one place, and queued work's
+failures to what becomes of the message (`failure_class`, one place for every SQS-triggered function)."""
+
+from enum import StrEnum
+
+from pydantic import ValidationError
 
 
 class StorelinkError(Exception):
@@ -91,3 +96,32 @@ class Conflict(StorelinkError):
     def __init__(self, message: str, **details: str) -> None:
         super().__init__(message)
         self.details = details
+
+
+class FailureClass(StrEnum):
+    """What becomes of queued work that failed (docs/failures.md)."""
+
+    # Network, timeouts, throttling, 5xx, compare-and-set conflicts, and anything not known to be permanent:
+    # the queue retries it, and the last attempt goes to the dead-letter queue with its reason.
+    TRANSIENT = "transient"
+    # The event names something the store no longer has, or cannot be read: no retry or redrive can complete
+    # it, so it is logged with its reason, counted (EventsDropped) and acknowledged.
+    PERMANENT_FOR_EVENT = "permanent_for_event"
+    # The store refuses storelink (access revoked, scope missing): every message of the store would fail the
+    # same way, so it is dead-lettered at once with its reason, for a redrive once the merchant has fixed it.
+    PERMANENT_FOR_STORE = "permanent_for_store"
+
+
+def failure_class(error: BaseException) -> FailureClass:
+    if isinstance(error, StoreAccessRevoked | MissingScope):
+        return FailureClass.PERMANENT_FOR_STORE
+    if isinstance(error, UnknownStoreObject | UnknownStore | NotFound | MalformedWebhook | ValidationError):
+        return FailureClass.PERMANENT_FOR_EVENT
+    if isinstance(error, StoreRejected | InvalidRequest):
+        return FailureClass.PERMANENT_FOR_EVENT
+    return FailureClass.TRANSIENT
+
+
+def failure_reason(error: BaseException) -> str:
+    """A stable code for metrics and logs: storelink's own, else the exception's type."""
+    return error.code if isinstance(error, StorelinkError) else type(error).__name__

@@ -1,20 +1,47 @@
-"""What SQS-triggered handlers share: every failed record is logged with its reason, and one failing its last
-allowed receive goes to its queue's dead-letter queue saying why, rather than being moved there by SQS
-without a word.
+"""What SQS-triggered handlers share: every failed record is classified in one place (errors.failure_class).
+A transient failure is retried by the queue, and on its last allowed receive goes to the dead-letter queue
+saying why, rather than being moved there by SQS without a word; a failure permanent for the event (or a body
+that does not parse) is logged, counted in EventsDropped by reason and acknowledged; one permanent for the
+store goes to the dead-letter queue at once, with its reason, for a redrive once the merchant has fixed it.
+A dead-letter queue so holds only work a redrive can complete (docs/failures.md).
 
 SQS's RedrivePolicy stays the backstop for what never reaches this: a crash or a timeout of the function, a
-body the record model refuses before any handler runs, a send to the dead-letter queue that fails.
+send to the dead-letter queue that fails.
 """
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import ValidationError
 
 from storelink.adapters.sqs import SqsDeadLetters
+from storelink.errors import FailureClass, failure_class, failure_reason
 from storelink.observability import logger, metrics
+
+
+def count_dropped(reason: str) -> None:
+    """EventsDropped, with the reason as its dimension (its own metric: the function's others have none)."""
+    with single_metric(name="EventsDropped", unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
+        metric.add_dimension(name="reason", value=reason)
+
+
+def readable(event: Mapping[str, Any], model: type[SqsRecordModel]) -> dict[str, Any]:
+    """The event without the records whose body the handler's model cannot read: no retry can change a body,
+    so each is logged with the reason and acknowledged (left out of the batch, it is never reported failed)."""
+    kept = []
+    for record in event["Records"]:
+        try:
+            model.model_validate(record)
+        except ValidationError as error:
+            reason = f"the body does not parse: {error.error_count()} error(s), first: {error.errors()[0]['msg']}"
+            logger.warning("record dropped", extra={"message_id": record.get("messageId"), "reason": reason})
+            count_dropped("unreadable_body")
+            continue
+        kept.append(record)
+    return {**event, "Records": kept}
 
 
 class LastAttemptDeadLetters:
@@ -40,23 +67,38 @@ class LastAttemptDeadLetters:
             try:
                 record_handler(record)
             except Exception as error:
-                if not self._dead_lettered(received[record.messageId], error):
+                kind = failure_class(error)
+                if kind is FailureClass.PERMANENT_FOR_EVENT:
+                    self._dropped(received[record.messageId], error)
+                elif not self._dead_lettered(
+                    received[record.messageId], error, at_once=kind is FailureClass.PERMANENT_FOR_STORE
+                ):
                     raise
 
         return handle
 
-    def _dead_lettered(self, record: SQSRecord, error: Exception) -> bool:
+    @staticmethod
+    def _dropped(record: SQSRecord, error: Exception) -> None:
+        reason = f"{type(error).__name__}: {error}"
+        logger.warning(
+            "record dropped: no retry can complete it", extra={"message_id": record.message_id, "reason": reason}
+        )
+        count_dropped(failure_reason(error))
+
+    def _dead_lettered(self, record: SQSRecord, error: Exception, *, at_once: bool) -> bool:
         # Type and message only: they name what failed, and no handler puts a secret or a body in them.
         reason = f"{type(error).__name__}: {error}"
+        if at_once:
+            reason = f"the store needs attention ({reason}); redrive once its credentials are fixed"
         attempt = int(record.attributes.approximate_receive_count)
         failure = {"message_id": record.message_id, "attempt": attempt, "reason": reason}
         logger.warning("record failed", extra=failure, exc_info=error)
         if self._dead_letters is None:
             self._dead_letters = self._make_dead_letters()
         policy = self._dead_letters.redrive_policy(record.event_source_arn)
-        if policy is None or attempt < policy.max_receive_count:
+        if policy is None or (attempt < policy.max_receive_count and not at_once):
             return False
         self._dead_letters.send(record, policy, reason)
-        logger.error("record dead-lettered after its last attempt", extra=failure)
+        logger.error("record dead-lettered", extra=failure)
         metrics.add_metric(name="RecordsDeadLettered", unit=MetricUnit.Count, value=1)
         return True
