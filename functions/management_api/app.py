@@ -5,6 +5,7 @@ from datetime import datetime
 from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -13,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from storelink import bootstrap
+from storelink.domain.cursors import opened_cursor, sealed_cursor
 from storelink.domain.links import Action, DisconnectOption, Link, SkuMapEntry
 from storelink.domain.mapping_csv import MappingImportPlan
 from storelink.domain.matching import HealthReport, MatchState
@@ -41,6 +43,23 @@ def services() -> bootstrap.Management:
 def caller() -> Store:
     scheme, _, token = app.current_event.headers.get("authorization", "").partition(" ")
     return services().stores.authenticate(token.strip() if scheme.lower() == "bearer" else None)
+
+
+def _listing() -> str:
+    """What a cursor belongs to: the path and the filters, not the page size or the cursor itself."""
+    event = app.current_event
+    filters = sorted((k, v) for k, v in (event.query_string_parameters or {}).items() if k not in ("cursor", "limit"))
+    return f"{event.path}?{urlencode(filters)}"
+
+
+def position(cursor: str | None) -> str | None:
+    """The repository's position a client's cursor carries (400 for any cursor this listing did not give)."""
+    return opened_cursor(cursor, caller().api_token_digest, _listing()) if cursor else None
+
+
+def sealed(position: str | None) -> str | None:
+    """The next page's cursor as the client gets it: the position, sealed for this store and listing."""
+    return sealed_cursor(position, caller().api_token_digest, _listing()) if position else None
 
 
 def created(body: Any) -> Response[Any]:
@@ -96,8 +115,8 @@ def request_link(request: LinkRequest) -> Response[Link]:
 
 @app.get("/links")
 def list_links(limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
-    links, next_cursor = services().links.page(caller(), limit=limit, cursor=cursor)
-    return {"links": links, "next_cursor": next_cursor}
+    links, after = services().links.page(caller(), limit=limit, cursor=position(cursor))
+    return {"links": links, "next_cursor": sealed(after)}
 
 
 @app.get("/links/<link_id>")
@@ -112,14 +131,14 @@ def change_link_settings(link_id: str, change: LinkSettingsChange) -> Link:
 
 @app.get("/links/<link_id>/history")
 def link_history(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
-    transitions, next_cursor = services().links.history(caller(), link_id, limit=limit, cursor=cursor)
-    return {"transitions": transitions, "next_cursor": next_cursor}
+    transitions, after = services().links.history(caller(), link_id, limit=limit, cursor=position(cursor))
+    return {"transitions": transitions, "next_cursor": sealed(after)}
 
 
 @app.get("/links/<link_id>/oversells")
 def link_oversells(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
-    oversells, next_cursor = services().links.oversells(caller(), link_id, limit=limit, cursor=cursor)
-    return {"oversells": oversells, "next_cursor": next_cursor}
+    oversells, after = services().links.oversells(caller(), link_id, limit=limit, cursor=position(cursor))
+    return {"oversells": oversells, "next_cursor": sealed(after)}
 
 
 @app.get("/links/<link_id>/orders")
@@ -133,10 +152,10 @@ def list_link_orders(
     limit: PageSize = 25,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    orders, next_cursor = services().orders.page(
-        caller(), link_id, status, since=since, until=until, limit=limit, cursor=cursor
+    orders, after = services().orders.page(
+        caller(), link_id, status, since=since, until=until, limit=limit, cursor=position(cursor)
     )
-    return {"orders": orders, "next_cursor": next_cursor}
+    return {"orders": orders, "next_cursor": sealed(after)}
 
 
 @app.get("/links/<link_id>/orders/<order_ref>")
@@ -161,8 +180,8 @@ class MapRequest(BaseModel):
 def list_mappings(
     link_id: str, state: Annotated[MatchState | None, Query()] = None, limit: PageSize = 25, cursor: Cursor = None
 ) -> dict[str, Any]:
-    entries, next_cursor = services().mappings.page(caller(), link_id, state, limit=limit, cursor=cursor)
-    return {"mappings": entries, "next_cursor": next_cursor}
+    entries, after = services().mappings.page(caller(), link_id, state, limit=limit, cursor=position(cursor))
+    return {"mappings": entries, "next_cursor": sealed(after)}
 
 
 @app.put("/links/<link_id>/mappings")

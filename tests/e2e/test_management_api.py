@@ -253,6 +253,42 @@ def test_history_comes_a_page_at_a_time(world: World) -> None:
     assert [t["to_status"] for t in first["transitions"] + rest["transitions"]] == ["pending", "connected"]
 
 
+@pytest.mark.parametrize(
+    "cursor",
+    ["not-base64!", "bm90IGpzb24", "eyJwayI6ICJMSU5LI3gifQ", "eyJwayI6ICJMSU5LI3gifQ.AAAAAAAAAAAAAAAAAAAAAA"],
+    ids=["not base64", "not JSON", "an unsealed position", "a forged seal"],
+)
+def test_a_cursor_no_page_gave_is_a_400_naming_it(world: World, cursor: str) -> None:
+    # Given a link with history, When a page is asked with a cursor storelink did not give
+    connected(world)
+    answer = world.api.call("GET", f"/links/{world.link_id}/history?limit=1&cursor={cursor}", world.source.token)
+    # Then a 400 with storelink's error body says the cursor is not one of this listing's
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_cursor"
+
+
+def test_a_body_that_is_not_json_is_a_415_in_storelinks_error_body(world: World) -> None:
+    # When a registration is sent as a form, Then the answer is 415 with the one error body every 4xx has
+    answer = httpx.post(f"{world.api.url}/stores", content=b"platform=shopify", headers={"Content-Type": "text/plain"})
+    assert answer.status_code == 415
+    assert answer.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_a_cursor_works_only_for_the_store_and_listing_that_got_it(world: World) -> None:
+    # Given a cursor the source got for its link's history
+    connected(world)
+    first = world.api.call("GET", f"/links/{world.link_id}/history?limit=1", world.source.token).json()
+    cursor = first["next_cursor"]
+    # When the other party, or another listing, hands it back, Then each is refused with 400
+    other_party = world.api.call(
+        "GET", f"/links/{world.link_id}/history?limit=1&cursor={cursor}", world.destination.token
+    )
+    other_listing = world.api.call(
+        "GET", f"/links/{world.link_id}/oversells?limit=1&cursor={cursor}", world.source.token
+    )
+    assert (other_party.status_code, other_listing.status_code) == (400, 400)
+
+
 def test_no_secret_is_kept_in_any_table_item(world: World) -> None:
     # Given three registered stores and a link, When every item of the links table is read
     table = boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])

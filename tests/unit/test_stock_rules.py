@@ -48,3 +48,11 @@ def test_link_refuses_a_store_linked_to_itself() -> None:
 def test_only_connected_links_sync_stock(status: LinkStatus) -> None:
     assert not a_link(status=status).syncs_stock
     assert a_link().syncs_stock
+
+
+@pytest.mark.parametrize("field", ["buffer", "floor"])
+@pytest.mark.parametrize("units", [-1, 10**9 + 1, 10**28])
+def test_a_buffer_or_floor_outside_what_a_store_holds_is_refused_naming_the_field(field: str, units: int) -> None:
+    # Given a merchant's number below zero or above a billion units, When the rules are read, Then refused, named
+    with pytest.raises(ValidationError, match=field):
+        StockRules.model_validate({field: units})

@@ -88,6 +88,12 @@ class InvalidRequest(StorelinkError):
     code = "invalid_request"
 
 
+class InvalidCursor(StorelinkError):
+    """A page cursor that this listing did not give this store (made up, changed, or another listing's)."""
+
+    code = "invalid_cursor"
+
+
 class Conflict(StorelinkError):
     """The request contradicts what exists: a duplicate store or link, or a transition not allowed now."""
 

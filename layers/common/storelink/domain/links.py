@@ -22,13 +22,18 @@ class LinkStatus(StrEnum):
     DISCONNECTED = "disconnected"
 
 
+# No stock level is larger (Shopify's own ceiling for a quantity), and it keeps every number a merchant sends
+# well inside what DynamoDB and the platforms store.
+MAX_UNITS = 1_000_000_000
+
+
 class StockRules(BaseModel):
     """How a source level becomes a destination level: hold back `buffer` units, show 0 at or below `floor`."""
 
     model_config = ConfigDict(frozen=True)
 
-    buffer: int = Field(default=0, ge=0)
-    floor: int = Field(default=0, ge=0)
+    buffer: int = Field(default=0, ge=0, le=MAX_UNITS)
+    floor: int = Field(default=0, ge=0, le=MAX_UNITS)
 
 
 class Role(StrEnum):

@@ -4,7 +4,10 @@ import base64
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from storelink import errors
@@ -20,6 +23,7 @@ HTTP_STATUS_OF: dict[type[errors.StorelinkError], HTTPStatus] = {
     errors.NotAllowed: HTTPStatus.FORBIDDEN,
     errors.NotFound: HTTPStatus.NOT_FOUND,
     errors.InvalidRequest: HTTPStatus.UNPROCESSABLE_ENTITY,
+    errors.InvalidCursor: HTTPStatus.BAD_REQUEST,
     errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.StoreRejected: HTTPStatus.BAD_GATEWAY,
     errors.StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
@@ -49,6 +53,14 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     def invalid_request(error: RequestValidationError) -> Response[dict[str, dict[str, object]]]:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_request", problems)
+
+    # Checked before RequestValidationError's handler by type: the framework would answer with its own body.
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported_body(error: RequestUnsupportedContentType) -> Response[dict[str, dict[str, object]]]:
+        kinds = "; ".join(str(e.get("msg", "")) for e in error.errors())
+        return error_response(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", f"send the body as JSON ({kinds})"
+        )
 
 
 def raw_body(event: APIGatewayProxyEventV2) -> bytes:
