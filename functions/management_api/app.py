@@ -25,7 +25,13 @@ from storelink.entrypoints.http import raw_body, register_error_handlers
 from storelink.observability import logger, metrics, tracer
 from storelink.services.link_orders import PushByHand
 from storelink.services.links import LinkRequest, LinkSettingsChange
-from storelink.services.stores import IssuedSecrets, RegisteredStore, StoreRegistrationRequest, StoreView
+from storelink.services.stores import (
+    CredentialsRequest,
+    IssuedSecrets,
+    RegisteredStore,
+    StoreRegistrationRequest,
+    StoreView,
+)
 from storelink.settings import ManagementApiSettings
 
 PageSize = Annotated[int, Query(ge=1, le=100, description="items a page")]
@@ -94,6 +100,11 @@ def remove_store(store_id: str) -> Response[None]:
 @app.post("/stores/<store_id>/api-token")
 def rotate_api_token(store_id: str) -> Response[IssuedSecrets]:
     return created(services().stores.rotate_api_token(caller(), store_id))
+
+
+@app.put("/stores/<store_id>/credentials")
+def replace_credentials(store_id: str, request: CredentialsRequest) -> StoreView:
+    return services().stores.replace_credentials(caller(), store_id, request)
 
 
 @app.post("/stores/<store_id>/verification-code")

@@ -9,6 +9,8 @@ from graphql import GraphQLSchema
 from storelink_local.runtime import LocalRuntime
 from storelink_local.sandbox import ShopifySandbox
 from storelink_local.sandbox.clock import ManualClock
+from storelink_local.scenario import LinkedShop, LinkedStores, ManagementApi
+from tests.builders import inventory_level_body, shopify_headers
 from tests.e2e.conftest import ShopMaker
 
 pytestmark = pytest.mark.contract
@@ -72,3 +74,54 @@ def test_a_registration_names_what_is_missing_when_the_credentials_are_mixed(run
     )
     assert answer.status_code == 422
     assert "client_id and client_secret" in answer.text or "either access_token" in answer.text
+
+
+def signed_level_change(shop: LinkedShop, secret: str, webhook_id: str) -> httpx.Response:
+    """A level change of the shop's shirt delivered to storelink, signed with `secret`."""
+    body = inventory_level_body(available=7)
+    url = next(s.url for s in shop.sandbox.webhook_subscriptions if s.topic == "inventory_levels/update")
+    headers = shopify_headers(body, secret, shop=shop.store.shop_domain, delivery_id=webhook_id)
+    return httpx.post(url, content=body, headers=headers)
+
+
+def test_a_rotated_webhook_secret_keeps_the_previous_one_valid_for_the_grace_window(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given a store registered with an access token and a webhook secret
+    source, api = stores.source, ManagementApi(runtime)
+    old_secret = f"{source.store.shop_domain}-webhook-secret"
+    # When its owner rotates the webhook secret (same token)
+    view = api.call(
+        "PUT",
+        f"/stores/{source.store.store_id}/credentials",
+        source.api_token,
+        body={"access_token": f"shpat_{source.store.shop_domain.partition('.')[0]}", "webhook_secret": "rotated"},
+    )
+    # Then deliveries signed with the new secret and, for now, with the previous one are accepted; others not
+    assert view["store_id"] == source.store.store_id
+    assert signed_level_change(source, "rotated", "after-rotation").status_code == 200
+    assert signed_level_change(source, old_secret, "retried-from-before").status_code == 200
+    assert signed_level_change(source, "never-issued", "forged").status_code == 401
+
+
+def test_credentials_the_platform_refuses_replace_nothing(runtime: LocalRuntime, stores: LinkedStores) -> None:
+    # Given a linked source, When its owner sends an access token Shopify refuses
+    source = stores.source
+    refused = httpx.put(
+        f"{runtime.api_url}/stores/{source.store.store_id}/credentials",
+        headers={"Authorization": f"Bearer {source.api_token}"},
+        json={"access_token": "shpat_wrong", "webhook_secret": "whatever"},
+    )
+    # Then 422, and the stored credentials still work: a sale at the source reaches the destination
+    assert refused.status_code == 422, refused.text
+    runtime.drain()
+    source.sandbox.set_available(source.level.item_id, source.level.location_id, 5)
+    runtime.drain()
+    assert stores.destination.available == 5
+    # And another store cannot replace them
+    other = httpx.put(
+        f"{runtime.api_url}/stores/{source.store.store_id}/credentials",
+        headers={"Authorization": f"Bearer {stores.destination.api_token}"},
+        json={"access_token": "shpat_x", "webhook_secret": "y"},
+    )
+    assert other.status_code == 404

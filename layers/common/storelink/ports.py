@@ -43,9 +43,15 @@ class StoreRegistry(StoreRepository, Protocol):
     def store_with_verification_code(self, code_digest: str) -> str | None: ...
 
     def replace_secrets(
-        self, store: Store, *, api_token_digest: str | None, verification_code_digest: str | None
+        self,
+        store: Store,
+        *,
+        api_token_digest: str | None = None,
+        verification_code_digest: str | None = None,
+        credentials_fingerprint: str | None = None,
     ) -> Store:
-        """Store the new digests; an old verification code stops working in the same write."""
+        """Store the new digests; an old verification code or credentials claim stops working in the same
+        write, and Conflict when the new credentials are another store's."""
         ...
 
     def remove(self, store: Store) -> None: ...
@@ -83,6 +89,10 @@ class LinkBook(LinkRepository, Protocol):
 
 class SecretWriter(Protocol):
     def create(self, name: str, credentials: StoreCredentials) -> None: ...
+
+    def replace(self, name: str, credentials: StoreCredentials) -> None: ...
+
+    def read(self, name: str) -> StoreCredentials: ...
 
     def delete(self, name: str) -> None: ...
 

@@ -98,12 +98,18 @@ class DynamoDbStores:
         return str(item["store_id"]) if item else None
 
     def replace_secrets(
-        self, store: Store, *, api_token_digest: str | None, verification_code_digest: str | None
+        self,
+        store: Store,
+        *,
+        api_token_digest: str | None = None,
+        verification_code_digest: str | None = None,
+        credentials_fingerprint: str | None = None,
     ) -> Store:
         updated = store.model_copy(
             update={
                 "api_token_digest": api_token_digest or store.api_token_digest,
                 "verification_code_digest": verification_code_digest or store.verification_code_digest,
+                "credentials_fingerprint": credentials_fingerprint or store.credentials_fingerprint,
             }
         )
         writes: list[dict[str, Any]] = [
@@ -114,29 +120,27 @@ class DynamoDbStores:
                 }
             }
         ]
+        # An old claim stops working in the same write that makes the new one work.
         if verification_code_digest:
-            # The old code stops working in the same write that makes the new one work.
-            writes.append(
-                {
-                    "Delete": {
-                        "TableName": self._table.name,
-                        "Key": {"pk": f"VERIFICATION#{store.verification_code_digest}", "sk": "CLAIM"},
-                    }
-                }
-            )
-            writes.append(
-                _put_if_new(
-                    self._table.name,
-                    {
-                        "pk": f"VERIFICATION#{verification_code_digest}",
-                        "sk": "CLAIM",
-                        "store_id": store.store_id,
-                        "what": "verification code",
-                    },
-                )
-            )
-        self._transact(writes)
+            writes += self._claim_swap(store, "VERIFICATION", store.verification_code_digest, verification_code_digest)
+        if credentials_fingerprint and credentials_fingerprint != store.credentials_fingerprint:
+            writes += self._claim_swap(store, "CREDENTIALS", store.credentials_fingerprint, credentials_fingerprint)
+        try:
+            self._transact(writes)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException":
+                raise Conflict("these credentials are already registered as another store") from error
+            raise
         return updated
+
+    def _claim_swap(self, store: Store, kind: str, old: str, new: str) -> list[dict[str, Any]]:
+        what = {"VERIFICATION": "verification code", "CREDENTIALS": "these credentials"}[kind]
+        return [
+            {"Delete": {"TableName": self._table.name, "Key": {"pk": f"{kind}#{old}", "sk": "CLAIM"}}},
+            _put_if_new(
+                self._table.name, {"pk": f"{kind}#{new}", "sk": "CLAIM", "store_id": store.store_id, "what": what}
+            ),
+        ]
 
     def remove(self, store: Store) -> None:
         keys = [_store_key(store.store_id)] + [{"pk": pk, "sk": "CLAIM"} for pk, _ in _claims(store)]

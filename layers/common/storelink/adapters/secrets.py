@@ -46,6 +46,12 @@ class SecretsManagerWriter:
     def create(self, name: str, credentials: StoreCredentials) -> None:
         self._client.create_secret(Name=name, SecretString=_secret_string(credentials))
 
+    def replace(self, name: str, credentials: StoreCredentials) -> None:
+        self._client.put_secret_value(SecretId=name, SecretString=_secret_string(credentials))
+
+    def read(self, name: str) -> StoreCredentials:
+        return StoreCredentials.model_validate_json(self._client.get_secret_value(SecretId=name)["SecretString"])
+
     def delete(self, name: str) -> None:
         # Already gone is fine: deleting is the goal.
         with contextlib.suppress(self._client.exceptions.ResourceNotFoundException):

@@ -34,6 +34,9 @@ class Store(BaseModel):
     registered_at: AwareDatetime | None = None
 
 
+# How long a rotated webhook secret keeps verifying deliveries: at least Shopify's 4-hour retry span.
+WEBHOOK_SECRET_GRACE = timedelta(hours=24)
+
 # A token is renewed this long before it expires, so no call is made with one about to lapse (longer than
 # the secrets cache, so a cached token is never used past it).
 RENEW_BEFORE_EXPIRY = timedelta(minutes=10)
@@ -63,6 +66,25 @@ class StoreCredentials(BaseModel):
     client_id: str | None = None
     client_secret: str | None = Field(default=None, repr=False)
     expires_at: AwareDatetime | None = None
+    # After a rotation the previous webhook secret still verifies deliveries until then (Shopify retries a
+    # delivery for 4 hours, signed as it was first sent).
+    previous_webhook_secret: str | None = Field(default=None, repr=False)
+    previous_webhook_secret_until: AwareDatetime | None = None
+
+    def webhook_secrets(self, now: datetime) -> list[str]:
+        """The secrets a delivery may be signed with now: the current one, then the previous within its grace."""
+        previous = self.previous_webhook_secret
+        until = self.previous_webhook_secret_until
+        in_grace = previous is not None and until is not None and now < until and previous != self.webhook_secret
+        return [self.webhook_secret, previous] if in_grace and previous else [self.webhook_secret]
+
+    def replaced_by(self, new: "StoreCredentials", now: datetime, grace: timedelta) -> "StoreCredentials":
+        """`new`, keeping this webhook secret valid for `grace` when the new one differs."""
+        if new.webhook_secret == self.webhook_secret:
+            return new
+        return new.model_copy(
+            update={"previous_webhook_secret": self.webhook_secret, "previous_webhook_secret_until": now + grace}
+        )
 
     @property
     def renewable(self) -> bool:

@@ -4,11 +4,12 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from storelink.domain import credentials
-from storelink.domain.stores import Platform, Store, StoreCredentials
+from storelink.domain.stores import WEBHOOK_SECRET_GRACE, Platform, Store, StoreCredentials
 from storelink.errors import InvalidRequest, NotAuthenticated, NotFound, StoreRejected
 from storelink.observability import logger
 from storelink.ports import ConnectorFactory, SecretWriter, StoreRegistry
@@ -23,24 +24,20 @@ def own_store(caller: Store, store_id: str) -> Store:
     return caller
 
 
-class StoreRegistrationRequest(BaseModel):
+class CredentialsRequest(BaseModel):
+    """A store's platform credentials, of one of two kinds."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    platform: Platform
-    shop_domain: str = Field(min_length=1, max_length=255)
-    name: str = Field(default="", max_length=100)
     # A legacy custom app: its access token and webhook secret. Or a Dev Dashboard app (every app made since
     # 2026-01-01): its client id and secret; storelink obtains and renews the access token itself.
     access_token: str | None = Field(default=None, min_length=1, max_length=1000, repr=False)
     webhook_secret: str | None = Field(default=None, min_length=1, max_length=1000, repr=False)
     client_id: str | None = Field(default=None, min_length=1, max_length=255)
     client_secret: str | None = Field(default=None, min_length=1, max_length=1000, repr=False)
-    # Only where the deployment allows it (the local runtime's sandbox stores): elsewhere the platform's
-    # own address is derived from the shop, so storelink never calls an address a caller chose.
-    api_base_url: HttpUrl | None = None
 
     @model_validator(mode="after")
-    def _one_kind_of_credentials(self) -> "StoreRegistrationRequest":
+    def _one_kind_of_credentials(self) -> Self:
         static = self.access_token is not None or self.webhook_secret is not None
         client = self.client_id is not None or self.client_secret is not None
         if static == client:
@@ -50,6 +47,15 @@ class StoreRegistrationRequest(BaseModel):
         if client and (self.client_id is None or self.client_secret is None):
             raise ValueError("client_id and client_secret go together")
         return self
+
+
+class StoreRegistrationRequest(CredentialsRequest):
+    platform: Platform
+    shop_domain: str = Field(min_length=1, max_length=255)
+    name: str = Field(default="", max_length=100)
+    # Only where the deployment allows it (the local runtime's sandbox stores): elsewhere the platform's
+    # own address is derived from the shop, so storelink never calls an address a caller chose.
+    api_base_url: HttpUrl | None = None
 
 
 class StoreView(BaseModel):
@@ -161,7 +167,25 @@ class StoreRegistration:
         end_links(store)
         self._forget(store)
 
-    def _credentials(self, store: Store, request: StoreRegistrationRequest) -> StoreCredentials:
+    def replace_credentials(self, caller: Store, store_id: str, request: CredentialsRequest) -> StoreView:
+        """The store's new credentials, checked with the platform before anything is kept; the previous webhook
+        secret keeps verifying deliveries for WEBHOOK_SECRET_GRACE. Links and webhook subscriptions stay."""
+        store = own_store(caller, store_id)
+        try:
+            new = self._credentials(store, request)
+            shop = self._connectors.connector_for(store, new).shop()
+        except StoreRejected as error:
+            raise InvalidRequest(f"{store.platform} refused these credentials: {error}") from error
+        if shop.domain.lower() != store.shop_domain:
+            raise InvalidRequest(f"these credentials belong to {shop.domain}, not {store.shop_domain}")
+        kept = self._secrets.read(store.secret_name).replaced_by(new, self._now(), WEBHOOK_SECRET_GRACE)
+        # The duplicate-credentials claim first: Conflict, with nothing changed, when another store has them.
+        updated = self._registry.replace_secrets(store, credentials_fingerprint=new.fingerprint())
+        self._secrets.replace(store.secret_name, kept)
+        logger.info("store credentials replaced", extra={"store_id": store.store_id})
+        return StoreView.of(updated)
+
+    def _credentials(self, store: Store, request: CredentialsRequest) -> StoreCredentials:
         if request.client_id is not None and request.client_secret is not None:
             token = self._connectors.grant(store, request.client_id, request.client_secret)
             # A Dev Dashboard app signs its webhooks with its client secret.

@@ -5,13 +5,15 @@ are the echoes of storelink's own writes to destinations), so it is answered wit
 spares each echo the dedup record, the queue and the worker (docs/benchmarks.md).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
 from storelink.domain.stock import StockLevelChanged
-from storelink.domain.stores import Platform
-from storelink.errors import PayloadTooLarge, UnknownStore
+from storelink.domain.stores import Platform, Store
+from storelink.domain.webhooks import VerifiedDelivery
+from storelink.errors import InvalidSignature, PayloadTooLarge, UnknownStore
 from storelink.ports import EventQueue, LinkRepository, StoreRepository, StoreSecrets, WebhookTranslator
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
@@ -34,7 +36,9 @@ class WebhookIngress:
         secrets: StoreSecrets,
         translators: Mapping[Platform, WebhookTranslator],
         events: EventQueue,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self._now = now
         self._stores = stores
         self._links = links
         self._secrets = secrets
@@ -48,8 +52,7 @@ class WebhookIngress:
         store = self._stores.get(store_id)
         if store is None or store.platform is not platform:
             raise UnknownStore(f"no {platform} store {store_id!r}")
-        secret = self._secrets.credentials(store).webhook_secret
-        delivery = self._translators[platform].read(store, headers, body, secret)
+        delivery = self._verified(platform, store, headers, body)
         event = delivery.event
         if isinstance(event, StockLevelChanged) and not any(
             link.syncs_stock for link in self._links.links_from_source(store.store_id)
@@ -57,3 +60,14 @@ class WebhookIngress:
             event = None
         queued = self._events.publish(event) if event else False
         return WebhookReceipt(delivery_id=delivery.delivery_id, topic=delivery.topic, queued=queued)
+
+    def _verified(self, platform: Platform, store: Store, headers: Mapping[str, str], body: bytes) -> VerifiedDelivery:
+        """Read with the store's webhook secret, or, within the grace after a rotation, the previous one (a
+        delivery signed before the rotation may be retried for hours)."""
+        *newer, oldest = self._secrets.credentials(store).webhook_secrets(self._now())
+        for secret in newer:
+            try:
+                return self._translators[platform].read(store, headers, body, secret)
+            except InvalidSignature:
+                continue
+        return self._translators[platform].read(store, headers, body, oldest)
