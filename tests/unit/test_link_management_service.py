@@ -179,9 +179,14 @@ def test_a_removed_store_leaves_its_links_disconnected(world: World) -> None:
     assert world.links.transitions[-1].detail == "store removed"
 
 
-def test_disconnecting_with_zero_stock_queues_the_sweep_that_zeroes_it(world: World) -> None:
+@pytest.mark.parametrize("option", [DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK, DisconnectOption.DELETE_PRODUCTS])
+def test_disconnecting_with_zero_stock_or_deleting_queues_the_sweep_that_zeroes_it(
+    world: World, option: DisconnectOption
+) -> None:
+    # Given a connected link, When the destination disconnects taking the products off sale
     link_id = world.link("alpha", "beta")
-    world.service.act(world.stores["beta"], link_id, Action.DISCONNECT, DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK)
+    world.service.act(world.stores["beta"], link_id, Action.DISCONNECT, option)
+    # Then the sweep that sets them to 0 is queued (deleting them is not built yet: they never stay on sale)
     assert world.sweeps.sent == [link_id]
 
 

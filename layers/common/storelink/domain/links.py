@@ -73,6 +73,13 @@ class DisconnectOption(StrEnum):
     DELETE_PRODUCTS = "delete_products"
     KEEP_PRODUCTS_ZERO_STOCK = "keep_products_zero_stock"
 
+    @property
+    def takes_products_off_sale(self) -> bool:
+        """The destination's synced products must stop selling stock they no longer follow: set to 0 by the
+        sweep. "delete_products" does that too until deleting them is built (issue 11, part 7), rather than
+        leaving them on sale with no sync."""
+        return self in (DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK, DisconnectOption.DELETE_PRODUCTS)
+
 
 class Action(StrEnum):
     GRANT = "grant"

@@ -146,8 +146,12 @@ class LinkManagement:
             raise Conflict(str(error), current_status=error.status) from error
         self._links.save(changed, transition)
         self._events.publish(EVENT_OF_ACTION[action], _event(changed, transition))
-        if changed.disconnect_option is DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK and action is Action.DISCONNECT:
-            self._sweeps.send([SweepJob(link_id=changed.link_id)])  # the sweep sets the kept products to 0
+        if (
+            changed.disconnect_option
+            and changed.disconnect_option.takes_products_off_sale
+            and action is Action.DISCONNECT
+        ):
+            self._sweeps.send([SweepJob(link_id=changed.link_id)])  # the sweep sets the products to 0
         return changed
 
     def sweep_now(self, caller: Store, link_id: str) -> Link:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from storelink.domain.links import DisconnectOption, Link, LinkStatus, SweepReport
+from storelink.domain.links import Link, LinkStatus, SweepReport
 from storelink.domain.stock import InventoryRef, LevelsSet, destination_quantity, writes_to_reach
 from storelink.observability import logger
 from storelink.ports import ConnectorFactory, LinkBook, SkuMapBook, StoreConnector, StoreRepository, SweepJobs
@@ -57,10 +57,12 @@ class StockSweep:
         return [SweepJob(link_id=link_id) for link_id in self._links.connected_link_ids()]
 
     def sweep(self, job: SweepJob) -> SweepReport | None:
-        """Sweep a part of a connected link, or zero a link disconnected with "keep products, zero stock";
+        """Sweep a part of a connected link, or zero a link disconnected taking its products off sale;
         returns what this part found and did."""
         link = self._links.get(job.link_id)
-        zeroing = link is not None and link.disconnect_option is DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK
+        zeroing = (
+            link is not None and link.disconnect_option is not None and link.disconnect_option.takes_products_off_sale
+        )
         if link is None or not (
             link.status is LinkStatus.CONNECTED or (link.status is LinkStatus.DISCONNECTED and zeroing)
         ):
