@@ -10,7 +10,7 @@ from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.mirrors import OrderMirror, order_ref
 from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
-from storelink.domain.stores import Store, StoreCredentials
+from storelink.domain.stores import Attention, Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict, StoreUnavailable
 from storelink.services.order_history import HistoryChunk
 from storelink.services.stock_sweep import SweepJob
@@ -30,6 +30,10 @@ class FakeStores:
         if store.store_id in self.stores:
             raise AlreadyExists(store.store_id)
         self.stores[store.store_id] = store
+
+    def set_attention(self, store_id: str, attention: Attention | None) -> None:
+        if store_id in self.stores:
+            self.stores[store_id] = self.stores[store_id].model_copy(update={"needs_attention": attention})
 
 
 @dataclass

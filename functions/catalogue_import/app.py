@@ -24,7 +24,7 @@ class CatalogueImportRecord(SqsRecordModel):
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=CatalogueImportRecord)
-dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters)
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, bootstrap.store_attention)
 
 
 @cache

@@ -26,7 +26,7 @@ class OrderHistoryRecord(SqsRecordModel):
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=OrderHistoryRecord)
-dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters)
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, bootstrap.store_attention)
 
 
 @cache

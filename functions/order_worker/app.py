@@ -30,7 +30,7 @@ class OrderEventRecord(SqsRecordModel):
 
 
 processor = SqsFifoPartialProcessor(model=OrderEventRecord, skip_group_on_error=True)
-dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters)
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, bootstrap.store_attention)
 
 
 @cache

@@ -32,7 +32,7 @@ class StockChangeRecord(SqsRecordModel):
 
 
 processor = SqsFifoPartialProcessor(model=StockChangeRecord, skip_group_on_error=True)
-dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters)
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, bootstrap.store_attention)
 
 
 @cache

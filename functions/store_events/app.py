@@ -25,7 +25,7 @@ class StoreEventRecord(SqsRecordModel):
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=StoreEventRecord)
-dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters)
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, bootstrap.store_attention)
 
 
 @cache

@@ -22,7 +22,7 @@ class SweepJobRecord(SqsRecordModel):
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=SweepJobRecord)
-dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters)
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, bootstrap.store_attention)
 
 
 @cache

@@ -125,3 +125,23 @@ def test_credentials_the_platform_refuses_replace_nothing(runtime: LocalRuntime,
         json={"access_token": "shpat_x", "webhook_secret": "y"},
     )
     assert other.status_code == 404
+
+
+def test_a_store_whose_token_was_revoked_needs_attention_until_its_owner_replaces_it(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given a linked destination whose merchant rotated its app's token in the Shopify admin
+    runtime.drain()
+    destination, api = stores.destination, ManagementApi(runtime)
+    path = f"/stores/{destination.store.store_id}"
+    destination.sandbox.rotate_access_token("shpat_rotated")
+    # When the source's level changes, Then the destination refuses storelink and needs attention, saying why
+    stores.source.sandbox.set_available(stores.source.level.item_id, stores.source.level.location_id, 5)
+    runtime.drain()
+    attention = api.call("GET", path, destination.api_token)["needs_attention"]
+    assert attention["reason"].startswith("StoreAccessRevoked: Shopify refused the access token")
+    # When its owner gives storelink the new token, Then it no longer needs attention
+    secret = f"{destination.store.shop_domain}-webhook-secret"
+    body = {"access_token": "shpat_rotated", "webhook_secret": secret}
+    assert api.call("PUT", f"{path}/credentials", destination.api_token, body=body)["needs_attention"] is None
+    assert api.call("GET", path, destination.api_token)["needs_attention"] is None

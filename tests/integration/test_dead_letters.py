@@ -14,8 +14,11 @@ from storelink.adapters.sqs import SqsDeadLetters
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.errors import StoreAccessRevoked, StoreUnavailable, UnknownStoreObject
 from storelink.services.stock_sweep import SweepJob
+from storelink.services.store_attention import StoreAttention
 from storelink_local.runtime import LocalRuntime
+from tests.builders import a_store
 from tests.conftest import EVENTS
+from tests.fakes import FakeStores
 
 
 def record_of(runtime: LocalRuntime, sample: str, queue: str, receive_count: int) -> dict[str, Any]:
@@ -29,14 +32,17 @@ def record_of(runtime: LocalRuntime, sample: str, queue: str, receive_count: int
 STORE_DOWN = StoreUnavailable("Shopify answered HTTP 503")
 
 
-def handle_failing(runtime: LocalRuntime, record: dict[str, Any], error: Exception = STORE_DOWN) -> None:
+def handle_failing(
+    runtime: LocalRuntime, record: dict[str, Any], error: Exception = STORE_DOWN, stores: FakeStores | None = None
+) -> None:
     """Run a record handler that fails with `error` (by default as a store that is down fails), guarded as the
-    handlers guard theirs."""
+    handlers guard theirs; a store that needs attention is marked in `stores`."""
 
     def failing(_: SqsRecordModel) -> None:
         raise error
 
-    dead_letters = LastAttemptDeadLetters(lambda: SqsDeadLetters(runtime.aws.sqs))
+    attention = StoreAttention(stores or FakeStores())
+    dead_letters = LastAttemptDeadLetters(lambda: SqsDeadLetters(runtime.aws.sqs), lambda: attention)
     dead_letters.guard(failing, {"Records": [record]})(SqsRecordModel.model_validate(record))
 
 
@@ -93,7 +99,9 @@ def test_a_standard_queue_dead_letters_after_its_own_receive_count(runtime: Loca
 def test_a_record_that_succeeds_is_not_touched(runtime: LocalRuntime) -> None:
     # Given a sweep job on its last receive whose handler succeeds
     record = record_of(runtime, "sweep_worker", "SweepQueue", receive_count=3)
-    dead_letters = LastAttemptDeadLetters(lambda: pytest.fail("no failure, so no SQS client"))
+    dead_letters = LastAttemptDeadLetters(
+        lambda: pytest.fail("no failure, so no SQS client"), lambda: pytest.fail("no failure, no store marked")
+    )
     # When it is handled, Then nothing is dead-lettered and no SQS client was even made
     dead_letters.guard(lambda _: None, {"Records": [record]})(SqsRecordModel.model_validate(record))
     assert dead_letters_of(runtime, "SweepDeadLetterQueue") == []
@@ -111,8 +119,15 @@ def test_an_event_naming_what_the_store_no_longer_has_is_dropped_not_retried(run
 def test_a_store_that_revoked_storelink_dead_letters_its_work_at_once_saying_so(runtime: LocalRuntime) -> None:
     # Given a sweep job on its first receive, for a store whose app was uninstalled
     record = record_of(runtime, "sweep_worker", "SweepQueue", receive_count=1)
+    stores = FakeStores({"dest": a_store("dest")})
+    revoked = StoreAccessRevoked("Shopify refused the access token (HTTP 401)")
+    revoked.store_id = "dest"
     # When its handler fails with the store's 401, Then it is not retried: it is in the DLQ at once, saying why
-    handle_failing(runtime, record, StoreAccessRevoked("Shopify refused the access token (HTTP 401)"))
+    handle_failing(runtime, record, revoked, stores)
+    # And the store needs attention, saying why
+    attention = stores.stores["dest"].needs_attention
+    assert attention is not None
+    assert attention.reason.startswith("StoreAccessRevoked: Shopify refused the access")
     (dead,) = dead_letters_of(runtime, "SweepDeadLetterQueue")
     reason = dead["MessageAttributes"]["FailureReason"]["StringValue"]
     assert reason.startswith("the store needs attention (StoreAccessRevoked: Shopify refused the access token")

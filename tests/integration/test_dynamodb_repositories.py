@@ -19,6 +19,7 @@ from storelink.domain.events import OrderChanged
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Action, LinkStatus, Role, SkuMapEntry, Transition
 from storelink.domain.stock import InventoryRef, LevelClaim, Oversell
+from storelink.domain.stores import Attention
 from storelink.errors import Conflict
 from storelink_local.runtime import LocalRuntime
 from tests.builders import a_link, a_stock_change, a_store
@@ -70,6 +71,23 @@ def test_a_second_registration_names_the_existing_store_and_keeps_nothing(table,
     assert refused.value.details == {"existing_store_id": "reg-taken"}
     assert stores.get("reg-second") is None
     assert stores.store_with_verification_code("code-reg-second") is None
+
+
+def test_a_store_needs_attention_until_it_is_cleared_and_nothing_else_changes(table) -> None:  # type: ignore[no-untyped-def]
+    # Given a registered store
+    stores = DynamoDbStores(table)
+    stores.register(registered("attention"))
+    # When it is marked as needing attention, Then it says why and since when, its digests untouched
+    stores.set_attention("attention", Attention(reason="StoreAccessRevoked: HTTP 401", since=NOW))
+    marked = stores.get("attention")
+    assert marked is not None
+    assert marked.needs_attention == Attention(reason="StoreAccessRevoked: HTTP 401", since=NOW)
+    assert marked.api_token_digest == "token-attention"
+    # When it is cleared, Then it no longer needs attention; and a removed store is left alone
+    stores.set_attention("attention", None)
+    assert stores.get("attention") == registered("attention")
+    stores.set_attention("never-registered", None)
+    assert stores.get("never-registered") is None
 
 
 def test_a_rotated_verification_code_stops_working_at_once(table) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 Handlers call these once per container (they cache the result); tests wire fakes instead.
 """
 
+from functools import cache
 from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 import boto3
@@ -44,6 +45,7 @@ from storelink.services.order_mirroring import OrderMirroring, PushRequested
 from storelink.services.order_stock import OrderStock
 from storelink.services.stock_propagation import StockPropagation
 from storelink.services.stock_sweep import StockSweep, SweepJob
+from storelink.services.store_attention import StoreAttention
 from storelink.services.stores import StoreRegistration
 from storelink.services.webhook_ingress import WebhookIngress
 from storelink.settings import (
@@ -229,3 +231,8 @@ def order_stock(settings: StockWorkerSettings) -> OrderStock:
 
 def dead_letters() -> SqsDeadLetters:
     return SqsDeadLetters(boto3.client("sqs"))
+
+
+@cache
+def store_attention() -> StoreAttention:
+    return StoreAttention(DynamoDbStores(_table(StoreAccessSettings.from_env().links_table_name)))

@@ -34,10 +34,20 @@ class StoreUnavailable(StorelinkError):
     code = "store_unavailable"
 
 
+class SomeStoresFailed(StoreUnavailable):
+    """Work fanned out to several stores failed at some (`failures`, by store id): the queue retries it."""
+
+    def __init__(self, message: str, failures: dict[str, Exception]) -> None:
+        super().__init__(message)
+        self.failures = failures
+
+
 class StoreRejected(StorelinkError):
     """The store's platform refused the request for a reason a retry will not fix."""
 
     code = "store_rejected"
+    # The store that refused, when the client that met the refusal knows it (the SQS guard marks it).
+    store_id = ""
 
 
 class AlreadyExists(StorelinkError):
@@ -131,3 +141,19 @@ def failure_class(error: BaseException) -> FailureClass:
 def failure_reason(error: BaseException) -> str:
     """A stable code for metrics and logs: storelink's own, else the exception's type."""
     return error.code if isinstance(error, StorelinkError) else type(error).__name__
+
+
+def stores_refusing(error: BaseException) -> dict[str, str]:
+    """The stores that refused storelink itself (access revoked, a scope missing) in `error`, its causes or a
+    fan-out's failures, with the reason: each needs its merchant's attention."""
+    refusing: dict[str, str] = {}
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, StoreAccessRevoked | MissingScope) and current.store_id:
+            refusing[current.store_id] = f"{type(current).__name__}: {current}"
+        if isinstance(current, SomeStoresFailed):
+            pending += current.failures.values()
+        if current.__cause__ is not None:
+            pending.append(current.__cause__)
+    return refusing

@@ -12,7 +12,7 @@ from storelink.domain.matching import HealthReport
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
 from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
-from storelink.domain.stores import GrantedToken, Store, StoreCredentials
+from storelink.domain.stores import Attention, GrantedToken, Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 
 if TYPE_CHECKING:
@@ -30,6 +30,10 @@ class StoreRepository(Protocol):
         ...
 
     def add(self, store: Store) -> None: ...
+
+    def set_attention(self, store_id: str, attention: Attention | None) -> None:
+        """Mark the store as needing the merchant's attention, or clear it (`None`); a removed store is left."""
+        ...
 
 
 class StoreRegistry(StoreRepository, Protocol):

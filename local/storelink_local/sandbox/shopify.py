@@ -504,6 +504,11 @@ class ShopifySandbox:
         """How many access tokens the client credentials grant has issued."""
         return len(self._granted_tokens)
 
+    def rotate_access_token(self, new_token: str) -> None:
+        """The merchant rotates the custom app's token in the admin: the one storelink holds answers 401 from
+        now on (the app stays installed, its webhooks keep coming), until storelink is given `new_token`."""
+        self._access_token = new_token
+
     def uninstall_app(self) -> None:
         """The merchant removes the app: its token stops working, app/uninstalled fires, subscriptions go."""
         self._access_token = None

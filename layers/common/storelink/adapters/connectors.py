@@ -56,6 +56,7 @@ class PlatformConnectors:
                     access_token=token,
                     http=self._http,
                     reserve_share=self._reserve_share,
+                    store_id=store.store_id,
                     # Once on a 401: the token may have expired early, or been revoked and the app reinstalled.
                     renew_token=(lambda stale: self.renewed(store, stale).access_token)
                     if credentials.renewable

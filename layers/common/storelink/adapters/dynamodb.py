@@ -15,7 +15,7 @@ from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.stock import LevelClaim, Oversell, StockLevelChanged
-from storelink.domain.stores import Store
+from storelink.domain.stores import Attention, Store
 from storelink.errors import AlreadyExists, Conflict
 
 _ORDER_EVENTS: TypeAdapter[OrderChanged | RefundCreated] = TypeAdapter(OrderEvent)
@@ -74,6 +74,22 @@ class DynamoDbStores:
         _put_new(
             self._table, {**_store_key(store.store_id), **store.model_dump(mode="json")}, f"store {store.store_id}"
         )
+
+    def set_attention(self, store_id: str, attention: Attention | None) -> None:
+        # Only this attribute: a concurrent change of the store's credentials or digests is never overwritten.
+        update: dict[str, Any] = (
+            {
+                "UpdateExpression": "SET needs_attention = :a",
+                "ExpressionAttributeValues": {":a": attention.model_dump(mode="json")},
+            }
+            if attention
+            else {"UpdateExpression": "REMOVE needs_attention"}
+        )
+        try:
+            self._table.update_item(Key=_store_key(store_id), ConditionExpression="attribute_exists(pk)", **update)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def register(self, store: Store) -> None:
         claims = _claims(store)

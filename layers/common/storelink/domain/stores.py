@@ -15,6 +15,16 @@ class Platform(StrEnum):
     MANUAL = "manual"
 
 
+class Attention(BaseModel):
+    """Why a store refuses storelink itself (access revoked, a scope missing): kept apart from its credentials,
+    shown on the store until the merchant fixes them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+    since: AwareDatetime
+
+
 class Store(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -32,6 +42,7 @@ class Store(BaseModel):
     api_token_digest: str = ""
     verification_code_digest: str = ""
     registered_at: AwareDatetime | None = None
+    needs_attention: Attention | None = None
 
 
 # How long a rotated webhook secret keeps verifying deliveries: at least Shopify's 4-hour retry span.

@@ -2,7 +2,8 @@
 A transient failure is retried by the queue, and on its last allowed receive goes to the dead-letter queue
 saying why, rather than being moved there by SQS without a word; a failure permanent for the event (or a body
 that does not parse) is logged, counted in EventsDropped by reason and acknowledged; one permanent for the
-store goes to the dead-letter queue at once, with its reason, for a redrive once the merchant has fixed it.
+store marks the store needs_attention with the reason (when the refusing client named it) and goes to the
+dead-letter queue at once, with its reason, for a redrive once the merchant has fixed it.
 A dead-letter queue so holds only work a redrive can complete (docs/failures.md).
 
 SQS's RedrivePolicy stays the backstop for what never reaches this: a crash or a timeout of the function, a
@@ -18,8 +19,9 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import ValidationError
 
 from storelink.adapters.sqs import SqsDeadLetters
-from storelink.errors import FailureClass, failure_class, failure_reason
+from storelink.errors import FailureClass, failure_class, failure_reason, stores_refusing
 from storelink.observability import logger, metrics
+from storelink.services.store_attention import StoreAttention
 
 
 def count_dropped(reason: str) -> None:
@@ -47,9 +49,12 @@ def readable(event: Mapping[str, Any], model: type[SqsRecordModel]) -> dict[str,
 class LastAttemptDeadLetters:
     """Built at import with a factory from bootstrap; the SQS client is made at the first failure."""
 
-    def __init__(self, dead_letters: Callable[[], SqsDeadLetters]) -> None:
+    def __init__(
+        self, dead_letters: Callable[[], SqsDeadLetters], store_attention: Callable[[], StoreAttention]
+    ) -> None:
         self._make_dead_letters = dead_letters
         self._dead_letters: SqsDeadLetters | None = None
+        self._make_store_attention = store_attention
 
     def guard[Record: SqsRecordModel](
         self, record_handler: Callable[[Record], None], event: Mapping[str, Any]
@@ -70,7 +75,10 @@ class LastAttemptDeadLetters:
                 kind = failure_class(error)
                 if kind is FailureClass.PERMANENT_FOR_EVENT:
                     self._dropped(received[record.messageId], error)
-                elif not self._dead_lettered(
+                    return
+                for store_id, reason in stores_refusing(error).items():
+                    self._make_store_attention().needed(store_id, reason)
+                if not self._dead_lettered(
                     received[record.messageId], error, at_once=kind is FailureClass.PERMANENT_FOR_STORE
                 ):
                     raise

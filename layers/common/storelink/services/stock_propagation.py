@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from storelink.domain.links import Link
 from storelink.domain.stock import InventoryRef, LevelClaim, StockLevelChanged, destination_quantity
 from storelink.domain.stores import Store
-from storelink.errors import StoreUnavailable, UnknownStore
+from storelink.errors import SomeStoresFailed, UnknownStore
 from storelink.observability import logger
 from storelink.ports import AppliedLevels, ConnectorFactory, LinkRepository, SkuMapRepository, StoreRepository
 
@@ -52,7 +52,7 @@ class PropagationOutcome:
     failed: dict[str, Exception] = field(default_factory=dict)
 
 
-class DestinationsFailed(StoreUnavailable):
+class DestinationsFailed(SomeStoresFailed):
     """Some destinations could not be written; the others were. A retry rewrites only what still differs."""
 
 
@@ -157,7 +157,8 @@ class StockPropagation:
         if failures:
             failed = DestinationsFailed(
                 f"{len(failures)} of {len(writes)} destinations failed: "
-                + "; ".join(f"{store_id}: {error!r}" for store_id, error in failures.items())
+                + "; ".join(f"{store_id}: {error!r}" for store_id, error in failures.items()),
+                failures,
             )
             failed.__cause__ = next(iter(failures.values()))
             outcome.failed = dict.fromkeys(failed_deliveries, failed)

@@ -9,7 +9,7 @@ from typing import Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from storelink.domain import credentials
-from storelink.domain.stores import WEBHOOK_SECRET_GRACE, Platform, Store, StoreCredentials
+from storelink.domain.stores import WEBHOOK_SECRET_GRACE, Attention, Platform, Store, StoreCredentials
 from storelink.errors import InvalidRequest, NotAuthenticated, NotFound, StoreRejected
 from storelink.observability import logger
 from storelink.ports import ConnectorFactory, SecretWriter, StoreRegistry
@@ -68,6 +68,8 @@ class StoreView(BaseModel):
     shop_domain: str
     name: str
     registered_at: AwareDatetime | None
+    # Set while the store refuses storelink itself (access revoked, a scope missing): its work waits.
+    needs_attention: Attention | None = None
 
     @classmethod
     def of(cls, store: Store) -> "StoreView":
@@ -77,6 +79,7 @@ class StoreView(BaseModel):
             shop_domain=store.shop_domain,
             name=store.name,
             registered_at=store.registered_at,
+            needs_attention=store.needs_attention,
         )
 
 
@@ -182,8 +185,10 @@ class StoreRegistration:
         # The duplicate-credentials claim first: Conflict, with nothing changed, when another store has them.
         updated = self._registry.replace_secrets(store, credentials_fingerprint=new.fingerprint())
         self._secrets.replace(store.secret_name, kept)
+        # Checked with the platform above: a store that needed attention for its credentials no longer does.
+        self._registry.set_attention(store.store_id, None)
         logger.info("store credentials replaced", extra={"store_id": store.store_id})
-        return StoreView.of(updated)
+        return StoreView.of(updated.model_copy(update={"needs_attention": None}))
 
     def _credentials(self, store: Store, request: CredentialsRequest) -> StoreCredentials:
         if request.client_id is not None and request.client_secret is not None:

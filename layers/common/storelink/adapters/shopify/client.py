@@ -72,7 +72,9 @@ class ShopifyGraphQL:
         retry_seconds: float = 10.0,
         reserve_share: float = 0.0,
         renew_token: Callable[[str], str] | None = None,
+        store_id: str = "",
     ) -> None:
+        self._store_id = store_id
         self.endpoint = f"{api_base_url.rstrip('/')}/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
         self._access_token = access_token
         self._renew_token = renew_token
@@ -101,7 +103,11 @@ class ShopifyGraphQL:
             wait_max=5.0,
         ):
             with attempt:
-                return self._execute_renewing(document, variables or {})
+                try:
+                    return self._execute_renewing(document, variables or {})
+                except StoreRejected as error:
+                    error.store_id = self._store_id
+                    raise
         raise AssertionError("unreachable: stamina re-raises when attempts run out")
 
     def _execute_renewing(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
