@@ -58,14 +58,14 @@ def _listing() -> str:
     return f"{event.path}?{urlencode(filters)}"
 
 
-def position(cursor: str | None) -> str | None:
+def position(store: Store, cursor: str | None) -> str | None:
     """The repository's position a client's cursor carries (400 for any cursor this listing did not give)."""
-    return opened_cursor(cursor, caller().api_token_digest, _listing()) if cursor else None
+    return opened_cursor(cursor, store.api_token_digest, _listing()) if cursor else None
 
 
-def sealed(position: str | None) -> str | None:
+def sealed(store: Store, position: str | None) -> str | None:
     """The next page's cursor as the client gets it: the position, sealed for this store and listing."""
-    return sealed_cursor(position, caller().api_token_digest, _listing()) if position else None
+    return sealed_cursor(position, store.api_token_digest, _listing()) if position else None
 
 
 def created(body: Any) -> Response[Any]:
@@ -126,8 +126,9 @@ def request_link(request: LinkRequest) -> Response[Link]:
 
 @app.get("/links")
 def list_links(limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
-    links, after = services().links.page(caller(), limit=limit, cursor=position(cursor))
-    return {"links": links, "next_cursor": sealed(after)}
+    store = caller()
+    links, after = services().links.page(store, limit=limit, cursor=position(store, cursor))
+    return {"links": links, "next_cursor": sealed(store, after)}
 
 
 @app.get("/links/<link_id>")
@@ -142,14 +143,16 @@ def change_link_settings(link_id: str, change: LinkSettingsChange) -> Link:
 
 @app.get("/links/<link_id>/history")
 def link_history(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
-    transitions, after = services().links.history(caller(), link_id, limit=limit, cursor=position(cursor))
-    return {"transitions": transitions, "next_cursor": sealed(after)}
+    store = caller()
+    transitions, after = services().links.history(store, link_id, limit=limit, cursor=position(store, cursor))
+    return {"transitions": transitions, "next_cursor": sealed(store, after)}
 
 
 @app.get("/links/<link_id>/oversells")
 def link_oversells(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
-    oversells, after = services().links.oversells(caller(), link_id, limit=limit, cursor=position(cursor))
-    return {"oversells": oversells, "next_cursor": sealed(after)}
+    store = caller()
+    oversells, after = services().links.oversells(store, link_id, limit=limit, cursor=position(store, cursor))
+    return {"oversells": oversells, "next_cursor": sealed(store, after)}
 
 
 @app.get("/links/<link_id>/orders")
@@ -163,10 +166,11 @@ def list_link_orders(
     limit: PageSize = 25,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
+    store = caller()
     orders, after = services().orders.page(
-        caller(), link_id, status, since=since, until=until, limit=limit, cursor=position(cursor)
+        store, link_id, status, since=since, until=until, limit=limit, cursor=position(store, cursor)
     )
-    return {"orders": orders, "next_cursor": sealed(after)}
+    return {"orders": orders, "next_cursor": sealed(store, after)}
 
 
 @app.get("/links/<link_id>/orders/<order_ref>")
@@ -191,8 +195,9 @@ class MapRequest(BaseModel):
 def list_mappings(
     link_id: str, state: Annotated[MatchState | None, Query()] = None, limit: PageSize = 25, cursor: Cursor = None
 ) -> dict[str, Any]:
-    entries, after = services().mappings.page(caller(), link_id, state, limit=limit, cursor=position(cursor))
-    return {"mappings": entries, "next_cursor": sealed(after)}
+    store = caller()
+    entries, after = services().mappings.page(store, link_id, state, limit=limit, cursor=position(store, cursor))
+    return {"mappings": entries, "next_cursor": sealed(store, after)}
 
 
 @app.put("/links/<link_id>/mappings")

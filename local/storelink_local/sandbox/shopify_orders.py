@@ -846,8 +846,7 @@ class OrderBook:
     ) -> CancelOutcome:
         store = self._store
         with store.lock:
-            parsed = parse_gid(order_id)
-            order = self._orders.get(parsed[1]) if parsed and parsed[0] == "Order" else None
+            order = self._order_of(order_id)
             if order is None:
                 return _cancel_refused("NOT_FOUND", "Order does not exist.")
             if order.cancelled_at is not None:
@@ -899,13 +898,16 @@ class OrderBook:
                 job_id=gid("Job", job), order=updated, refund=new_refund, user_errors=(), changed_levels=tuple(changed)
             )
 
+    def _order_of(self, order_id: str) -> Order | None:
+        parsed = parse_gid(order_id)
+        return self._orders.get(parsed[1]) if parsed and parsed[0] == "Order" else None
+
     def refund_unfulfilled(self, order_id: str, quantities: Mapping[str, int], *, restock: bool) -> CancelOutcome:
         """A refund of some unfulfilled units (Shopify's "refund items" on an open order): each line's units
         are removed from the order, restocked with restock type CANCEL when asked; the order stays open."""
         store = self._store
         with store.lock:
-            parsed = parse_gid(order_id)
-            order = self._orders.get(parsed[1]) if parsed and parsed[0] == "Order" else None
+            order = self._order_of(order_id)
             if order is None:
                 return _cancel_refused("NOT_FOUND", "Order does not exist.")
             lines = {line.id: line for line in order.line_items}
