@@ -1,7 +1,6 @@
 """Management API: stores register and link themselves. Every call but registration carries a store's
 API token, and a store sees and acts only on itself and on links it is a party to."""
 
-from datetime import datetime
 from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -11,7 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from storelink import bootstrap
 from storelink.domain.cursors import opened_cursor, sealed_cursor
@@ -161,8 +160,8 @@ def list_link_orders(
     status: Annotated[
         MirrorStatus, Query(description="pushed, not_pushed, partially_pushed, failed, cancelled, history")
     ],
-    since: Annotated[datetime | None, Query(description="created at or after (ISO 8601 with a zone)")] = None,
-    until: Annotated[datetime | None, Query(description="created at or before (ISO 8601 with a zone)")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="created at or after (ISO 8601 with a zone)")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="created at or before (ISO 8601 with a zone)")] = None,
     limit: PageSize = 25,
     cursor: Cursor = None,
 ) -> dict[str, Any]:

@@ -310,6 +310,50 @@ def test_bad_input_names_what_was_wrong(world: World) -> None:
     assert "verification_code" in answer.json()["error"]["message"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("PATCH", "/links/{link}", {"stock": {"buffer": 10**28}}, "stock.buffer"),
+        ("PATCH", "/links/{link}", {"stock": {"floor": 10**29}}, "stock.floor"),
+        ("PATCH", "/links/{link}", {"stock": {"buffer": -1}}, "stock.buffer"),
+        ("PATCH", "/links/{link}", {"stock": {"floor": 2.5}}, "stock.floor"),
+        ("GET", "/links/{link}/history?limit=0", None, "limit"),
+        ("GET", "/links?limit=101", None, "limit"),
+        ("GET", f"/links/{{link}}/oversells?limit={10**30}", None, "limit"),
+        ("GET", "/links/{link}/orders?status=pushed&since=2026-01-01T00:00:00", None, "since"),
+        (
+            "GET",
+            "/links/{link}/orders?status=pushed&since=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00",
+            None,
+            "until",
+        ),
+    ],
+    ids=[
+        "a buffer of 10^28",
+        "a floor of 10^29",
+        "a negative buffer",
+        "a floor of 2.5 units",
+        "a page of 0",
+        "a page of 101",
+        "a page of 10^30",
+        "a date without a zone",
+        "an end date without a zone beside a start with one",
+    ],
+)
+def test_a_value_out_of_its_range_is_a_422_naming_the_field(
+    world: World, method: str, path: str, body: dict[str, Any] | None, field: str
+) -> None:
+    # Given a link, When its source sends a number (or date) the domain cannot hold
+    answer = world.api.call(method, path.format(link=world.link_id), world.source.token, json=body)
+    # Then the request model refuses it with 422 in storelink's error body, naming the field; nothing is stored
+    assert answer.status_code == 422, answer.text
+    assert field in answer.json()["error"]["message"]
+    assert world.api.call("GET", f"/links/{world.link_id}", world.source.token).json()["stock"] == {
+        "buffer": 0,
+        "floor": 0,
+    }
+
+
 def test_a_pending_links_health_report_is_read_from_the_stores(world: World) -> None:
     # Given a pending link (nothing matched yet) and a destination variant without SKU
     world.destination.sandbox.add_product("Mystery", [{"sku": ""}])

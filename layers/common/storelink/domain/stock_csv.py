@@ -14,7 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from storelink.domain.catalogue import CatalogueVariant, Location
-from storelink.domain.links import Identifier
+from storelink.domain.links import MAX_UNITS, Identifier
 from storelink.domain.spreadsheet_csv import (
     NeededColumns,
     RowError,
@@ -57,8 +57,6 @@ NEEDED_COLUMNS = (
     NeededColumns(tuple(StockAction), "no quantity column: add set (the new quantity) or adjust (the change)"),
 )
 MAX_ROWS = 10_000
-# Shopify refuses an available quantity above a billion.
-MAX_LEVEL = 1_000_000_000
 WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 
 
@@ -176,8 +174,8 @@ def plan_stock_update(file: StockFile, current: Mapping[InventoryRef, int]) -> S
             errors.append(RowError(row_number=row.row_number, column=LOCATION, message=message))
             continue
         new = row.new_level(available)
-        if not 0 <= new <= MAX_LEVEL:
-            limit = "below 0" if new < 0 else f"above {MAX_LEVEL:,}"
+        if not 0 <= new <= MAX_UNITS:
+            limit = "below 0" if new < 0 else f"above {MAX_UNITS:,}"
             message = f"would take {row.variant} at {row.location} from {available} to {new}, {limit}"
             errors.append(RowError(row_number=row.row_number, column=row.action, message=message))
             continue
@@ -228,8 +226,8 @@ def _action(row_number: int, cells: Mapping[str, str], sheet: SheetReader) -> tu
         sheet.error(row_number, action, f"{text} is not a whole number")
         return None
     # Python refuses to read a number of thousands of digits: its length tells first.
-    if len(text.lstrip("+-0")) > len(str(MAX_LEVEL)) or abs(int(text)) > MAX_LEVEL:
-        sheet.error(row_number, action, f"{text} is beyond {MAX_LEVEL:,}, the most a level holds")
+    if len(text.lstrip("+-0")) > len(str(MAX_UNITS)) or abs(int(text)) > MAX_UNITS:
+        sheet.error(row_number, action, f"{text} is beyond {MAX_UNITS:,}, the most a level holds")
         return None
     quantity = int(text)
     if action is StockAction.SET and quantity < 0:
