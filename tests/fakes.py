@@ -61,6 +61,9 @@ class FakeSkuMaps:
         start = int(cursor or 0)
         return found[start : start + limit], str(start + limit) if start + limit < len(found) else None
 
+    def all_of(self, link_id: str) -> list[SkuMapEntry]:
+        return [e for e in self.entries if e.link_id == link_id]
+
     def matched_entry(self, link_id: str, destination_variant_id: str) -> SkuMapEntry | None:
         return next(
             (

@@ -23,7 +23,7 @@ from storelink.domain.stores import Store
 from storelink.entrypoints.http import raw_body, register_error_handlers
 from storelink.observability import logger, metrics, tracer
 from storelink.services.link_orders import PushByHand
-from storelink.services.links import LinkRequest, LinkSettingsChange
+from storelink.services.links import Disconnection, LinkRequest, LinkSettingsChange
 from storelink.services.stores import (
     CredentialsRequest,
     IssuedSecrets,
@@ -227,6 +227,15 @@ def import_mappings(link_id: str, dry_run: Annotated[bool, Query()] = False) -> 
 def sweep_link(link_id: str) -> Response[dict[str, str]]:
     link = services().links.sweep_now(caller(), link_id)
     return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, {"link_id": link.link_id, "sweep": "queued"})
+
+
+@app.post("/links/<link_id>/disconnect")
+def disconnect_link(
+    link_id: str,
+    option: Annotated[DisconnectOption | None, Query()] = None,
+    dry_run: Annotated[bool, Query(description="answer what would happen to the products, change nothing")] = False,
+) -> Disconnection:
+    return services().links.disconnect(caller(), link_id, option, dry_run=dry_run)
 
 
 # Registered after every fixed path under /links/{link_id}/: the resolver takes the first route that matches.

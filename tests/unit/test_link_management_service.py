@@ -2,10 +2,12 @@
 
 import pytest
 
+from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.credentials import digest
-from storelink.domain.links import Action, DisconnectOption, LinkMode, LinkStatus, StockRules
+from storelink.domain.links import Action, DisconnectOption, LinkMode, LinkStatus, SkuMapEntry, StockRules
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.services.links import LinkManagement, LinkRequest, LinkSettingsChange
+from storelink.services.product_removal import ProductRemoval
 from tests.builders import a_store
 from tests.fakes import (
     FakeConnector,
@@ -13,6 +15,7 @@ from tests.fakes import (
     FakeLinkBook,
     FakeOversells,
     FakeRegistry,
+    FakeSkuMaps,
     RecordingEvents,
     RecordingSweeps,
 )
@@ -27,15 +30,21 @@ class World:
         self.links = FakeLinkBook()
         self.events = RecordingEvents()
         self.sweeps = RecordingSweeps()
+        self.sku_maps = FakeSkuMaps()
+        registry = FakeRegistry(self.stores, codes={digest(code): store_id for store_id, code in CODE.items()})
+        self.connectors = FakeConnectors(
+            {store_id: FakeConnector(location_ids=(f"{store_id}-warehouse",)) for store_id in STORES}
+        )
         self.service = LinkManagement(
-            stores=FakeRegistry(self.stores, codes={digest(code): store_id for store_id, code in CODE.items()}),
+            stores=registry,
             links=self.links,
-            connectors=FakeConnectors(
-                {store_id: FakeConnector(location_ids=(f"{store_id}-warehouse",)) for store_id in STORES}
-            ),
+            connectors=self.connectors,
             events=self.events,
             sweeps=self.sweeps,
             oversells=FakeOversells(),
+            removal=ProductRemoval(
+                stores=registry, links=self.links, sku_maps=self.sku_maps, connectors=self.connectors
+            ),
         )
 
     def request(self, source: str, destination: str, **fields: object) -> str:
@@ -198,3 +207,48 @@ def test_either_party_may_ask_for_a_sweep_of_a_connected_link_only(world: World)
     world.service.sweep_now(world.stores["alpha"], link_id)
     world.service.sweep_now(world.stores["beta"], link_id)
     assert world.sweeps.sent == [link_id, link_id]
+
+
+def a_variant(product: str, variant: str) -> CatalogueVariant:
+    return CatalogueVariant(
+        variant_id=f"v-{variant}",
+        product_id=f"p-{product}",
+        product_title=product,
+        title=variant,
+        sku=variant,
+        barcode=None,
+        inventory_item_id=f"i-{variant}",
+        tracked=True,
+    )
+
+
+def test_a_dry_run_of_deleting_products_names_both_lists_and_changes_nothing(world: World) -> None:
+    # Given beta sells a shirt fully synced from alpha, and a mug with one variant alpha does not have
+    link_id = world.link("alpha", "beta")
+    world.connectors.by_store["beta"].variants = [
+        a_variant("Shirt", "S"),
+        a_variant("Mug", "Red"),
+        a_variant("Mug", "Blue"),
+    ]
+    for variant in ("S", "Red"):
+        world.sku_maps.add(
+            SkuMapEntry(link_id=link_id, destination_item_id=f"i-{variant}", source_item_id=f"a-{variant}")
+        )
+    transitions, events = len(world.links.transitions), len(world.events.published)
+    # When beta asks for a dry run of disconnecting with delete_products
+    answer = world.service.disconnect(world.stores["beta"], link_id, DisconnectOption.DELETE_PRODUCTS, dry_run=True)
+    # Then the answer names the shirt to delete and the mug kept with its red variant set to 0
+    assert answer.products is not None
+    assert [p.title for p in answer.products.delete] == ["Shirt"]
+    assert [(p.title, p.variant_ids) for p in answer.products.set_to_zero] == [("Mug", ("v-Red",))]
+    # And nothing changed: the link is still connected, nothing recorded, published or queued
+    assert answer.dry_run
+    assert answer.status is LinkStatus.CONNECTED
+    assert world.links.links[link_id].status is LinkStatus.CONNECTED
+    assert (len(world.links.transitions), len(world.events.published), world.sweeps.sent) == (transitions, events, [])
+
+
+def test_only_the_destination_may_even_dry_run_a_disconnect(world: World) -> None:
+    link_id = world.link("alpha", "beta")
+    with pytest.raises(NotAllowed, match="destination"):
+        world.service.disconnect(world.stores["alpha"], link_id, DisconnectOption.DELETE_PRODUCTS, dry_run=True)

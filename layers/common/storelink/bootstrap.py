@@ -43,6 +43,7 @@ from storelink.services.mappings import Mappings
 from storelink.services.order_history import HistoryChunk, OrderHistory
 from storelink.services.order_mirroring import OrderMirroring, PushRequested
 from storelink.services.order_stock import OrderStock
+from storelink.services.product_removal import ProductRemoval
 from storelink.services.stock_propagation import StockPropagation
 from storelink.services.stock_sweep import StockSweep, SweepJob
 from storelink.services.store_attention import StoreAttention
@@ -169,6 +170,7 @@ def management(settings: ManagementApiSettings) -> Management:
         events=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
         sweeps=SqsJobs[SweepJob](boto3.client("sqs"), settings.sweep_queue_url),
         oversells=DynamoDbOversells(links_table),
+        removal=ProductRemoval(stores=registry, links=link_book, sku_maps=sku_maps, connectors=connectors),
     )
     return Management(
         stores=StoreRegistration(

@@ -289,6 +289,11 @@ class ShopifySandbox:
         return self._webhooks.redeliver(delivery)
 
     @property
+    def products(self) -> list[Product]:
+        """Every product of the shop, as the Shopify admin lists them."""
+        return self._store.products()
+
+    @property
     def orders(self) -> list[Order]:
         """Every order of the shop, whatever the app's scopes let it see."""
         return self._orders.orders()

@@ -26,10 +26,12 @@ from storelink.domain.links import (
     StockRules,
     Transition,
 )
+from storelink.domain.product_removal import ProductRemovalPlan
 from storelink.domain.stock import Oversell
 from storelink.domain.stores import Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.ports import ConnectorFactory, EventPublisher, LinkBook, Oversells, StoreRegistry, SweepJobs
+from storelink.services.product_removal import ProductRemoval
 from storelink.services.stock_sweep import SweepJob
 
 # Links that still bind their two stores; a denied link does not, and may be asked for again.
@@ -78,6 +80,14 @@ SETTINGS_OWNER = {
 }
 
 
+class Disconnection(Link):
+    """A disconnect's answer: the link (as it was, on a dry run) and, for delete_products, which of the
+    destination's products are deleted and which are kept with their mapped variants set to 0."""
+
+    dry_run: bool = False
+    products: ProductRemovalPlan | None = None
+
+
 class LinkManagement:
     def __init__(
         self,
@@ -88,6 +98,7 @@ class LinkManagement:
         events: EventPublisher,
         sweeps: SweepJobs,
         oversells: Oversells,
+        removal: ProductRemoval,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores
@@ -96,6 +107,7 @@ class LinkManagement:
         self._events = events
         self._sweeps = sweeps
         self._oversells = oversells
+        self._removal = removal
         self._now = now
 
     def request(self, caller: Store, request: LinkRequest) -> Link:
@@ -138,12 +150,7 @@ class LinkManagement:
 
     def act(self, caller: Store, link_id: str, action: Action, option: DisconnectOption | None = None) -> Link:
         link = self.get(caller, link_id)
-        try:
-            changed, transition = link.apply(action, by_store_id=caller.store_id, at=self._now(), option=option)
-        except NotYourAction as error:
-            raise NotAllowed(str(error)) from error
-        except IllegalTransition as error:
-            raise Conflict(str(error), current_status=error.status) from error
+        changed, transition = self._applied(caller, link, action, option)
         self._links.save(changed, transition)
         self._events.publish(EVENT_OF_ACTION[action], _event(changed, transition))
         if (
@@ -153,6 +160,29 @@ class LinkManagement:
         ):
             self._sweeps.send([SweepJob(link_id=changed.link_id)])  # the sweep sets the products to 0
         return changed
+
+    def disconnect(
+        self, caller: Store, link_id: str, option: DisconnectOption | None, *, dry_run: bool = False
+    ) -> Disconnection:
+        """Disconnect, answering what becomes of the destination's products; a dry run answers the same and
+        changes nothing (the wrong party or status is refused either way)."""
+        link = self.get(caller, link_id)
+        changed, _ = self._applied(caller, link, Action.DISCONNECT, option)
+        deleting = changed.disconnect_option is DisconnectOption.DELETE_PRODUCTS
+        if dry_run:
+            products = self._removal.plan(link) if deleting else None
+            return Disconnection(**link.model_dump(), dry_run=True, products=products)
+        return Disconnection(**self.act(caller, link_id, Action.DISCONNECT, option).model_dump())
+
+    def _applied(
+        self, caller: Store, link: Link, action: Action, option: DisconnectOption | None
+    ) -> tuple[Link, Transition]:
+        try:
+            return link.apply(action, by_store_id=caller.store_id, at=self._now(), option=option)
+        except NotYourAction as error:
+            raise NotAllowed(str(error)) from error
+        except IllegalTransition as error:
+            raise Conflict(str(error), current_status=error.status) from error
 
     def sweep_now(self, caller: Store, link_id: str) -> Link:
         """The on-demand sweep (the initial stock sync): either party may ask; it runs on the sweep queue."""

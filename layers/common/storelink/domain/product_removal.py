@@ -1,0 +1,80 @@
+"""Disconnecting with "delete_products": which of the destination's products go, and which only stop selling.
+
+A product goes when every one of its variants is mapped on the link being disconnected and none is sold
+through another of the destination's live links: it came from this link's source alone. A product that also
+sells variants that are not on this link, or one of whose variants another link still sells, is kept: its
+variants mapped on this link are set to 0 (they no longer follow any stock), and it is named with the reason.
+"""
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storelink.domain.catalogue import CatalogueVariant
+from storelink.domain.links import SkuMapEntry
+
+
+class PlannedProduct(BaseModel):
+    """A destination product the disconnect deletes or keeps, with its variants mapped on the link."""
+
+    model_config = ConfigDict(frozen=True)
+
+    product_id: str = Field(min_length=1)
+    title: str
+    variant_ids: tuple[str, ...] = ()
+    # The mapped variants' inventory items: what is set to 0 when the product is kept.
+    inventory_item_ids: tuple[str, ...] = ()
+    # Why a product is kept rather than deleted; "" for one deleted.
+    reason: str = ""
+
+    def named(self) -> str:
+        return f"{self.title} ({self.product_id})" + (f": {self.reason}" if self.reason else "")
+
+
+class ProductRemovalPlan(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    delete: tuple[PlannedProduct, ...] = ()
+    set_to_zero: tuple[PlannedProduct, ...] = ()
+
+
+def plan_product_removal(
+    link_map: Iterable[SkuMapEntry], other_maps: Iterable[SkuMapEntry], catalogue: Iterable[CatalogueVariant]
+) -> ProductRemovalPlan:
+    """The plan for a link's destination products, from the link's SKU map, the maps of the destination's
+    other live links and the destination's catalogue as it is now (every variant of every product)."""
+    on_link = {entry.destination_item_id for entry in link_map if entry.state == "matched"}
+    elsewhere: dict[str, set[str]] = {}
+    for entry in other_maps:
+        if entry.state == "matched":
+            elsewhere.setdefault(entry.destination_item_id, set()).add(entry.link_id)
+    products: dict[str, list[CatalogueVariant]] = {}
+    for variant in catalogue:
+        products.setdefault(variant.product_id, []).append(variant)
+    delete, set_to_zero = [], []
+    for product_id, variants in products.items():
+        mapped = [variant for variant in variants if variant.inventory_item_id in on_link]
+        if not mapped:
+            continue
+        planned = PlannedProduct(
+            product_id=product_id,
+            title=variants[0].product_title,
+            variant_ids=tuple(variant.variant_id for variant in mapped),
+            inventory_item_ids=tuple(variant.inventory_item_id for variant in mapped),
+        )
+        if reason := _kept_because(variants, on_link, elsewhere):
+            set_to_zero.append(planned.model_copy(update={"reason": reason}))
+        else:
+            delete.append(planned)
+    return ProductRemovalPlan(delete=tuple(delete), set_to_zero=tuple(set_to_zero))
+
+
+def _kept_because(variants: list[CatalogueVariant], on_link: set[str], elsewhere: dict[str, set[str]]) -> str:
+    reasons = []
+    if unlinked := [variant.title for variant in variants if variant.inventory_item_id not in on_link]:
+        reasons.append(f"also sells variants not on this link: {', '.join(unlinked)}")
+    for variant in variants:
+        if variant.inventory_item_id in on_link and variant.inventory_item_id in elsewhere:
+            links = ", ".join(sorted(elsewhere[variant.inventory_item_id]))
+            reasons.append(f"{variant.title} is also sold through link {links}")
+    return "; ".join(reasons)
