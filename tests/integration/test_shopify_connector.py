@@ -205,3 +205,32 @@ def test_shop_and_locations(store: ShopifySandbox, transport: Interposer) -> Non
     shopify = connector(store, transport)
     assert shopify.shop().domain == "outlet.myshopify.com"
     assert [location.name for location in shopify.locations()] == ["Warehouse"]
+
+
+def test_a_deleted_product_is_gone_with_its_variants_and_deleting_it_again_is_done(
+    store: ShopifySandbox, transport: Interposer
+) -> None:
+    # Given a shirt of two variants and a mug
+    [level, _] = stocked(store, 2, 5)
+    store.add_product("Mug", [{"sku": "MUG"}])
+    shirt = next(variant.product_id for variant in connector(store, transport).catalogue())
+    shopify = connector(store, transport)
+    # When the shirt is deleted, Then it is gone from the catalogue with both variants, the mug kept
+    assert shopify.delete_product(shirt) is True
+    assert [variant.product_title for variant in shopify.catalogue()] == ["Mug"]
+    # And deleting it again (a retry after a lost answer) is done, not an error: Shopify's user error is
+    # checked against the product being gone
+    assert shopify.delete_product(shirt) is False
+    assert operations(store)[-2:] == ["StorelinkProductDelete", "StorelinkProduct"]
+    with pytest.raises(UnknownStoreObject):
+        shopify.read_available([level])
+
+
+def test_a_delete_whose_answer_was_lost_is_resent_and_done(store: ShopifySandbox, transport: Interposer) -> None:
+    # Given a shirt, and a store that deletes it but whose answer never arrives
+    stocked(store, 1, 5)
+    shirt = next(variant.product_id for variant in connector(store, transport).catalogue())
+    store.faults.drop_next(after_applying=True)
+    # When storelink deletes it, Then the resend meets a product already gone: done
+    assert connector(store, transport).delete_product(shirt) is False
+    assert store.products == []

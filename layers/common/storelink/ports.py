@@ -232,6 +232,13 @@ class Catalogue(Protocol):
     def variants_with(self, identifier: Identifier, value: str) -> list[CatalogueVariant]: ...
 
 
+class Products(Protocol):
+    def delete_product(self, product_id: str) -> bool:
+        """Delete the product with all its variants; False when the store no longer had it (a retry's delete
+        is done, not an error)."""
+        ...
+
+
 class OrderDesk(Protocol):
     def order_window(self, since: datetime) -> OrderWindow:
         """From when the platform lets storelink read orders, asked for `since` (later when it shows fewer days)."""
@@ -307,7 +314,7 @@ class WebhookRegistration(Protocol):
     def register_webhooks(self, callback_url: str) -> list[str]: ...
 
 
-class StoreConnector(StockLevels, Catalogue, OrderDesk, WebhookRegistration, Protocol):
+class StoreConnector(StockLevels, Catalogue, Products, OrderDesk, WebhookRegistration, Protocol):
     """One store's platform API, platform-neutral: every platform adapter implements this.
     Services depend on the narrowest part they use."""
 

@@ -460,6 +460,25 @@ def _product_variant(_: None, info: GraphQLResolveInfo, id: str) -> Variant | No
     return lookup(info, id, "ProductVariant")
 
 
+@resolves("Mutation", "productDelete")
+def _product_delete(
+    _: None, info: GraphQLResolveInfo, input: Mapping[str, Any], synchronous: bool = True
+) -> dict[str, Any]:
+    if not synchronous:
+        raise unsupported("productDelete(synchronous: false)")
+    product = lookup(info, input["id"], "Product")
+    if product is None or not store(info).delete_product(legacy_id(product.id)):
+        # Shopify's plain UserError: no code, only the field and the message.
+        missing = {"field": ["id"], "message": "Product does not exist"}
+        return {
+            "deletedProductId": None,
+            "productDeleteOperation": None,
+            "shop": store(info).shop,
+            "userErrors": [missing],
+        }
+    return {"deletedProductId": product.id, "productDeleteOperation": None, "shop": store(info).shop, "userErrors": []}
+
+
 @resolves("QueryRoot", "productVariants")
 def _product_variants(
     _: None, info: GraphQLResolveInfo, query: str | None = None, sortKey: str = "ID", **args: Any

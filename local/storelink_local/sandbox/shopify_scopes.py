@@ -63,6 +63,7 @@ FIELD_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("Location", "inventoryLevel"): ("read_inventory",),
     ("Order", "customer"): ("read_customers",),
     ("Order", "fulfillmentOrders"): _READ_FULFILLMENT_ORDERS,
+    ("Mutation", "productDelete"): ("write_products",),
     ("Mutation", "inventorySetQuantities"): ("write_inventory",),
     ("Mutation", "inventoryAdjustQuantities"): ("write_inventory",),
     ("Mutation", "orderCreate"): _WRITE_ORDERS,

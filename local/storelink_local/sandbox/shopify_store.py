@@ -485,6 +485,19 @@ class ShopifyStore:
             variant.updated_at = product.updated_at = self.clock()
             return self._product_view(product)
 
+    def delete_product(self, number: int) -> bool:
+        """The product goes with its variants, their inventory items and levels; False when there is no such
+        product. Orders keep their lines, which no longer name a variant."""
+        with self.lock:
+            product = self._products.pop(number, None)
+            if product is None:
+                return False
+            for variant_number in product.variants:
+                item = self._items.pop(self._variants.pop(variant_number).item)
+                for level in item.levels.values():
+                    del self._levels[level.number]
+            return True
+
     def set_available(
         self, inventory_item_id: str | int, location_id: str | int, quantity: int
     ) -> InventoryLevel | None:

@@ -110,6 +110,17 @@ class ShopifyConnector:
         node = self._graphql.execute(documents.VARIANT, {"id": variant_id})["productVariant"]
         return _variant(node) if node else None
 
+    def delete_product(self, product_id: str) -> bool:
+        """Delete the product with its variants. Shopify answers a product it does not have with a user error
+        (no code in 2026-10), so on one the product is read: gone means deleted already, by an earlier attempt
+        whose answer was lost or by the merchant, and the delete is done."""
+        result = self._graphql.execute(documents.PRODUCT_DELETE, {"id": product_id})["productDelete"]
+        if not result["userErrors"]:
+            return True
+        if self._graphql.execute(documents.PRODUCT, {"id": product_id})["product"] is None:
+            return False
+        raise StoreRejected("product delete refused: " + "; ".join(e["message"] for e in result["userErrors"]))
+
     # --- stock -----------------------------------------------------------------------------------
 
     def read_available(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:

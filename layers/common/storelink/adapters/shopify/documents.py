@@ -57,6 +57,21 @@ BULK_CATALOGUE_QUERY = """
 }
 """
 
+PRODUCT = """
+query StorelinkProduct($id: ID!) {
+  product(id: $id) { id }
+}
+"""
+
+PRODUCT_DELETE = """
+mutation StorelinkProductDelete($id: ID!) {
+  productDelete(input: {id: $id}) {
+    deletedProductId
+    userErrors { field message }
+  }
+}
+"""
+
 VARIANTS_MATCHING = """
 query StorelinkVariantsMatching($query: String!) {
   productVariants(first: 50, query: $query) {
