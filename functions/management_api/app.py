@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,7 +21,18 @@ from storelink.domain.matching import HealthReport, MatchState
 from storelink.domain.mirrors import MirrorStatus, OrderMirror
 from storelink.domain.stock_csv import StockUpdatePlan
 from storelink.domain.stores import Store
-from storelink.entrypoints.http import raw_body, register_error_handlers
+from storelink.entrypoints.http import answers, raw_body, register_error_handlers
+from storelink.errors import (
+    Conflict,
+    InvalidCursor,
+    InvalidRequest,
+    NotAllowed,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    StoreRejected,
+    StoreUnavailable,
+)
 from storelink.observability import logger, metrics, tracer
 from storelink.services.link_orders import PushByHand
 from storelink.services.links import Disconnection, LinkRequest, LinkSettingsChange
@@ -35,6 +47,12 @@ from storelink.settings import ManagementApiSettings
 
 PageSize = Annotated[int, Query(ge=1, le=100, description="items a page")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the page before")]
+
+# What routes may answer besides their success, by what they do; each route's `answers` names its own.
+YOURS = (NotAuthenticated, NotFound)  # a store's own record, or a link it is a party to (else: not found)
+A_PAGE = (InvalidCursor,)
+A_JSON_BODY = (RequestUnsupportedContentType, InvalidRequest)
+ASKS_THE_STORES = (StoreRejected, StoreUnavailable)
 
 app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
@@ -77,84 +95,87 @@ def all_or_nothing(plan: MappingImportPlan | StockUpdatePlan) -> Response[dict[s
     return Response(status, content_types.APPLICATION_JSON, plan.model_dump(mode="json"))
 
 
-@app.post("/stores")
+@app.post("/stores", responses=answers(*A_JSON_BODY, Conflict, *ASKS_THE_STORES, success=HTTPStatus.CREATED))
 def register_store(request: StoreRegistrationRequest) -> Response[RegisteredStore]:
     event = app.current_event
     base_url = f"{event.headers.get('x-forwarded-proto', 'https')}://{event.request_context.domain_name}"
     return created(services().stores.register(request, base_url))
 
 
-@app.get("/stores/<store_id>")
+@app.get("/stores/<store_id>", responses=answers(*YOURS))
 def get_store(store_id: str) -> StoreView:
     return services().stores.view(caller(), store_id)
 
 
-@app.delete("/stores/<store_id>")
+@app.delete("/stores/<store_id>", responses=answers(*YOURS, success=HTTPStatus.NO_CONTENT))
 def remove_store(store_id: str) -> Response[None]:
     links = services().links
     services().stores.remove(caller(), store_id, lambda store: links.end_links_of(store, "store removed"))
     return Response(HTTPStatus.NO_CONTENT)
 
 
-@app.post("/stores/<store_id>/api-token")
+@app.post("/stores/<store_id>/api-token", responses=answers(*YOURS, success=HTTPStatus.CREATED))
 def rotate_api_token(store_id: str) -> Response[IssuedSecrets]:
     return created(services().stores.rotate_api_token(caller(), store_id))
 
 
-@app.put("/stores/<store_id>/credentials")
+@app.put("/stores/<store_id>/credentials", responses=answers(*YOURS, *A_JSON_BODY, Conflict, *ASKS_THE_STORES))
 def replace_credentials(store_id: str, request: CredentialsRequest) -> StoreView:
     return services().stores.replace_credentials(caller(), store_id, request)
 
 
-@app.post("/stores/<store_id>/verification-code")
+@app.post("/stores/<store_id>/verification-code", responses=answers(*YOURS, success=HTTPStatus.CREATED))
 def rotate_verification_code(store_id: str) -> Response[IssuedSecrets]:
     return created(services().stores.rotate_verification_code(caller(), store_id))
 
 
-@app.post("/stores/<store_id>/stock.csv")
+@app.post(
+    "/stores/<store_id>/stock.csv",
+    responses=answers(*YOURS, PayloadTooLarge, *ASKS_THE_STORES, unprocessable=StockUpdatePlan),
+)
 def bulk_adjust_stock(store_id: str, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
     """Set or adjust the store's own stock levels from a CSV: all rows or none (docs/stock-csv.md)."""
     body = raw_body(app.current_event)
     return all_or_nothing(services().stock.upload(caller(), store_id, body, dry_run=dry_run))
 
 
-@app.post("/links")
+@app.post("/links", responses=answers(*YOURS, *A_JSON_BODY, Conflict, *ASKS_THE_STORES, success=HTTPStatus.CREATED))
 def request_link(request: LinkRequest) -> Response[Link]:
     return created(services().links.request(caller(), request))
 
 
-@app.get("/links")
+@app.get("/links", responses=answers(NotAuthenticated, *A_PAGE))
 def list_links(limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
     store = caller()
     links, after = services().links.page(store, limit=limit, cursor=position(store, cursor))
     return {"links": links, "next_cursor": sealed(store, after)}
 
 
-@app.get("/links/<link_id>")
+@app.get("/links/<link_id>", responses=answers(*YOURS))
 def get_link(link_id: str) -> Link:
     return services().links.get(caller(), link_id)
 
 
-@app.patch("/links/<link_id>")
+@app.patch("/links/<link_id>", responses=answers(*YOURS, *A_JSON_BODY, NotAllowed, Conflict, *ASKS_THE_STORES))
 def change_link_settings(link_id: str, change: LinkSettingsChange) -> Link:
     return services().links.change_settings(caller(), link_id, change)
 
 
-@app.get("/links/<link_id>/history")
+@app.get("/links/<link_id>/history", responses=answers(*YOURS, *A_PAGE))
 def link_history(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
     store = caller()
     transitions, after = services().links.history(store, link_id, limit=limit, cursor=position(store, cursor))
     return {"transitions": transitions, "next_cursor": sealed(store, after)}
 
 
-@app.get("/links/<link_id>/oversells")
+@app.get("/links/<link_id>/oversells", responses=answers(*YOURS, *A_PAGE))
 def link_oversells(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
     store = caller()
     oversells, after = services().links.oversells(store, link_id, limit=limit, cursor=position(store, cursor))
     return {"oversells": oversells, "next_cursor": sealed(store, after)}
 
 
-@app.get("/links/<link_id>/orders")
+@app.get("/links/<link_id>/orders", responses=answers(*YOURS, *A_PAGE, InvalidRequest))
 def list_link_orders(
     link_id: str,
     status: Annotated[
@@ -172,12 +193,15 @@ def list_link_orders(
     return {"orders": orders, "next_cursor": sealed(store, after)}
 
 
-@app.get("/links/<link_id>/orders/<order_ref>")
+@app.get("/links/<link_id>/orders/<order_ref>", responses=answers(*YOURS))
 def get_link_order(link_id: str, order_ref: str) -> OrderMirror:
     return services().orders.get(caller(), link_id, order_ref)
 
 
-@app.post("/links/<link_id>/orders/push")
+@app.post(
+    "/links/<link_id>/orders/push",
+    responses=answers(*YOURS, *A_JSON_BODY, NotAllowed, Conflict, success=HTTPStatus.ACCEPTED),
+)
 def push_link_orders(link_id: str, request: PushByHand) -> Response[dict[str, Any]]:
     queued = services().orders.push(caller(), link_id, request)
     return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, {"queued": queued})
@@ -190,7 +214,7 @@ class MapRequest(BaseModel):
     source_variant_id: str | None = None
 
 
-@app.get("/links/<link_id>/mappings")
+@app.get("/links/<link_id>/mappings", responses=answers(*YOURS, *A_PAGE))
 def list_mappings(
     link_id: str, state: Annotated[MatchState | None, Query()] = None, limit: PageSize = 25, cursor: Cursor = None
 ) -> dict[str, Any]:
@@ -199,7 +223,7 @@ def list_mappings(
     return {"mappings": entries, "next_cursor": sealed(store, after)}
 
 
-@app.put("/links/<link_id>/mappings")
+@app.put("/links/<link_id>/mappings", responses=answers(*YOURS, *A_JSON_BODY, NotAllowed, Conflict, *ASKS_THE_STORES))
 def map_variant(link_id: str, request: MapRequest) -> SkuMapEntry:
     mappings, store = services().mappings, caller()
     if request.source_variant_id is None:
@@ -207,29 +231,32 @@ def map_variant(link_id: str, request: MapRequest) -> SkuMapEntry:
     return mappings.map(store, link_id, request.destination_variant_id, request.source_variant_id)
 
 
-@app.get("/links/<link_id>/health")
+@app.get("/links/<link_id>/health", responses=answers(*YOURS, *ASKS_THE_STORES))
 def catalogue_health(link_id: str) -> HealthReport:
     return services().mappings.health(caller(), link_id)
 
 
-@app.get("/links/<link_id>/mappings.csv")
+@app.get("/links/<link_id>/mappings.csv", responses=answers(*YOURS, *ASKS_THE_STORES, media_type="text/csv"))
 def export_mappings(link_id: str) -> Response[str]:
     return Response(HTTPStatus.OK, "text/csv; charset=utf-8", services().mappings.export(caller(), link_id))
 
 
-@app.post("/links/<link_id>/mappings.csv")
+@app.post(
+    "/links/<link_id>/mappings.csv",
+    responses=answers(*YOURS, NotAllowed, *ASKS_THE_STORES, unprocessable=MappingImportPlan),
+)
 def import_mappings(link_id: str, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
     text = raw_body(app.current_event).decode("utf-8-sig", errors="replace")
     return all_or_nothing(services().mappings.import_csv(caller(), link_id, text, dry_run=dry_run))
 
 
-@app.post("/links/<link_id>/sweep")
+@app.post("/links/<link_id>/sweep", responses=answers(*YOURS, Conflict, success=HTTPStatus.ACCEPTED))
 def sweep_link(link_id: str) -> Response[dict[str, str]]:
     link = services().links.sweep_now(caller(), link_id)
     return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, {"link_id": link.link_id, "sweep": "queued"})
 
 
-@app.post("/links/<link_id>/disconnect")
+@app.post("/links/<link_id>/disconnect", responses=answers(*YOURS, NotAllowed, Conflict, *ASKS_THE_STORES))
 def disconnect_link(
     link_id: str,
     option: Annotated[DisconnectOption | None, Query()] = None,
@@ -239,12 +266,12 @@ def disconnect_link(
 
 
 # Registered after every fixed path under /links/{link_id}/: the resolver takes the first route that matches.
-@app.post("/links/<link_id>/<action>")
+@app.post("/links/<link_id>/<action>", responses=answers(*YOURS, NotAllowed, Conflict))
 def act_on_link(link_id: str, action: Action, option: Annotated[DisconnectOption | None, Query()] = None) -> Link:
     return services().links.act(caller(), link_id, action, option)
 
 
-@app.get("/openapi.json")
+@app.get("/openapi.json", include_in_schema=False)
 def openapi() -> Response[str]:
     schema = app.get_openapi_json_schema(title="storelink management API", version="1")
     return Response(HTTPStatus.OK, content_types.APPLICATION_JSON, schema)

@@ -2,13 +2,16 @@
 
 import base64
 from http import HTTPStatus
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from pydantic import BaseModel
 
 from storelink import errors
 from storelink.observability import logger
@@ -30,37 +33,91 @@ HTTP_STATUS_OF: dict[type[errors.StorelinkError], HTTPStatus] = {
 }
 
 
+# What the framework itself refuses, beside storelink's errors: a request its model does not read, a body not JSON.
+REFUSED_BY_FRAMEWORK: dict[type[Exception], tuple[HTTPStatus, str]] = {
+    RequestValidationError: (HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_request"),
+    RequestUnsupportedContentType: (HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict[str, str] | None = None
+
+
+class ErrorBody(BaseModel):
+    """The one body of every refusal."""
+
+    error: ErrorDetail
+
+
 def error_response(
     status: HTTPStatus, code: str, message: str, details: dict[str, str] | None = None
-) -> Response[dict[str, dict[str, object]]]:
-    error: dict[str, object] = {"code": code, "message": message}
-    if details:
-        error["details"] = details
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"error": error})
+) -> Response[dict[str, Any]]:
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, details=details or None))
+    return Response(status, content_types.APPLICATION_JSON, body.model_dump(exclude_none=True))
+
+
+def answers(
+    *refusals: type[Exception],
+    success: HTTPStatus = HTTPStatus.OK,
+    media_type: str = content_types.APPLICATION_JSON,
+    unprocessable: Any = None,
+) -> dict[int, OpenAPIResponse]:
+    """A route's `responses=` for its OpenAPI description: its success (the schema of what the handler returns,
+    as `media_type`) and a status for each error it may raise, read from the one error table, in the error
+    body; 422 always, as every route validates its request. `unprocessable` is what a 422 carries besides
+    the error body (a CSV import's plan naming each bad row)."""
+    codes: dict[HTTPStatus, list[str]] = {}
+    every: tuple[type[Exception], ...] = (RequestValidationError, *refusals)
+    for refusal in every:
+        status, code = status_and_code(refusal)
+        codes.setdefault(status, []).append(code)
+    documented: dict[int, OpenAPIResponse] = {int(success): {"description": success.phrase}}
+    if success is HTTPStatus.NO_CONTENT:
+        documented[int(success)]["content"] = {}
+    elif media_type != content_types.APPLICATION_JSON:
+        documented[int(success)]["content"] = {media_type: {"schema": {"type": "string"}}}
+    for status, status_codes in sorted(codes.items()):
+        body = ErrorBody | unprocessable if unprocessable and status is HTTPStatus.UNPROCESSABLE_ENTITY else ErrorBody
+        documented[int(status)] = {
+            "description": f"{status.phrase}: {', '.join(dict.fromkeys(status_codes))}",
+            "content": {content_types.APPLICATION_JSON: {"model": body}},
+        }
+    return documented
+
+
+def status_and_code(refusal: type[Exception]) -> tuple[HTTPStatus, str]:
+    if issubclass(refusal, errors.StorelinkError):
+        return status_of(refusal), refusal.code
+    return REFUSED_BY_FRAMEWORK[refusal]
+
+
+def status_of(kind: type[errors.StorelinkError]) -> HTTPStatus:
+    return next(
+        (status for known, status in HTTP_STATUS_OF.items() if issubclass(kind, known)),
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+    )
 
 
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(errors.StorelinkError)
-    def storelink_error(error: errors.StorelinkError) -> Response[dict[str, dict[str, object]]]:
-        status = next(
-            (status for kind, status in HTTP_STATUS_OF.items() if isinstance(error, kind)),
-            HTTPStatus.INTERNAL_SERVER_ERROR,
-        )
+    def storelink_error(error: errors.StorelinkError) -> Response[dict[str, Any]]:
+        status = status_of(type(error))
         logger.info("request refused", extra={"status": int(status), "code": error.code, "reason": str(error)})
         return error_response(status, error.code, str(error), getattr(error, "details", None))
 
     @app.exception_handler(RequestValidationError)
-    def invalid_request(error: RequestValidationError) -> Response[dict[str, dict[str, object]]]:
+    def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_request", problems)
+        return error_response(*REFUSED_BY_FRAMEWORK[RequestValidationError], problems)
 
     # Checked before RequestValidationError's handler by type: the framework would answer with its own body.
     @app.exception_handler(RequestUnsupportedContentType)
-    def unsupported_body(error: RequestUnsupportedContentType) -> Response[dict[str, dict[str, object]]]:
+    def unsupported_body(error: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
         kinds = "; ".join(str(e.get("msg", "")) for e in error.errors())
-        return error_response(
-            HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", f"send the body as JSON ({kinds})"
-        )
+        return error_response(*REFUSED_BY_FRAMEWORK[RequestUnsupportedContentType], f"send the body as JSON ({kinds})")
 
 
 def raw_body(event: APIGatewayProxyEventV2) -> bytes:
