@@ -35,7 +35,7 @@ from storelink.errors import (
 )
 from storelink.observability import logger, metrics, tracer
 from storelink.services.link_orders import PushByHand
-from storelink.services.links import Disconnection, LinkRequest, LinkSettingsChange
+from storelink.services.links import Disconnection, LinkRequest, LinkSettingsChange, LinkView
 from storelink.services.stores import (
     CredentialsRequest,
     IssuedSecrets,
@@ -152,8 +152,8 @@ def list_links(limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
 
 
 @app.get("/links/<link_id>", responses=answers(*YOURS))
-def get_link(link_id: str) -> Link:
-    return services().links.get(caller(), link_id)
+def get_link(link_id: str) -> LinkView:
+    return services().links.view(caller(), link_id)
 
 
 @app.patch("/links/<link_id>", responses=answers(*YOURS, *A_JSON_BODY, NotAllowed, Conflict, *ASKS_THE_STORES))

@@ -127,7 +127,7 @@ def test_credentials_the_platform_refuses_replace_nothing(runtime: LocalRuntime,
     assert other.status_code == 404
 
 
-def test_a_store_whose_token_was_revoked_needs_attention_until_its_owner_replaces_it(
+def test_a_store_whose_token_was_revoked_needs_attention_and_catches_up_once_its_owner_replaces_it(
     runtime: LocalRuntime, stores: LinkedStores
 ) -> None:
     # Given a linked destination whose merchant rotated its app's token in the Shopify admin
@@ -135,13 +135,23 @@ def test_a_store_whose_token_was_revoked_needs_attention_until_its_owner_replace
     destination, api = stores.destination, ManagementApi(runtime)
     path = f"/stores/{destination.store.store_id}"
     destination.sandbox.rotate_access_token("shpat_rotated")
-    # When the source's level changes, Then the destination refuses storelink and needs attention, saying why
+    # When the source's level changes, Then the destination refuses storelink and needs attention, saying why,
+    # on the store and on its link (for the source's merchant too)
     stores.source.sandbox.set_available(stores.source.level.item_id, stores.source.level.location_id, 5)
-    runtime.drain()
+    summary = runtime.drain()
     attention = api.call("GET", path, destination.api_token)["needs_attention"]
     assert attention["reason"].startswith("StoreAccessRevoked: Shopify refused the access token")
+    link = api.call("GET", f"/links/{stores.link.link_id}", stores.source.api_token)
+    assert link["needs_attention"] == {destination.store.store_id: attention}
+    # And the change was tried once, not burned through retries: it waits, the destination still shows 12
+    assert (summary.failed, summary.dead_lettered) == (0, 0)
+    assert destination.available == 12
     # When its owner gives storelink the new token, Then it no longer needs attention
     secret = f"{destination.store.shop_domain}-webhook-secret"
     body = {"access_token": "shpat_rotated", "webhook_secret": secret}
     assert api.call("PUT", f"{path}/credentials", destination.api_token, body=body)["needs_attention"] is None
     assert api.call("GET", path, destination.api_token)["needs_attention"] is None
+    # And the waiting change resumes by itself: the destination shows the source's 5 without a sweep
+    runtime.drain()
+    assert destination.available == 5
+    assert api.call("GET", f"/links/{stores.link.link_id}", stores.source.api_token)["needs_attention"] == {}

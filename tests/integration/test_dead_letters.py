@@ -3,16 +3,19 @@ and redrive policies in moto server, the record handler wrapped as the SQS-trigg
 
 import copy
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
-from storelink.adapters.sqs import SqsDeadLetters
+from storelink.adapters.dynamodb import DynamoDbParkedWork
+from storelink.adapters.sqs import SqsDeadLetters, SqsWorkQueues
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
-from storelink.errors import StoreAccessRevoked, StoreUnavailable, UnknownStoreObject
+from storelink.errors import SomeStoresFailed, StoreAccessRevoked, StoreUnavailable, UnknownStoreObject
 from storelink.services.stock_sweep import SweepJob
 from storelink.services.store_attention import StoreAttention
 from storelink_local.runtime import LocalRuntime
@@ -32,6 +35,12 @@ def record_of(runtime: LocalRuntime, sample: str, queue: str, receive_count: int
 STORE_DOWN = StoreUnavailable("Shopify answered HTTP 503")
 
 
+def attention_on(runtime: LocalRuntime, stores: FakeStores) -> StoreAttention:
+    """Stores needing attention marked in `stores`, their work parked in the template's links table."""
+    links_table = boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])
+    return StoreAttention(stores, DynamoDbParkedWork(links_table), SqsWorkQueues(runtime.aws.sqs))
+
+
 def handle_failing(
     runtime: LocalRuntime, record: dict[str, Any], error: Exception = STORE_DOWN, stores: FakeStores | None = None
 ) -> None:
@@ -41,12 +50,12 @@ def handle_failing(
     def failing(_: SqsRecordModel) -> None:
         raise error
 
-    attention = StoreAttention(stores or FakeStores())
+    attention = attention_on(runtime, stores or FakeStores())
     dead_letters = LastAttemptDeadLetters(lambda: SqsDeadLetters(runtime.aws.sqs), lambda: attention)
     dead_letters.guard(failing, {"Records": [record]})(SqsRecordModel.model_validate(record))
 
 
-def dead_letters_of(runtime: LocalRuntime, queue: str) -> list[dict[str, Any]]:
+def messages_on(runtime: LocalRuntime, queue: str) -> list[dict[str, Any]]:
     url = runtime.template.queues[queue].url
     messages = runtime.aws.sqs.receive_message(
         QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"]
@@ -63,7 +72,7 @@ def test_a_failure_before_the_last_receive_goes_back_to_the_queue(runtime: Local
     with pytest.raises(StoreUnavailable):
         handle_failing(runtime, record)
     # And nothing is dead-lettered yet
-    assert dead_letters_of(runtime, "StockChangesDeadLetterQueue") == []
+    assert messages_on(runtime, "StockChangesDeadLetterQueue") == []
 
 
 def test_a_failure_on_the_last_receive_is_dead_lettered_with_its_reason(runtime: LocalRuntime) -> None:
@@ -72,7 +81,7 @@ def test_a_failure_on_the_last_receive_is_dead_lettered_with_its_reason(runtime:
     # When its handler fails, Then the record counts as handled (nothing raised: its FIFO group moves on)
     handle_failing(runtime, record)
     # And the DLQ holds it unchanged, in its group, saying why, when, after how many attempts, from where
-    (dead,) = dead_letters_of(runtime, "StockChangesDeadLetterQueue")
+    (dead,) = messages_on(runtime, "StockChangesDeadLetterQueue")
     assert dead["Body"] == record["body"]
     assert dead["Attributes"]["MessageGroupId"] == record["attributes"]["MessageGroupId"]
     assert dead["Attributes"]["MessageDeduplicationId"] == record["messageId"]
@@ -91,7 +100,7 @@ def test_a_standard_queue_dead_letters_after_its_own_receive_count(runtime: Loca
     record = record_of(runtime, "sweep_worker", "SweepQueue", receive_count=3)
     # When its handler fails, Then it is in the sweep DLQ with its reason
     handle_failing(runtime, record)
-    (dead,) = dead_letters_of(runtime, "SweepDeadLetterQueue")
+    (dead,) = messages_on(runtime, "SweepDeadLetterQueue")
     assert (dead["Body"], dead["MessageAttributes"]["Attempts"]["StringValue"]) == (record["body"], "3")
     assert "MessageGroupId" not in dead["Attributes"]
 
@@ -104,7 +113,7 @@ def test_a_record_that_succeeds_is_not_touched(runtime: LocalRuntime) -> None:
     )
     # When it is handled, Then nothing is dead-lettered and no SQS client was even made
     dead_letters.guard(lambda _: None, {"Records": [record]})(SqsRecordModel.model_validate(record))
-    assert dead_letters_of(runtime, "SweepDeadLetterQueue") == []
+    assert messages_on(runtime, "SweepDeadLetterQueue") == []
 
 
 def test_an_event_naming_what_the_store_no_longer_has_is_dropped_not_retried(runtime: LocalRuntime) -> None:
@@ -113,24 +122,58 @@ def test_an_event_naming_what_the_store_no_longer_has_is_dropped_not_retried(run
     # When its handler fails for that, Then the record counts as handled (acknowledged: no retry can help)
     handle_failing(runtime, record, UnknownStoreObject("unknown inventory item gid://shopify/InventoryItem/1"))
     # And nothing is dead-lettered
-    assert dead_letters_of(runtime, "StockChangesDeadLetterQueue") == []
+    assert messages_on(runtime, "StockChangesDeadLetterQueue") == []
 
 
-def test_a_store_that_revoked_storelink_dead_letters_its_work_at_once_saying_so(runtime: LocalRuntime) -> None:
-    # Given a sweep job on its first receive, for a store whose app was uninstalled
-    record = record_of(runtime, "sweep_worker", "SweepQueue", receive_count=1)
-    stores = FakeStores({"dest": a_store("dest")})
+def revoked_by(store_id: str) -> StoreAccessRevoked:
     revoked = StoreAccessRevoked("Shopify refused the access token (HTTP 401)")
-    revoked.store_id = "dest"
-    # When its handler fails with the store's 401, Then it is not retried: it is in the DLQ at once, saying why
-    handle_failing(runtime, record, revoked, stores)
-    # And the store needs attention, saying why
+    revoked.store_id = store_id
+    return revoked
+
+
+def test_work_a_store_refuses_waits_parked_then_resumes_once_its_credentials_work(runtime: LocalRuntime) -> None:
+    # Given a stock change on its first receive, whose destination's app was uninstalled
+    record = record_of(runtime, "stock_worker", "StockChangesQueue", receive_count=1)
+    stores = FakeStores({"dest": a_store("dest")})
+    # When its handler fails with the destination's 401, Then it is not retried and not dead-lettered
+    handle_failing(runtime, record, revoked_by("dest"), stores)
+    assert messages_on(runtime, "StockChangesDeadLetterQueue") == []
+    # And the destination needs attention, saying why
     attention = stores.stores["dest"].needs_attention
     assert attention is not None
     assert attention.reason.startswith("StoreAccessRevoked: Shopify refused the access")
-    (dead,) = dead_letters_of(runtime, "SweepDeadLetterQueue")
+    # When its merchant fixes the credentials, Then the mark goes and the change is back on its queue, as it
+    # came, in its FIFO group
+    assert attention_on(runtime, stores).resolved("dest") == 1
+    assert stores.stores["dest"].needs_attention is None
+    (resumed,) = messages_on(runtime, "StockChangesQueue")
+    assert resumed["Body"] == record["body"]
+    assert resumed["Attributes"]["MessageGroupId"] == record["attributes"]["MessageGroupId"]
+    # And nothing is left parked: resolving again resumes nothing
+    assert attention_on(runtime, stores).resolved("dest") == 0
+
+
+def test_a_fan_out_only_a_refusing_store_failed_is_parked_not_retried(runtime: LocalRuntime) -> None:
+    # Given a sweep job whose writes failed only at a destination that revoked storelink
+    record = record_of(runtime, "sweep_worker", "SweepQueue", receive_count=1)
+    stores = FakeStores({"dest": a_store("dest")})
+    failed = SomeStoresFailed("1 of 2 destinations failed", {"dest": revoked_by("dest")})
+    # When it is handled, Then nothing is raised (no retry) and nothing dead-lettered: it waits for "dest"
+    handle_failing(runtime, record, failed, stores)
+    assert messages_on(runtime, "SweepDeadLetterQueue") == []
+    assert attention_on(runtime, stores).resolved("dest") == 1
+    (resumed,) = messages_on(runtime, "SweepQueue")
+    assert resumed["Body"] == record["body"]
+
+
+def test_a_refusal_that_names_no_store_is_dead_lettered_at_once_saying_so(runtime: LocalRuntime) -> None:
+    # Given a sweep job on its first receive, failing with a 401 from a client that does not know its store
+    record = record_of(runtime, "sweep_worker", "SweepQueue", receive_count=1)
+    # When it is handled, Then it is in the DLQ at once (no retries burned), saying why and how to finish it
+    handle_failing(runtime, record, revoked_by(""))
+    (dead,) = messages_on(runtime, "SweepDeadLetterQueue")
     reason = dead["MessageAttributes"]["FailureReason"]["StringValue"]
-    assert reason.startswith("the store needs attention (StoreAccessRevoked: Shopify refused the access token")
+    assert reason.startswith("a store needs attention (StoreAccessRevoked: Shopify refused the access token")
     assert dead["MessageAttributes"]["Attempts"]["StringValue"] == "1"
 
 

@@ -10,6 +10,7 @@ from storelink.errors import (
     MalformedWebhook,
     MissingScope,
     NotFound,
+    SomeStoresFailed,
     StoreAccessRevoked,
     StoreRejected,
     StoreUnavailable,
@@ -52,6 +53,17 @@ def _validation_error() -> ValidationError:
         (_validation_error(), FailureClass.PERMANENT_FOR_EVENT),
         (StoreAccessRevoked("HTTP 401: the app was uninstalled"), FailureClass.PERMANENT_FOR_STORE),
         (MissingScope("read_all_orders"), FailureClass.PERMANENT_FOR_STORE),
+        # A fan-out (a stock change to several destinations): the others' writes are done, so it is retried
+        # only when a retry can help a destination that failed.
+        (
+            SomeStoresFailed("1 of 3 failed", {"b": StoreUnavailable("HTTP 503"), "c": StoreAccessRevoked("401")}),
+            FailureClass.TRANSIENT,
+        ),
+        (
+            SomeStoresFailed("2 of 3 failed", {"b": StoreAccessRevoked("401"), "c": UnknownStoreObject("gone")}),
+            FailureClass.PERMANENT_FOR_STORE,
+        ),
+        (SomeStoresFailed("1 of 3 failed", {"c": UnknownStoreObject("gone")}), FailureClass.PERMANENT_FOR_EVENT),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
 )

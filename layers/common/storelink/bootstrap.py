@@ -3,7 +3,6 @@
 Handlers call these once per container (they cache the result); tests wire fakes instead.
 """
 
-from functools import cache
 from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 import boto3
@@ -18,6 +17,7 @@ from storelink.adapters.dynamodb import (
     DynamoDbHealthReports,
     DynamoDbLinks,
     DynamoDbOversells,
+    DynamoDbParkedWork,
     DynamoDbSkuMaps,
     DynamoDbStores,
     DynamoDbWaitingOrders,
@@ -32,6 +32,7 @@ from storelink.adapters.sqs import (
     SqsDeadLetters,
     SqsEventQueues,
     SqsJobs,
+    SqsWorkQueues,
     order_group,
 )
 from storelink.domain.stores import Platform
@@ -177,6 +178,7 @@ def management(settings: ManagementApiSettings) -> Management:
             registry=registry,
             secrets=SecretsManagerWriter(boto3.client("secretsmanager")),
             connectors=connectors,
+            attention=store_attention(),
             secrets_prefix=settings.store_secrets_prefix,
             allow_custom_api_urls=settings.allow_custom_store_urls,
         ),
@@ -235,6 +237,8 @@ def dead_letters() -> SqsDeadLetters:
     return SqsDeadLetters(boto3.client("sqs"))
 
 
-@cache
 def store_attention() -> StoreAttention:
-    return StoreAttention(DynamoDbStores(_table(StoreAccessSettings.from_env().links_table_name)))
+    links_table = _table(StoreAccessSettings.from_env().links_table_name)
+    return StoreAttention(
+        DynamoDbStores(links_table), DynamoDbParkedWork(links_table), SqsWorkQueues(boto3.client("sqs"))
+    )

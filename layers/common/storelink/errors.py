@@ -124,11 +124,17 @@ class FailureClass(StrEnum):
     # it, so it is logged with its reason, counted (EventsDropped) and acknowledged.
     PERMANENT_FOR_EVENT = "permanent_for_event"
     # The store refuses storelink (access revoked, scope missing): every message of the store would fail the
-    # same way, so it is dead-lettered at once with its reason, for a redrive once the merchant has fixed it.
+    # same way, so it is parked until the merchant has fixed the credentials, then resumes by itself.
     PERMANENT_FOR_STORE = "permanent_for_store"
 
 
 def failure_class(error: BaseException) -> FailureClass:
+    if isinstance(error, SomeStoresFailed):
+        # The other stores' work is done: retried only when a retry can help one that failed.
+        kinds = {failure_class(failure) for failure in error.failures.values()}
+        if not kinds or FailureClass.TRANSIENT in kinds:
+            return FailureClass.TRANSIENT
+        return min(kinds, key=[FailureClass.PERMANENT_FOR_STORE, FailureClass.PERMANENT_FOR_EVENT].index)
     if isinstance(error, StoreAccessRevoked | MissingScope):
         return FailureClass.PERMANENT_FOR_STORE
     if isinstance(error, UnknownStoreObject | UnknownStore | NotFound | MalformedWebhook | ValidationError):

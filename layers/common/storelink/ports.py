@@ -12,7 +12,7 @@ from storelink.domain.matching import HealthReport
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
 from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
-from storelink.domain.stores import Attention, GrantedToken, Store, StoreCredentials
+from storelink.domain.stores import Attention, GrantedToken, ParkedMessage, Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 
 if TYPE_CHECKING:
@@ -59,6 +59,24 @@ class StoreRegistry(StoreRepository, Protocol):
         ...
 
     def remove(self, store: Store) -> None: ...
+
+
+class ParkedWork(Protocol):
+    """Work a store refused while it needs attention, kept per store in the order it was parked."""
+
+    def park(self, store_id: str, message: ParkedMessage) -> None: ...
+
+    def parked(self, store_id: str) -> list[ParkedMessage]:
+        """The store's parked messages, oldest first."""
+        ...
+
+    def release(self, store_id: str, message: ParkedMessage) -> None: ...
+
+
+class WorkQueues(Protocol):
+    def send_again(self, message: ParkedMessage) -> None:
+        """Put a parked message back on the queue it came from (in its FIFO group), as it came."""
+        ...
 
 
 class LinkRepository(Protocol):

@@ -42,33 +42,49 @@ class PlatformConnectors:
         self._lock = threading.Lock()
 
     def connector_for(self, store: Store, credentials: StoreCredentials | None = None) -> StoreConnector:
+        """The store's connector on its kept credentials, or, given `credentials`, one to check them with the
+        platform before they are kept (not cached, and never falling back to the kept ones on a 401)."""
         if store.platform is not Platform.SHOPIFY:
             raise StoreRejected(f"{store.platform} stores have no connector yet")
-        credentials = credentials or self._secrets.credentials(store)
+        if credentials is not None:
+            return self._shopify(store, credentials.access_token, renew_token=None)
+        credentials = self._secrets.credentials(store)
         if credentials.due_for_renewal(self._now()):
             credentials = self.renewed(store, credentials.access_token)
         token = credentials.access_token
         key = (store.store_id, str(store.api_base_url), token)
         with self._lock:
             if key not in self._connectors:
-                graphql = ShopifyGraphQL(
-                    api_base_url=str(store.api_base_url),
-                    access_token=token,
-                    http=self._http,
-                    reserve_share=self._reserve_share,
-                    store_id=store.store_id,
-                    # Once on a 401: the token may have expired early, or been revoked and the app reinstalled.
-                    renew_token=(lambda stale: self.renewed(store, stale).access_token)
-                    if credentials.renewable
-                    else None,
+                self._connectors[key] = self._shopify(
+                    store, token, renew_token=lambda stale: self.newer_token(store, stale)
                 )
-                self._connectors[key] = ShopifyConnector(graphql, http=self._http, sleep=time.sleep)
             return self._connectors[key]
+
+    def _shopify(self, store: Store, token: str, renew_token: Callable[[str], str | None] | None) -> ShopifyConnector:
+        graphql = ShopifyGraphQL(
+            api_base_url=str(store.api_base_url),
+            access_token=token,
+            http=self._http,
+            reserve_share=self._reserve_share,
+            store_id=store.store_id,
+            renew_token=renew_token,
+        )
+        return ShopifyConnector(graphql, http=self._http, sleep=time.sleep)
 
     def grant(self, store: Store, client_id: str, client_secret: str) -> GrantedToken:
         if store.platform is not Platform.SHOPIFY:
             raise StoreRejected(f"{store.platform} stores have no client credentials grant")
         return grant_access_token(self._http, str(store.api_base_url), client_id, client_secret, self._now())
+
+    def newer_token(self, store: Store, stale_token: str) -> str | None:
+        """Asked once on a 401: a token newer than `stale_token`, or None when there is none. The merchant may
+        have replaced it (PUT /stores/{id}/credentials) or another function renewed it since this container
+        cached it, so it is read fresh first; a renewable one may have expired early, or been revoked and the
+        app reinstalled, so it is renewed."""
+        current = self._secrets.credentials(store, fresh=True)
+        if current.access_token != stale_token and not current.due_for_renewal(self._now()):
+            return current.access_token
+        return self.renewed(store, stale_token).access_token if current.renewable else None
 
     def renewed(self, store: Store, stale_token: str) -> StoreCredentials:
         """The store's credentials with a token newer than `stale_token`: another function's renewal when it

@@ -15,7 +15,7 @@ from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.stock import LevelClaim, Oversell, StockLevelChanged
-from storelink.domain.stores import Attention, Store
+from storelink.domain.stores import Attention, ParkedMessage, Store
 from storelink.errors import AlreadyExists, Conflict
 
 _ORDER_EVENTS: TypeAdapter[OrderChanged | RefundCreated] = TypeAdapter(OrderEvent)
@@ -164,6 +164,32 @@ class DynamoDbStores:
 
     def _transact(self, writes: list[dict[str, Any]]) -> None:
         self._table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+
+
+class DynamoDbParkedWork:
+    """Parked messages under their store's partition (`STORE#{id}` / `PARKED#{parked_at}#{message_id}`), so the
+    store's parked work reads oldest first in one query."""
+
+    def __init__(self, table: "Table") -> None:
+        self._table = table
+
+    def park(self, store_id: str, message: ParkedMessage) -> None:
+        self._table.put_item(Item={**self._key(store_id, message), **message.model_dump(mode="json")})
+
+    def parked(self, store_id: str) -> list[ParkedMessage]:
+        items = _query_all(
+            self._table,
+            KeyConditionExpression=Key("pk").eq(_store_key(store_id)["pk"]) & Key("sk").begins_with("PARKED#"),
+        )
+        return [ParkedMessage.model_validate(item) for item in items]
+
+    def release(self, store_id: str, message: ParkedMessage) -> None:
+        self._table.delete_item(Key=self._key(store_id, message))
+
+    @staticmethod
+    def _key(store_id: str, message: ParkedMessage) -> dict[str, str]:
+        parked_at = message.parked_at.astimezone(UTC).isoformat()
+        return {"pk": _store_key(store_id)["pk"], "sk": f"PARKED#{parked_at}#{message.message_id}"}
 
 
 def _claimant(item: Mapping[str, Any], default: str) -> str:

@@ -24,6 +24,7 @@ from storelink.domain.events import (
     StoreEvent,
 )
 from storelink.domain.stock import StockLevelChanged
+from storelink.domain.stores import ParkedMessage
 from storelink.ports import EventQueue
 
 if TYPE_CHECKING:
@@ -215,7 +216,7 @@ class SqsDeadLetters:
 
     def _read_redrive_policy(self, queue_arn: str) -> RedrivePolicy | None:
         attributes = self._sqs.get_queue_attributes(
-            QueueUrl=self._url_of(queue_arn), AttributeNames=["RedrivePolicy"]
+            QueueUrl=_url_of(self._sqs, queue_arn), AttributeNames=["RedrivePolicy"]
         ).get("Attributes", {})
         if "RedrivePolicy" not in attributes:
             return None
@@ -223,10 +224,31 @@ class SqsDeadLetters:
         dead_letter_queue_arn: str = policy["deadLetterTargetArn"]
         return RedrivePolicy(
             max_receive_count=int(policy["maxReceiveCount"]),
-            dead_letter_queue_url=self._url_of(dead_letter_queue_arn),
+            dead_letter_queue_url=_url_of(self._sqs, dead_letter_queue_arn),
             dead_letter_queue_fifo=dead_letter_queue_arn.endswith(".fifo"),
         )
 
-    def _url_of(self, queue_arn: str) -> str:
-        *_, account_id, name = queue_arn.split(":")
-        return self._sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account_id)["QueueUrl"]
+
+class SqsWorkQueues:
+    """Parked work back on the queue it came from, found by the queue's ARN as the record carried it."""
+
+    def __init__(self, sqs: "SQSClient") -> None:
+        self._sqs = sqs
+
+    def send_again(self, message: ParkedMessage) -> None:
+        request: SendMessageRequestTypeDef = {
+            "QueueUrl": _url_of(self._sqs, message.queue_arn),
+            "MessageBody": message.body,
+        }
+        if message.fifo_group is not None:
+            request["MessageGroupId"] = message.fifo_group
+            # Unique per parking: a resume repeated within SQS's 5-minute window does not queue it twice.
+            request["MessageDeduplicationId"] = hashlib.sha256(
+                f"{message.message_id}:{message.parked_at.isoformat()}".encode()
+            ).hexdigest()
+        self._sqs.send_message(**request)
+
+
+def _url_of(sqs: "SQSClient", queue_arn: str) -> str:
+    *_, account_id, name = queue_arn.split(":")
+    return sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account_id)["QueueUrl"]

@@ -25,6 +25,21 @@ class Attention(BaseModel):
     since: AwareDatetime
 
 
+class ParkedMessage(BaseModel):
+    """Queued work that failed because a store refuses storelink itself: kept as it came, while the store needs
+    attention, and sent again to its queue once the store's credentials work (no retries burned meanwhile)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str
+    queue_arn: str
+    body: str
+    # The FIFO group the message came in, kept so that it goes back into it.
+    fifo_group: str | None = None
+    reason: str
+    parked_at: AwareDatetime
+
+
 class Store(BaseModel):
     model_config = ConfigDict(frozen=True)
 

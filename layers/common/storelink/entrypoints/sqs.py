@@ -2,15 +2,16 @@
 A transient failure is retried by the queue, and on its last allowed receive goes to the dead-letter queue
 saying why, rather than being moved there by SQS without a word; a failure permanent for the event (or a body
 that does not parse) is logged, counted in EventsDropped by reason and acknowledged; one permanent for the
-store marks the store needs_attention with the reason (when the refusing client named it) and goes to the
-dead-letter queue at once, with its reason, for a redrive once the merchant has fixed it.
-A dead-letter queue so holds only work a redrive can complete (docs/failures.md).
+store marks the store needs_attention with the reason and parks the record until the store's credentials work
+again (services/store_attention.py), or, when the refusing store is not known, sends it to the dead-letter queue
+at once, with its reason. A dead-letter queue so holds only work a redrive can complete (docs/failures.md).
 
 SQS's RedrivePolicy stays the backstop for what never reaches this: a crash or a timeout of the function, a
 send to the dead-letter queue that fails.
 """
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -19,6 +20,7 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import ValidationError
 
 from storelink.adapters.sqs import SqsDeadLetters
+from storelink.domain.stores import ParkedMessage
 from storelink.errors import FailureClass, failure_class, failure_reason, stores_refusing
 from storelink.observability import logger, metrics
 from storelink.services.store_attention import StoreAttention
@@ -46,8 +48,20 @@ def readable(event: Mapping[str, Any], model: type[SqsRecordModel]) -> dict[str,
     return {**event, "Records": kept}
 
 
+def parked(record: SQSRecord, error: Exception) -> ParkedMessage:
+    return ParkedMessage(
+        message_id=record.message_id,
+        queue_arn=record.event_source_arn,
+        body=record.body,
+        fifo_group=record.attributes.message_group_id,
+        reason=f"{type(error).__name__}: {error}",
+        parked_at=datetime.now(UTC),
+    )
+
+
 class LastAttemptDeadLetters:
-    """Built at import with a factory from bootstrap; the SQS client is made at the first failure."""
+    """Built at import with factories from bootstrap; the SQS client and the store attention are made at the first
+    failure that needs them, then kept for the container's life."""
 
     def __init__(
         self, dead_letters: Callable[[], SqsDeadLetters], store_attention: Callable[[], StoreAttention]
@@ -55,6 +69,7 @@ class LastAttemptDeadLetters:
         self._make_dead_letters = dead_letters
         self._dead_letters: SqsDeadLetters | None = None
         self._make_store_attention = store_attention
+        self._store_attention: StoreAttention | None = None
 
     def guard[Record: SqsRecordModel](
         self, record_handler: Callable[[Record], None], event: Mapping[str, Any]
@@ -76,14 +91,24 @@ class LastAttemptDeadLetters:
                 if kind is FailureClass.PERMANENT_FOR_EVENT:
                     self._dropped(received[record.messageId], error)
                     return
-                for store_id, reason in stores_refusing(error).items():
-                    self._make_store_attention().needed(store_id, reason)
+                refusing = stores_refusing(error)
+                for store_id, reason in refusing.items():
+                    self._attention().needed(store_id, reason)
+                if kind is FailureClass.PERMANENT_FOR_STORE and refusing:
+                    # Under one of the refusing stores: once it works again, a store still refusing parks it anew.
+                    self._attention().park(min(refusing), parked(received[record.messageId], error))
+                    return
                 if not self._dead_lettered(
                     received[record.messageId], error, at_once=kind is FailureClass.PERMANENT_FOR_STORE
                 ):
                     raise
 
         return handle
+
+    def _attention(self) -> StoreAttention:
+        if self._store_attention is None:
+            self._store_attention = self._make_store_attention()
+        return self._store_attention
 
     @staticmethod
     def _dropped(record: SQSRecord, error: Exception) -> None:
@@ -97,7 +122,7 @@ class LastAttemptDeadLetters:
         # Type and message only: they name what failed, and no handler puts a secret or a body in them.
         reason = f"{type(error).__name__}: {error}"
         if at_once:
-            reason = f"the store needs attention ({reason}); redrive once its credentials are fixed"
+            reason = f"a store needs attention ({reason}); redrive once its credentials are fixed"
         attempt = int(record.attributes.approximate_receive_count)
         failure = {"message_id": record.message_id, "attempt": attempt, "reason": reason}
         logger.warning("record failed", extra=failure, exc_info=error)

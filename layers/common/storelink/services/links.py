@@ -28,7 +28,7 @@ from storelink.domain.links import (
 )
 from storelink.domain.product_removal import ProductRemovalPlan
 from storelink.domain.stock import Oversell
-from storelink.domain.stores import Store
+from storelink.domain.stores import Attention, Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.ports import ConnectorFactory, EventPublisher, LinkBook, Oversells, StoreRegistry, SweepJobs
 from storelink.services.product_removal import ProductRemoval
@@ -59,6 +59,13 @@ class LinkSettingsChange(BaseModel):
     stock: StockRules | None = None
     identifier: Identifier | None = None
     orders: OrderPush | None = None
+
+
+class LinkView(Link):
+    """A link as the API shows it: with the parties that refuse storelink itself, by store id and why; the
+    link's work that needs them is parked until their credentials work again."""
+
+    needs_attention: dict[str, Attention] = Field(default_factory=dict)
 
 
 # The EventBridge detail-type each action emits; later capabilities subscribe (catalogue import on grant).
@@ -229,6 +236,30 @@ class LinkManagement:
             raise NotFound(f"no link {link_id} among yours")
         return link
 
+    def view(self, caller: Store, link_id: str) -> LinkView:
+        (view,) = self._views([self.get(caller, link_id)])
+        return view
+
+    def page(self, caller: Store, *, limit: int, cursor: str | None) -> tuple[list[LinkView], str | None]:
+        links, after = self._links.page_of_links(caller.store_id, limit=limit, cursor=cursor)
+        return self._views(links), after
+
+    def _views(self, links: list[Link]) -> list[LinkView]:
+        parties = self._stores.get_many(
+            [party for link in links for party in (link.source_store_id, link.destination_store_id)]
+        )
+        return [
+            LinkView(
+                **dict(link),
+                needs_attention={
+                    party: store.needs_attention
+                    for party in (link.source_store_id, link.destination_store_id)
+                    if (store := parties.get(party)) is not None and store.needs_attention is not None
+                },
+            )
+            for link in links
+        ]
+
     def history(
         self, caller: Store, link_id: str, *, limit: int, cursor: str | None
     ) -> tuple[list[Transition], str | None]:
@@ -239,9 +270,6 @@ class LinkManagement:
     ) -> tuple[list[Oversell], str | None]:
         """Order lines of the destination that took the source below zero, for either party to see."""
         return self._oversells.of_link(self.get(caller, link_id).link_id, limit=limit, cursor=cursor)
-
-    def page(self, caller: Store, *, limit: int, cursor: str | None) -> tuple[list[Link], str | None]:
-        return self._links.page_of_links(caller.store_id, limit=limit, cursor=cursor)
 
     def end_links_of(self, store: Store, reason: str) -> list[Link]:
         """A removed or uninstalled store leaves its links disconnected, each transition recorded."""

@@ -13,6 +13,7 @@ from storelink.domain.stores import WEBHOOK_SECRET_GRACE, Attention, Platform, S
 from storelink.errors import InvalidRequest, NotAuthenticated, NotFound, StoreRejected
 from storelink.observability import logger
 from storelink.ports import ConnectorFactory, SecretWriter, StoreRegistry
+from storelink.services.store_attention import StoreAttention
 
 SHOPIFY_SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 
@@ -103,6 +104,7 @@ class StoreRegistration:
         registry: StoreRegistry,
         secrets: SecretWriter,
         connectors: ConnectorFactory,
+        attention: StoreAttention,
         secrets_prefix: str,
         allow_custom_api_urls: bool,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -110,6 +112,7 @@ class StoreRegistration:
         self._registry = registry
         self._secrets = secrets
         self._connectors = connectors
+        self._attention = attention
         self._secrets_prefix = secrets_prefix
         self._allow_custom_api_urls = allow_custom_api_urls
         self._now = now
@@ -185,8 +188,9 @@ class StoreRegistration:
         # The duplicate-credentials claim first: Conflict, with nothing changed, when another store has them.
         updated = self._registry.replace_secrets(store, credentials_fingerprint=new.fingerprint())
         self._secrets.replace(store.secret_name, kept)
-        # Checked with the platform above: a store that needed attention for its credentials no longer does.
-        self._registry.set_attention(store.store_id, None)
+        # Checked with the platform above: a store that needed attention for its credentials no longer does,
+        # and the work it refused meanwhile resumes.
+        self._attention.resolved(store.store_id)
         logger.info("store credentials replaced", extra={"store_id": store.store_id})
         return StoreView.of(updated.model_copy(update={"needs_attention": None}))
 

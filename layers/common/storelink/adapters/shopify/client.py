@@ -71,7 +71,7 @@ class ShopifyGraphQL:
         attempts: int = 6,
         retry_seconds: float = 10.0,
         reserve_share: float = 0.0,
-        renew_token: Callable[[str], str] | None = None,
+        renew_token: Callable[[str], str | None] | None = None,
         store_id: str = "",
     ) -> None:
         self._store_id = store_id
@@ -111,13 +111,14 @@ class ShopifyGraphQL:
         raise AssertionError("unreachable: stamina re-raises when attempts run out")
 
     def _execute_renewing(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
-        """A 401 with a renewable token renews it once and sends the call again (Shopify refused it unapplied)."""
+        """A 401 asks once for a newer token and, given one, sends the call again (Shopify refused it unapplied)."""
         try:
             return self._execute_once(document, variables)
         except StoreAccessRevoked:
-            if self._renew_token is None:
+            newer = self._renew_token(self._access_token) if self._renew_token is not None else None
+            if newer is None:
                 raise
-            self._access_token = self._renew_token(self._access_token)
+            self._access_token = newer
             return self._execute_once(document, variables)
 
     def _execute_once(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
