@@ -267,9 +267,13 @@ def test_a_cursor_no_page_gave_is_a_400_naming_it(world: World, cursor: str) -> 
     assert answer.json()["error"]["code"] == "invalid_cursor"
 
 
-def test_a_body_that_is_not_json_is_a_415_in_storelinks_error_body(world: World) -> None:
-    # When a registration is sent as a form, Then the answer is 415 with the one error body every 4xx has
-    answer = httpx.post(f"{world.api.url}/stores", content=b"platform=shopify", headers={"Content-Type": "text/plain"})
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"], ids=str
+)
+def test_a_body_that_is_not_json_is_a_415_in_storelinks_error_body(world: World, content_type: str) -> None:
+    # When a registration is sent as text or a form (a multipart one without its boundary too)
+    answer = httpx.post(f"{world.api.url}/stores", content=b"platform=shopify", headers={"Content-Type": content_type})
+    # Then the answer is 415 with the one error body every 4xx has
     assert answer.status_code == 415
     assert answer.json()["error"]["code"] == "unsupported_media_type"
 

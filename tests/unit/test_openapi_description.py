@@ -1,29 +1,15 @@
 """The management API's OpenAPI description names, per route, every status the route answers, each refusal in
 storelink's one error body (the schemathesis run in tests/e2e checks the answers against it)."""
 
-import importlib.util
 import json
 from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.management_api import openapi_description
 
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
-
-
-def _description() -> dict[str, Any]:
-    spec = importlib.util.spec_from_file_location(
-        "management_api_app", PROJECT_ROOT / "functions/management_api/app.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return json.loads(module.app.get_openapi_json_schema(title="storelink management API", version="1"))
-
-
-DESCRIPTION = _description()
+DESCRIPTION = openapi_description()
 OPERATIONS = {
     f"{method.upper()} {path}": operation
     for path, methods in DESCRIPTION["paths"].items()

@@ -5,6 +5,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -101,7 +102,24 @@ def status_of(kind: type[errors.StorelinkError]) -> HTTPStatus:
     )
 
 
+class JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
+    """The framework's request validation, reading a body model from JSON only: storelink takes no forms, so a
+    form body is refused with 415 like any other that is not JSON, before the framework parses it (a multipart
+    body without its boundary was a 500). CSV uploads have no body model and are read raw by their route."""
+
+    def _get_body(self, app: Any) -> dict[str, Any]:
+        content_type = app.current_event.headers.get("content-type", "").strip()
+        if content_type and not content_type.startswith(content_types.APPLICATION_JSON):
+            problem = {"type": "unsupported_content_type", "loc": ("body",), "msg": content_type, "input": {}}
+            raise RequestUnsupportedContentType("Unsupported content type", errors=[problem])
+        body: dict[str, Any] = super()._get_body(app)
+        return body
+
+
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+    # The resolver's own request validation, replaced before any route runs (it is built with the resolver).
+    app._request_validation_middleware = JsonBodiesOnly()
+
     @app.exception_handler(errors.StorelinkError)
     def storelink_error(error: errors.StorelinkError) -> Response[dict[str, Any]]:
         status = status_of(type(error))
