@@ -102,6 +102,36 @@ def test_the_sources_fulfilment_and_tracking_reach_the_destination(runtime: Loca
     assert mirror(runtime, stores, order.id)["parts"][stores.link.link_id]["fulfilment"] == "fulfilled"
 
 
+def test_each_shipment_of_the_source_fulfils_its_units_at_the_destination_with_its_tracking(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given a pushed order of 3 shirts
+    order = place_order(stores, quantity=3)
+    runtime.drain()
+    [pushed] = source_orders(stores)
+    [line] = pushed.line_items
+    # When the source ships 1 with one tracking number
+    stores.source.sandbox.fulfil(pushed.id, tracking_company="DHL", tracking_number="JD01", units={line.id: 1})
+    runtime.drain()
+    # Then the destination's order has 1 fulfilled, with that tracking, and 2 still to ship
+    at_destination = stores.destination.sandbox.order(order.id)
+    assert at_destination.fulfillment_status == "PARTIALLY_FULFILLED"
+    assert mirror(runtime, stores, order.id)["parts"][stores.link.link_id]["fulfilment"] == "partially_fulfilled"
+    # When the source ships the other 2 with another
+    stores.source.sandbox.fulfil(pushed.id, tracking_company="DHL", tracking_number="JD02")
+    runtime.drain()
+    # Then the destination has two shipments, of 1 and of 2, each with its own tracking, and is fulfilled
+    at_destination = stores.destination.sandbox.order(order.id)
+    assert at_destination.fulfillment_status == "FULFILLED"
+    assert [
+        ([t.number for t in f.tracking], [i.quantity for i in f.line_items]) for f in at_destination.fulfillments
+    ] == [
+        (["JD01"], [1]),
+        (["JD02"], [2]),
+    ]
+    assert mirror(runtime, stores, order.id)["parts"][stores.link.link_id]["fulfilment"] == "fulfilled"
+
+
 def test_a_destination_cancellation_cancels_the_source_order_and_restocks_once(
     runtime: LocalRuntime, stores: LinkedStores
 ) -> None:

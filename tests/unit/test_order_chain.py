@@ -3,6 +3,7 @@ order it was, once, each hop with its own link's initial status; never back to a
 fulfilment and cancellation come back down the whole chain; and C's order moves the stock of A, the truth,
 once, while the orders storelink pushed move none."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -72,7 +73,7 @@ class Shop(FakeConnector):
     def order_tagged(self, tag: str) -> CreatedOrder | None:
         return None
 
-    def fulfil(self, order_id: str, tracking: Tracking, line_ids=None) -> str:  # type: ignore[no-untyped-def]
+    def fulfil(self, order_id: str, tracking: Tracking, shipped: Mapping[str, int]) -> str:
         self.fulfilled.append((order_id, tracking))
         return "fulfilment-1"
 

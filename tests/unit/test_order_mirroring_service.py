@@ -1,15 +1,16 @@
 """The order mirroring service on in-memory stores: statuses move forward only, storelink's echoes change
 nothing, a refused push is marked failed, and lines edited in the destination keep the mirror true."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
-from storelink.domain.events import FulfilmentCreated, OrderChanged, RefundCreated
+from storelink.domain.events import FulfilmentCreated, OrderChanged, OrderLineSeen, RefundCreated
 from storelink.domain.links import SkuMapEntry
-from storelink.domain.mirrors import MirrorStatus, PartStatus
+from storelink.domain.mirrors import Fulfilment, MirrorStatus, PartStatus
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrderLine, SalesChannel, Tracking
 from storelink.errors import StoreRejected, StoreUnavailable
 from storelink.services.order_mirroring import OrderMirroring
@@ -34,9 +35,12 @@ class OrderDesk(FakeConnector):
 
     orders: dict[str, Order] = field(default_factory=dict)
     created: list[OrderDraft] = field(default_factory=list)
-    fulfilled: list[tuple[str, Tracking, list[str]]] = field(default_factory=list)
+    # Each fulfilment made: the order, its tracking, and the units of each line it fulfilled.
+    fulfilled: list[tuple[str, Tracking, dict[str, int]]] = field(default_factory=list)
     cancelled: list[tuple[str, bool]] = field(default_factory=list)
     refuse_orders: bool = False
+    # The next fulfilment is made, but its answer is lost (a timeout).
+    lose_next_fulfilment_answer: bool = False
 
     def order(self, order_id: str) -> Order:
         return self.orders[order_id]
@@ -50,9 +54,20 @@ class OrderDesk(FakeConnector):
     def order_tagged(self, tag: str) -> CreatedOrder | None:
         return None
 
-    def fulfil(self, order_id: str, tracking: Tracking, line_ids=None) -> str:  # type: ignore[no-untyped-def]
-        self.fulfilled.append((order_id, tracking, list(line_ids or [])))
-        return "fulfilment-1"
+    def fulfil(self, order_id: str, tracking: Tracking, shipped: Mapping[str, int]) -> str | None:
+        """As Shopify's connector does: only what the lines lack of `shipped` in all."""
+        lacking = {
+            line_id: units - sum(made.get(line_id, 0) for order, _, made in self.fulfilled if order == order_id)
+            for line_id, units in shipped.items()
+        }
+        lacking = {line_id: units for line_id, units in lacking.items() if units > 0}
+        if not lacking:
+            return None
+        self.fulfilled.append((order_id, tracking, lacking))
+        if self.lose_next_fulfilment_answer:
+            self.lose_next_fulfilment_answer = False
+            raise StoreUnavailable("the fulfilment's answer was lost")
+        return f"fulfilment-{len(self.fulfilled)}"
 
     def cancel(self, order_id: str, *, restock: bool) -> bool:
         self.cancelled.append((order_id, restock))
@@ -144,7 +159,50 @@ def test_a_fulfilment_reaches_the_destination_once_and_its_echo_changes_nothing(
     world.service.fulfilment_created(fulfilled)
     assert world.service.fulfilment_created(fulfilled) is None
     # Then the destination's lines were fulfilled once, with the tracking
-    assert world.destination.fulfilled == [(ORDER_ID, Tracking(company="DHL", number="JD01"), ["line-0"])]
+    assert world.destination.fulfilled == [(ORDER_ID, Tracking(company="DHL", number="JD01"), {"line-0": 2})]
+    assert world.mirror.parts["link-1"].fulfilment is Fulfilment.FULFILLED
+
+
+def shipment(fulfilment_id: str, units: int, number: str) -> FulfilmentCreated:
+    """The source's fulfilment of `units` of its shirt line, as its fulfillments/create webhook says."""
+    return FulfilmentCreated(
+        store_id="source",
+        delivery_id=f"delivery-{fulfilment_id}",
+        order_id="gid://shopify/Order/101",
+        fulfilment_id=fulfilment_id,
+        tracking=Tracking(company="DHL", number=number),
+        lines=(OrderLineSeen(line_id="source-line-1", variant_id="source-shirt", sku="SHIRT", quantity=units),),
+    )
+
+
+def test_each_partial_shipment_fulfils_only_its_units_at_the_destination_with_its_own_tracking(
+    world: World,
+) -> None:
+    # Given a mirrored order of 2 shirts, pushed to the source
+    # When the source ships 1, Then the destination fulfils 1 with that tracking, and the part is partly fulfilled
+    world.service.fulfilment_created(shipment("f-1", 1, "JD01"))
+    assert world.destination.fulfilled == [(ORDER_ID, Tracking(company="DHL", number="JD01"), {"line-0": 1})]
+    assert world.mirror.parts["link-1"].fulfilment is Fulfilment.PARTIALLY_FULFILLED
+    # When the first shipment's webhook comes again and then the source ships the other one
+    assert world.service.fulfilment_created(shipment("f-1", 1, "JD01")) is None
+    world.service.fulfilment_created(shipment("f-2", 1, "JD02"))
+    # Then the destination has two fulfilments of 1, each with its own tracking, and the part is fulfilled
+    assert world.destination.fulfilled[1:] == [(ORDER_ID, Tracking(company="DHL", number="JD02"), {"line-0": 1})]
+    assert world.mirror.parts["link-1"].fulfilment is Fulfilment.FULFILLED
+    assert world.mirror.log[-1].what == "the source fulfilled #S1 (DHL JD02)"
+
+
+def test_a_shipment_whose_fulfilment_answer_was_lost_is_fulfilled_once_on_retry(world: World) -> None:
+    # Given the destination fulfils the source's shipment of 1 but its answer is lost
+    world.destination.lose_next_fulfilment_answer = True
+    with pytest.raises(StoreUnavailable):
+        world.service.fulfilment_created(shipment("f-1", 1, "JD01"))
+    # When the queue retries the shipment
+    world.service.fulfilment_created(shipment("f-1", 1, "JD01"))
+    # Then the destination fulfilled 1 unit once, and the shipment counts as carried
+    assert [units for _, _, units in world.destination.fulfilled] == [{"line-0": 1}]
+    assert [s.carried for s in world.mirror.parts["link-1"].shipments] == [True]
+    assert world.service.fulfilment_created(shipment("f-1", 1, "JD01")) is None
 
 
 def test_a_destination_cancellation_cancels_the_source_order_once_without_restock(world: World) -> None:
@@ -222,3 +280,13 @@ def test_a_source_cancellation_that_failed_halfway_is_finished_by_its_retry(worl
     world.service.order_cancelled(source_cancelled)
     assert world.destination.cancelled == [(ORDER_ID, True)]
     assert world.mirror.status is MirrorStatus.CANCELLED
+
+
+def test_the_destinations_update_after_a_shipment_keeps_what_was_shipped(world: World) -> None:
+    # Given the source shipped 1 of the 2 shirts, carried to the destination
+    world.service.fulfilment_created(shipment("f-1", 1, "JD01"))
+    # When the destination's orders/update about that fulfilment comes (its lines unchanged)
+    changed = world.service.order_updated(world.order_event("updated"))
+    # Then the mirror is left as it was: 1 shipped, partly fulfilled
+    assert changed is None
+    assert [line.shipped for line in world.mirror.parts["link-1"].lines] == [1]

@@ -1,6 +1,6 @@
 """The small interfaces services depend on; adapters implement them, bootstrap wires them."""
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -276,9 +276,9 @@ class OrderDesk(Protocol):
         """The store's order carrying `tag`, if any."""
         ...
 
-    def fulfil(self, order_id: str, tracking: Tracking, line_ids: Collection[str] | None = None) -> str | None:
-        """Fulfil what remains of the order's lines (all, or those of `line_ids`) with `tracking`; None when
-        nothing was left to fulfil."""
+    def fulfil(self, order_id: str, tracking: Tracking, shipped: Mapping[str, int]) -> str | None:
+        """Fulfil, with `tracking`, what the order's lines lack of `shipped` (line id -> the units that must be
+        fulfilled in all): asking again fulfils nothing more. None when nothing was lacking."""
         ...
 
     def cancel(self, order_id: str, *, restock: bool) -> bool:

@@ -434,8 +434,10 @@ class ShopifySandbox:
         tracking_number: str | None = None,
         tracking_url: str | None = None,
         notify_customer: bool = False,
+        units: Mapping[str, int] | None = None,
     ) -> Fulfillment:
-        """The merchant fulfils what remains of the order's first open fulfillment order, with tracking."""
+        """The merchant fulfils, from the order's first open fulfillment order, what remains of it, or the
+        `units` of some of its lines (order line item id -> units): a shipment of its own, with tracking."""
         order = self.order(order_id)
         open_orders = [fo for fo in order.fulfillment_orders if fo.status in ("OPEN", "IN_PROGRESS")]
         if not open_orders:
@@ -443,9 +445,16 @@ class ShopifySandbox:
         tracking = None
         if tracking_company or tracking_number or tracking_url:
             tracking = TrackingInfo(company=tracking_company, number=tracking_number, url=tracking_url)
+        asked = (
+            None
+            if units is None
+            else tuple(
+                (line.id, units[line.line_item_id]) for line in open_orders[0].line_items if line.line_item_id in units
+            )
+        )
         outcome = self._orders.fulfil(
             FulfillmentRequest(
-                fulfillment_orders=((open_orders[0].id, None),), tracking=tracking, notify_customer=notify_customer
+                fulfillment_orders=((open_orders[0].id, asked),), tracking=tracking, notify_customer=notify_customer
             )
         )
         if outcome.fulfillment is None or outcome.order is None:

@@ -41,6 +41,8 @@ class FulfilmentCreated(_Event):
     order_id: str
     fulfilment_id: str
     tracking: Tracking
+    # The lines this shipment carries, with the units of each (none: an older message, read as everything).
+    lines: tuple[OrderLineSeen, ...] = ()
 
 
 class RefundCreated(_Event):

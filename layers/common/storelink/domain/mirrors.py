@@ -6,13 +6,14 @@ and to show the merchant where every order stands. Statuses only move forward.
 """
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from storelink.domain.events import OrderLineSeen
 from storelink.domain.links import InitialOrderStatus, Link
 from storelink.domain.orders import (
     Address,
@@ -57,6 +58,7 @@ class Fulfilment(StrEnum):
     """Forward only: a late "unfulfilled" never undoes a fulfilment."""
 
     UNFULFILLED = "unfulfilled"
+    PARTIALLY_FULFILLED = "partially_fulfilled"
     FULFILLED = "fulfilled"
 
     @property
@@ -78,6 +80,20 @@ class MirrorLine(_Frozen):
     source_variant_id: str
     quantity: int = Field(ge=0)
     unit_price: Decimal
+    # Units the source has shipped of this line, in every shipment so far.
+    shipped: int = Field(default=0, ge=0)
+
+
+class Shipment(_Frozen):
+    """One fulfilment of the source's order, carried to the destination's order as a fulfilment of its own,
+    with its own tracking. Saved before the destination is asked, marked carried after: a retry carries it
+    then, and never twice (the destination is asked for what the source has shipped in all, not for more)."""
+
+    fulfilment_id: str  # the source's
+    tracking: Tracking | None = None
+    # Destination line id -> units of this shipment.
+    units: dict[str, int]
+    carried: bool = False
 
 
 class HistoryEntry(_Frozen):
@@ -99,10 +115,62 @@ class SourcePart(_Frozen):
     source_order_name: str | None = None
     fulfilment: Fulfilment = Fulfilment.UNFULFILLED
     tracking: Tracking | None = None
+    shipments: tuple[Shipment, ...] = ()
 
     @property
     def value(self) -> Decimal:
         return sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))
+
+    def shipped(self, fulfilment_id: str, tracking: Tracking | None, lines: Sequence[OrderLineSeen]) -> "SourcePart":
+        """The part with the source's fulfilment `fulfilment_id` of `lines` (each a source line with its
+        variant and the units shipped; none: all that is left) as a shipment to carry; itself when that
+        fulfilment is known already (storelink's echo, a redelivery) or ships none of the part's lines.
+
+        A source line is one of the part's lines by its source variant (storelink created the source order
+        from the part, line for line); units go to the first such line with units left to ship."""
+        if any(shipment.fulfilment_id == fulfilment_id for shipment in self.shipments):
+            return self
+        left = {line.line_id: line.quantity - line.shipped for line in self.lines}
+        units: dict[str, int] = {}
+        asked = [(line.variant_id, line.quantity) for line in lines] or [
+            (line.source_variant_id, left[line.line_id]) for line in self.lines
+        ]
+        for variant_id, quantity in asked:
+            for line in self.lines:
+                take = min(quantity, left[line.line_id]) if line.source_variant_id == variant_id else 0
+                if take > 0:
+                    units[line.line_id] = units.get(line.line_id, 0) + take
+                    left[line.line_id] -= take
+                    quantity -= take
+        if not units:
+            return self
+        shipped_lines = tuple(
+            line.model_copy(update={"shipped": line.shipped + units.get(line.line_id, 0)}) for line in self.lines
+        )
+        everything = all(line.shipped >= line.quantity for line in shipped_lines)
+        return self.model_copy(
+            update={
+                "lines": shipped_lines,
+                "shipments": (*self.shipments, Shipment(fulfilment_id=fulfilment_id, tracking=tracking, units=units)),
+                "fulfilment": Fulfilment.FULFILLED if everything else Fulfilment.PARTIALLY_FULFILLED,
+                "tracking": tracking,
+            }
+        )
+
+    def shipped_in_all(self, shipment: Shipment) -> dict[str, int]:
+        """Destination line id -> the units shipped up to and including `shipment`, for its lines."""
+        upto = self.shipments[: self.shipments.index(shipment) + 1]
+        return {line_id: sum(earlier.units.get(line_id, 0) for earlier in upto) for line_id in shipment.units}
+
+    def carried(self, shipment: Shipment) -> "SourcePart":
+        return self.model_copy(
+            update={
+                "shipments": tuple(
+                    other.model_copy(update={"carried": True}) if other == shipment else other
+                    for other in self.shipments
+                )
+            }
+        )
 
 
 class OrderMirror(_Frozen):

@@ -250,18 +250,29 @@ class OrderMirroring:
         return mirror
 
     def fulfilment_created(self, event: FulfilmentCreated) -> OrderMirror | None:
-        """A source fulfilled its order: the destination's lines of that part are fulfilled with the same
-        tracking. Forward only: a part already fulfilled (storelink's own echo, a redelivery) is left."""
+        """A source shipped lines of its order: the destination's matching lines are fulfilled, as many units as
+        were shipped, with the same tracking (each shipment its own fulfilment). Forward only and once: a
+        shipment known already (storelink's own echo, a redelivery) is left; one saved but not yet carried (an
+        attempt cut off) is carried now."""
         mirror = self._mirrors.by_source_order(event.store_id, event.order_id)
         part = mirror.part_for_source_order(event.store_id, event.order_id) if mirror else None
-        if mirror is None or part is None or part.fulfilment is Fulfilment.FULFILLED:
+        if mirror is None or part is None:
+            return None
+        shipped = part.shipped(event.fulfilment_id, event.tracking, event.lines)
+        if shipped is not part:  # a new shipment: kept before the destination is asked
+            mirror, part = self._save_part(mirror, shipped), shipped
+        shipment = next((s for s in part.shipments if s.fulfilment_id == event.fulfilment_id and not s.carried), None)
+        if shipment is None:
             return None
         self._connector(mirror.destination_store_id).fulfil(
-            mirror.order_id, event.tracking, line_ids=[line.line_id for line in part.lines]
+            mirror.order_id, event.tracking, shipped=part.shipped_in_all(shipment)
         )
-        fulfilled = part.model_copy(update={"fulfilment": Fulfilment.FULFILLED, "tracking": event.tracking})
         tracking = " ".join(filter(None, (event.tracking.company, event.tracking.number))) or "no tracking"
-        return self._save_part(mirror, fulfilled, note=f"the source fulfilled {part.source_order_name} ({tracking})")
+        units = sum(shipment.units.values())
+        what = "fulfilled" if part.fulfilment is Fulfilment.FULFILLED else f"shipped {units} unit(s) of"
+        return self._save_part(
+            mirror, part.carried(shipment), note=f"the source {what} {part.source_order_name} ({tracking})"
+        )
 
     def refund_created(self, event: RefundCreated) -> OrderMirror | None:
         """Recorded on the mirror; the units a refund restocks move through the stock engine, once."""
@@ -285,9 +296,21 @@ class OrderMirroring:
         fresh = mirror_of(order, event.store_id, self._sourcing(order, links), history=False)
         if fresh is None:
             return None
+        # What the source shipped is storelink's to know, not the destination's order's: it stays with each line.
+        shipped = {line.line_id: line.shipped for part in mirror.parts.values() for line in part.lines}
+        fresh_parts = {
+            link_id: part.model_copy(
+                update={
+                    "lines": tuple(
+                        line.model_copy(update={"shipped": shipped.get(line.line_id, 0)}) for line in part.lines
+                    )
+                }
+            )
+            for link_id, part in fresh.parts.items()
+        }
         changed = {
             link_id: part
-            for link_id, part in fresh.parts.items()
+            for link_id, part in fresh_parts.items()
             if link_id not in mirror.parts or part.lines != mirror.parts[link_id].lines
         }
         if not changed:

@@ -3,7 +3,7 @@
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -54,6 +54,11 @@ WEBHOOK_TOPICS = (
     "PRODUCTS_UPDATE",
     "APP_UNINSTALLED",
 )
+
+
+# Fulfillment orders whose line items' totalQuantity - remainingQuantity were fulfilled (not a cancelled or
+# incomplete one's).
+FULFILLED_FROM = frozenset({"OPEN", "IN_PROGRESS", "CLOSED"})
 
 
 class StaleLevels(StoreUnavailable):
@@ -422,22 +427,31 @@ class ShopifyConnector:
         nodes = self._graphql.execute(documents.ORDER_TAGGED, {"query": f"tag:'{tag}'"})["orders"]["nodes"]
         return CreatedOrder(order_id=nodes[0]["id"], name=nodes[0]["name"]) if nodes else None
 
-    def fulfil(self, order_id: str, tracking: Tracking, line_ids: Collection[str] | None = None) -> str | None:
-        """Fulfil what remains of the order's lines (all, or those of `line_ids`) with the tracking details;
-        returns the fulfilment id, or None when nothing was left (fulfilled already, e.g. by an earlier
-        attempt whose answer was lost: the fulfilment is not resent blindly, the order is read first)."""
+    def fulfil(self, order_id: str, tracking: Tracking, shipped: Mapping[str, int]) -> str | None:
+        """Fulfil what the order's lines lack of `shipped` (units to be fulfilled in all, by line id), with the
+        tracking details; returns the fulfilment id, or None when nothing was lacking (fulfilled already, e.g.
+        by an earlier attempt whose answer was lost: the order is read first, so nothing is fulfilled twice)."""
         order = self._graphql.execute(documents.FULFILLMENT_ORDERS, {"id": order_id})["order"]
         if order is None:
             raise UnknownStoreObject(f"unknown order {order_id}")
+        fulfillment_orders = order["fulfillmentOrders"]["nodes"]
+        lacking = dict(shipped)
+        for fo in fulfillment_orders:
+            if fo["status"] not in FULFILLED_FROM:
+                continue
+            for line in fo["lineItems"]["nodes"]:
+                if line["lineItem"]["id"] in lacking:
+                    lacking[line["lineItem"]["id"]] -= line["totalQuantity"] - line["remainingQuantity"]
         by_fulfillment_order = []
-        for fo in order["fulfillmentOrders"]["nodes"]:
+        for fo in fulfillment_orders:
             if fo["status"] not in {"OPEN", "IN_PROGRESS"}:
                 continue
-            lines = [
-                {"id": line["id"], "quantity": line["remainingQuantity"]}
-                for line in fo["lineItems"]["nodes"]
-                if line["remainingQuantity"] and (line_ids is None or line["lineItem"]["id"] in line_ids)
-            ]
+            lines = []
+            for line in fo["lineItems"]["nodes"]:
+                units = min(line["remainingQuantity"], lacking.get(line["lineItem"]["id"], 0))
+                if units > 0:
+                    lines.append({"id": line["id"], "quantity": units})
+                    lacking[line["lineItem"]["id"]] -= units
             if lines:
                 by_fulfillment_order.append({"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": lines})
         if not by_fulfillment_order:

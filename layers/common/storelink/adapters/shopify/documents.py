@@ -230,7 +230,7 @@ query StorelinkFulfillmentOrders($id: ID!) {
   order(id: $id) {
     # 5 x 50 stays under Shopify's 1,000-point limit for one query (an order rarely has more).
     fulfillmentOrders(first: 5) {
-      nodes { id status lineItems(first: 50) { nodes { id remainingQuantity lineItem { id } } } }
+      nodes { id status lineItems(first: 50) { nodes { id totalQuantity remainingQuantity lineItem { id } } } }
     }
   }
 }

@@ -63,6 +63,8 @@ class _Fulfilment(BaseModel):
     tracking_company: str | None = None
     tracking_number: str | None = None
     tracking_url: str | None = None
+    # Each with the units of this fulfilment as its quantity.
+    line_items: list[_LineItem] = []
 
 
 class _RefundLine(BaseModel):
@@ -147,6 +149,7 @@ def _fulfilment(store: Store, delivery_id: str, body: dict[str, Any]) -> StoreEv
         tracking=Tracking(
             company=fulfilment.tracking_company, number=fulfilment.tracking_number, url=fulfilment.tracking_url
         ),
+        lines=tuple(_line(item) for item in fulfilment.line_items),
     )
 
 
