@@ -197,9 +197,15 @@ def test_a_mirrored_order_does_not_touch_stock_and_can_be_fulfilled_and_cancelle
     # When the mirrored order is created, fulfilled with tracking, then another one cancelled
     created = store.connector.create_order(draft)
     assert store.sandbox.available(level.item_id, level.location_id) == 10  # BYPASS: storelink moved stock already
-    store.connector.fulfil(
-        created.order_id, Tracking(company="DHL", number="JD014600", url="https://dhl.example/JD014600")
-    )
+    [line] = store.connector.order(created.order_id).lines
+    tracking = Tracking(company="DHL", number="JD014600", url="https://dhl.example/JD014600")
+    # (1 of its units first, then all of them: the second fulfils only what the first left, and asking again
+    # for what is fulfilled already fulfils nothing)
+    assert store.connector.fulfil(created.order_id, tracking, shipped={line.line_id: 1}) is not None
+    assert store.connector.fulfil(created.order_id, tracking, shipped={line.line_id: 1}) is None
+    assert store.connector.order(created.order_id).fulfillment_status == "PARTIALLY_FULFILLED"
+    store.connector.fulfil(created.order_id, tracking, shipped={line.line_id: line.quantity})
+    assert store.connector.fulfil(created.order_id, tracking, shipped={line.line_id: line.quantity}) is None
     order = store.connector.order(created.order_id)
     assert order.fulfillment_status == "FULFILLED"
     assert set(order.tags) >= {"storelink", "from:outlet #1042"}
