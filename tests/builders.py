@@ -105,6 +105,13 @@ def a_variant(variant_id: str, sku: str | None = None, **overrides: Any) -> Cata
     return CatalogueVariant.model_validate(fields | overrides)
 
 
+def a_product_variant(product: str, name: str) -> CatalogueVariant:
+    """Variant `name` of the product titled `product`: ids v-{name}, p-{product}, i-{name}."""
+    return a_variant(
+        f"v-{name}", name, product_id=f"p-{product}", product_title=product, title=name, inventory_item_id=f"i-{name}"
+    )
+
+
 def propagate(propagation: StockPropagation, change: StockLevelChanged) -> list[DestinationUpdate]:
     """One change through `propagate_batch`, as the stock worker applies a batch of one; raise as its record would."""
     outcome = propagation.propagate_batch([change])

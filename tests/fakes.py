@@ -9,9 +9,10 @@ from storelink.domain.events import OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.mirrors import OrderMirror, order_ref
+from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Attention, Store, StoreCredentials
-from storelink.errors import AlreadyExists, Conflict, StoreUnavailable
+from storelink.errors import AlreadyExists, Conflict, StoreRejected, StoreUnavailable
 from storelink.services.order_history import HistoryChunk
 from storelink.services.stock_sweep import SweepJob
 
@@ -111,6 +112,8 @@ class FakeConnector:
     variants: list[CatalogueVariant] = field(default_factory=list)
     # The next adjustment times out before the store applies it (a retry sends it again).
     fail_next_adjust: bool = False
+    # Product id -> why the store refuses to delete it.
+    refused_deletes: dict[str, str] = field(default_factory=dict)
 
     def locations(self) -> list[Location]:
         return [Location(location_id=location_id, name=location_id) for location_id in self.location_ids]
@@ -120,6 +123,15 @@ class FakeConnector:
 
     def read_available(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
         return {level: self.levels[level] for level in levels}
+
+    def delete_product(self, product_id: str) -> bool:
+        """As Shopify: the product goes with its variants and their levels; one already gone is not an error."""
+        if product_id in self.refused_deletes:
+            raise StoreRejected(self.refused_deletes[product_id])
+        items = {v.inventory_item_id for v in self.variants if v.product_id == product_id}
+        self.variants = [v for v in self.variants if v.product_id != product_id]
+        self.levels = {level: quantity for level, quantity in self.levels.items() if level.item_id not in items}
+        return bool(items)
 
     def read_stocked(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
         return {level: self.levels[level] for level in levels if level in self.levels}
@@ -231,6 +243,14 @@ class RecordingSweeps:
         return [job.link_id for job in self.jobs]
 
     def send(self, jobs: list[SweepJob]) -> None:
+        self.jobs += jobs
+
+
+@dataclass
+class RecordingRemovalJobs:
+    jobs: list[ProductRemovalJob] = field(default_factory=list)
+
+    def send(self, jobs: list[ProductRemovalJob]) -> None:
         self.jobs += jobs
 
 

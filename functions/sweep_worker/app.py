@@ -1,24 +1,28 @@
-"""Sweep worker: sweeps one link, writing only the levels that drifted and reporting on the link."""
+"""Sweep worker: sweeps one link, writing only the levels that drifted and reporting on the link; on the same
+queue, removes a part of the products of a link disconnected with delete_products."""
 
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Json
+from pydantic import Field, Json
 
 from storelink import bootstrap
+from storelink.domain.product_removal import ProductRemovalJob
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
+from storelink.services.product_removal import ProductRemoval
 from storelink.services.stock_sweep import StockSweep, SweepJob
 from storelink.settings import StockSweepSettings
 
 
 class SweepJobRecord(SqsRecordModel):
-    body: Json[SweepJob]
+    # A removal names its kind; a sweep job has none (the messages queued before removals existed).
+    body: Json[Annotated[ProductRemovalJob | SweepJob, Field(union_mode="left_to_right")]]
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=SweepJobRecord)
@@ -30,8 +34,16 @@ def stock_sweep() -> StockSweep:
     return bootstrap.stock_sweep(StockSweepSettings.from_env())
 
 
+@cache
+def product_removal() -> ProductRemoval:
+    return bootstrap.product_removal(StockSweepSettings.from_env())
+
+
 @tracer.capture_method(capture_response=False)
 def sweep_link(record: SweepJobRecord) -> None:
+    if isinstance(record.body, ProductRemovalJob):
+        product_removal().remove(record.body)
+        return
     report = stock_sweep().sweep(record.body)
     if report:
         metrics.add_metric(name="DriftCorrected", unit=MetricUnit.Count, value=report.variants_corrected)

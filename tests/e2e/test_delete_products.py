@@ -64,3 +64,36 @@ def test_a_dry_run_shows_both_lists_and_changes_nothing(runtime: LocalRuntime, s
     assert [product.title for product in destination.sandbox.products] == ["Linen shirt", "Mug"]
     assert destination.available == 12
     assert destination.sandbox.available(mug.red_item, mug.location_id) == 5
+
+
+def test_disconnecting_deletes_what_came_through_the_link_and_zeroes_the_rest(
+    runtime: LocalRuntime, stores: LinkedStores, mug: Mug
+) -> None:
+    source, destination = stores.source, stores.destination
+    # When the destination disconnects with delete_products
+    answer = disconnect(runtime, stores, dry_run=False)
+    # Then the answer says what will happen, and the link shows the work under way
+    assert [product["title"] for product in answer["products"]["delete"]] == ["Linen shirt"]
+    assert [product["product_id"] for product in answer["products"]["set_to_zero"]] == [mug.product_id]
+    assert (answer["status"], answer["product_removal"]["state"]) == ("disconnected", "removing")
+    # When the queued work runs
+    runtime.drain()
+    # Then the shirt is deleted, the mug is kept with its red variant at 0 and its own blue one untouched
+    assert [product.title for product in destination.sandbox.products] == ["Mug"]
+    assert destination.sandbox.available(mug.red_item, mug.location_id) == 0
+    assert destination.sandbox.available(mug.blue_item, mug.location_id) == 5
+    # And the source is unchanged
+    assert [product.title for product in source.sandbox.products] == ["Linen shirt", "Mug"]
+    assert source.available == 12
+    # And the link says it is done, and its history names both lists
+    token = {"Authorization": f"Bearer {destination.api_token}"}
+    link = httpx.get(f"{runtime.api_url}/links/{stores.link.link_id}", headers=token).json()
+    assert {key: link["product_removal"][key] for key in ("state", "deleted", "set_to_zero")} == {
+        "state": "done",
+        "deleted": 1,
+        "set_to_zero": 1,
+    }
+    history = httpx.get(f"{runtime.api_url}/links/{stores.link.link_id}/history", headers=token).json()
+    last = history["transitions"][-1]["detail"]
+    assert "products deleted: Linen shirt" in last
+    assert f"set to 0: Mug ({mug.product_id}): also sells variants not on this link: Blue" in last

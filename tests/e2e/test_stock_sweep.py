@@ -71,15 +71,3 @@ def test_an_on_demand_sweep_and_a_disconnect_that_keeps_products_at_zero(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def test_disconnecting_with_delete_products_takes_them_off_sale(runtime: LocalRuntime, stores: LinkedStores) -> None:
-    # Given a connected link whose catalogues are matched, both stores at 12
-    runtime.drain()
-    destination = stores.destination
-    # When the destination disconnects choosing to delete the synced products
-    disconnect = f"{runtime.api_url}/links/{stores.link.link_id}/disconnect?option=delete_products"
-    assert httpx.post(disconnect, headers=bearer(destination.api_token)).status_code == 200
-    runtime.drain()
-    # Then they no longer sell the source's stock: set to 0 (deleting them is not built yet), the source untouched
-    assert (stores.source.available, destination.available) == (12, 0)

@@ -2,13 +2,12 @@
 
 import pytest
 
-from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.credentials import digest
 from storelink.domain.links import Action, DisconnectOption, LinkMode, LinkStatus, SkuMapEntry, StockRules
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.services.links import LinkManagement, LinkRequest, LinkSettingsChange
 from storelink.services.product_removal import ProductRemoval
-from tests.builders import a_store
+from tests.builders import a_product_variant, a_store
 from tests.fakes import (
     FakeConnector,
     FakeConnectors,
@@ -17,6 +16,7 @@ from tests.fakes import (
     FakeRegistry,
     FakeSkuMaps,
     RecordingEvents,
+    RecordingRemovalJobs,
     RecordingSweeps,
 )
 
@@ -31,6 +31,7 @@ class World:
         self.events = RecordingEvents()
         self.sweeps = RecordingSweeps()
         self.sku_maps = FakeSkuMaps()
+        self.removals = RecordingRemovalJobs()
         registry = FakeRegistry(self.stores, codes={digest(code): store_id for store_id, code in CODE.items()})
         self.connectors = FakeConnectors(
             {store_id: FakeConnector(location_ids=(f"{store_id}-warehouse",)) for store_id in STORES}
@@ -43,7 +44,11 @@ class World:
             sweeps=self.sweeps,
             oversells=FakeOversells(),
             removal=ProductRemoval(
-                stores=registry, links=self.links, sku_maps=self.sku_maps, connectors=self.connectors
+                stores=registry,
+                links=self.links,
+                sku_maps=self.sku_maps,
+                connectors=self.connectors,
+                jobs=self.removals,
             ),
         )
 
@@ -188,15 +193,13 @@ def test_a_removed_store_leaves_its_links_disconnected(world: World) -> None:
     assert world.links.transitions[-1].detail == "store removed"
 
 
-@pytest.mark.parametrize("option", [DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK, DisconnectOption.DELETE_PRODUCTS])
-def test_disconnecting_with_zero_stock_or_deleting_queues_the_sweep_that_zeroes_it(
-    world: World, option: DisconnectOption
-) -> None:
-    # Given a connected link, When the destination disconnects taking the products off sale
+def test_disconnecting_with_zero_stock_queues_the_sweep_that_zeroes_it(world: World) -> None:
+    # Given a connected link, When the destination disconnects keeping the products at zero stock
     link_id = world.link("alpha", "beta")
-    world.service.act(world.stores["beta"], link_id, Action.DISCONNECT, option)
-    # Then the sweep that sets them to 0 is queued (deleting them is not built yet: they never stay on sale)
+    world.service.act(world.stores["beta"], link_id, Action.DISCONNECT, DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK)
+    # Then the sweep that sets them to 0 is queued, and no product is removed
     assert world.sweeps.sent == [link_id]
+    assert world.removals.jobs == []
 
 
 def test_either_party_may_ask_for_a_sweep_of_a_connected_link_only(world: World) -> None:
@@ -209,26 +212,13 @@ def test_either_party_may_ask_for_a_sweep_of_a_connected_link_only(world: World)
     assert world.sweeps.sent == [link_id, link_id]
 
 
-def a_variant(product: str, variant: str) -> CatalogueVariant:
-    return CatalogueVariant(
-        variant_id=f"v-{variant}",
-        product_id=f"p-{product}",
-        product_title=product,
-        title=variant,
-        sku=variant,
-        barcode=None,
-        inventory_item_id=f"i-{variant}",
-        tracked=True,
-    )
-
-
 def test_a_dry_run_of_deleting_products_names_both_lists_and_changes_nothing(world: World) -> None:
     # Given beta sells a shirt fully synced from alpha, and a mug with one variant alpha does not have
     link_id = world.link("alpha", "beta")
     world.connectors.by_store["beta"].variants = [
-        a_variant("Shirt", "S"),
-        a_variant("Mug", "Red"),
-        a_variant("Mug", "Blue"),
+        a_product_variant("Shirt", "S"),
+        a_product_variant("Mug", "Red"),
+        a_product_variant("Mug", "Blue"),
     ]
     for variant in ("S", "Red"):
         world.sku_maps.add(

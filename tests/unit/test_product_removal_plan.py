@@ -8,19 +8,7 @@ import pytest
 from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.links import MapState, SkuMapEntry
 from storelink.domain.product_removal import plan_product_removal
-
-
-def variant(product: str, name: str) -> CatalogueVariant:
-    return CatalogueVariant(
-        variant_id=f"v-{name}",
-        product_id=f"p-{product}",
-        product_title=product,
-        title=name,
-        sku=name,
-        barcode=None,
-        inventory_item_id=f"i-{name}",
-        tracked=True,
-    )
+from tests.builders import a_product_variant
 
 
 def mapped(link_id: str, name: str, state: MapState = "matched") -> SkuMapEntry:
@@ -41,7 +29,7 @@ class Case:
     kept: list[tuple[str, tuple[str, ...], str]]  # product, variants set to 0, reason
 
 
-SHIRT = (variant("Shirt", "S"), variant("Shirt", "M"))
+SHIRT = (a_product_variant("Shirt", "S"), a_product_variant("Shirt", "M"))
 CASES = {
     "every variant mapped on this link alone: deleted": Case(
         SHIRT, (mapped("this", "S"), mapped("this", "M")), (), ["Shirt"], []
@@ -74,7 +62,7 @@ CASES = {
         SHIRT, (mapped("this", "S"), mapped("this", "M")), (mapped("other", "M", state="ambiguous"),), ["Shirt"], []
     ),
     "a product with nothing on this link: in neither list": Case(
-        (*SHIRT, variant("Mug", "Red")), (mapped("this", "S"), mapped("this", "M")), (), ["Shirt"], []
+        (*SHIRT, a_product_variant("Mug", "Red")), (mapped("this", "S"), mapped("this", "M")), (), ["Shirt"], []
     ),
     "a mapped variant the store no longer has: nothing to do": Case((), (mapped("this", "S"),), (), [], []),
 }

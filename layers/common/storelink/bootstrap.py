@@ -35,6 +35,7 @@ from storelink.adapters.sqs import (
     SqsWorkQueues,
     order_group,
 )
+from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stores import Platform
 from storelink.services.bulk_stock import BulkStock
 from storelink.services.catalogue_import import CatalogueImport
@@ -171,7 +172,13 @@ def management(settings: ManagementApiSettings) -> Management:
         events=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
         sweeps=SqsJobs[SweepJob](boto3.client("sqs"), settings.sweep_queue_url),
         oversells=DynamoDbOversells(links_table),
-        removal=ProductRemoval(stores=registry, links=link_book, sku_maps=sku_maps, connectors=connectors),
+        removal=ProductRemoval(
+            stores=registry,
+            links=link_book,
+            sku_maps=sku_maps,
+            connectors=connectors,
+            jobs=SqsJobs[ProductRemovalJob](boto3.client("sqs"), settings.sweep_queue_url),
+        ),
     )
     return Management(
         stores=StoreRegistration(
@@ -216,6 +223,14 @@ def catalogue_import(settings: CatalogueImportSettings) -> CatalogueImport:
 
 def stock_sweep(settings: StockSweepSettings) -> StockSweep:
     return StockSweep(**_linked_stores(settings, background=True), next_parts=sweep_jobs(settings))
+
+
+def product_removal(settings: StockSweepSettings) -> ProductRemoval:
+    """On background connectors, as the sweep whose queue and workers it shares."""
+    return ProductRemoval(
+        **_linked_stores(settings, background=True),
+        jobs=SqsJobs[ProductRemovalJob](boto3.client("sqs"), settings.sweep_queue_url),
+    )
 
 
 def sweep_jobs(settings: StockSweepSettings) -> SqsJobs[SweepJob]:

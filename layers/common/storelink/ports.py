@@ -11,6 +11,7 @@ from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
+from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Attention, GrantedToken, ParkedMessage, Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
@@ -149,6 +150,10 @@ class CheckpointQueue(Protocol):
 
 class SweepJobs(Protocol):
     def send(self, jobs: list["SweepJob"]) -> None: ...
+
+
+class ProductRemovalJobs(Protocol):
+    def send(self, jobs: list[ProductRemovalJob]) -> None: ...
 
 
 class HistoryChunks(Protocol):

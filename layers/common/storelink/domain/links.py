@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
 from storelink.domain.orders import SalesChannel
 
@@ -76,11 +76,10 @@ class DisconnectOption(StrEnum):
     KEEP_PRODUCTS_ZERO_STOCK = "keep_products_zero_stock"
 
     @property
-    def takes_products_off_sale(self) -> bool:
-        """The destination's synced products must stop selling stock they no longer follow: set to 0 by the
-        sweep. "delete_products" does that too until deleting them is built (issue 11, part 7), rather than
-        leaving them on sale with no sync."""
-        return self in (DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK, DisconnectOption.DELETE_PRODUCTS)
+    def keeps_products_at_zero(self) -> bool:
+        """The destination keeps its synced products, which must stop selling stock they no longer follow:
+        the sweep sets them to 0. ("delete_products" deletes them instead: domain/product_removal.py.)"""
+        return self is DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK
 
 
 class Action(StrEnum):
@@ -207,6 +206,42 @@ class SweepReport(BaseModel):
         return dict(list(failures.items())[:MAX_REPORTED_FAILURES])
 
 
+class ProductRemovalProgress(BaseModel):
+    """Where deleting the destination's products after a "delete_products" disconnect stands, visible on the
+    link. The work runs in numbered parts; a part counts once, however often its message is delivered."""
+
+    model_config = ConfigDict(frozen=True)
+
+    started_at: AwareDatetime
+    updated_at: AwareDatetime
+    to_delete: int = 0
+    to_set_to_zero: int = 0
+    deleted: int = 0
+    set_to_zero: int = 0
+    parts: int = 0
+    parts_done: frozenset[int] = frozenset()
+    # Product or level -> why it was not done (the first ones, as the sweep's report).
+    failures: dict[str, str] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def state(self) -> Literal["removing", "done"]:
+        return "done" if len(self.parts_done) >= self.parts else "removing"
+
+    def with_part_done(
+        self, part: int, *, deleted: int, set_to_zero: int, failures: dict[str, str], at: datetime
+    ) -> "ProductRemovalProgress":
+        return self.model_copy(
+            update={
+                "deleted": self.deleted + deleted,
+                "set_to_zero": self.set_to_zero + set_to_zero,
+                "parts_done": self.parts_done | {part},
+                "failures": dict(list((self.failures | failures).items())[:MAX_REPORTED_FAILURES]),
+                "updated_at": at,
+            }
+        )
+
+
 class Link(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -225,6 +260,7 @@ class Link(BaseModel):
     catalogue: CatalogueProgress | None = None
     order_history: OrderHistoryImport | None = None
     last_sweep: SweepReport | None = None
+    product_removal: ProductRemovalProgress | None = None
     created_at: datetime | None = None
     # Bumped on every change; a write succeeds only over the version it read (compare-and-set).
     version: int = 0

@@ -7,11 +7,13 @@ variants mapped on this link are set to 0 (they no longer follow any stock), and
 """
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from storelink.domain.catalogue import CatalogueVariant
-from storelink.domain.links import SkuMapEntry
+from storelink.domain.links import ProductRemovalProgress, SkuMapEntry
 
 
 class PlannedProduct(BaseModel):
@@ -36,6 +38,18 @@ class ProductRemovalPlan(BaseModel):
 
     delete: tuple[PlannedProduct, ...] = ()
     set_to_zero: tuple[PlannedProduct, ...] = ()
+
+    def summary(self) -> str:
+        return f"{len(self.delete)} product(s) to delete, {len(self.set_to_zero)} kept with their variants set to 0"
+
+    def progress(self, parts: int, at: datetime) -> ProductRemovalProgress:
+        return ProductRemovalProgress(
+            started_at=at,
+            updated_at=at,
+            to_delete=len(self.delete),
+            to_set_to_zero=len(self.set_to_zero),
+            parts=parts,
+        )
 
 
 def plan_product_removal(
@@ -78,3 +92,45 @@ def _kept_because(variants: list[CatalogueVariant], on_link: set[str], elsewhere
             links = ", ".join(sorted(elsewhere[variant.inventory_item_id]))
             reasons.append(f"{variant.title} is also sold through link {links}")
     return "; ".join(reasons)
+
+
+# Products a queued part of the removal carries: small enough for an SQS message and a minute's work.
+PRODUCTS_PER_PART = 50
+
+
+class ProductRemovalJob(BaseModel):
+    """One part of a disconnect's product removal, for the sweep workers: delete these, set those to 0."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # Required, so that no sweep job on the same queue ever reads as a removal.
+    kind: Literal["remove_products"]
+    link_id: str
+    # The removal it belongs to (its progress's started_at): a part left over from an earlier disconnect of
+    # the same link never counts for a later one.
+    started_at: datetime
+    part: int = Field(ge=0)
+    delete: tuple[PlannedProduct, ...] = ()
+    set_to_zero: tuple[PlannedProduct, ...] = ()
+
+
+def parts_of(
+    link_id: str, plan: ProductRemovalPlan, started_at: datetime, size: int = PRODUCTS_PER_PART
+) -> list[ProductRemovalJob]:
+    """The plan cut into parts of at most `size` products, numbered from 0."""
+    products: list[tuple[str, PlannedProduct]] = [("delete", p) for p in plan.delete]
+    products += [("set_to_zero", p) for p in plan.set_to_zero]
+    jobs = []
+    for part, start in enumerate(range(0, len(products), size)):
+        chunk = products[start : start + size]
+        jobs.append(
+            ProductRemovalJob(
+                kind="remove_products",
+                link_id=link_id,
+                started_at=started_at,
+                part=part,
+                delete=tuple(p for what, p in chunk if what == "delete"),
+                set_to_zero=tuple(p for what, p in chunk if what == "set_to_zero"),
+            )
+        )
+    return jobs

@@ -26,7 +26,7 @@ from storelink.domain.links import (
     StockRules,
     Transition,
 )
-from storelink.domain.product_removal import ProductRemovalPlan
+from storelink.domain.product_removal import ProductRemovalPlan, parts_of
 from storelink.domain.stock import Oversell
 from storelink.domain.stores import Attention, Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
@@ -156,30 +156,37 @@ class LinkManagement:
         return link
 
     def act(self, caller: Store, link_id: str, action: Action, option: DisconnectOption | None = None) -> Link:
+        if action is Action.DISCONNECT:
+            return self.disconnect(caller, link_id, option)
         link = self.get(caller, link_id)
         changed, transition = self._applied(caller, link, action, option)
-        self._links.save(changed, transition)
-        self._events.publish(EVENT_OF_ACTION[action], _event(changed, transition))
-        if (
-            changed.disconnect_option
-            and changed.disconnect_option.takes_products_off_sale
-            and action is Action.DISCONNECT
-        ):
-            self._sweeps.send([SweepJob(link_id=changed.link_id)])  # the sweep sets the products to 0
+        self._record(action, changed, transition)
         return changed
 
     def disconnect(
         self, caller: Store, link_id: str, option: DisconnectOption | None, *, dry_run: bool = False
     ) -> Disconnection:
-        """Disconnect, answering what becomes of the destination's products; a dry run answers the same and
-        changes nothing (the wrong party or status is refused either way)."""
+        """Disconnect, answering what becomes of the destination's products before it happens; a dry run
+        answers the same and changes nothing (the wrong party or status is refused either way)."""
         link = self.get(caller, link_id)
-        changed, _ = self._applied(caller, link, Action.DISCONNECT, option)
+        changed, transition = self._applied(caller, link, Action.DISCONNECT, option)
         deleting = changed.disconnect_option is DisconnectOption.DELETE_PRODUCTS
+        plan = self._removal.plan(link) if deleting else None
         if dry_run:
-            products = self._removal.plan(link) if deleting else None
-            return Disconnection(**link.model_dump(), dry_run=True, products=products)
-        return Disconnection(**self.act(caller, link_id, Action.DISCONNECT, option).model_dump())
+            return Disconnection(**link.model_dump(), dry_run=True, products=plan)
+        jobs = parts_of(link.link_id, plan, transition.at) if plan else []
+        if plan:
+            changed = changed.model_copy(update={"product_removal": plan.progress(len(jobs), transition.at)})
+            transition = transition.model_copy(update={"detail": f"{transition.detail}: {plan.summary()}"})
+        self._record(Action.DISCONNECT, changed, transition)
+        if changed.disconnect_option and changed.disconnect_option.keeps_products_at_zero:
+            self._sweeps.send([SweepJob(link_id=changed.link_id)])  # the sweep sets the products to 0
+        self._removal.queue(jobs)
+        return Disconnection(**changed.model_dump(), products=plan)
+
+    def _record(self, action: Action, changed: Link, transition: Transition) -> None:
+        self._links.save(changed, transition)
+        self._events.publish(EVENT_OF_ACTION[action], _event(changed, transition))
 
     def _applied(
         self, caller: Store, link: Link, action: Action, option: DisconnectOption | None

@@ -1,9 +1,27 @@
 """Disconnecting with "delete_products": the plan, read from the link's SKU maps and the destination's
-catalogue as it is now (never from what storelink remembers of it: a delete cannot be undone)."""
+catalogue as it is now (never from what storelink remembers of it: a delete cannot be undone), and the work,
+in parts on the sweep queue, each recording what it did on the link's history and progress.
 
-from storelink.domain.links import Link, LinkStatus
-from storelink.domain.product_removal import ProductRemovalPlan, plan_product_removal
-from storelink.ports import ConnectorFactory, LinkBook, SkuMapBook, StoreRepository
+A part is safe to run again: a product already gone is deleted, a level already at 0 is set, and the link
+counts a part once (its number is kept in the progress, written compare-and-set with the history entry).
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import stamina
+
+from storelink.domain.links import DisconnectOption, Link, LinkStatus, Role, Transition
+from storelink.domain.product_removal import (
+    PlannedProduct,
+    ProductRemovalJob,
+    ProductRemovalPlan,
+    plan_product_removal,
+)
+from storelink.domain.stock import InventoryRef
+from storelink.errors import Conflict, FailureClass, failure_class
+from storelink.observability import logger
+from storelink.ports import ConnectorFactory, LinkBook, ProductRemovalJobs, SkuMapBook, StoreConnector, StoreRepository
 from storelink.services.store_access import connector_of
 
 # The destination's other links whose products a disconnect leaves alone: those that sell, or will again.
@@ -12,12 +30,21 @@ SELLING = frozenset({LinkStatus.CONNECTED, LinkStatus.BLOCKED})
 
 class ProductRemoval:
     def __init__(
-        self, *, stores: StoreRepository, links: LinkBook, sku_maps: SkuMapBook, connectors: ConnectorFactory
+        self,
+        *,
+        stores: StoreRepository,
+        links: LinkBook,
+        sku_maps: SkuMapBook,
+        connectors: ConnectorFactory,
+        jobs: ProductRemovalJobs,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores
         self._links = links
         self._sku_maps = sku_maps
         self._connectors = connectors
+        self._jobs = jobs
+        self._now = now
 
     def plan(self, link: Link) -> ProductRemovalPlan:
         others = [
@@ -25,9 +52,91 @@ class ProductRemoval:
             for other in self._links.links_to_destination(link.destination_store_id)
             if other.link_id != link.link_id and other.status in SELLING
         ]
-        destination = connector_of(self._stores, self._connectors, link.destination_store_id)
         return plan_product_removal(
             self._sku_maps.all_of(link.link_id),
             [entry for other in others for entry in self._sku_maps.all_of(other.link_id)],
-            destination.catalogue(),
+            self._destination(link).catalogue(),
         )
+
+    def queue(self, jobs: list[ProductRemovalJob]) -> None:
+        self._jobs.send(jobs)
+
+    def remove(self, job: ProductRemovalJob) -> None:
+        """Set the kept products' mapped variants to 0, then delete the others; record the part on the link."""
+        link = self._links.get(job.link_id)
+        if link is None or not _still_to_do(link, job):
+            return  # reconnected meanwhile (nothing is deleted then), or this part is recorded already
+        destination = self._destination(link)
+        reference = f"storelink://links/{link.link_id}/product-removal/{job.part}"
+        targets = {
+            InventoryRef(item_id=item, location_id=location): 0
+            for product in job.set_to_zero
+            for item in product.inventory_item_ids
+            for location in link.locations.values()
+        }
+        refused = destination.set_available(targets, reference).refused if targets else {}
+        failures = {f"{level.item_id} at {level.location_id}": why for level, why in refused.items()}
+        deleted = []
+        for product in job.delete:
+            try:
+                destination.delete_product(product.product_id)
+            except Exception as error:
+                if failure_class(error) is not FailureClass.PERMANENT_FOR_EVENT:
+                    raise  # transient: the queue runs the part again; the store's own refusal: it needs attention
+                failures[product.named()] = str(error)
+                continue
+            deleted.append(product)
+        self._record(job, deleted, failures)
+        logger.info(
+            "products of a disconnected link removed",
+            extra={"link_id": job.link_id, "part": job.part, "deleted": len(deleted), "failures": len(failures)},
+        )
+
+    def _record(self, job: ProductRemovalJob, deleted: list[PlannedProduct], failures: dict[str, str]) -> None:
+        # Parts run side by side and each writes the link compare-and-set: one that lost the race reads again.
+        for attempt in stamina.retry_context(on=Conflict, attempts=10, wait_initial=0.05, wait_max=1.0):
+            with attempt:
+                link = self._links.get(job.link_id)
+                if link is None or link.product_removal is None or not _still_to_do(link, job):
+                    return
+                now = self._now()
+                progress = link.product_removal.with_part_done(
+                    job.part, deleted=len(deleted), set_to_zero=len(job.set_to_zero), failures=failures, at=now
+                )
+                transition = Transition(
+                    action=None,
+                    by_store_id=link.destination_store_id,
+                    role=Role.DESTINATION,
+                    at=now,
+                    from_status=link.status,
+                    to_status=link.status,
+                    detail=_history(deleted, job.set_to_zero, failures),
+                )
+                self._links.save(
+                    link.model_copy(update={"product_removal": progress, "version": link.version + 1}), transition
+                )
+
+    def _destination(self, link: Link) -> StoreConnector:
+        return connector_of(self._stores, self._connectors, link.destination_store_id)
+
+
+def _still_to_do(link: Link, job: ProductRemovalJob) -> bool:
+    return (
+        link.status is LinkStatus.DISCONNECTED
+        and link.disconnect_option is DisconnectOption.DELETE_PRODUCTS
+        and link.product_removal is not None
+        and link.product_removal.started_at == job.started_at
+        and job.part not in link.product_removal.parts_done
+    )
+
+
+def _history(deleted: list[PlannedProduct], kept: tuple[PlannedProduct, ...], failures: dict[str, str]) -> str:
+    """The link's history entry for a part: both lists, each product named, and what could not be done."""
+    said = []
+    if deleted:
+        said.append("products deleted: " + ", ".join(product.named() for product in deleted))
+    if kept:
+        said.append("products kept, their variants from this link set to 0: " + " / ".join(p.named() for p in kept))
+    if failures:
+        said.append("not done: " + " / ".join(f"{what}: {why}" for what, why in failures.items()))
+    return ". ".join(said)

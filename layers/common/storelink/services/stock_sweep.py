@@ -57,11 +57,11 @@ class StockSweep:
         return [SweepJob(link_id=link_id) for link_id in self._links.connected_link_ids()]
 
     def sweep(self, job: SweepJob) -> SweepReport | None:
-        """Sweep a part of a connected link, or zero a link disconnected taking its products off sale;
+        """Sweep a part of a connected link, or zero a link disconnected keeping its products at zero stock;
         returns what this part found and did."""
         link = self._links.get(job.link_id)
         zeroing = (
-            link is not None and link.disconnect_option is not None and link.disconnect_option.takes_products_off_sale
+            link is not None and link.disconnect_option is not None and link.disconnect_option.keeps_products_at_zero
         )
         if link is None or not (
             link.status is LinkStatus.CONNECTED or (link.status is LinkStatus.DISCONNECTED and zeroing)
