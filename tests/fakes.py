@@ -11,10 +11,11 @@ from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.mirrors import OrderMirror, order_ref
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
-from storelink.domain.stores import Attention, Store, StoreCredentials
+from storelink.domain.stores import Attention, ParkedMessage, Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict, StoreRejected, StoreUnavailable
 from storelink.services.order_history import HistoryChunk
 from storelink.services.stock_sweep import SweepJob
+from storelink.services.store_attention import StoreAttention
 
 
 @dataclass
@@ -35,6 +36,33 @@ class FakeStores:
     def set_attention(self, store_id: str, attention: Attention | None) -> None:
         if store_id in self.stores:
             self.stores[store_id] = self.stores[store_id].model_copy(update={"needs_attention": attention})
+
+
+@dataclass
+class FakeParkedWork:
+    parked_by_store: dict[str, list[ParkedMessage]] = field(default_factory=dict)
+
+    def park(self, store_id: str, message: ParkedMessage) -> None:
+        self.parked_by_store.setdefault(store_id, []).append(message)
+
+    def parked(self, store_id: str) -> list[ParkedMessage]:
+        return sorted(self.parked_by_store.get(store_id, []), key=lambda message: message.parked_at)
+
+    def release(self, store_id: str, message: ParkedMessage) -> None:
+        self.parked_by_store[store_id].remove(message)
+
+
+@dataclass
+class FakeWorkQueues:
+    sent_again: list[ParkedMessage] = field(default_factory=list)
+
+    def send_again(self, message: ParkedMessage) -> None:
+        self.sent_again.append(message)
+
+
+def store_attention(stores: FakeStores) -> StoreAttention:
+    """Stores needing attention marked in `stores`, parked work kept and resumed in memory."""
+    return StoreAttention(stores, FakeParkedWork(), FakeWorkQueues())
 
 
 @dataclass

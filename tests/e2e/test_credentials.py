@@ -2,13 +2,18 @@
 app can be made since 2026-01-01), storelink obtains its access token, verifies its webhooks with the client
 secret, and keeps working after the token expires. Local runtime with sandbox Shopify stores."""
 
+import os
+
+import boto3
 import httpx
 import pytest
 from graphql import GraphQLSchema
 
+from storelink.adapters.dynamodb import DynamoDbParkedWork
 from storelink_local.runtime import LocalRuntime
 from storelink_local.sandbox import ShopifySandbox
 from storelink_local.sandbox.clock import ManualClock
+from storelink_local.sandbox.shopify_scopes import DEFAULT_SCOPES
 from storelink_local.scenario import LinkedShop, LinkedStores, ManagementApi
 from tests.builders import inventory_level_body, shopify_headers
 from tests.e2e.conftest import ShopMaker
@@ -155,3 +160,28 @@ def test_a_store_whose_token_was_revoked_needs_attention_and_catches_up_once_its
     runtime.drain()
     assert destination.available == 5
     assert api.call("GET", f"/links/{stores.link.link_id}", stores.source.api_token)["needs_attention"] == {}
+
+
+def test_a_store_whose_merchant_approves_storelinks_scopes_again_resumes_by_itself_at_the_next_sweep(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given a linked destination whose merchant declined write_inventory in an update of the app's scopes
+    runtime.drain()
+    destination, api = stores.destination, ManagementApi(runtime)
+    path = f"/stores/{destination.store.store_id}"
+    destination.sandbox.change_scopes(DEFAULT_SCOPES - {"write_inventory"})
+    # When the source's level changes, Then the destination needs attention and the change waits, parked
+    stores.source.sandbox.set_available(stores.source.level.item_id, stores.source.level.location_id, 5)
+    runtime.drain()
+    assert api.call("GET", path, destination.api_token)["needs_attention"]["reason"].startswith("MissingScope")
+    assert destination.available == 12
+    parked_work = DynamoDbParkedWork(boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"]))
+    assert len(parked_work.parked(destination.store.store_id)) == 1
+    # When the merchant approves the scopes again in Shopify (no call to storelink) and the 15-minute sweep runs
+    destination.sandbox.change_scopes(DEFAULT_SCOPES)
+    runtime.fire_schedule("StockSweepFunction")
+    runtime.drain()
+    # Then the destination no longer needs attention, shows the source's 5, and nothing waits any more
+    assert api.call("GET", path, destination.api_token)["needs_attention"] is None
+    assert destination.available == 5
+    assert parked_work.parked(destination.store.store_id) == []

@@ -34,6 +34,7 @@ from tests.fakes import (
     FakeStores,
     FakeWaitingOrders,
     RecordingSweeps,
+    store_attention,
 )
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -112,7 +113,7 @@ class Network:
             ledgers=FakeGiveBackLedgers(),
             mirrors=FakeOrderMirrors(),
         )
-        self.sweep = StockSweep(**shared, next_parts=RecordingSweeps())
+        self.sweep = StockSweep(**shared, next_parts=RecordingSweeps(), attention=store_attention(stores))
         self.orders: list[OrderChanged] = []
         self.refunded: set[int] = set()
         self.pending: list[Webhook] = []

@@ -5,9 +5,20 @@ from datetime import UTC, datetime
 
 from storelink.domain.links import SkuMapEntry, StockRules
 from storelink.domain.stock import InventoryRef
+from storelink.domain.stores import Attention, ParkedMessage
 from storelink.services.stock_sweep import StockSweep, SweepJob
+from storelink.services.store_attention import StoreAttention
 from tests.builders import DESTINATION_LOCATION, SOURCE_LOCATION, a_link, a_store
-from tests.fakes import FakeConnector, FakeConnectors, FakeLinkBook, FakeSkuMaps, FakeStores, RecordingSweeps
+from tests.fakes import (
+    FakeConnector,
+    FakeConnectors,
+    FakeLinkBook,
+    FakeParkedWork,
+    FakeSkuMaps,
+    FakeStores,
+    FakeWorkQueues,
+    RecordingSweeps,
+)
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -25,8 +36,10 @@ class World:
         self.destination = FakeConnector(dict(zip(self.destination_levels, destination_levels, strict=True)))
         self.links = FakeLinkBook({"link-1": a_link(stock=StockRules(buffer=1))})
         self.next_parts = RecordingSweeps()
+        self.stores = FakeStores({"source": a_store("source"), "destination": a_store("destination")})
+        self.parked, self.queues = FakeParkedWork(), FakeWorkQueues()
         self.sweep = StockSweep(
-            stores=FakeStores({"source": a_store("source"), "destination": a_store("destination")}),
+            stores=self.stores,
             links=self.links,
             sku_maps=FakeSkuMaps(
                 [
@@ -36,6 +49,7 @@ class World:
             ),
             connectors=FakeConnectors({"source": self.source, "destination": self.destination}),
             next_parts=self.next_parts,
+            attention=StoreAttention(self.stores, self.parked, self.queues),
             entries_per_part=entries_per_part,
             now=lambda: NOW,
         )
@@ -101,3 +115,18 @@ def test_a_sale_between_the_sweeps_read_and_its_write_is_kept_and_the_level_set_
     report = world.links.links["link-1"].last_sweep
     assert report is not None
     assert report.variants_corrected == 1
+
+
+def test_a_sweep_that_reaches_a_store_needing_attention_resumes_its_parked_work() -> None:
+    # Given a destination that refused storelink (its merchant has since re-approved the app in Shopify), with
+    # a stock change parked meanwhile
+    world = World(source_levels=[5], destination_levels=[4])
+    world.stores.set_attention("destination", Attention(reason="MissingScope: write_inventory", since=NOW))
+    parked = ParkedMessage(message_id="m-1", queue_arn="arn:stock", body="{}", reason="MissingScope", parked_at=NOW)
+    world.parked.park("destination", parked)
+    # When the 15-minute sweep reaches it, and it answers
+    world.run_until_done()
+    # Then it no longer needs attention, and the parked change is back on its queue
+    assert world.stores.stores["destination"].needs_attention is None
+    assert world.queues.sent_again == [parked]
+    assert world.parked.parked("destination") == []

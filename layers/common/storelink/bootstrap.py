@@ -222,7 +222,9 @@ def catalogue_import(settings: CatalogueImportSettings) -> CatalogueImport:
 
 
 def stock_sweep(settings: StockSweepSettings) -> StockSweep:
-    return StockSweep(**_linked_stores(settings, background=True), next_parts=sweep_jobs(settings))
+    return StockSweep(
+        **_linked_stores(settings, background=True), next_parts=sweep_jobs(settings), attention=store_attention()
+    )
 
 
 def product_removal(settings: StockSweepSettings) -> ProductRemoval:

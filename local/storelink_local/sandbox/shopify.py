@@ -518,6 +518,11 @@ class ShopifySandbox:
         """How many access tokens the client credentials grant has issued."""
         return len(self._granted_tokens)
 
+    def change_scopes(self, scopes: Iterable[str]) -> None:
+        """The merchant approves a different list of access scopes for the app (declines one storelink asks
+        for, or approves it again): the same token now opens what they open."""
+        self._scopes = AccessScopes(scopes)
+
     def rotate_access_token(self, new_token: str) -> None:
         """The merchant rotates the custom app's token in the admin: the one storelink holds answers 401 from
         now on (the app stays installed, its webhooks keep coming), until storelink is given `new_token`."""

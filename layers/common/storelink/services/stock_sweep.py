@@ -18,6 +18,7 @@ from storelink.domain.stock import InventoryRef, LevelsSet, destination_quantity
 from storelink.observability import logger
 from storelink.ports import ConnectorFactory, LinkBook, SkuMapBook, StoreConnector, StoreRepository, SweepJobs
 from storelink.services.store_access import connector_of
+from storelink.services.store_attention import StoreAttention
 
 # 2,500 entries read in 10 calls of 250 a side: a few minutes at Shopify Standard pacing, well inside
 # the worker's timeout even with every level drifted.
@@ -41,6 +42,7 @@ class StockSweep:
         sku_maps: SkuMapBook,
         connectors: ConnectorFactory,
         next_parts: SweepJobs,
+        attention: StoreAttention,
         entries_per_part: int = ENTRIES_PER_PART,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -49,6 +51,7 @@ class StockSweep:
         self._sku_maps = sku_maps
         self._connectors = connectors
         self._next_parts = next_parts
+        self._attention = attention
         self._entries_per_part = entries_per_part
         self._now = now
 
@@ -80,6 +83,8 @@ class StockSweep:
                 destination_level = InventoryRef(item_id=entry.destination_item_id, location_id=destination_location)
                 pairs.setdefault(source_level, []).append(destination_level)
         part = self._sweep_part(link, pairs, started_at=job.so_far.ran_at if job.so_far else self._now())
+        if pairs:
+            self._working_again(link)
         found = part.merged_into(job.so_far) if job.so_far else part
         if resume_after:
             self._next_parts.send([SweepJob(link_id=link.link_id, resume_after=resume_after, so_far=found)])
@@ -121,6 +126,14 @@ class StockSweep:
             largest_difference=max((abs(write.expected - write.quantity) for write in drift), default=0),
             failures={f"{level.item_id} at {level.location_id}": why for level, why in written.refused.items()},
         )
+
+    def _working_again(self, link: Link) -> None:
+        """The stores this sweep reached answered storelink: one that needed attention (its merchant re-approved
+        the app or a scope in the platform itself) works again, and its parked work resumes by itself."""
+        reached = [link.destination_store_id] + ([link.source_store_id] if link.status is LinkStatus.CONNECTED else [])
+        for store in self._stores.get_many(reached).values():
+            if store.needs_attention is not None:
+                self._attention.resolved(store.store_id)
 
     def _report(self, link: Link, report: SweepReport) -> None:
         # Read again: the sweep took time, and the link may have changed meanwhile (compare-and-set).
