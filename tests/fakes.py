@@ -152,6 +152,9 @@ class FakeConnector:
     def read_available(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
         return {level: self.levels[level] for level in levels}
 
+    def variants_of_product(self, product_id: str) -> list[CatalogueVariant]:
+        return [variant for variant in self.variants if variant.product_id == product_id]
+
     def delete_product(self, product_id: str) -> bool:
         """As Shopify: the product goes with its variants and their levels; one already gone is not an error."""
         if product_id in self.refused_deletes:

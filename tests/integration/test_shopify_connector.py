@@ -215,13 +215,15 @@ def test_a_deleted_product_is_gone_with_its_variants_and_deleting_it_again_is_do
     store.add_product("Mug", [{"sku": "MUG"}])
     shirt = next(variant.product_id for variant in connector(store, transport).catalogue())
     shopify = connector(store, transport)
+    assert [variant.sku for variant in shopify.variants_of_product(shirt)] == ["SHIRT-0", "SHIRT-1"]
     # When the shirt is deleted, Then it is gone from the catalogue with both variants, the mug kept
     assert shopify.delete_product(shirt) is True
     assert [variant.product_title for variant in shopify.catalogue()] == ["Mug"]
+    assert shopify.variants_of_product(shirt) == []
     # And deleting it again (a retry after a lost answer) is done, not an error: Shopify's user error is
     # checked against the product being gone
     assert shopify.delete_product(shirt) is False
-    assert operations(store)[-2:] == ["StorelinkProductDelete", "StorelinkProduct"]
+    assert operations(store)[-2:] == ["StorelinkProductDelete", "StorelinkProductVariants"]
     with pytest.raises(UnknownStoreObject):
         shopify.read_available([level])
 

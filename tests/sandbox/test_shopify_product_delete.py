@@ -19,7 +19,7 @@ def test_a_deleted_product_is_gone_from_every_query(sandbox: ShopifySandbox, sho
     body = graphql(sandbox, documents.PRODUCT_DELETE, {"id": shop.product.id})
     # Then Shopify names it as deleted, and neither it nor its variants or stock are there any more
     assert body["data"]["productDelete"] == {"deletedProductId": shop.product.id, "userErrors": []}
-    assert graphql(sandbox, documents.PRODUCT, {"id": shop.product.id})["data"] == {"product": None}
+    assert graphql(sandbox, documents.PRODUCT_VARIANTS, {"id": shop.product.id})["data"] == {"product": None}
     assert graphql(sandbox, VARIANT_COUNT)["data"]["productVariantsCount"]["count"] == 0
     levels = graphql(sandbox, "query Item($id: ID!) { inventoryItem(id: $id) { id } }", {"id": shop.item_id})
     assert levels["data"] == {"inventoryItem": None}

@@ -2,7 +2,7 @@
 and the link's progress and history say what was done; a part run again changes nothing, a link reconnected
 before its part runs loses nothing."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -36,6 +36,7 @@ class World:
     and one (Blue) of its own; 7 of each."""
 
     def __init__(self) -> None:
+        self.now = NOW
         self.destination = FakeConnector(
             levels={level(name): 7 for name in ("S", "Red", "Blue")},
             variants=[
@@ -57,7 +58,7 @@ class World:
             sku_maps=sku_maps,
             connectors=connectors,
             jobs=self.removals,
-            now=lambda: NOW,
+            now=lambda: self.now,
         )
         self.management = LinkManagement(
             stores=stores,
@@ -67,7 +68,7 @@ class World:
             sweeps=RecordingSweeps(),
             oversells=FakeOversells(),
             removal=self.removal,
-            now=lambda: NOW,
+            now=lambda: self.now,
         )
 
     def disconnect(self) -> ProductRemovalPlan | None:
@@ -141,6 +142,37 @@ def test_a_part_whose_recording_was_lost_runs_again_and_deleting_what_is_gone_is
     progress = world.links.links["link-1"].product_removal
     assert progress is not None
     assert (progress.state, progress.deleted, progress.failures) == ("done", 1, {})
+
+
+def test_a_product_given_a_new_variant_since_the_plan_is_kept_at_zero_not_deleted(world: World) -> None:
+    # Given a disconnect that planned to delete the shirt
+    world.disconnect()
+    # When the merchant adds a variant of its own to the shirt before the part runs
+    world.destination.variants.append(a_product_variant("Shirt", "XL"))
+    world.destination.levels[level("XL")] = 3
+    world.work_the_queue()
+    # Then the shirt is kept: its linked variant set to 0, its new one untouched, and named with why
+    assert [v.title for v in world.destination.variants_of_product("p-Shirt")] == ["S", "XL"]
+    assert (world.destination.levels[level("S")], world.destination.levels[level("XL")]) == (0, 3)
+    progress = world.links.links["link-1"].product_removal
+    assert progress is not None
+    assert (progress.deleted, progress.set_to_zero) == (0, 2)
+    assert "Shirt (p-Shirt): now also sells variants not on this link: XL" in world.history()[-1]
+
+
+def test_a_part_left_over_from_an_earlier_disconnect_does_nothing(world: World) -> None:
+    # Given a disconnect whose part is still queued, then a reconnect and a second disconnect an hour later
+    world.disconnect()
+    [leftover] = world.removals.jobs
+    world.management.act(a_store("destination"), "link-1", Action.RECONNECT)
+    world.now = NOW + timedelta(hours=1)
+    world.disconnect()
+    # When the earlier part is delivered, Then it counts for nothing and deletes nothing
+    world.removal.remove(leftover)
+    progress = world.links.links["link-1"].product_removal
+    assert progress is not None
+    assert (progress.started_at, progress.parts_done) == (world.now, frozenset())
+    assert len(world.destination.variants) == 3
 
 
 def test_a_link_reconnected_before_its_part_runs_loses_nothing(world: World) -> None:

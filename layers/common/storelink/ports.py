@@ -256,6 +256,10 @@ class Catalogue(Protocol):
 
 
 class Products(Protocol):
+    def variants_of_product(self, product_id: str) -> list[CatalogueVariant]:
+        """Every variant of the product as the store has it now; none when the product is gone."""
+        ...
+
     def delete_product(self, product_id: str) -> bool:
         """Delete the product with all its variants; False when the store no longer had it (a retry's delete
         is done, not an error)."""

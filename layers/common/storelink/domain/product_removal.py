@@ -83,6 +83,15 @@ def plan_product_removal(
     return ProductRemovalPlan(delete=tuple(delete), set_to_zero=tuple(set_to_zero))
 
 
+def kept_after_all(product: PlannedProduct, variants_now: Iterable[CatalogueVariant]) -> PlannedProduct | None:
+    """A product planned for deletion, kept after all when it now sells a variant that was not mapped on the
+    link when the plan was made (the merchant added one meanwhile): a delete cannot be undone."""
+    added = [variant.title for variant in variants_now if variant.inventory_item_id not in product.inventory_item_ids]
+    if not added:
+        return None
+    return product.model_copy(update={"reason": f"now also sells variants not on this link: {', '.join(added)}"})
+
+
 def _kept_because(variants: list[CatalogueVariant], on_link: set[str], elsewhere: dict[str, set[str]]) -> str:
     reasons = []
     if unlinked := [variant.title for variant in variants if variant.inventory_item_id not in on_link]:

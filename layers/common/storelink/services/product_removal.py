@@ -16,6 +16,7 @@ from storelink.domain.product_removal import (
     PlannedProduct,
     ProductRemovalJob,
     ProductRemovalPlan,
+    kept_after_all,
     plan_product_removal,
 )
 from storelink.domain.stock import InventoryRef
@@ -62,22 +63,29 @@ class ProductRemoval:
         self._jobs.send(jobs)
 
     def remove(self, job: ProductRemovalJob) -> None:
-        """Set the kept products' mapped variants to 0, then delete the others; record the part on the link."""
+        """Set the kept products' mapped variants to 0, then delete the others, each read again first (one that
+        sells a variant added since the plan is kept instead); record the part on the link."""
         link = self._links.get(job.link_id)
         if link is None or not _still_to_do(link, job):
             return  # reconnected meanwhile (nothing is deleted then), or this part is recorded already
         destination = self._destination(link)
-        reference = f"storelink://links/{link.link_id}/product-removal/{job.part}"
+        kept, deleting = list(job.set_to_zero), []
+        for product in job.delete:
+            if now_kept := kept_after_all(product, destination.variants_of_product(product.product_id)):
+                kept.append(now_kept)
+            else:
+                deleting.append(product)
         targets = {
             InventoryRef(item_id=item, location_id=location): 0
-            for product in job.set_to_zero
+            for product in kept
             for item in product.inventory_item_ids
             for location in link.locations.values()
         }
+        reference = f"storelink://links/{link.link_id}/product-removal/{job.part}"
         refused = destination.set_available(targets, reference).refused if targets else {}
         failures = {f"{level.item_id} at {level.location_id}": why for level, why in refused.items()}
         deleted = []
-        for product in job.delete:
+        for product in deleting:
             try:
                 destination.delete_product(product.product_id)
             except Exception as error:
@@ -86,13 +94,19 @@ class ProductRemoval:
                 failures[product.named()] = str(error)
                 continue
             deleted.append(product)
-        self._record(job, deleted, failures)
+        self._record(job, deleted, kept, failures)
         logger.info(
             "products of a disconnected link removed",
             extra={"link_id": job.link_id, "part": job.part, "deleted": len(deleted), "failures": len(failures)},
         )
 
-    def _record(self, job: ProductRemovalJob, deleted: list[PlannedProduct], failures: dict[str, str]) -> None:
+    def _record(
+        self,
+        job: ProductRemovalJob,
+        deleted: list[PlannedProduct],
+        kept: list[PlannedProduct],
+        failures: dict[str, str],
+    ) -> None:
         # Parts run side by side and each writes the link compare-and-set: one that lost the race reads again.
         for attempt in stamina.retry_context(on=Conflict, attempts=10, wait_initial=0.05, wait_max=1.0):
             with attempt:
@@ -101,7 +115,7 @@ class ProductRemoval:
                     return
                 now = self._now()
                 progress = link.product_removal.with_part_done(
-                    job.part, deleted=len(deleted), set_to_zero=len(job.set_to_zero), failures=failures, at=now
+                    job.part, deleted=len(deleted), set_to_zero=len(kept), failures=failures, at=now
                 )
                 transition = Transition(
                     action=None,
@@ -110,7 +124,7 @@ class ProductRemoval:
                     at=now,
                     from_status=link.status,
                     to_status=link.status,
-                    detail=_history(deleted, job.set_to_zero, failures),
+                    detail=_history(deleted, kept, failures),
                 )
                 self._links.save(
                     link.model_copy(update={"product_removal": progress, "version": link.version + 1}), transition
@@ -130,7 +144,7 @@ def _still_to_do(link: Link, job: ProductRemovalJob) -> bool:
     )
 
 
-def _history(deleted: list[PlannedProduct], kept: tuple[PlannedProduct, ...], failures: dict[str, str]) -> str:
+def _history(deleted: list[PlannedProduct], kept: list[PlannedProduct], failures: dict[str, str]) -> str:
     """The link's history entry for a part: both lists, each product named, and what could not be done."""
     said = []
     if deleted:

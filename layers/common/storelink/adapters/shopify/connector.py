@@ -115,6 +115,12 @@ class ShopifyConnector:
         node = self._graphql.execute(documents.VARIANT, {"id": variant_id})["productVariant"]
         return _variant(node) if node else None
 
+    def variants_of_product(self, product_id: str) -> list[CatalogueVariant]:
+        """Every variant of the product as it is now (none when the product is gone: a product always has one)."""
+        return [
+            _variant(node) for node in self._paged(documents.PRODUCT_VARIANTS, {"id": product_id}, _variants_of_product)
+        ]
+
     def delete_product(self, product_id: str) -> bool:
         """Delete the product with its variants. Shopify answers a product it does not have with a user error
         (no code in 2026-10), so on one the product is read: gone means deleted already, by an earlier attempt
@@ -122,7 +128,7 @@ class ShopifyConnector:
         result = self._graphql.execute(documents.PRODUCT_DELETE, {"id": product_id})["productDelete"]
         if not result["userErrors"]:
             return True
-        if self._graphql.execute(documents.PRODUCT, {"id": product_id})["product"] is None:
+        if not self.variants_of_product(product_id):
             return False
         raise StoreRejected("product delete refused: " + "; ".join(e["message"] for e in result["userErrors"]))
 
@@ -531,6 +537,11 @@ def _variant(node: dict[str, Any]) -> CatalogueVariant:
         tracked=node["inventoryItem"]["tracked"],
         is_bundle=node["requiresComponents"],
     )
+
+
+def _variants_of_product(data: dict[str, Any]) -> dict[str, Any]:
+    product = data["product"]
+    return product["variants"] if product else {"nodes": [], "pageInfo": {"hasNextPage": False}}
 
 
 def _levels_of_location(location_id: str) -> Callable[[dict[str, Any]], dict[str, Any]]:

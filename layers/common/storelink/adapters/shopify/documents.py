@@ -57,9 +57,18 @@ BULK_CATALOGUE_QUERY = """
 }
 """
 
-PRODUCT = """
-query StorelinkProduct($id: ID!) {
-  product(id: $id) { id }
+PRODUCT_VARIANTS = """
+query StorelinkProductVariants($id: ID!, $after: String) {
+  product(id: $id) {
+    variants(first: 250, after: $after) {
+      nodes {
+        id title sku barcode requiresComponents
+        product { id title }
+        inventoryItem { id tracked }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
 }
 """
 
