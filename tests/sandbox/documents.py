@@ -356,3 +356,33 @@ mutation WebhookSubscriptionDelete($id: ID!) {
   }
 }
 """
+
+ORDER_PAYMENTS = """
+query OrderPayments($id: ID!) {
+  order(id: $id) {
+    displayFinancialStatus
+    lineItems(first: 50) { nodes { id quantity currentQuantity } }
+    transactions(first: 10) { id kind status gateway amountSet { shopMoney { amount } } parentTransaction { id } }
+  }
+}
+"""
+
+# From 2026-04 refundCreate requires an idempotency key.
+REFUND_CREATE = """
+mutation RefundCreate($input: RefundInput!, $key: String!) {
+  refundCreate(input: $input) @idempotent(key: $key) {
+    refund {
+      id
+      totalRefundedSet { shopMoney { amount } }
+      refundLineItems(first: 10) { nodes { quantity restockType } }
+    }
+    userErrors { field message }
+  }
+}
+"""
+
+REFUND_CREATE_WITHOUT_KEY = """
+mutation RefundCreate($input: RefundInput!) {
+  refundCreate(input: $input) { refund { id } userErrors { field message } }
+}
+"""

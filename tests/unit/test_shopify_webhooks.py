@@ -1,6 +1,7 @@
 """Shopify webhook verification and translation: signature first, then shop, then payload."""
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -12,6 +13,7 @@ from storelink.domain.events import (
     OrderLineSeen,
     ProductChanged,
     RefundCreated,
+    RefundedLine,
     VariantSeen,
 )
 from storelink.domain.orders import Tracking
@@ -150,9 +152,15 @@ ORDER = {
                         "line_item_id": BIG + 2,
                         "quantity": 1,
                         "restock_type": "return",
+                        "subtotal": 19.99,
                         "line_item": {"id": BIG + 2, "variant_id": BIG + 3, "sku": "S", "quantity": 2},
                     },
-                    {"line_item_id": BIG + 4, "quantity": 1, "restock_type": "no_restock"},
+                    {"line_item_id": BIG + 4, "quantity": 1, "restock_type": "no_restock", "subtotal": "5.00"},
+                ],
+                # Money back: the successful refund, not the one that failed
+                "transactions": [
+                    {"kind": "refund", "status": "success", "amount": "24.99", "gateway": "manual"},
+                    {"kind": "refund", "status": "failure", "amount": "24.99", "gateway": "bogus"},
                 ],
             },
             RefundCreated(
@@ -168,6 +176,11 @@ ORDER = {
                         quantity=1,
                     ),
                 ),
+                lines=(
+                    RefundedLine(line_id=f"gid://shopify/LineItem/{BIG + 2}", quantity=1, subtotal=Decimal("19.99")),
+                    RefundedLine(line_id=f"gid://shopify/LineItem/{BIG + 4}", quantity=1, subtotal=Decimal("5.00")),
+                ),
+                amount=Decimal("24.99"),
             ),
         ),
         (
@@ -196,7 +209,7 @@ ORDER = {
     ids=[
         "orders/create",
         "fulfillments/create",
-        "refunds/create (restocked lines only)",
+        "refunds/create (restocked lines apart, every line with its subtotal, the money)",
         "products/update",
         "app/uninstalled",
     ],

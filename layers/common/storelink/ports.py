@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
@@ -12,6 +13,7 @@ from storelink.domain.matching import HealthReport
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
 from storelink.domain.product_removal import ProductRemovalJob
+from storelink.domain.refunds import SourceRefund
 from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Attention, GrantedToken, ParkedMessage, Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
@@ -292,6 +294,12 @@ class OrderDesk(Protocol):
 
     def cancel(self, order_id: str, *, restock: bool) -> bool:
         """Cancel the order; False when it was cancelled already."""
+        ...
+
+    def refund(self, order_id: str, lines: Mapping[str, int], amount: Decimal, *, key: str, note: str) -> SourceRefund:
+        """Refund the order's lines (line id → units) and `amount` (against what was paid on it; lines only when
+        nothing was), restocking nothing; the platform applies one `key` once and answers a resend with the
+        first refund."""
         ...
 
 

@@ -39,7 +39,11 @@ from graphql import (
 )
 
 # Importing the resolver modules registers their resolvers.
-from storelink_local.sandbox import shopify_resolvers_admin, shopify_resolvers_orders  # noqa: F401
+from storelink_local.sandbox import (  # noqa: F401
+    shopify_resolvers_admin,
+    shopify_resolvers_orders,
+    shopify_resolvers_refunds,
+)
 from storelink_local.sandbox.shopify_cost import MAX_SINGLE_QUERY_COST, CostBucket, QueryCost, ThrottleStatus
 from storelink_local.sandbox.shopify_resolvers import RequestContext, resolve_field, resolve_type
 from storelink_local.sandbox.shopify_webhooks import WebhookEvent

@@ -15,6 +15,7 @@ from typing import Literal
 
 from storelink_local.sandbox.shopify_store import (
     CENT,
+    IdempotencyKeyReused,
     InventoryLevel,
     ShopifyStore,
     UserError,
@@ -231,6 +232,19 @@ class RefundLineItem:
 
 
 @dataclass(frozen=True)
+class OrderTransaction:
+    """A payment on an order: a sale or capture, or a refund of one (its parent)."""
+
+    id: str
+    kind: str
+    status: str
+    gateway: str | None
+    amount: Decimal
+    parent_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Refund:
     id: str
     order_id: str
@@ -239,6 +253,8 @@ class Refund:
     line_items: tuple[RefundLineItem, ...]
     amount: Decimal
     created_at: datetime
+    # refundCreate's money transactions; a merchant's refund in the admin leaves them to its payload.
+    transactions: tuple[OrderTransaction, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -271,6 +287,7 @@ class Order:
     fulfillment_orders: tuple[FulfillmentOrder, ...]
     fulfillments: tuple[Fulfillment, ...]
     refunds: tuple[Refund, ...]
+    transactions: tuple[OrderTransaction, ...] = ()
 
     @property
     def order_number(self) -> int:
@@ -303,6 +320,13 @@ class Order:
     @property
     def total_refunded(self) -> Decimal:
         return sum((refund.amount for refund in self.refunds), ZERO)
+
+    def refundable(self, transaction: OrderTransaction) -> Decimal:
+        """What is left to refund of a successful sale or capture."""
+        refunded = sum(
+            (t.amount for t in self.transactions if t.parent_id == transaction.id and t.status == "SUCCESS"), ZERO
+        )
+        return transaction.amount - refunded
 
     @property
     def fulfillment_status(self) -> str:
@@ -369,6 +393,14 @@ class DiscountInput:
 
 
 @dataclass(frozen=True)
+class TransactionInput:
+    amount: Decimal
+    kind: str = "SALE"
+    status: str = "SUCCESS"
+    gateway: str | None = None
+
+
+@dataclass(frozen=True)
 class OrderDraft:
     lines: tuple[LineInput, ...]
     source_name: str | None = None
@@ -390,6 +422,33 @@ class OrderDraft:
     created_at: datetime | None = None
     name: str | None = None
     test: bool = False
+    transactions: tuple[TransactionInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class RefundLineInput:
+    line_item_id: str
+    quantity: int
+    restock_type: str = "NO_RESTOCK"
+    location_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundTransactionInput:
+    parent_id: str | None
+    gateway: str
+    kind: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    """refundCreate: lines (unfulfilled units only in the sandbox) and money against the order's payments."""
+
+    order_id: str
+    note: str | None
+    lines: tuple[RefundLineInput, ...]
+    transactions: tuple[RefundTransactionInput, ...]
 
 
 @dataclass(frozen=True)
@@ -445,6 +504,8 @@ class OrderBook:
         self._customers: dict[int, Customer] = {}
         self._jobs: set[int] = set()
         self._next_order_number = 1
+        # refundCreate's idempotency keys: the request each came with and the refund it made.
+        self._refunds_by_key: dict[str, tuple[RefundRequest, CancelOutcome]] = {}
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -684,6 +745,18 @@ class OrderBook:
             fulfillment_orders=(),
             fulfillments=(),
             refunds=(),
+            transactions=tuple(
+                OrderTransaction(
+                    id=gid("OrderTransaction", store.allocate()),
+                    kind=transaction.kind,
+                    status=transaction.status,
+                    gateway=transaction.gateway,
+                    amount=money(transaction.amount),
+                    parent_id=None,
+                    created_at=created_at,
+                )
+                for transaction in draft.transactions
+            ),
         )
         return replace(order, fulfillment_orders=self._fulfillment_orders(order, created_at))
 
@@ -944,6 +1017,95 @@ class OrderBook:
                 job_id=None, order=updated, refund=refund, user_errors=(), changed_levels=tuple(changed)
             )
 
+    def refund(self, request: RefundRequest, idempotency_key: str) -> tuple[CancelOutcome, bool]:
+        """Shopify's refundCreate, every check first, then all or nothing; a key used before answers with its
+        first refund and changes nothing (False: nothing new to publish), with other parameters it is refused."""
+        store = self._store
+        with store.lock:
+            earlier = self._refunds_by_key.get(idempotency_key)
+            if earlier is not None:
+                if earlier[0] != request:
+                    raise IdempotencyKeyReused(idempotency_key)
+                return replace(earlier[1], changed_levels=()), False
+            order = self._order_of(request.order_id)
+            if order is None:
+                return _refund_refused(["orderId"], "Order does not exist."), False
+            errors = _refund_errors(order, request)
+            if errors:
+                return CancelOutcome(None, None, None, tuple(errors), ()), False
+            outcome = self._record_refund(order, request)
+            self._refunds_by_key[idempotency_key] = (request, outcome)
+            return outcome, True
+
+    def _record_refund(self, order: Order, request: RefundRequest) -> CancelOutcome:
+        store = self._store
+        now = store.clock()
+        lines = {line.id: line for line in order.line_items}
+        changed: list[InventoryLevel] = []
+        refund_lines = tuple(
+            self._remove_unfulfilled(lines[line.line_item_id], line.quantity, line.restock_type == "CANCEL", changed)
+            for line in request.lines
+        )
+        for line in request.lines:
+            item = lines[line.line_item_id]
+            if line.restock_type == "CANCEL" and item.claimed_location_id is None and item.inventory_item_id:
+                # An order that bypassed inventory took nothing, yet Shopify restocks what a refund says to: the
+                # units go to the location asked for (the primary one by default) as if they had been taken.
+                location = line.location_id or store.locations()[0].id
+                level = store.shift(
+                    legacy_id(item.inventory_item_id),
+                    legacy_id(location),
+                    [("available", line.quantity), ("on_hand", line.quantity)],
+                )
+                if level is not None:
+                    changed.append(level)
+        transactions = tuple(
+            OrderTransaction(
+                id=gid("OrderTransaction", store.allocate()),
+                kind="REFUND",
+                status="SUCCESS",
+                gateway=transaction.gateway,
+                amount=money(transaction.amount),
+                parent_id=transaction.parent_id,
+                created_at=now,
+            )
+            for transaction in request.transactions
+        )
+        refund = Refund(
+            id=gid("Refund", store.allocate()),
+            order_id=order.id,
+            note=request.note,
+            restock=any(line.restock_type == "CANCEL" for line in request.lines),
+            line_items=refund_lines,
+            amount=sum((t.amount for t in transactions), ZERO),
+            created_at=now,
+            transactions=transactions,
+        )
+        removed = {line.line_item_id: line.quantity for line in request.lines}
+        all_transactions = (*order.transactions, *transactions)
+        received = sum(
+            (t.amount for t in all_transactions if t.kind in ("SALE", "CAPTURE") and t.status == "SUCCESS"), ZERO
+        )
+        refunded = sum((t.amount for t in all_transactions if t.kind == "REFUND" and t.status == "SUCCESS"), ZERO)
+        financial_status = order.financial_status
+        if refunded and refunded >= received:
+            financial_status = "REFUNDED"
+        elif refunded:
+            financial_status = "PARTIALLY_REFUNDED"
+        updated = replace(
+            order,
+            line_items=tuple(
+                replace(line, removed_quantity=line.removed_quantity + removed.get(line.id, 0))
+                for line in order.line_items
+            ),
+            refunds=(*order.refunds, refund),
+            transactions=all_transactions,
+            financial_status=financial_status,
+            updated_at=now,
+        )
+        self._orders[legacy_id(order.id)] = updated
+        return CancelOutcome(job_id=None, order=updated, refund=refund, user_errors=(), changed_levels=tuple(changed))
+
     def _remove_unfulfilled(
         self, line: LineItem, quantity: int, restock: bool, changed: list[InventoryLevel]
     ) -> RefundLineItem:
@@ -987,6 +1149,47 @@ def _quantities(
 
 def _commit(quantity: int) -> list[tuple[str, int]]:
     return [("available", -quantity), ("committed", quantity)]
+
+
+def _refund_errors(order: Order, request: RefundRequest) -> list[UserError]:
+    """What Shopify refuses in a refund: unknown lines, more units than are left to refund, a restock type that
+    does not fit, money against anything but a successful payment of the order, through another gateway, or
+    more than is left of it."""
+    errors: list[UserError] = []
+    lines = {line.id: line for line in order.line_items}
+    asked: dict[str, int] = {}
+    for index, line in enumerate(request.lines):
+        path: list[str | int] = ["refundLineItems", index]
+        item = lines.get(line.line_item_id)
+        if item is None:
+            errors.append(_error(None, [*path, "lineItemId"], "Line item does not exist."))
+            continue
+        asked[item.id] = asked.get(item.id, 0) + line.quantity
+        # Units already fulfilled are not refundable here: the resolver refuses them loudly as unsupported.
+        if line.quantity <= 0 or asked[item.id] > item.current_quantity:
+            errors.append(_error(None, [*path, "quantity"], "Quantity cannot refund more items than were purchased."))
+        elif line.restock_type == "RETURN":
+            errors.append(_error(None, [*path, "restockType"], "Unfulfilled items can only be restocked as CANCEL."))
+    payments = {t.id: t for t in order.transactions if t.kind in ("SALE", "CAPTURE") and t.status == "SUCCESS"}
+    left = {payment_id: order.refundable(payment) for payment_id, payment in payments.items()}
+    for index, transaction in enumerate(request.transactions):
+        path = ["transactions", index]
+        parent = payments.get(transaction.parent_id or "")
+        if parent is None:
+            errors.append(_error(None, [*path, "parentId"], "No refundable transaction was found."))
+        elif transaction.gateway != parent.gateway:
+            errors.append(_error(None, [*path, "gateway"], "Gateway must match the parent transaction's gateway."))
+        elif not 0 < transaction.amount <= left[parent.id]:
+            errors.append(_error(None, [*path, "amount"], "Amount exceeds the refundable amount of the transaction."))
+        else:
+            left[parent.id] -= transaction.amount
+    return errors
+
+
+def _refund_refused(path: Sequence[str], message: str) -> CancelOutcome:
+    return CancelOutcome(
+        job_id=None, order=None, refund=None, user_errors=(_error(None, path, message),), changed_levels=()
+    )
 
 
 def _cancel_refused(code: str, message: str) -> CancelOutcome:

@@ -186,18 +186,35 @@ def refund_payload(refund: Refund, order: Order) -> Payload:
             }
             for item in refund.line_items
         ],
-        "transactions": []
-        if not refund.amount
-        else [
+        # refundCreate's own transactions; a refund in the admin (or a cancellation's) one manual refund.
+        "transactions": [
             {
+                "id": legacy_id(transaction.id),
+                "admin_graphql_api_id": transaction.id,
                 "kind": "refund",
-                "status": "success",
-                "amount": _amount(refund.amount),
+                "status": transaction.status.lower(),
+                "amount": _amount(transaction.amount),
                 "currency": order.currency_code,
-                "gateway": "manual",
+                "gateway": transaction.gateway,
+                "parent_id": _optional_id(transaction.parent_id),
                 "order_id": legacy_id(order.id),
             }
-        ],
+            for transaction in refund.transactions
+        ]
+        or (
+            []
+            if not refund.amount
+            else [
+                {
+                    "kind": "refund",
+                    "status": "success",
+                    "amount": _amount(refund.amount),
+                    "currency": order.currency_code,
+                    "gateway": "manual",
+                    "order_id": legacy_id(order.id),
+                }
+            ]
+        ),
         "order_adjustments": [],
         "duties": [],
     }

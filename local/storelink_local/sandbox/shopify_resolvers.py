@@ -32,6 +32,7 @@ from storelink_local.sandbox.shopify_orders import (
     Money,
     Order,
     OrderBook,
+    OrderTransaction,
     Percentage,
     Refund,
     RefundLineItem,
@@ -125,6 +126,7 @@ TYPE_NAMES: dict[type, str] = {
     TrackingInfo: "FulfillmentTrackingInfo",
     Refund: "Refund",
     RefundLineItem: "RefundLineItem",
+    OrderTransaction: "OrderTransaction",
     BulkOperation: "BulkOperation",
     WebhookSubscription: "WebhookSubscription",
 }

@@ -37,6 +37,7 @@ from storelink_local.sandbox.shopify_orders import (
     TaxInput,
     TaxLine,
     TrackingInfo,
+    TransactionInput,
     money,
 )
 from storelink_local.sandbox.shopify_payloads import (
@@ -554,6 +555,7 @@ def _order_create(
         processed_at=None if order.get("processedAt") is None else _instant(order["processedAt"]),
         name=order.get("name"),
         test=bool(order.get("test")),
+        transactions=tuple(_transaction_input(t) for t in order.get("transactions") or ()),
     )
     inventory: InventoryBehaviour = (options or {}).get("inventoryBehaviour") or "BYPASS"
     outcome = request.orders.create(draft, inventory)
@@ -561,6 +563,19 @@ def _order_create(
         request.events.extend(level_events(outcome.changed_levels))
         request.events.extend(order_created_events(outcome.order, request.orders.customer_of(outcome.order)))
     return {"order": outcome.order, "userErrors": user_errors(outcome.user_errors)}
+
+
+_TRANSACTION_INPUT_FIELDS = frozenset({"amountSet", "kind", "status", "gateway"})
+
+
+def _transaction_input(transaction: Mapping[str, Any]) -> TransactionInput:
+    _refuse_unread(transaction, _TRANSACTION_INPUT_FIELDS, "OrderCreateOrderTransactionInput")
+    return TransactionInput(
+        amount=_amount(transaction["amountSet"]),
+        kind=transaction.get("kind") or "SALE",
+        status=transaction.get("status") or "SUCCESS",
+        gateway=transaction.get("gateway"),
+    )
 
 
 def _refuse_unread(given: Mapping[str, Any], read: frozenset[str], type_name: str) -> None:

@@ -1,5 +1,6 @@
 """What a store told storelink, as platform-neutral events, one per webhook topic storelink subscribes to."""
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -45,12 +46,25 @@ class FulfilmentCreated(_Event):
     lines: tuple[OrderLineSeen, ...] = ()
 
 
+class RefundedLine(BaseModel):
+    """A line of a refund: how many of its units, for how much (after discounts, before taxes)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line_id: str
+    quantity: int
+    subtotal: Decimal = Decimal(0)
+
+
 class RefundCreated(_Event):
     kind: Literal["refund_created"] = "refund_created"
     order_id: str
     refund_id: str
     # Lines given back to stock, with how many units each.
     restocked: tuple[OrderLineSeen, ...] = ()
+    # Every line refunded, restocked or not, and the money given back (the refund's successful transactions).
+    lines: tuple[RefundedLine, ...] = ()
+    amount: Decimal = Decimal(0)
 
 
 class VariantSeen(BaseModel):

@@ -59,6 +59,14 @@ class InitialOrderStatus(StrEnum):
     APPROVED = "approved"
 
 
+class RefundCarry(StrEnum):
+    """What a destination's refund does at the source: noted on the mirror only, or also refunded on the
+    source's order (the same lines and amount), for merchants who settle per order."""
+
+    NOTE = "note"
+    REFUND_SOURCE = "refund_source"
+
+
 class OrderPush(BaseModel):
     """How destination orders reach the source (Syncerize's order push settings, Shopdesk's approval)."""
 
@@ -68,6 +76,7 @@ class OrderPush(BaseModel):
     forward_customer_details: bool = False
     channels: frozenset[SalesChannel] = frozenset({SalesChannel.WEB})
     initial_status: InitialOrderStatus = InitialOrderStatus.AWAITING_APPROVAL
+    refunds: RefundCarry = RefundCarry.NOTE
 
 
 class DisconnectOption(StrEnum):

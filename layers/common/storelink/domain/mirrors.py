@@ -116,6 +116,8 @@ class SourcePart(_Frozen):
     fulfilment: Fulfilment = Fulfilment.UNFULFILLED
     tracking: Tracking | None = None
     shipments: tuple[Shipment, ...] = ()
+    # The destination's refunds already carried to the source's order (or refused there): each goes once.
+    refunds_carried: tuple[str, ...] = ()
 
     @property
     def value(self) -> Decimal:

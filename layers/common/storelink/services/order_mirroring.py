@@ -29,6 +29,7 @@ from storelink.domain.mirrors import (
     recovery_tag,
 )
 from storelink.domain.orders import Order
+from storelink.domain.refunds import RefundShare, refund_key, refund_shares, source_lines
 from storelink.errors import NotFound, StoreRejected, StoreUnavailable
 from storelink.observability import logger
 from storelink.ports import (
@@ -275,7 +276,9 @@ class OrderMirroring:
         )
 
     def refund_created(self, event: RefundCreated) -> OrderMirror | None:
-        """Recorded on the mirror; the units a refund restocks move through the stock engine, once."""
+        """Noted on the mirror; the units a refund restocks move through the stock engine, once. A destination's
+        refund also goes to the source order of each link that refunds the source (`orders.refunds`), once. A
+        source's refund is only noted: storelink's own refund coming back, or the source's own business."""
         mirror = self._mirrors.get(event.store_id, event.order_id) or self._mirrors.by_source_order(
             event.store_id, event.order_id
         )
@@ -283,7 +286,45 @@ class OrderMirroring:
             return None
         units = sum(line.quantity for line in event.restocked)
         side = "destination" if event.store_id == mirror.destination_store_id else "source"
-        return self._save(mirror, f"the {side} refunded ({event.refund_id}), {units} units restocked")
+        note = f"the {side} refunded ({event.refund_id}), {units} units restocked"
+        if all(entry.what != note for entry in mirror.log):  # not again on a retry of a carry that failed
+            mirror = self._save(mirror, note)
+        links = {link_id: link for link_id in mirror.parts if (link := self._links.get(link_id)) is not None}
+        for share in refund_shares(mirror, event, links):
+            mirror = self._carry_refund(mirror, share, event)
+        return mirror
+
+    def _carry_refund(self, mirror: OrderMirror, share: RefundShare, refund: RefundCreated) -> OrderMirror:
+        """Refund the part's share at the source, once (its idempotency key comes from the refund and the link;
+        the part records it as carried), restocking nothing: the destination's restock already gave the source
+        its units back through the give-back ledger, and a restock here too would give them twice."""
+        part = mirror.parts[share.link_id]
+        source = self._connector(part.source_store_id)
+        lines = source_lines(part, share, source.order(share.source_order_id).lines)
+        what = f"refund {refund.refund_id} not carried to {part.source_order_name}"
+        if not lines:
+            note = f"{what}: its lines are no longer on the source's order"
+        else:
+            try:
+                made = source.refund(
+                    share.source_order_id,
+                    lines,
+                    share.amount,
+                    key=refund_key(share.link_id, refund.refund_id),
+                    note=f"Refund of {mirror.order_name}, carried by storelink.",
+                )
+            except StoreRejected as refused:
+                note = f"{what}: {refused}"
+            else:
+                note = (
+                    f"refunded {sum(lines.values())} units and {made.amount} {mirror.currency} on "
+                    f"{part.source_order_name} in the source, no restock"
+                )
+                if made.amount != share.amount:
+                    note += f" ({share.amount} asked: nothing paid on it to refund against)"
+        logger.info("destination refund carried to the source", extra={"order_id": mirror.order_id, "what": note})
+        carried = part.model_copy(update={"refunds_carried": (*part.refunds_carried, refund.refund_id)})
+        return self._save_part(mirror, carried, note=note)
 
     def order_updated(self, event: OrderChanged) -> OrderMirror | None:
         """Lines split or merged in the destination: the mirror's lines follow, so it stays true (a part

@@ -30,6 +30,7 @@ from storelink.domain.orders import (
     TaxLine,
     Tracking,
 )
+from storelink.domain.refunds import SourceRefund
 from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, writes_to_reach
 from storelink.errors import StoreRejected, StoreUnavailable, UnknownStoreObject
 
@@ -395,6 +396,18 @@ class ShopifyConnector:
             # source marks it paid; an approved order is created paid.
             "financialStatus": "PAID" if draft.approved else "PENDING",
         }
+        if draft.approved:
+            # Paid as at the destination: a manual sale of the order's total. A status alone records no payment,
+            # and Shopify refunds money only against one (a refund carried here later names this sale).
+            total = (
+                sum((line.unit_price * line.quantity for line in draft.lines), Decimal(0))
+                + sum((line.price for line in draft.shipping_lines), Decimal(0))
+                + sum((line.amount for line in draft.tax_lines), Decimal(0))
+                - draft.total_discounts
+            )
+            order["transactions"] = [
+                {"kind": "SALE", "status": "SUCCESS", "gateway": "manual", "amountSet": money(total)}
+            ]
         if draft.total_discounts:
             order["discountCode"] = {
                 "itemFixedDiscountCode": {"code": "STORELINK", "amountSet": money(draft.total_discounts)}
@@ -488,6 +501,45 @@ class ShopifyConnector:
         if result["orderCancelUserErrors"]:
             raise StoreRejected("cancel refused: " + "; ".join(e["message"] for e in result["orderCancelUserErrors"]))
         return True
+
+    def refund(self, order_id: str, lines: Mapping[str, int], amount: Decimal, *, key: str, note: str) -> SourceRefund:
+        """Refund the lines without restocking them, and `amount` against the order's first successful sale or
+        capture, through its gateway (Shopify refunds money only against a payment; an order storelink created
+        paid carries a manual sale for that). An order nothing was paid on gets its lines refunded, no money.
+        The key makes a resend answer the first refund, so the request must be the same every time: it is
+        built from the order's payments, which a refund does not change."""
+        order = self._graphql.execute(documents.ORDER_TRANSACTIONS, {"id": order_id})["order"]
+        if order is None:
+            raise UnknownStoreObject(f"unknown order {order_id}")
+        paid = next(
+            (t for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE") and t["status"] == "SUCCESS"),
+            None,
+        )
+        refund: dict[str, Any] = {
+            "orderId": order_id,
+            "note": note,
+            "notify": False,
+            "refundLineItems": [
+                {"lineItemId": line_id, "quantity": quantity, "restockType": "NO_RESTOCK"}
+                for line_id, quantity in lines.items()
+            ],
+        }
+        if paid is not None and amount > 0:
+            refund["transactions"] = [
+                {
+                    "orderId": order_id,
+                    "parentId": paid["id"],
+                    "gateway": paid["gateway"],
+                    "kind": "REFUND",
+                    "amount": str(amount),
+                }
+            ]
+        variables = {"input": refund, "idempotencyKey": key}
+        result = self._graphql.execute(documents.REFUND_CREATE, variables)["refundCreate"]
+        if result["userErrors"]:
+            raise StoreRejected("refund refused: " + "; ".join(e["message"] for e in result["userErrors"]))
+        made = result["refund"]
+        return SourceRefund(refund_id=made["id"], amount=_amount(made["totalRefundedSet"]))
 
     # --- webhooks --------------------------------------------------------------------------------
 

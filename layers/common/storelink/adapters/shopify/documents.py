@@ -276,6 +276,25 @@ mutation StorelinkOrderCancel($orderId: ID!, $reason: OrderCancelReason!, $resto
 }
 """
 
+# What was paid on an order, for a refund to name as its parent (Shopify refunds money against a sale or capture).
+ORDER_TRANSACTIONS = """
+query StorelinkOrderTransactions($id: ID!) {
+  order(id: $id) {
+    transactions(first: 50) { id kind status gateway }
+  }
+}
+"""
+
+# From 2026-04 Shopify requires the idempotency key on refundCreate: a resend with it answers the first refund.
+REFUND_CREATE = """
+mutation StorelinkRefundCreate($input: RefundInput!, $idempotencyKey: String!) {
+  refundCreate(input: $input) @idempotent(key: $idempotencyKey) {
+    refund { id totalRefundedSet { shopMoney { amount } } }
+    userErrors { field message }
+  }
+}
+"""
+
 WEBHOOK_SUBSCRIPTIONS = """
 query StorelinkWebhookSubscriptions($after: String) {
   webhookSubscriptions(first: 100, after: $after) {

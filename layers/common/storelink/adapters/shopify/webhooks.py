@@ -9,6 +9,7 @@ import hmac
 import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ValidationError
@@ -21,6 +22,7 @@ from storelink.domain.events import (
     OrderLineSeen,
     ProductChanged,
     RefundCreated,
+    RefundedLine,
     StoreEvent,
     VariantSeen,
 )
@@ -71,13 +73,22 @@ class _RefundLine(BaseModel):
     line_item_id: int
     quantity: int
     restock_type: str | None = None
+    # After discounts, before taxes; REST sends money as a decimal string.
+    subtotal: Decimal = Decimal(0)
     line_item: _LineItem | None = None
+
+
+class _Transaction(BaseModel):
+    amount: Decimal
+    kind: str
+    status: str | None = None
 
 
 class _Refund(BaseModel):
     id: int
     order_id: int
     refund_line_items: list[_RefundLine] = []
+    transactions: list[_Transaction] = []
 
 
 class _Variant(BaseModel):
@@ -169,6 +180,15 @@ def _refund(store: Store, delivery_id: str, body: dict[str, Any]) -> StoreEvent:
             )
             for line in refund.refund_line_items
             if line.restock_type not in (None, "no_restock")
+        ),
+        lines=tuple(
+            RefundedLine(line_id=gid("LineItem", line.line_item_id), quantity=line.quantity, subtotal=line.subtotal)
+            for line in refund.refund_line_items
+        ),
+        # The money that went back: a pending or failed refund transaction gave nothing back (yet).
+        amount=sum(
+            (t.amount for t in refund.transactions if t.kind == "refund" and t.status in (None, "success")),
+            Decimal(0),
         ),
     )
 

@@ -1,0 +1,109 @@
+"""Carrying a destination's refund to the source orders storelink pushed, when the link says so.
+
+A link's `orders.refunds` is "note" (the default: the refund is noted on the mirror) or "refund_source" (the
+source's order is refunded too: the same lines, the same amount, for merchants who settle per order). Money
+moves; stock does not: the destination's restock already gives the source its units back through the
+give-back ledger (services/order_stock.py), so the source's refund restocks nothing.
+"""
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from storelink.domain.events import RefundCreated
+from storelink.domain.links import Link, RefundCarry
+from storelink.domain.mirrors import CENT, OrderMirror, PartStatus, SourcePart
+from storelink.domain.orders import OrderLine
+
+
+class RefundShare(BaseModel):
+    """A part's share of a destination refund: its refunded lines (destination line id → units) and money."""
+
+    model_config = ConfigDict(frozen=True)
+
+    link_id: str
+    source_order_id: str
+    lines: dict[str, int]
+    amount: Decimal
+
+
+class SourceRefund(BaseModel):
+    """The refund made on a source's order, and the money it gave back (none when nothing was paid there)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    refund_id: str
+    amount: Decimal
+
+
+def refund_shares(mirror: OrderMirror, refund: RefundCreated, links: Mapping[str, Link]) -> list[RefundShare]:
+    """The parts whose source order gets its share of a destination refund: pushed parts of links that refund
+    the source, with lines in the refund, not carried before (a redelivery, a retry)."""
+    if mirror.history or refund.store_id != mirror.destination_store_id:
+        return []
+    refunded = {line.line_id: line.quantity for line in refund.lines}
+    amounts = _amounts(mirror, refund)
+    shares = []
+    for link_id, part in mirror.parts.items():
+        link = links.get(link_id)
+        lines = {line.line_id: refunded[line.line_id] for line in part.lines if line.line_id in refunded}
+        if (
+            lines
+            and link is not None
+            and link.orders.refunds is RefundCarry.REFUND_SOURCE
+            and part.status is PartStatus.PUSHED
+            and part.source_order_id is not None
+            and refund.refund_id not in part.refunds_carried
+        ):
+            shares.append(
+                RefundShare(link_id=link_id, source_order_id=part.source_order_id, lines=lines, amount=amounts[link_id])
+            )
+    return shares
+
+
+def _amounts(mirror: OrderMirror, refund: RefundCreated) -> dict[str, Decimal]:
+    """The refund's amount split over the parts in proportion to their refunded lines' subtotals, out of all the
+    refunded lines' (money for a line no source sells stays with the destination); when every refunded line is
+    mirrored the shares add up to the refund, the last cent to the largest. The same every time it is asked, so
+    a retry sends the source what the first attempt did."""
+    subtotals = {line.line_id: line.subtotal for line in refund.lines}
+    total = sum(subtotals.values(), Decimal(0))
+    weights = {
+        link_id: sum((subtotals[line.line_id] for line in part.lines if line.line_id in subtotals), Decimal(0))
+        for link_id, part in mirror.parts.items()
+    }
+    if not total:
+        return dict.fromkeys(weights, Decimal(0))
+    amounts = {
+        link_id: (refund.amount * weight / total).quantize(CENT, ROUND_HALF_UP) for link_id, weight in weights.items()
+    }
+    if sum(weights.values(), Decimal(0)) == total:
+        largest = max(weights, key=lambda link_id: (weights[link_id], link_id))
+        amounts[largest] += refund.amount - sum(amounts.values(), Decimal(0))
+    return amounts
+
+
+def source_lines(part: SourcePart, share: RefundShare, source_order_lines: Sequence[OrderLine]) -> dict[str, int]:
+    """The source order's lines for the share's destination lines: storelink created the source order from the
+    part's lines in order, so the k-th part line selling a source variant is the k-th source line of that
+    variant. A destination line with no such source line (the source edited its order) is left out."""
+    by_variant: dict[str | None, list[str]] = {}
+    for source_line in source_order_lines:
+        by_variant.setdefault(source_line.variant_id, []).append(source_line.line_id)
+    seen: dict[str, int] = {}
+    quantities: dict[str, int] = {}
+    for line in part.lines:
+        nth = seen.get(line.source_variant_id, 0)
+        seen[line.source_variant_id] = nth + 1
+        candidates = by_variant.get(line.source_variant_id, [])
+        if line.line_id in share.lines and nth < len(candidates):
+            quantities[candidates[nth]] = quantities.get(candidates[nth], 0) + share.lines[line.line_id]
+    return quantities
+
+
+def refund_key(link_id: str, refund_id: str) -> str:
+    """The source refund's idempotency key: the same destination refund on the same link is refunded once at
+    the source, however often its webhook comes or the call is retried."""
+    return "storelink-refund-" + hashlib.sha256(f"{link_id}|{refund_id}".encode()).hexdigest()[:32]
