@@ -212,3 +212,13 @@ def test_a_large_plan_is_queued_in_parts_of_50() -> None:
     assert [job.part for job in parts] == [0, 1, 2]
     assert [len(job.delete) + len(job.set_to_zero) for job in parts] == [50, 50, 30]
     assert sum(len(job.set_to_zero) for job in parts) == 10
+
+
+def test_parts_also_stay_within_500_variants_a_product_larger_alone() -> None:
+    # Given a product of 300 mapped variants, one of 600 and one of 1
+    sizes = {"Big": 300, "Huge": 600, "Small": 1}
+    catalogue = [a_product_variant(name, f"{name}{n}") for name, size in sizes.items() for n in range(size)]
+    mapped = [SkuMapEntry(link_id="l", destination_item_id=v.inventory_item_id, source_item_id="s") for v in catalogue]
+    # When the plan is cut into parts, Then the huge product goes alone, and no part exceeds 500 otherwise
+    parts = parts_of("l", plan_product_removal(mapped, [], catalogue), NOW)
+    assert [[product.title for product in job.delete] for job in parts] == [["Big"], ["Huge"], ["Small"]]

@@ -103,8 +103,10 @@ def _kept_because(variants: list[CatalogueVariant], on_link: set[str], elsewhere
     return "; ".join(reasons)
 
 
-# Products a queued part of the removal carries: small enough for an SQS message and a minute's work.
+# What a queued part of the removal carries: a minute's work, and well inside an SQS message (256 KiB) even
+# for a product of Shopify's 2,048 variants, which goes alone.
 PRODUCTS_PER_PART = 50
+VARIANTS_PER_PART = 500
 
 
 class ProductRemovalJob(BaseModel):
@@ -123,23 +125,27 @@ class ProductRemovalJob(BaseModel):
     set_to_zero: tuple[PlannedProduct, ...] = ()
 
 
-def parts_of(
-    link_id: str, plan: ProductRemovalPlan, started_at: datetime, size: int = PRODUCTS_PER_PART
-) -> list[ProductRemovalJob]:
-    """The plan cut into parts of at most `size` products, numbered from 0."""
-    products: list[tuple[str, PlannedProduct]] = [("delete", p) for p in plan.delete]
-    products += [("set_to_zero", p) for p in plan.set_to_zero]
-    jobs = []
-    for part, start in enumerate(range(0, len(products), size)):
-        chunk = products[start : start + size]
-        jobs.append(
-            ProductRemovalJob(
-                kind="remove_products",
-                link_id=link_id,
-                started_at=started_at,
-                part=part,
-                delete=tuple(p for what, p in chunk if what == "delete"),
-                set_to_zero=tuple(p for what, p in chunk if what == "set_to_zero"),
-            )
+def parts_of(link_id: str, plan: ProductRemovalPlan, started_at: datetime) -> list[ProductRemovalJob]:
+    """The plan cut into parts of at most 50 products and 500 mapped variants (a larger product alone),
+    numbered from 0."""
+    chunks: list[list[tuple[bool, PlannedProduct]]] = [[]]
+    variants = 0
+    for deleting, product in [(True, p) for p in plan.delete] + [(False, p) for p in plan.set_to_zero]:
+        size = len(product.variant_ids)
+        if chunks[-1] and (len(chunks[-1]) == PRODUCTS_PER_PART or variants + size > VARIANTS_PER_PART):
+            chunks.append([])
+            variants = 0
+        chunks[-1].append((deleting, product))
+        variants += size
+    return [
+        ProductRemovalJob(
+            kind="remove_products",
+            link_id=link_id,
+            started_at=started_at,
+            part=part,
+            delete=tuple(product for deleting, product in chunk if deleting),
+            set_to_zero=tuple(product for deleting, product in chunk if not deleting),
         )
-    return jobs
+        for part, chunk in enumerate(chunks)
+        if chunk
+    ]

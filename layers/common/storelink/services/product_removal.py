@@ -2,7 +2,7 @@
 catalogue as it is now (never from what storelink remembers of it: a delete cannot be undone), and the work,
 in parts on the sweep queue, each recording what it did on the link's history and progress.
 
-A part is safe to run again: a product already gone is deleted, a level already at 0 is set, and the link
+A part is safe to run again: a product already gone counts as deleted, a level already at 0 is left, and the link
 counts a part once (its number is kept in the progress, written compare-and-set with the history entry).
 """
 
