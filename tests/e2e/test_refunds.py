@@ -69,3 +69,24 @@ def test_by_default_a_destination_refund_leaves_the_source_order_alone(
     runtime.drain()
     assert stores.source.sandbox.order(pushed.id).refunds == ()
     assert (stores.source.available, stores.destination.available) == (11, 11)
+
+
+@pytest.mark.parametrize(("approved", "refunded"), [(True, 30), (False, 0)], ids=["marked paid", "still pending"])
+def test_an_order_awaiting_approval_gets_money_back_once_the_source_has_marked_it_paid(
+    runtime: LocalRuntime, stores: LinkedStores, approved: bool, refunded: int
+) -> None:
+    # Given an order pushed awaiting approval (payment pending at the source), approved or not by marking it paid
+    order, pushed = pushed_order(runtime, stores, refunds="refund_source", initial_status="awaiting_approval")
+    if approved:
+        stores.source.sandbox.mark_paid(pushed.id)
+    # When the destination refunds a shirt
+    stores.destination.sandbox.refund_items(order.id, {order.line_items[0].id: 1}, restock=True)
+    runtime.drain()
+    # Then the source's order has the line refunded, and the money only when something was paid on it
+    [refund] = stores.source.sandbox.order(pushed.id).refunds
+    assert ([line.quantity for line in refund.line_items], refund.amount) == ([1], refunded)
+    ref = order.id.rsplit("/", 1)[-1]
+    log = ManagementApi(runtime).call(
+        "GET", f"/links/{stores.link.link_id}/orders/{ref}", stores.destination.api_token
+    )["log"]
+    assert any("nothing paid on it" in entry["what"] for entry in log) is not approved

@@ -179,3 +179,17 @@ def test_a_refund_that_restocks_puts_units_in_stock_even_when_the_order_took_non
     assert refund(shop, restocking)["userErrors"] == []
     # Then the unit is in stock at the primary location: Shopify restocks what a refund says, taken or not
     assert available(shop) == before + 1
+
+
+def test_marking_an_order_paid_records_a_manual_sale_of_what_is_outstanding(shop: StockedShop) -> None:
+    # Given an order awaiting payment, When the merchant marks it paid
+    order = paid_order(shop, paid=False)
+    shop.sandbox.mark_paid(order["id"])
+    # Then a manual sale of its total is what a refund can give money back from; marking it again is refused
+    after = graphql(shop.sandbox, documents.ORDER_PAYMENTS, {"id": order["id"]})["data"]["order"]
+    assert after["displayFinancialStatus"] == "PAID"
+    assert [(t["kind"], t["gateway"], t["amountSet"]["shopMoney"]["amount"]) for t in after["transactions"]] == [
+        ("SALE", "manual", "50.00")
+    ]
+    with pytest.raises(ValueError, match="can't be marked as paid"):
+        shop.sandbox.mark_paid(order["id"])

@@ -54,6 +54,7 @@ from storelink_local.sandbox.shopify_payloads import (
     fulfillment_events,
     level_events,
     order_created_events,
+    order_payload,
     product_payload,
     refund_events,
     shop_payload,
@@ -63,6 +64,7 @@ from storelink_local.sandbox.shopify_scopes import DEFAULT_SCOPES, AccessScopes
 from storelink_local.sandbox.shopify_store import Location, Product, Shop, ShopifyStore, legacy_id
 from storelink_local.sandbox.shopify_webhooks import (
     APP_UNINSTALLED,
+    ORDERS_UPDATED,
     PRODUCTS_CREATE,
     PRODUCTS_UPDATE,
     WebhookDelivery,
@@ -485,6 +487,15 @@ class ShopifySandbox:
                 *cancel_events(outcome.order, outcome.refund, self._customer(outcome.order)),
             ]
         )
+        return outcome.order
+
+    def mark_paid(self, order_id: str | int) -> Order:
+        """The merchant marks the order paid (how a source approves an order awaiting approval): a manual sale of
+        what is outstanding, orders/updated fires."""
+        outcome = self._orders.mark_paid(self.order(order_id).id)
+        if outcome.order is None:
+            raise ValueError("; ".join(error.message for error in outcome.user_errors))
+        self._publish([WebhookEvent(ORDERS_UPDATED, order_payload(outcome.order, self._customer(outcome.order)))])
         return outcome.order
 
     def refund_items(self, order_id: str | int, quantities: Mapping[str, int], *, restock: bool = True) -> Order:

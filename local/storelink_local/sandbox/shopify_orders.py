@@ -1017,6 +1017,33 @@ class OrderBook:
                 job_id=None, order=updated, refund=refund, user_errors=(), changed_levels=tuple(changed)
             )
 
+    def mark_paid(self, order_id: str) -> OrderOutcome:
+        """Shopify's "mark as paid" (orderMarkAsPaid): a manual sale of what is outstanding, the order paid;
+        refused on an order with nothing outstanding or already paid."""
+        store = self._store
+        with store.lock:
+            order = self._order_of(order_id)
+            if order is None:
+                return OrderOutcome(None, (_error(None, ["id"], "Order does not exist."),), ())
+            outstanding = order.total_price - sum(
+                (t.amount for t in order.transactions if t.kind in ("SALE", "CAPTURE") and t.status == "SUCCESS"), ZERO
+            )
+            if order.financial_status == "PAID" or outstanding <= 0:
+                return OrderOutcome(None, (_error(None, ["id"], "Order can't be marked as paid."),), ())
+            now = store.clock()
+            sale = OrderTransaction(
+                id=gid("OrderTransaction", store.allocate()),
+                kind="SALE",
+                status="SUCCESS",
+                gateway="manual",
+                amount=money(outstanding),
+                parent_id=None,
+                created_at=now,
+            )
+            updated = replace(order, transactions=(*order.transactions, sale), financial_status="PAID", updated_at=now)
+            self._orders[legacy_id(order.id)] = updated
+            return OrderOutcome(order=updated, user_errors=(), changed_levels=())
+
     def refund(self, request: RefundRequest, idempotency_key: str) -> tuple[CancelOutcome, bool]:
         """Shopify's refundCreate, every check first, then all or nothing; a key used before answers with its
         first refund and changes nothing (False: nothing new to publish), with other parameters it is refused."""
