@@ -16,6 +16,9 @@ from storelink.observability import logger, metrics, tracer
 from storelink.services.webhook_ingress import WebhookIngress, WebhookReceipt
 from storelink.settings import WebhookIngressSettings
 
+# Shopify's X-Shopify-Webhook-Id (header names arrive lower-cased), else API Gateway's request id.
+DELIVERY_ID = f'headers."x-shopify-webhook-id" || {correlation_paths.API_GATEWAY_HTTP}'
+
 app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
 once_per_delivery = once_per_delivery_config()
@@ -34,7 +37,8 @@ def receive_shopify_webhook(store_id: str) -> WebhookReceipt:
     return receipt
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+# The platform's delivery id: every log line its work causes, in every function, carries it (docs/observability.md).
+@logger.inject_lambda_context(correlation_id_path=DELIVERY_ID)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from storelink.adapters.dynamodb import DynamoDbParkedWork
 from storelink.adapters.sqs import SqsDeadLetters, SqsWorkQueues
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.errors import SomeStoresFailed, StoreAccessRevoked, StoreUnavailable, UnknownStoreObject
+from storelink.observability import logger
 from storelink.services.stock_sweep import SweepJob
 from storelink.services.store_attention import StoreAttention
 from storelink_local.runtime import LocalRuntime
@@ -80,7 +81,8 @@ def test_a_failure_on_the_last_receive_is_dead_lettered_with_its_reason(runtime:
     record = record_of(runtime, "stock_worker", "StockChangesQueue", receive_count=5)
     # When its handler fails, Then the record counts as handled (nothing raised: its FIFO group moves on)
     handle_failing(runtime, record)
-    # And the DLQ holds it unchanged, in its group, saying why, when, after how many attempts, from where
+    # And the DLQ holds it unchanged, in its group, saying why, when, after how many attempts, from where, and
+    # its correlation id (the record's own: the sample came without one), for a redrive to go on with
     (dead,) = messages_on(runtime, "StockChangesDeadLetterQueue")
     assert dead["Body"] == record["body"]
     assert dead["Attributes"]["MessageGroupId"] == record["attributes"]["MessageGroupId"]
@@ -92,6 +94,7 @@ def test_a_failure_on_the_last_receive_is_dead_lettered_with_its_reason(runtime:
         "FailureReason": "StoreUnavailable: Shopify answered HTTP 503",
         "Attempts": "5",
         "SourceQueue": runtime.template.queues["StockChangesQueue"].arn,
+        "CorrelationId": record["messageId"],
     }
 
 
@@ -189,3 +192,16 @@ class SweepJobRecord(SqsRecordModel):
     """The sweep worker's record model."""
 
     body: Json[SweepJob]
+
+
+def test_a_record_is_handled_under_the_correlation_id_it_was_sent_with(runtime: LocalRuntime) -> None:
+    # Given a stock change sent with the correlation id of the webhook delivery that caused it
+    record = record_of(runtime, "stock_worker", "StockChangesQueue", receive_count=1)
+    record["messageAttributes"] = {"CorrelationId": {"stringValue": "wh-7f3a", "dataType": "String"}}
+    seen: list[str | None] = []
+    dead_letters = LastAttemptDeadLetters(lambda: SqsDeadLetters(runtime.aws.sqs), lambda: pytest.fail("no failure"))
+    # When its handler runs, Then every log line it writes carries that correlation id
+    dead_letters.guard(lambda _: seen.append(logger.get_correlation_id()), {"Records": [record]})(
+        SqsRecordModel.model_validate(record)
+    )
+    assert seen == ["wh-7f3a"]

@@ -41,13 +41,19 @@ def empty_queue(runtime: LocalRuntime) -> None:
 
 def take_queued() -> list[dict[str, Any]]:
     """Every stock change on the queue, removed from it (SQS allows one purge a minute)."""
+    return [json.loads(message["Body"]) for message in take_messages()]
+
+
+def take_messages() -> list[dict[str, Any]]:
     sqs, queue_url = boto3.client("sqs"), os.environ["STOCK_CHANGES_QUEUE_URL"]
-    bodies: list[dict[str, Any]] = []
-    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+    taken: list[dict[str, Any]] = []
+    while messages := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages", []):
         for message in messages:
-            bodies.append(json.loads(message["Body"]))
+            taken.append(message)
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
+    return taken
 
 
 def post(runtime: LocalRuntime, store_id: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
@@ -75,6 +81,19 @@ def test_a_redelivered_webhook_is_queued_once(runtime: LocalRuntime, sample_stor
     # Then both are answered 200 (so Shopify stops retrying) and one change is queued
     assert answers == [200, 200]
     assert [change["available"] for change in take_queued()] == [3]
+
+
+def test_the_queued_change_carries_the_deliverys_id_as_its_correlation_id(
+    runtime: LocalRuntime, sample_store: str
+) -> None:
+    # Given a delivery with Shopify's X-Shopify-Webhook-Id
+    body = inventory_level_body(available=4)
+    headers = shopify_headers(body, SAMPLE_SECRET, shop="sample-source.myshopify.com", delivery_id="wh-4f1c")
+    # When it is received
+    assert post(runtime, sample_store, body, headers).status_code == 200
+    # Then the queued change carries the delivery id, for every function its work reaches to log with
+    [message] = take_messages()
+    assert message["MessageAttributes"]["CorrelationId"]["StringValue"] == "wh-4f1c"
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from storelink.domain.events import (
 )
 from storelink.domain.stock import StockLevelChanged
 from storelink.domain.stores import ParkedMessage
+from storelink.observability import CORRELATION_ATTRIBUTE, correlation_attributes
 from storelink.ports import EventQueue
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class SqsEventQueues:
             self._sqs.send_message(
                 QueueUrl=self._order_events_url,
                 MessageBody=event.model_dump_json(),
+                MessageAttributes=correlation_attributes(),
                 MessageGroupId=order_group(event.store_id, event.order_id),
                 MessageDeduplicationId=_deduplication_id(event),
             )
@@ -79,12 +81,17 @@ class SqsEventQueues:
             self._sqs.send_message(
                 QueueUrl=self._stock_changes_url,
                 MessageBody=event.model_dump_json(),
+                MessageAttributes=correlation_attributes(),
                 MessageGroupId=f"{event.store_id}:{group}"[:128],
                 MessageDeduplicationId=_deduplication_id(event),
             )
             return True
         if isinstance(event, AppUninstalled | ProductChanged):
-            self._sqs.send_message(QueueUrl=self._store_events_url, MessageBody=event.model_dump_json())
+            self._sqs.send_message(
+                QueueUrl=self._store_events_url,
+                MessageBody=event.model_dump_json(),
+                MessageAttributes=correlation_attributes(),
+            )
             return True
         return queued
 
@@ -130,7 +137,10 @@ class SqsCheckpoints:
 
     def resume_later(self, checkpoint: "ImportCheckpoint", delay_seconds: int) -> None:
         self._sqs.send_message(
-            QueueUrl=self._queue_url, MessageBody=checkpoint.model_dump_json(), DelaySeconds=delay_seconds
+            QueueUrl=self._queue_url,
+            MessageBody=checkpoint.model_dump_json(),
+            DelaySeconds=delay_seconds,
+            MessageAttributes=correlation_attributes(),
         )
 
 
@@ -154,7 +164,11 @@ class SqsJobs[Job: BaseModel]:
                 raise RuntimeError(f"SQS refused jobs for {self._queue_url}: {answer['Failed']}")
 
     def _entry(self, number: int, job: Job, delay_seconds: int) -> dict[str, Any]:
-        entry: dict[str, Any] = {"Id": str(number), "MessageBody": job.model_dump_json()}
+        entry: dict[str, Any] = {
+            "Id": str(number),
+            "MessageBody": job.model_dump_json(),
+            "MessageAttributes": correlation_attributes(),
+        }
         if self._fifo_group is None:
             entry["DelaySeconds"] = delay_seconds
         elif delay_seconds:
@@ -196,7 +210,8 @@ class SqsDeadLetters:
         return self._policies[queue_arn]
 
     def send(self, record: "SQSRecord", policy: RedrivePolicy, reason: str) -> None:
-        """The body unchanged, with FailureReason, FailedAt, Attempts and SourceQueue as message attributes."""
+        """The body unchanged, with FailureReason, FailedAt, Attempts and SourceQueue as message attributes, and
+        its correlation id, so that a redrive goes on with the same thread of log lines."""
         message: SendMessageRequestTypeDef = {
             "QueueUrl": policy.dead_letter_queue_url,
             "MessageBody": record.body,
@@ -205,6 +220,7 @@ class SqsDeadLetters:
                 "FailedAt": {"DataType": "String", "StringValue": datetime.now(UTC).isoformat(timespec="seconds")},
                 "Attempts": {"DataType": "Number", "StringValue": record.attributes.approximate_receive_count},
                 "SourceQueue": {"DataType": "String", "StringValue": record.event_source_arn},
+                **correlation_attributes(),
             },
         }
         if policy.dead_letter_queue_fifo:
@@ -240,6 +256,10 @@ class SqsWorkQueues:
             "QueueUrl": _url_of(self._sqs, message.queue_arn),
             "MessageBody": message.body,
         }
+        if message.correlation_id is not None:
+            request["MessageAttributes"] = {
+                CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": message.correlation_id}
+            }
         if message.fifo_group is not None:
             request["MessageGroupId"] = message.fifo_group
             # Unique per parking: a resume repeated within SQS's 5-minute window does not queue it twice.

@@ -36,6 +36,8 @@ class ParkedMessage(BaseModel):
     body: str
     # The FIFO group the message came in, kept so that it goes back into it.
     fifo_group: str | None = None
+    # The thread of log lines the message belongs to, taken up again when it resumes.
+    correlation_id: str | None = None
     reason: str
     parked_at: AwareDatetime
 

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from storelink.adapters.sqs import SqsDeadLetters
 from storelink.domain.stores import ParkedMessage
 from storelink.errors import FailureClass, failure_class, failure_reason, stores_refusing
-from storelink.observability import logger, metrics
+from storelink.observability import CORRELATION_ATTRIBUTE, continue_correlation, logger, metrics
 from storelink.services.store_attention import StoreAttention
 
 
@@ -32,9 +32,18 @@ def count_dropped(reason: str) -> None:
         metric.add_dimension(name="reason", value=reason)
 
 
+def correlation_id_of(record: SQSRecord) -> str:
+    """The correlation id the record was sent with, else its own message id."""
+    sent_with = record.message_attributes[CORRELATION_ATTRIBUTE]
+    return sent_with.string_value if sent_with and sent_with.string_value else record.message_id
+
+
 def readable(event: Mapping[str, Any], model: type[SqsRecordModel]) -> dict[str, Any]:
     """The event without the records whose body the handler's model cannot read: no retry can change a body,
-    so each is logged with the reason and acknowledged (left out of the batch, it is never reported failed)."""
+    so each is logged with the reason and acknowledged (left out of the batch, it is never reported failed).
+
+    Until a record's own handling begins, log lines carry the correlation ids of the whole batch, joined."""
+    continue_correlation(",".join(dict.fromkeys(correlation_id_of(SQSRecord(record)) for record in event["Records"])))
     kept = []
     for record in event["Records"]:
         try:
@@ -54,6 +63,7 @@ def parked(record: SQSRecord, error: Exception) -> ParkedMessage:
         queue_arn=record.event_source_arn,
         body=record.body,
         fifo_group=record.attributes.message_group_id,
+        correlation_id=logger.get_correlation_id(),
         reason=f"{type(error).__name__}: {error}",
         parked_at=datetime.now(UTC),
     )
@@ -84,6 +94,8 @@ class LastAttemptDeadLetters:
         received = {record["messageId"]: SQSRecord(record) for record in event["Records"]}
 
         def handle(record: Record) -> None:
+            # Each record's log lines and trace carry the correlation id of the delivery that caused it.
+            continue_correlation(correlation_id_of(received[record.messageId]))
             try:
                 record_handler(record)
             except Exception as error:
