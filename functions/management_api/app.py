@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime, BaseModel, Field
@@ -34,7 +34,7 @@ from storelink.errors import (
     StoreUnavailable,
 )
 from storelink.observability import logger, metrics, tracer
-from storelink.services.link_orders import PushByHand
+from storelink.services.link_orders import EARLIEST, LATEST, PushByHand
 from storelink.services.links import Disconnection, LinkRequest, LinkSettingsChange, LinkView
 from storelink.services.stores import (
     CredentialsRequest,
@@ -46,6 +46,8 @@ from storelink.services.stores import (
 from storelink.settings import ManagementApiSettings
 
 PageSize = Annotated[int, Query(ge=1, le=100, description="items a page")]
+# A store's, link's or order's id: a key of storelink's tables, none longer (DynamoDB refuses keys over 2 KB).
+PathId = Annotated[str, Path(min_length=1, max_length=128)]
 Cursor = Annotated[str | None, Query(description="next_cursor of the page before")]
 
 # What routes may answer besides their success, by what they do; each route's `answers` names its own.
@@ -103,29 +105,29 @@ def register_store(request: StoreRegistrationRequest) -> Response[RegisteredStor
 
 
 @app.get("/stores/<store_id>", responses=answers(*YOURS))
-def get_store(store_id: str) -> StoreView:
+def get_store(store_id: PathId) -> StoreView:
     return services().stores.view(caller(), store_id)
 
 
 @app.delete("/stores/<store_id>", responses=answers(*YOURS, success=HTTPStatus.NO_CONTENT))
-def remove_store(store_id: str) -> Response[None]:
+def remove_store(store_id: PathId) -> Response[None]:
     links = services().links
     services().stores.remove(caller(), store_id, lambda store: links.end_links_of(store, "store removed"))
     return Response(HTTPStatus.NO_CONTENT)
 
 
 @app.post("/stores/<store_id>/api-token", responses=answers(*YOURS, success=HTTPStatus.CREATED))
-def rotate_api_token(store_id: str) -> Response[IssuedSecrets]:
+def rotate_api_token(store_id: PathId) -> Response[IssuedSecrets]:
     return created(services().stores.rotate_api_token(caller(), store_id))
 
 
 @app.put("/stores/<store_id>/credentials", responses=answers(*YOURS, *A_JSON_BODY, Conflict, *ASKS_THE_STORES))
-def replace_credentials(store_id: str, request: CredentialsRequest) -> StoreView:
+def replace_credentials(store_id: PathId, request: CredentialsRequest) -> StoreView:
     return services().stores.replace_credentials(caller(), store_id, request)
 
 
 @app.post("/stores/<store_id>/verification-code", responses=answers(*YOURS, success=HTTPStatus.CREATED))
-def rotate_verification_code(store_id: str) -> Response[IssuedSecrets]:
+def rotate_verification_code(store_id: PathId) -> Response[IssuedSecrets]:
     return created(services().stores.rotate_verification_code(caller(), store_id))
 
 
@@ -133,7 +135,7 @@ def rotate_verification_code(store_id: str) -> Response[IssuedSecrets]:
     "/stores/<store_id>/stock.csv",
     responses=answers(*YOURS, PayloadTooLarge, *ASKS_THE_STORES, unprocessable=StockUpdatePlan),
 )
-def bulk_adjust_stock(store_id: str, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
+def bulk_adjust_stock(store_id: PathId, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
     """Set or adjust the store's own stock levels from a CSV: all rows or none (docs/stock-csv.md)."""
     body = raw_body(app.current_event)
     return all_or_nothing(services().stock.upload(caller(), store_id, body, dry_run=dry_run))
@@ -152,24 +154,24 @@ def list_links(limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
 
 
 @app.get("/links/<link_id>", responses=answers(*YOURS))
-def get_link(link_id: str) -> LinkView:
+def get_link(link_id: PathId) -> LinkView:
     return services().links.view(caller(), link_id)
 
 
 @app.patch("/links/<link_id>", responses=answers(*YOURS, *A_JSON_BODY, NotAllowed, Conflict, *ASKS_THE_STORES))
-def change_link_settings(link_id: str, change: LinkSettingsChange) -> Link:
+def change_link_settings(link_id: PathId, change: LinkSettingsChange) -> Link:
     return services().links.change_settings(caller(), link_id, change)
 
 
 @app.get("/links/<link_id>/history", responses=answers(*YOURS, *A_PAGE))
-def link_history(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
+def link_history(link_id: PathId, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
     store = caller()
     transitions, after = services().links.history(store, link_id, limit=limit, cursor=position(store, cursor))
     return {"transitions": transitions, "next_cursor": sealed(store, after)}
 
 
 @app.get("/links/<link_id>/oversells", responses=answers(*YOURS, *A_PAGE))
-def link_oversells(link_id: str, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
+def link_oversells(link_id: PathId, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
     store = caller()
     oversells, after = services().links.oversells(store, link_id, limit=limit, cursor=position(store, cursor))
     return {"oversells": oversells, "next_cursor": sealed(store, after)}
@@ -177,12 +179,16 @@ def link_oversells(link_id: str, limit: PageSize = 25, cursor: Cursor = None) ->
 
 @app.get("/links/<link_id>/orders", responses=answers(*YOURS, *A_PAGE, InvalidRequest))
 def list_link_orders(
-    link_id: str,
+    link_id: PathId,
     status: Annotated[
         MirrorStatus, Query(description="pushed, not_pushed, partially_pushed, failed, cancelled, history")
     ],
-    since: Annotated[AwareDatetime | None, Query(description="created at or after (ISO 8601 with a zone)")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="created at or before (ISO 8601 with a zone)")] = None,
+    since: Annotated[
+        AwareDatetime | None, Query(ge=EARLIEST, le=LATEST, description="created at or after (ISO 8601 with a zone)")
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None, Query(ge=EARLIEST, le=LATEST, description="created at or before (ISO 8601 with a zone)")
+    ] = None,
     limit: PageSize = 25,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
@@ -194,7 +200,7 @@ def list_link_orders(
 
 
 @app.get("/links/<link_id>/orders/<order_ref>", responses=answers(*YOURS))
-def get_link_order(link_id: str, order_ref: str) -> OrderMirror:
+def get_link_order(link_id: PathId, order_ref: PathId) -> OrderMirror:
     return services().orders.get(caller(), link_id, order_ref)
 
 
@@ -202,7 +208,7 @@ def get_link_order(link_id: str, order_ref: str) -> OrderMirror:
     "/links/<link_id>/orders/push",
     responses=answers(*YOURS, *A_JSON_BODY, NotAllowed, Conflict, success=HTTPStatus.ACCEPTED),
 )
-def push_link_orders(link_id: str, request: PushByHand) -> Response[dict[str, Any]]:
+def push_link_orders(link_id: PathId, request: PushByHand) -> Response[dict[str, Any]]:
     queued = services().orders.push(caller(), link_id, request)
     return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, {"queued": queued})
 
@@ -210,13 +216,13 @@ def push_link_orders(link_id: str, request: PushByHand) -> Response[dict[str, An
 class MapRequest(BaseModel):
     """Map a destination variant to a source variant by hand; no source unmaps it (kept unmapped)."""
 
-    destination_variant_id: str = Field(min_length=1)
-    source_variant_id: str | None = None
+    destination_variant_id: str = Field(min_length=1, max_length=255)
+    source_variant_id: str | None = Field(default=None, min_length=1, max_length=255)
 
 
 @app.get("/links/<link_id>/mappings", responses=answers(*YOURS, *A_PAGE))
 def list_mappings(
-    link_id: str, state: Annotated[MatchState | None, Query()] = None, limit: PageSize = 25, cursor: Cursor = None
+    link_id: PathId, state: Annotated[MatchState | None, Query()] = None, limit: PageSize = 25, cursor: Cursor = None
 ) -> dict[str, Any]:
     store = caller()
     entries, after = services().mappings.page(store, link_id, state, limit=limit, cursor=position(store, cursor))
@@ -224,7 +230,7 @@ def list_mappings(
 
 
 @app.put("/links/<link_id>/mappings", responses=answers(*YOURS, *A_JSON_BODY, NotAllowed, Conflict, *ASKS_THE_STORES))
-def map_variant(link_id: str, request: MapRequest) -> SkuMapEntry:
+def map_variant(link_id: PathId, request: MapRequest) -> SkuMapEntry:
     mappings, store = services().mappings, caller()
     if request.source_variant_id is None:
         return mappings.unmap(store, link_id, request.destination_variant_id)
@@ -232,12 +238,12 @@ def map_variant(link_id: str, request: MapRequest) -> SkuMapEntry:
 
 
 @app.get("/links/<link_id>/health", responses=answers(*YOURS, *ASKS_THE_STORES))
-def catalogue_health(link_id: str) -> HealthReport:
+def catalogue_health(link_id: PathId) -> HealthReport:
     return services().mappings.health(caller(), link_id)
 
 
 @app.get("/links/<link_id>/mappings.csv", responses=answers(*YOURS, *ASKS_THE_STORES, media_type="text/csv"))
-def export_mappings(link_id: str) -> Response[str]:
+def export_mappings(link_id: PathId) -> Response[str]:
     return Response(HTTPStatus.OK, "text/csv; charset=utf-8", services().mappings.export(caller(), link_id))
 
 
@@ -245,20 +251,20 @@ def export_mappings(link_id: str) -> Response[str]:
     "/links/<link_id>/mappings.csv",
     responses=answers(*YOURS, NotAllowed, *ASKS_THE_STORES, unprocessable=MappingImportPlan),
 )
-def import_mappings(link_id: str, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
+def import_mappings(link_id: PathId, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
     text = raw_body(app.current_event).decode("utf-8-sig", errors="replace")
     return all_or_nothing(services().mappings.import_csv(caller(), link_id, text, dry_run=dry_run))
 
 
 @app.post("/links/<link_id>/sweep", responses=answers(*YOURS, Conflict, success=HTTPStatus.ACCEPTED))
-def sweep_link(link_id: str) -> Response[dict[str, str]]:
+def sweep_link(link_id: PathId) -> Response[dict[str, str]]:
     link = services().links.sweep_now(caller(), link_id)
     return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, {"link_id": link.link_id, "sweep": "queued"})
 
 
 @app.post("/links/<link_id>/disconnect", responses=answers(*YOURS, NotAllowed, Conflict, *ASKS_THE_STORES))
 def disconnect_link(
-    link_id: str,
+    link_id: PathId,
     option: Annotated[DisconnectOption | None, Query()] = None,
     dry_run: Annotated[bool, Query(description="answer what would happen to the products, change nothing")] = False,
 ) -> Disconnection:
@@ -267,7 +273,7 @@ def disconnect_link(
 
 # Registered after every fixed path under /links/{link_id}/: the resolver takes the first route that matches.
 @app.post("/links/<link_id>/<action>", responses=answers(*YOURS, NotAllowed, Conflict))
-def act_on_link(link_id: str, action: Action, option: Annotated[DisconnectOption | None, Query()] = None) -> Link:
+def act_on_link(link_id: PathId, action: Action, option: Annotated[DisconnectOption | None, Query()] = None) -> Link:
     return services().links.act(caller(), link_id, action, option)
 
 

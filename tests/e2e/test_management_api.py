@@ -331,6 +331,13 @@ def test_bad_input_names_what_was_wrong(world: World) -> None:
             None,
             "until",
         ),
+        (
+            "GET",
+            "/links/{link}/orders?status=pushed&since=2026-01-01T00:00:00Z&until=9999-12-31T23:59:59-12:00",
+            None,
+            "until",
+        ),
+        ("GET", "/links/" + "x" * 3000, None, "link_id"),
     ],
     ids=[
         "a buffer of 10^28",
@@ -342,6 +349,8 @@ def test_bad_input_names_what_was_wrong(world: World) -> None:
         "a page of 10^30",
         "a date without a zone",
         "an end date without a zone beside a start with one",
+        "an end date past what a date holds in UTC",
+        "a link id longer than a table key holds",
     ],
 )
 def test_a_value_out_of_its_range_is_a_422_naming_the_field(
@@ -356,6 +365,20 @@ def test_a_value_out_of_its_range_is_a_422_naming_the_field(
         "buffer": 0,
         "floor": 0,
     }
+
+
+def test_a_variant_id_that_is_no_variant_of_the_store_is_a_422_not_the_stores_refusal(world: World) -> None:
+    # Given a connected link, When the destination maps a variant by an id that is not one of its variants
+    connected(world)
+    answer = world.api.call(
+        "PUT",
+        f"/links/{world.link_id}/mappings",
+        world.destination.token,
+        json={"destination_variant_id": "my-shirt", "source_variant_id": "gid://shopify/ProductVariant/1"},
+    )
+    # Then storelink says so with 422, as for an unknown variant (Shopify would refuse the whole document: a 502)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_request")
+    assert "no variant my-shirt" in answer.json()["error"]["message"]
 
 
 def test_a_pending_links_health_report_is_read_from_the_stores(world: World) -> None:

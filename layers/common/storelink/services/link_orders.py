@@ -2,6 +2,7 @@
 with its history, and pushes by hand (the destination's, when automatic push is off or a push failed)."""
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +22,7 @@ class PushByHand(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # Orders as the lists name them (`order_ref`); at most 100 a request.
-    orders: list[str] = Field(min_length=1, max_length=100)
+    orders: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(min_length=1, max_length=100)
 
 
 class LinkOrders:

@@ -12,6 +12,7 @@ import httpx
 
 from storelink.adapters.shopify import documents
 from storelink.adapters.shopify.client import ShopifyGraphQL
+from storelink.adapters.shopify.ids import is_gid
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.links import Identifier
 from storelink.domain.orders import (
@@ -113,6 +114,8 @@ class ShopifyConnector:
         return [_variant(node) for node in nodes["productVariants"]["nodes"]]
 
     def variant(self, variant_id: str) -> CatalogueVariant | None:
+        if not is_gid(variant_id, "ProductVariant"):
+            return None  # a merchant's typo is no variant of the store, not a document Shopify refuses
         node = self._graphql.execute(documents.VARIANT, {"id": variant_id})["productVariant"]
         return _variant(node) if node else None
 
