@@ -222,6 +222,18 @@ def test_webhooks_are_registered_once(open_store) -> None:  # type: ignore[no-un
     assert len(store.sandbox.webhook_subscriptions) == len(WEBHOOK_TOPICS)
 
 
+def test_a_webhook_subscription_whose_answer_was_lost_is_not_refused_on_retry(open_store) -> None:  # type: ignore[no-untyped-def]
+    # Given a store that creates the first subscription but whose answer is lost (the listing before it answers)
+    store = open_store()
+    store.sandbox.faults.pass_next()
+    store.sandbox.faults.drop_next(after_applying=True)
+    # When storelink registers its webhooks (its client sends the lost create again, and Shopify says "taken")
+    added = store.connector.register_webhooks("http://127.0.0.1:9/webhooks/shopify/st_1")
+    # Then every topic is subscribed, once
+    assert added == list(WEBHOOK_TOPICS)
+    assert len(store.sandbox.webhook_subscriptions) == len(WEBHOOK_TOPICS)
+
+
 def test_a_missing_scope_is_named(open_store) -> None:  # type: ignore[no-untyped-def]
     store = open_store(scopes=DEFAULT_SCOPES - {"read_orders", "write_orders", "read_all_orders"})
     with pytest.raises(MissingScope) as refused:

@@ -40,7 +40,11 @@ class Faults:
         self.sleep = sleep
         self._random = random.Random(seed)  # noqa: S311 - seeded on purpose: a run repeats exactly
         self._lock = threading.Lock()
-        self._planned: deque[Fault] = deque()
+        self._planned: deque[Fault | None] = deque()
+
+    def pass_next(self, count: int = 1) -> None:
+        """The next `count` requests are answered as usual: how a plan reaches a later request."""
+        self._plan(None for _ in range(count))
 
     def fail_next(self, *statuses: int) -> None:
         """The next len(statuses) requests fail with these HTTP statuses, in order."""
@@ -68,7 +72,7 @@ class Faults:
                 return Fault(FaultKind.STATUS, status=self._random.choice(self.error_statuses))
             return None
 
-    def _plan(self, faults: Iterable[Fault]) -> None:
+    def _plan(self, faults: Iterable[Fault | None]) -> None:
         with self._lock:
             self._planned.extend(faults)
 

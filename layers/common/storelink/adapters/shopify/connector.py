@@ -60,6 +60,9 @@ WEBHOOK_TOPICS = (
 
 # Fulfillment orders whose line items' totalQuantity - remainingQuantity were fulfilled (not a cancelled or
 # incomplete one's).
+# Shopify's userError for a webhook subscription whose topic already has this address.
+ALREADY_SUBSCRIBED = "has already been taken"
+
 FULFILLED_FROM = frozenset({"OPEN", "IN_PROGRESS", "CLOSED"})
 
 
@@ -558,8 +561,11 @@ class ShopifyConnector:
                 continue
             variables = {"topic": topic, "uri": callback_url}
             result = self._graphql.execute(documents.WEBHOOK_SUBSCRIBE, variables)["webhookSubscriptionCreate"]
-            if result["userErrors"]:
-                raise StoreRejected(f"{topic}: " + "; ".join(e["message"] for e in result["userErrors"]))
+            errors = [error["message"] for error in result["userErrors"]]
+            # A create whose answer was lost (a timeout) is sent again by the client's retry, and Shopify then
+            # answers that the address is taken for the topic: the subscription is there, which is what was asked.
+            if errors and not all(ALREADY_SUBSCRIBED in message for message in errors):
+                raise StoreRejected(f"{topic}: " + "; ".join(errors))
             added.append(topic)
         return added
 
