@@ -90,3 +90,18 @@ def test_an_order_awaiting_approval_gets_money_back_once_the_source_has_marked_i
         "GET", f"/links/{stores.link.link_id}/orders/{ref}", stores.destination.api_token
     )["log"]
     assert any("nothing paid on it" in entry["what"] for entry in log) is not approved
+
+
+def test_a_destination_cancellation_with_a_refund_gives_the_source_order_its_money_back_once(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given a pushed, paid order of 2 on a link whose source settles per order
+    order, pushed = pushed_order(runtime, stores, refunds="refund_source")
+    # When the destination cancels it, restocking and refunding the 60.00
+    stores.destination.sandbox.cancel(order.id, restock=True, refund=True)
+    runtime.drain()
+    # Then the source's order is cancelled and its 60.00 refunded, once; the units came back once
+    source_order = stores.source.sandbox.order(pushed.id)
+    assert source_order.cancelled_at is not None
+    assert (source_order.total_refunded, source_order.financial_status) == (60, "REFUNDED")
+    assert (stores.source.available, stores.destination.available) == (12, 12)

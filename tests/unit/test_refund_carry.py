@@ -246,3 +246,44 @@ def test_destination_lines_find_their_source_lines_in_order_per_variant() -> Non
     )
     # Then the second shirt line is the source's second shirt line
     assert source_lines(part, share, source_order) == {"s-2": 1, "s-1": 2}
+
+
+def test_a_cancellation_with_a_refund_gives_the_money_back_on_the_cancelled_source_orders() -> None:
+    # Given the destination cancelled the order (carried first: both source orders cancelled, their lines gone)
+    world = World()
+    world.service.order_cancelled(
+        OrderChanged(
+            store_id="destination",
+            delivery_id="cancelled-1",
+            change="cancelled",
+            order_id=ORDER_ID,
+            name="#1001",
+            source_name="web",
+            changed_at=NOW,
+        )
+    )
+    # When the cancellation's refund comes: every line, 70.00 back
+    world.service.refund_created(refund(("line-0", 2, "60.00"), ("line-1", 1, "10.00"), amount="70.00"))
+    # Then each cancelled source order gets its money back, and no lines (they are no longer on it)
+    assert [(lines, amount) for _, lines, amount in world.a.refunds.values()] == [({}, Decimal("60.00"))]
+    assert [(lines, amount) for _, lines, amount in world.b.refunds.values()] == [({}, Decimal("10.00"))]
+    assert "refunded no units (the order is cancelled) and 60.00 EUR on #S1 in the source, no restock" in [
+        e.what for e in world.mirror.log
+    ]
+
+
+def test_a_cancellation_that_refunds_no_money_gives_a_cancelled_source_order_nothing() -> None:
+    world = World()
+    world.service.order_cancelled(
+        OrderChanged(
+            store_id="destination",
+            delivery_id="cancelled-1",
+            change="cancelled",
+            order_id=ORDER_ID,
+            name="#1001",
+            source_name="web",
+            changed_at=NOW,
+        )
+    )
+    world.service.refund_created(refund(("line-0", 2, "60.00"), ("line-1", 1, "10.00"), amount="0.00"))
+    assert (world.a.refunds, world.b.refunds) == ({}, {})

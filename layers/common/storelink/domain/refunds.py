@@ -27,6 +27,9 @@ class RefundShare(BaseModel):
     source_order_id: str
     lines: dict[str, int]
     amount: Decimal
+    # The source's order was cancelled (storelink carried the destination's cancellation, or the source cancelled
+    # its part): its lines are gone, only the money is refunded.
+    money_only: bool = False
 
 
 class SourceRefund(BaseModel):
@@ -39,8 +42,10 @@ class SourceRefund(BaseModel):
 
 
 def refund_shares(mirror: OrderMirror, refund: RefundCreated, links: Mapping[str, Link]) -> list[RefundShare]:
-    """The parts whose source order gets its share of a destination refund: pushed parts of links that refund
-    the source, with lines in the refund, not carried before (a redelivery, a retry)."""
+    """The parts whose source order gets its share of a destination refund: parts of links that refund the
+    source, with lines in the refund, not carried before (a redelivery, a retry), whose source order exists:
+    pushed, or pushed and cancelled since (a cancellation with a refund: the cancellation, carried first, took
+    the lines off the source's order, the money is still to go back there)."""
     if mirror.history or refund.store_id != mirror.destination_store_id:
         return []
     refunded = {line.line_id: line.quantity for line in refund.lines}
@@ -53,12 +58,19 @@ def refund_shares(mirror: OrderMirror, refund: RefundCreated, links: Mapping[str
             lines
             and link is not None
             and link.orders.refunds is RefundCarry.REFUND_SOURCE
-            and part.status is PartStatus.PUSHED
+            and part.status in (PartStatus.PUSHED, PartStatus.CANCELLED)
             and part.source_order_id is not None
             and refund.refund_id not in part.refunds_carried
+            and (part.status is PartStatus.PUSHED or amounts[link_id] > 0)
         ):
             shares.append(
-                RefundShare(link_id=link_id, source_order_id=part.source_order_id, lines=lines, amount=amounts[link_id])
+                RefundShare(
+                    link_id=link_id,
+                    source_order_id=part.source_order_id,
+                    lines=lines,
+                    amount=amounts[link_id],
+                    money_only=part.status is PartStatus.CANCELLED,
+                )
             )
     return shares
 

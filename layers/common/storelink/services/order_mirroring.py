@@ -300,9 +300,9 @@ class OrderMirroring:
         its units back through the give-back ledger, and a restock here too would give them twice."""
         part = mirror.parts[share.link_id]
         source = self._connector(part.source_store_id)
-        lines = source_lines(part, share, source.order(share.source_order_id).lines)
+        lines = {} if share.money_only else source_lines(part, share, source.order(share.source_order_id).lines)
         what = f"refund {refund.refund_id} not carried to {part.source_order_name}"
-        if not lines:
+        if not lines and not share.money_only:
             note = f"{what}: its lines are no longer on the source's order"
         else:
             try:
@@ -316,8 +316,9 @@ class OrderMirroring:
             except StoreRejected as refused:
                 note = f"{what}: {refused}"
             else:
+                units = "no units (the order is cancelled)" if share.money_only else f"{sum(lines.values())} units"
                 note = (
-                    f"refunded {sum(lines.values())} units and {made.amount} {mirror.currency} on "
+                    f"refunded {units} and {made.amount} {mirror.currency} on "
                     f"{part.source_order_name} in the source, no restock"
                 )
                 if made.amount != share.amount:
