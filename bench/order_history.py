@@ -41,8 +41,9 @@ from storelink_local.sandbox.clock import ManualClock
 from storelink_local.template import load_template
 
 if TYPE_CHECKING:
+    from storelink.domain.messages import HistoryChunk
     from storelink.domain.mirrors import OrderMirror
-    from storelink.services.order_history import HistoryChunk, OrderHistory
+    from storelink.services.order_history import OrderHistory
 
 VARIANTS = 50
 DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})

@@ -4,17 +4,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pydantic import BaseModel
+
 from storelink.domain.catalogue import CatalogueVariant, Location
 from storelink.domain.events import OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
+from storelink.domain.messages import HistoryChunk, SweepJob
 from storelink.domain.mirrors import OrderMirror, order_ref
-from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Attention, ParkedMessage, Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict, StoreRejected, StoreUnavailable
-from storelink.services.order_history import HistoryChunk
-from storelink.services.stock_sweep import SweepJob
 from storelink.services.store_attention import StoreAttention
 
 
@@ -266,23 +266,20 @@ class RecordingEvents:
 
 
 @dataclass
-class RecordingSweeps:
-    jobs: list[SweepJob] = field(default_factory=list)
+class RecordingJobs[Job: BaseModel]:
+    """Jobs sent to a JobQueue, for the test to deliver."""
 
-    @property
-    def sent(self) -> list[str]:
-        return [job.link_id for job in self.jobs]
+    jobs: list[Job] = field(default_factory=list)
 
-    def send(self, jobs: list[SweepJob]) -> None:
+    def send(self, jobs: list[Job], delay_seconds: int = 0) -> None:
         self.jobs += jobs
 
 
 @dataclass
-class RecordingRemovalJobs:
-    jobs: list[ProductRemovalJob] = field(default_factory=list)
-
-    def send(self, jobs: list[ProductRemovalJob]) -> None:
-        self.jobs += jobs
+class RecordingSweeps(RecordingJobs[SweepJob]):
+    @property
+    def sent(self) -> list[str]:
+        return [job.link_id for job in self.jobs]
 
 
 @dataclass

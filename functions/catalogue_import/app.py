@@ -11,10 +11,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
 from storelink import bootstrap
+from storelink.domain.messages import ImportCheckpoint
 from storelink.entrypoints.link_events import LinkEvent
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
-from storelink.services.catalogue_import import CatalogueImport, ImportCheckpoint
+from storelink.services.catalogue_import import CatalogueImport
 from storelink.settings import CatalogueImportSettings
 
 

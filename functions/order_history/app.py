@@ -13,10 +13,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
 from storelink import bootstrap
+from storelink.domain.messages import HistoryChunk
 from storelink.entrypoints.link_events import LinkEvent
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
-from storelink.services.order_history import HistoryChunk, OrderHistory
+from storelink.services.order_history import OrderHistory
 from storelink.settings import OrderHistorySettings
 
 

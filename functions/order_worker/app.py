@@ -16,10 +16,11 @@ from pydantic import Field, Json
 
 from storelink import bootstrap
 from storelink.domain.events import FulfilmentCreated, OrderChanged, RefundCreated
+from storelink.domain.messages import PushRequested
 from storelink.domain.mirrors import OrderMirror
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
-from storelink.services.order_mirroring import OrderMirroring, PushRequested
+from storelink.services.order_mirroring import OrderMirroring
 from storelink.settings import OrderWorkerSettings
 
 OrderEvent = Annotated[OrderChanged | FulfilmentCreated | RefundCreated | PushRequested, Field(discriminator="kind")]

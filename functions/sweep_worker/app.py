@@ -12,11 +12,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field, Json
 
 from storelink import bootstrap
+from storelink.domain.messages import SweepJob
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
 from storelink.services.product_removal import ProductRemoval
-from storelink.services.stock_sweep import StockSweep, SweepJob
+from storelink.services.stock_sweep import StockSweep
 from storelink.settings import StockSweepSettings
 
 

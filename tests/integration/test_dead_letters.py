@@ -14,10 +14,10 @@ from pydantic import Json
 
 from storelink.adapters.dynamodb import DynamoDbParkedWork
 from storelink.adapters.sqs import SqsDeadLetters, SqsWorkQueues
+from storelink.domain.messages import SweepJob
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.errors import SomeStoresFailed, StoreAccessRevoked, StoreUnavailable, UnknownStoreObject
 from storelink.observability import logger
-from storelink.services.stock_sweep import SweepJob
 from storelink.services.store_attention import StoreAttention
 from storelink_local.runtime import LocalRuntime
 from tests.builders import a_store

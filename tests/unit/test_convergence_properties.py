@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 
 from storelink.domain.events import OrderChanged, OrderLineSeen, RefundCreated
 from storelink.domain.links import SkuMapEntry, StockRules
+from storelink.domain.messages import SweepJob
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform
 from storelink.services.order_stock import OrderStock
 from storelink.services.stock_propagation import StockPropagation
-from storelink.services.stock_sweep import StockSweep, SweepJob
+from storelink.services.stock_sweep import StockSweep
 from tests.builders import DESTINATION_LOCATION, SOURCE_ITEM, SOURCE_LOCATION, a_link, a_store, propagate
 from tests.fakes import (
     FakeAppliedLevels,

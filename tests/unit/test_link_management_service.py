@@ -4,6 +4,7 @@ import pytest
 
 from storelink.domain.credentials import digest
 from storelink.domain.links import Action, DisconnectOption, LinkMode, LinkStatus, SkuMapEntry, StockRules
+from storelink.domain.product_removal import ProductRemovalJob
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.services.links import LinkManagement, LinkRequest, LinkSettingsChange
 from storelink.services.product_removal import ProductRemoval
@@ -16,7 +17,7 @@ from tests.fakes import (
     FakeRegistry,
     FakeSkuMaps,
     RecordingEvents,
-    RecordingRemovalJobs,
+    RecordingJobs,
     RecordingSweeps,
 )
 
@@ -31,7 +32,7 @@ class World:
         self.events = RecordingEvents()
         self.sweeps = RecordingSweeps()
         self.sku_maps = FakeSkuMaps()
-        self.removals = RecordingRemovalJobs()
+        self.removals = RecordingJobs[ProductRemovalJob]()
         registry = FakeRegistry(self.stores, codes={digest(code): store_id for store_id, code in CODE.items()})
         self.connectors = FakeConnectors(
             {store_id: FakeConnector(location_ids=(f"{store_id}-warehouse",)) for store_id in STORES}

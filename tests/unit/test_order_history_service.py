@@ -9,11 +9,12 @@ from decimal import Decimal
 import pytest
 
 from storelink.domain.links import CatalogueProgress, Link, OrderHistoryImport, SkuMapEntry, Transition
+from storelink.domain.messages import HistoryChunk
 from storelink.domain.mirrors import MirrorStatus, PartStatus
 from storelink.domain.orders import Order, OrderLine, OrdersPage, OrderWindow, SalesChannel
 from storelink.errors import Conflict, MissingScope, StoreUnavailable
 from storelink.services import order_history
-from storelink.services.order_history import HistoryChunk, OrderHistory
+from storelink.services.order_history import OrderHistory
 from storelink.services.order_mirroring import OrderMirroring
 from tests.builders import a_link, a_store
 from tests.fakes import (

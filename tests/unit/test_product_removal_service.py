@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storelink.domain.links import Action, DisconnectOption, LinkStatus, SkuMapEntry
-from storelink.domain.product_removal import ProductRemovalPlan, parts_of, plan_product_removal
+from storelink.domain.product_removal import ProductRemovalJob, ProductRemovalPlan, parts_of, plan_product_removal
 from storelink.domain.stock import InventoryRef
 from storelink.services.links import LinkManagement
 from storelink.services.product_removal import ProductRemoval
@@ -20,7 +20,7 @@ from tests.fakes import (
     FakeRegistry,
     FakeSkuMaps,
     RecordingEvents,
-    RecordingRemovalJobs,
+    RecordingJobs,
     RecordingSweeps,
 )
 
@@ -46,7 +46,7 @@ class World:
             ],
         )
         self.links = FakeLinkBook({"link-1": a_link()})
-        self.removals = RecordingRemovalJobs()
+        self.removals = RecordingJobs[ProductRemovalJob]()
         stores = FakeRegistry({"source": a_store("source"), "destination": a_store("destination")})
         connectors = FakeConnectors({"source": FakeConnector(), "destination": self.destination})
         sku_maps = FakeSkuMaps(

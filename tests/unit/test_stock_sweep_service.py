@@ -4,9 +4,10 @@ a part is swept in parts that queue each other, reporting once on the link when 
 from datetime import UTC, datetime
 
 from storelink.domain.links import SkuMapEntry, StockRules
+from storelink.domain.messages import SweepJob
 from storelink.domain.stock import InventoryRef
 from storelink.domain.stores import Attention, ParkedMessage
-from storelink.services.stock_sweep import StockSweep, SweepJob
+from storelink.services.stock_sweep import StockSweep
 from storelink.services.store_attention import StoreAttention
 from tests.builders import DESTINATION_LOCATION, SOURCE_LOCATION, a_link, a_store
 from tests.fakes import (

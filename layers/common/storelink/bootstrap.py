@@ -35,6 +35,7 @@ from storelink.adapters.sqs import (
     SqsWorkQueues,
     order_group,
 )
+from storelink.domain.messages import HistoryChunk, PushRequested, SweepJob
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stores import Platform
 from storelink.services.bulk_stock import BulkStock
@@ -42,12 +43,12 @@ from storelink.services.catalogue_import import CatalogueImport
 from storelink.services.link_orders import LinkOrders
 from storelink.services.links import LinkManagement
 from storelink.services.mappings import Mappings
-from storelink.services.order_history import HistoryChunk, OrderHistory
-from storelink.services.order_mirroring import OrderMirroring, PushRequested
+from storelink.services.order_history import OrderHistory
+from storelink.services.order_mirroring import OrderMirroring
 from storelink.services.order_stock import OrderStock
 from storelink.services.product_removal import ProductRemoval
 from storelink.services.stock_propagation import StockPropagation
-from storelink.services.stock_sweep import StockSweep, SweepJob
+from storelink.services.stock_sweep import StockSweep
 from storelink.services.store_attention import StoreAttention
 from storelink.services.stores import StoreRegistration
 from storelink.services.webhook_ingress import WebhookIngress

@@ -3,26 +3,20 @@
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.events import OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
+from storelink.domain.messages import ImportCheckpoint
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
-from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.refunds import SourceRefund
 from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Attention, GrantedToken, ParkedMessage, Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
-
-if TYPE_CHECKING:
-    from storelink.services.catalogue_import import ImportCheckpoint
-    from storelink.services.order_history import HistoryChunk
-    from storelink.services.order_mirroring import PushRequested
-    from storelink.services.stock_sweep import SweepJob
 
 
 class StoreRepository(Protocol):
@@ -147,19 +141,13 @@ class SkuMapBook(SkuMapRepository, Protocol):
 
 
 class CheckpointQueue(Protocol):
-    def resume_later(self, checkpoint: "ImportCheckpoint", delay_seconds: int) -> None: ...
+    def resume_later(self, checkpoint: ImportCheckpoint, delay_seconds: int) -> None: ...
 
 
-class SweepJobs(Protocol):
-    def send(self, jobs: list["SweepJob"]) -> None: ...
+class JobQueue[Job](Protocol):
+    """Jobs of one kind for the queue that carries them (domain/messages.py says which)."""
 
-
-class ProductRemovalJobs(Protocol):
-    def send(self, jobs: list[ProductRemovalJob]) -> None: ...
-
-
-class HistoryChunks(Protocol):
-    def send(self, chunks: list["HistoryChunk"], delay_seconds: int = 0) -> None: ...
+    def send(self, jobs: list[Job], delay_seconds: int = 0) -> None: ...
 
 
 class Oversells(Protocol):
@@ -339,10 +327,6 @@ class WaitingOrders(Protocol):
     def take_all(self, link_id: str) -> list[OrderChanged | RefundCreated]:
         """Every event waiting on the link, no longer kept."""
         ...
-
-
-class OrderPushes(Protocol):
-    def send(self, pushes: list["PushRequested"]) -> None: ...
 
 
 class WebhookRegistration(Protocol):

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import SendMessageRequestTypeDef
 
-    from storelink.services.catalogue_import import ImportCheckpoint
+    from storelink.domain.messages import ImportCheckpoint
 
 
 def order_group(store_id: str, order_id: str) -> str:

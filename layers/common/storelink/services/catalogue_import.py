@@ -4,9 +4,6 @@ ambiguous or excluded, manual maps are kept, and the link shows the counts."""
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Literal
-
-from pydantic import BaseModel
 
 from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.events import ProductChanged
@@ -19,6 +16,7 @@ from storelink.domain.matching import (
     match_catalogues,
     normalise,
 )
+from storelink.domain.messages import ImportCheckpoint
 from storelink.errors import NotFound
 from storelink.observability import logger
 from storelink.ports import (
@@ -40,16 +38,6 @@ from storelink.services.waiting_orders import release
 # the queue, so no invocation waits near Lambda's limit.
 INLINE_CATALOGUE_VARIANTS = 2_500
 MAX_POLL_DELAY_SECONDS = 60
-
-
-class ImportCheckpoint(BaseModel):
-    """Where a bulk catalogue import stands, carried through the queue between invocations."""
-
-    kind: Literal["catalogue_checkpoint"] = "catalogue_checkpoint"
-    link_id: str
-    source_operation: str
-    destination_operation: str
-    polls: int = 0
 
 
 class CatalogueImport:

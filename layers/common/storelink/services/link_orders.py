@@ -7,12 +7,12 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from storelink.domain.links import Link, Role
+from storelink.domain.messages import PushRequested
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary, PartStatus
 from storelink.domain.stores import Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
-from storelink.ports import OrderMirrors, OrderPushes
+from storelink.ports import JobQueue, OrderMirrors
 from storelink.services.links import LinkManagement
-from storelink.services.order_mirroring import PushRequested
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -26,7 +26,7 @@ class PushByHand(BaseModel):
 
 
 class LinkOrders:
-    def __init__(self, *, links: LinkManagement, mirrors: OrderMirrors, pushes: OrderPushes) -> None:
+    def __init__(self, *, links: LinkManagement, mirrors: OrderMirrors, pushes: JobQueue[PushRequested]) -> None:
         self._links = links
         self._mirrors = mirrors
         self._pushes = pushes

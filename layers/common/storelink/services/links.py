@@ -26,13 +26,13 @@ from storelink.domain.links import (
     StockRules,
     Transition,
 )
+from storelink.domain.messages import SweepJob
 from storelink.domain.product_removal import ProductRemovalPlan, parts_of
 from storelink.domain.stock import Oversell
 from storelink.domain.stores import Attention, Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
-from storelink.ports import ConnectorFactory, EventPublisher, LinkBook, Oversells, StoreRegistry, SweepJobs
+from storelink.ports import ConnectorFactory, EventPublisher, JobQueue, LinkBook, Oversells, StoreRegistry
 from storelink.services.product_removal import ProductRemoval
-from storelink.services.stock_sweep import SweepJob
 
 # Links that still bind their two stores; a denied link does not, and may be asked for again.
 LIVE = frozenset({LinkStatus.PENDING, LinkStatus.CONNECTED, LinkStatus.BLOCKED, LinkStatus.DISCONNECTED})
@@ -103,7 +103,7 @@ class LinkManagement:
         links: LinkBook,
         connectors: ConnectorFactory,
         events: EventPublisher,
-        sweeps: SweepJobs,
+        sweeps: JobQueue[SweepJob],
         oversells: Oversells,
         removal: ProductRemoval,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),

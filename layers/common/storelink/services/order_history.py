@@ -17,16 +17,14 @@ again with a growing delay, and after `MAX_WAITS` the hourly schedule takes over
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Literal
-
-from pydantic import AwareDatetime, BaseModel
 
 from storelink.domain.links import HISTORY_DAYS, Link, LinkStatus, OrderHistoryImport
+from storelink.domain.messages import HistoryChunk
 from storelink.domain.mirrors import OrderMirror
 from storelink.domain.orders import OrderWindow
 from storelink.errors import Conflict, StoreRejected
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, HistoryChunks, LinkBook, StoreConnector, StoreRepository
+from storelink.ports import ConnectorFactory, JobQueue, LinkBook, StoreConnector, StoreRepository
 from storelink.services.order_mirroring import OrderMirroring
 from storelink.services.store_access import connector_of
 
@@ -42,17 +40,6 @@ SAVE_ATTEMPTS = 3
 WAITING_FOR_CATALOGUE = "waiting for the catalogues to be matched: orders are mirrored through the SKU map"
 
 
-class HistoryChunk(BaseModel):
-    """Continue the import of link `link_id` that its grant at `until` started, from checkpoint `chunk`."""
-
-    kind: Literal["history_chunk"] = "history_chunk"
-    link_id: str
-    until: AwareDatetime
-    chunk: int = 0
-    # How often this chunk has waited for the catalogue match.
-    waits: int = 0
-
-
 class OrderHistory:
     def __init__(
         self,
@@ -61,7 +48,7 @@ class OrderHistory:
         links: LinkBook,
         connectors: ConnectorFactory,
         mirroring: OrderMirroring,
-        chunks: HistoryChunks,
+        chunks: JobQueue[HistoryChunk],
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores

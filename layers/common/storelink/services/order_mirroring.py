@@ -11,12 +11,10 @@ gives the source its units back: each unit moves once. In a chain the same holds
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from storelink.domain.events import FulfilmentCreated, OrderChanged, RefundCreated
 from storelink.domain.links import Link, LinkStatus
+from storelink.domain.messages import PushRequested
 from storelink.domain.mirrors import (
     PUSH_CLAIM_SECONDS,
     Fulfilment,
@@ -43,18 +41,6 @@ from storelink.ports import (
 )
 from storelink.services.store_access import connector_of
 from storelink.services.waiting_orders import SkuMapWait
-
-
-class PushRequested(BaseModel):
-    """Push a mirror's part into its source (by hand through the API, or again after a failure)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: Literal["push_requested"] = "push_requested"
-    destination_store_id: str
-    order_id: str
-    link_id: str
-    by: str = "hand"
 
 
 class PushInFlight(StoreUnavailable):

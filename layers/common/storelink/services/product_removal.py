@@ -22,7 +22,7 @@ from storelink.domain.product_removal import (
 from storelink.domain.stock import InventoryRef
 from storelink.errors import Conflict, FailureClass, failure_class
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, LinkBook, ProductRemovalJobs, SkuMapBook, StoreConnector, StoreRepository
+from storelink.ports import ConnectorFactory, JobQueue, LinkBook, SkuMapBook, StoreConnector, StoreRepository
 from storelink.services.store_access import connector_of
 
 # The destination's other links whose products a disconnect leaves alone: those that sell, or will again.
@@ -37,7 +37,7 @@ class ProductRemoval:
         links: LinkBook,
         sku_maps: SkuMapBook,
         connectors: ConnectorFactory,
-        jobs: ProductRemovalJobs,
+        jobs: JobQueue[ProductRemovalJob],
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores

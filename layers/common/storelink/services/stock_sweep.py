@@ -11,26 +11,17 @@ of each store's rate budget to webhook-driven work.
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
-
 from storelink.domain.links import Link, LinkStatus, SweepReport
+from storelink.domain.messages import SweepJob
 from storelink.domain.stock import InventoryRef, LevelsSet, destination_quantity, writes_to_reach
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, LinkBook, SkuMapBook, StoreConnector, StoreRepository, SweepJobs
+from storelink.ports import ConnectorFactory, JobQueue, LinkBook, SkuMapBook, StoreConnector, StoreRepository
 from storelink.services.store_access import connector_of
 from storelink.services.store_attention import StoreAttention
 
 # 2,500 entries read in 10 calls of 250 a side: a few minutes at Shopify Standard pacing, well inside
 # the worker's timeout even with every level drifted.
 ENTRIES_PER_PART = 2_500
-
-
-class SweepJob(BaseModel):
-    link_id: str
-    # Where the next part of a large link starts (a position in its matched SKU-map entries), and what
-    # the parts before it found.
-    resume_after: str | None = None
-    so_far: SweepReport | None = None
 
 
 class StockSweep:
@@ -41,7 +32,7 @@ class StockSweep:
         links: LinkBook,
         sku_maps: SkuMapBook,
         connectors: ConnectorFactory,
-        next_parts: SweepJobs,
+        next_parts: JobQueue[SweepJob],
         attention: StoreAttention,
         entries_per_part: int = ENTRIES_PER_PART,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),

@@ -1,0 +1,71 @@
+"""Every message storelink puts on a queue or the event bus, and who reads it (queues in template.yaml).
+
+StockChangesQueue (FIFO, a group per source level or order): `StockLevelChanged` (domain/stock.py),
+    `OrderChanged` (created) and `RefundCreated` (domain/events.py). Sent by WebhookIngressFunction, and by
+    CatalogueImportFunction for orders that waited for the SKU map. Read by StockWorkerFunction.
+OrderEventsQueue (FIFO, a group per order): `OrderChanged`, `FulfilmentCreated`, `RefundCreated`
+    (domain/events.py) from WebhookIngressFunction; `PushRequested` from ManagementApiFunction (a push by
+    hand). Read by OrderWorkerFunction.
+StoreEventsQueue: `AppUninstalled`, `ProductChanged` (domain/events.py) from WebhookIngressFunction. Read by
+    StoreEventsFunction.
+SweepQueue: `SweepJob` from StockSweepFunction (every 15 minutes), SweepWorkerFunction (a large link's next
+    part) and ManagementApiFunction (a sweep asked for); `ProductRemovalJob` (domain/product_removal.py) from
+    ManagementApiFunction (a disconnect deleting products). Read by SweepWorkerFunction.
+CatalogueImportQueue: the event bus's `LinkGranted` / `LinkReconnected` (rule LinkGrantedRule; read as
+    entrypoints/link_events.py) and `ImportCheckpoint` (a bulk import still running). Read by
+    CatalogueImportFunction.
+OrderHistoryQueue: the same link events, and `HistoryChunk` (the next chunk). Read by OrderHistoryFunction.
+The default event bus: `LinkGranted`, `LinkDenied`, `LinkBlocked`, `LinkUnblocked`, `LinkDisconnected`,
+    `LinkReconnected` (services/links.py, EVENT_OF_ACTION) from ManagementApiFunction and
+    StoreEventsFunction; LinkGrantedRule sends the first and the last to the two queues above.
+
+Every message also carries the `CorrelationId` SQS attribute (docs/observability.md); a failed one goes to its
+queue's dead-letter queue with its reason, or is parked under its store (docs/failures.md).
+"""
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from storelink.domain.links import SweepReport
+
+
+class SweepJob(BaseModel):
+    link_id: str
+    # Where the next part of a large link starts (a position in its matched SKU-map entries), and what
+    # the parts before it found.
+    resume_after: str | None = None
+    so_far: SweepReport | None = None
+
+
+class HistoryChunk(BaseModel):
+    """Continue the import of link `link_id` that its grant at `until` started, from checkpoint `chunk`."""
+
+    kind: Literal["history_chunk"] = "history_chunk"
+    link_id: str
+    until: AwareDatetime
+    chunk: int = 0
+    # How often this chunk has waited for the catalogue match.
+    waits: int = 0
+
+
+class ImportCheckpoint(BaseModel):
+    """Where a bulk catalogue import stands, carried through the queue between invocations."""
+
+    kind: Literal["catalogue_checkpoint"] = "catalogue_checkpoint"
+    link_id: str
+    source_operation: str
+    destination_operation: str
+    polls: int = 0
+
+
+class PushRequested(BaseModel):
+    """Push a mirror's part into its source (by hand through the API, or again after a failure)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["push_requested"] = "push_requested"
+    destination_store_id: str
+    order_id: str
+    link_id: str
+    by: str = "hand"
