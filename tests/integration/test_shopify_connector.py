@@ -236,3 +236,24 @@ def test_a_delete_whose_answer_was_lost_is_resent_and_done(store: ShopifySandbox
     # When storelink deletes it, Then the resend meets a product already gone: done
     assert connector(store, transport).delete_product(shirt) is False
     assert store.products == []
+
+
+def test_lines_cancelled_with_a_lost_answer_are_cancelled_once(store: ShopifySandbox, transport: Interposer) -> None:
+    # Given an order of two lines, 2 + 1 units committed of a level of 10
+    [shirt, cap] = stocked(store, 2, 10)
+    first, second = (variant.id for variant in store.products[0].variants)
+    order = store.place_order([{"variant_id": first, "quantity": 2}, {"variant_id": second, "quantity": 1}])
+    shirt_line = order.line_items[0].id
+    # When storelink cancels the shirt's line with restock, and Shopify applies it but the answer is lost
+    store.faults.drop_next(after_applying=True)
+    shopify = connector(store, transport)
+    refund_id = shopify.cancel_lines(order.id, [shirt_line], restock_at=shirt.location_id, key="cancel-1")
+    # Then the resend under the same key answered the one refund: the shirt's units are back once, the cap sold
+    assert refund_id is not None
+    assert len(store.order(order.id).refunds) == 1
+    assert store.available(shirt.item_id, shirt.location_id) == 10
+    assert store.available(cap.item_id, cap.location_id) == 9
+    assert store.order(order.id).cancelled_at is None
+    # And a later attempt (the mirror's save failed after the call) reads the order and finds nothing left
+    assert shopify.cancel_lines(order.id, [shirt_line], restock_at=shirt.location_id, key="cancel-1") is None
+    assert len(store.order(order.id).refunds) == 1

@@ -1,6 +1,6 @@
 """The small interfaces services depend on; adapters implement them, bootstrap wires them."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -282,6 +282,13 @@ class OrderDesk(Protocol):
 
     def cancel(self, order_id: str, *, restock: bool) -> bool:
         """Cancel the order; False when it was cancelled already."""
+        ...
+
+    def cancel_lines(self, order_id: str, line_ids: Collection[str], *, restock_at: str | None, key: str) -> str | None:
+        """Cancel what is left unfulfilled of these lines of an open order, restocked at the location `restock_at`
+        (not restocked when None), moving no money; the store applies a key once. Returns what recorded it (a
+        refund's id), or None when nothing was left (an earlier attempt's answer was lost, the order was
+        cancelled meanwhile)."""
         ...
 
     def refund(self, order_id: str, lines: Mapping[str, int], amount: Decimal, *, key: str, note: str) -> SourceRefund:

@@ -101,6 +101,18 @@ class HistoryEntry(_Frozen):
     what: str
 
 
+class LineCancellation(_Frozen):
+    """The destination's cancellation of a part's lines when its source cancelled while other parts stay open:
+    recorded (with the key its store call carries) before the call and marked done after it, so a retry repeats
+    the same call, which the store applies once, and never cancels the lines twice."""
+
+    key: str
+    # The destination location the lines are restocked at (None: not restocked).
+    restock_at: str | None
+    done: bool = False
+    refund_id: str | None = None
+
+
 class SourcePart(_Frozen):
     """The lines of one source store (through one link), and the order storelink made of them there."""
 
@@ -118,6 +130,7 @@ class SourcePart(_Frozen):
     shipments: tuple[Shipment, ...] = ()
     # The destination's refunds already carried to the source's order (or refused there): each goes once.
     refunds_carried: tuple[str, ...] = ()
+    lines_cancelled: LineCancellation | None = None
 
     @property
     def value(self) -> Decimal:
@@ -203,9 +216,10 @@ class OrderMirror(_Frozen):
     def status(self) -> MirrorStatus:
         if self.history:
             return MirrorStatus.HISTORY
-        if self.cancelled_at is not None:
+        # A part its source cancelled leaves the order to the parts still open.
+        statuses = [part.status for part in self.parts.values() if part.status is not PartStatus.CANCELLED]
+        if self.cancelled_at is not None or not statuses:
             return MirrorStatus.CANCELLED
-        statuses = [part.status for part in self.parts.values()]
         if all(status is PartStatus.PUSHED for status in statuses):
             return MirrorStatus.PUSHED
         if any(status is PartStatus.PUSHED for status in statuses):

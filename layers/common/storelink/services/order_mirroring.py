@@ -5,8 +5,9 @@ destination, a cancellation on either side to the other.
 Stock is not this service's business: the stock engine decremented the source when the destination's
 order came in (services/order_stock.py), and gives units back through the destination's restocking
 refund. So orders are created in the source without touching inventory (BYPASS), storelink cancels them without
-restocking, and when a source cancels, storelink cancels the destination's order with restock, whose refund
-gives the source its units back: each unit moves once. In a chain the same holds hop by hop (docs/orders.md).
+restocking, and when a source cancels, storelink cancels that source's lines in the destination's order with
+restock (the whole order once every source has cancelled), whose refund gives the source its units back: each
+unit moves once. In a chain the same holds hop by hop (docs/orders.md).
 """
 
 from collections.abc import Callable
@@ -18,12 +19,14 @@ from storelink.domain.messages import PushRequested
 from storelink.domain.mirrors import (
     PUSH_CLAIM_SECONDS,
     Fulfilment,
+    LineCancellation,
     OrderMirror,
     PartStatus,
     SourcePart,
     Sourcing,
     draft_for,
     mirror_of,
+    order_ref,
     recovery_tag,
 )
 from storelink.domain.orders import Order
@@ -198,25 +201,67 @@ class OrderMirroring:
         part = mirror.part_for_source_order(event.store_id, event.order_id) if mirror else None
         if mirror is None or part is None:
             return None  # not a mirrored order
-        every_part_cancelled = all(p.status is PartStatus.CANCELLED for p in mirror.parts.values())
-        if part.status is PartStatus.CANCELLED and (mirror.cancelled_at is not None or not every_part_cancelled):
-            return None  # storelink's own cancellation coming back, or a redelivery with nothing left to do
         if part.status is not PartStatus.CANCELLED:
             cancelled = part.model_copy(update={"status": PartStatus.CANCELLED})
             mirror = self._save_part(mirror, cancelled, note=f"the source cancelled {part.source_order_name}")
-        # Also on a retry whose first attempt saved the part but failed to cancel the destination's order.
-        if mirror.cancelled_at is None and all(p.status is PartStatus.CANCELLED for p in mirror.parts.values()):
-            # Restocked in the destination: its restocking refund gives the source its units back, once (the
-            # source's own order was created without touching stock, so cancelling it restocks nothing). An
-            # order storelink pushed into the destination took no stock either: the order down the chain it
-            # mirrors gives the units back when storelink cancels it in turn.
-            restock = not mirror.passed_through
-            self._connector(mirror.destination_store_id).cancel(mirror.order_id, restock=restock)
-            mirror = self._save(
-                mirror.model_copy(update={"cancelled_at": self._now()}),
-                "cancelled in the destination, as every source cancelled",
+        elif mirror.cancelled_at is not None or (part.lines_cancelled is not None and part.lines_cancelled.done):
+            return None  # storelink's own cancellation coming back, or a redelivery with nothing left to do
+        if mirror.cancelled_at is not None:
+            return mirror
+        # Also on a retry whose first attempt saved the part but failed to cancel at the destination.
+        if any(p.status is not PartStatus.CANCELLED for p in mirror.parts.values()):
+            return self._cancel_lines(mirror, mirror.parts[part.link_id])
+        # Restocked in the destination: its restocking refund gives the source its units back, once (the
+        # source's own order was created without touching stock, so cancelling it restocks nothing). An
+        # order storelink pushed into the destination took no stock either: the order down the chain it
+        # mirrors gives the units back when storelink cancels it in turn. Lines cancelled earlier with
+        # another part are no longer in the order: they are not restocked again.
+        restock = not mirror.passed_through
+        self._connector(mirror.destination_store_id).cancel(mirror.order_id, restock=restock)
+        return self._save(
+            mirror.model_copy(update={"cancelled_at": self._now()}),
+            "cancelled in the destination, as every source cancelled",
+        )
+
+    def _cancel_lines(self, mirror: OrderMirror, part: SourcePart) -> OrderMirror:
+        """One source cancelled its part while others stay open: the destination cancels that part's lines,
+        restocked as a whole cancellation would be, and keeps the rest. The restock comes back as the
+        destination's refund, which gives the source its units back once through the give-back ledger.
+        Recorded before the store call and marked done after: a retry sends the same call (same key, same
+        location), and the connector reads the order first, so the lines are never cancelled twice."""
+        cancellation = part.lines_cancelled
+        if cancellation is None:
+            cancellation = LineCancellation(
+                key=f"storelink:{part.link_id}:cancel-lines:{order_ref(mirror.order_id)}",
+                restock_at=None if mirror.passed_through else self._restock_location(part.link_id),
             )
-        return mirror
+            part = part.model_copy(update={"lines_cancelled": cancellation})
+            mirror = self._save_part(mirror, part)
+        refund_id = self._connector(mirror.destination_store_id).cancel_lines(
+            mirror.order_id,
+            [line.line_id for line in part.lines],
+            restock_at=cancellation.restock_at,
+            key=cancellation.key,
+        )
+        done = cancellation.model_copy(update={"done": True, "refund_id": refund_id})
+        restocked = "restocked" if cancellation.restock_at else "not restocked"
+        note = (
+            f"cancelled its {len(part.lines)} lines in the destination ({restocked}), as the source cancelled "
+            f"{part.source_order_name}; the other sources' lines stay open"
+            if refund_id
+            else f"nothing left to cancel in the destination for {part.source_order_name}"
+        )
+        logger.info(
+            "part's lines cancelled in the destination",
+            extra={"order_id": mirror.order_id, "link_id": part.link_id, "refund_id": refund_id},
+        )
+        return self._save_part(mirror, part.model_copy(update={"lines_cancelled": done}), note=note)
+
+    def _restock_location(self, link_id: str) -> str | None:
+        """The destination location the link maps to its first source location, the one whose level the
+        order's lines decremented (services/order_stock.py); None when the link is gone."""
+        link = self._links.get(link_id)
+        return next(iter(link.locations.values()), None) if link else None
 
     def _destination_cancelled(self, mirror: OrderMirror) -> OrderMirror | None:
         open_parts = [part for part in mirror.parts.values() if part.status is not PartStatus.CANCELLED]

@@ -1,9 +1,10 @@
 """The StoreConnector port for Shopify: Admin GraphQL 2026-10, every call through ShopifyGraphQL."""
 
+import hashlib
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -547,6 +548,37 @@ class ShopifyConnector:
         made = result["refund"]
         return SourceRefund(refund_id=made["id"], amount=_amount(made["totalRefundedSet"]))
 
+    def cancel_lines(self, order_id: str, line_ids: Collection[str], *, restock_at: str | None, key: str) -> str | None:
+        """Cancel what is left unfulfilled of these lines, keeping the rest of the order open. Shopify's way is a
+        refund of those units with restock type CANCEL ("use this when restocking unfulfilled line items") and
+        no transactions, so no money moves (the merchant refunds where the customer paid). The order is read
+        first: units cancelled already (by an earlier attempt whose answer was lost, or with the whole order)
+        are not sent again. The key is Shopify's idempotency key, made particular to what is cancelled so a
+        resend of the same cancellation is applied once and a different one is never refused as a reuse."""
+        wanted = set(line_ids)
+        left = {
+            node["id"]: node["unfulfilledQuantity"]
+            for node in self._paged(documents.ORDER_LINES_LEFT, {"id": order_id}, _lines_left_of(order_id))
+            if node["id"] in wanted and node["unfulfilledQuantity"] > 0
+        }
+        if not left:
+            return None
+        restock = {"restockType": "CANCEL", "locationId": restock_at} if restock_at else {"restockType": "NO_RESTOCK"}
+        lines = [{"lineItemId": line_id, "quantity": left[line_id], **restock} for line_id in sorted(left)]
+        digest = hashlib.sha256(json.dumps(lines, sort_keys=True).encode()).hexdigest()[:16]
+        refund = {
+            "orderId": order_id,
+            "refundLineItems": lines,
+            "notify": False,
+            "note": "Cancelled by storelink: the source store that fulfils these lines cancelled them.",
+        }
+        variables = {"input": refund, "idempotencyKey": f"{key}:{digest}"}
+        result = self._graphql.execute(documents.REFUND_CREATE, variables)["refundCreate"]
+        if result["userErrors"]:
+            raise StoreRejected("line cancellation refused: " + "; ".join(e["message"] for e in result["userErrors"]))
+        refund_id: str = result["refund"]["id"]
+        return refund_id
+
     # --- webhooks --------------------------------------------------------------------------------
 
     def register_webhooks(self, callback_url: str) -> list[str]:
@@ -610,6 +642,19 @@ def _levels_of_location(location_id: str) -> Callable[[dict[str, Any]], dict[str
         if data["location"] is None:
             raise UnknownStoreObject(f"unknown location {location_id}")
         page: dict[str, Any] = data["location"]["inventoryLevels"]
+        return page
+
+    return connection
+
+
+def _lines_left_of(order_id: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def connection(data: dict[str, Any]) -> dict[str, Any]:
+        order = data["order"]
+        if order is None:
+            raise UnknownStoreObject(f"unknown order {order_id}")
+        if order["cancelledAt"]:  # nothing of a cancelled order is left to cancel
+            return {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+        page: dict[str, Any] = order["lineItems"]
         return page
 
     return connection

@@ -276,6 +276,19 @@ mutation StorelinkOrderCancel($orderId: ID!, $reason: OrderCancelReason!, $resto
 }
 """
 
+# What is left to cancel of an order's lines: their units neither fulfilled nor removed (refunded or cancelled).
+ORDER_LINES_LEFT = """
+query StorelinkOrderLinesLeft($id: ID!, $after: String) {
+  order(id: $id) {
+    cancelledAt
+    lineItems(first: 100, after: $after) {
+      nodes { id unfulfilledQuantity }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
 # What was paid on an order, for a refund to name as its parent (Shopify refunds money against a sale or capture).
 ORDER_TRANSACTIONS = """
 query StorelinkOrderTransactions($id: ID!) {
