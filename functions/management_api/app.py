@@ -57,7 +57,6 @@ A_JSON_BODY = (RequestUnsupportedContentType, InvalidRequest)
 ASKS_THE_STORES = (StoreRejected, StoreUnavailable)
 
 app = APIGatewayHttpResolver(enable_validation=True)
-register_error_handlers(app)
 
 
 @cache
@@ -65,9 +64,27 @@ def services() -> bootstrap.Management:
     return bootstrap.management(ManagementApiSettings.from_env())
 
 
+# The only routes a caller reaches without a store's API token: registration, and the API's description.
+PUBLIC_ROUTES = frozenset({("POST", "/stores"), ("GET", "/openapi.json")})
+
+
+def authenticate(resolver: APIGatewayHttpResolver) -> None:
+    """Every route but the public ones: the calling store, from its API token, before anything else (401
+    otherwise), so that no route can forget to ask."""
+    route = resolver.context["_route"]
+    if (route.method, route.path) not in PUBLIC_ROUTES:
+        scheme, _, token = resolver.current_event.headers.get("authorization", "").partition(" ")
+        store = services().stores.authenticate(token.strip() if scheme.lower() == "bearer" else None)
+        resolver.append_context(caller=store)
+
+
+register_error_handlers(app, guard=authenticate)
+
+
 def caller() -> Store:
-    scheme, _, token = app.current_event.headers.get("authorization", "").partition(" ")
-    return services().stores.authenticate(token.strip() if scheme.lower() == "bearer" else None)
+    """The store the guard authenticated for this request."""
+    store: Store = app.context["caller"]
+    return store
 
 
 def _listing() -> str:

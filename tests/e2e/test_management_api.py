@@ -16,6 +16,7 @@ from graphql import GraphQLSchema
 
 from storelink_local.runtime import LocalRuntime
 from storelink_local.sandbox import ShopifySandbox
+from tests.management_api import openapi_description
 
 pytestmark = pytest.mark.contract
 
@@ -404,3 +405,28 @@ def test_uninstalling_the_app_disconnects_the_stores_links(world: World, runtime
     # Then the link is disconnected, and the history says why
     history = world.api.call("GET", f"/links/{world.link_id}/history", world.source.token).json()["transitions"]
     assert (history[-1]["to_status"], history[-1]["detail"]) == ("disconnected", "app uninstalled")
+
+
+# Every route the management API's resolver has, as its description names them.
+ROUTES = sorted(
+    (method.upper(), path)
+    for path, operations in openapi_description()["paths"].items()
+    for method in operations
+    if (method.upper(), path) != ("POST", "/stores")  # registration: the one route open to anyone
+)
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_route_refuses_a_caller_without_a_stores_token_and_hides_what_is_not_theirs(
+    world: World, method: str, path: str
+) -> None:
+    # Given a route of the resolver, on the source's own store or link
+    url = path.format(store_id=world.source.store_id, link_id=world.link_id, order_ref="1", action="grant")
+    # When it is called with no token, or with a token that is not a store's, Then 401 with the error body
+    for token in (None, f"sl_{world.source.store_id}.not-the-token"):
+        answer = world.api.call(method, url, token)
+        assert answer.status_code == 401, f"{token}: {answer.text}"
+        assert answer.json()["error"]["code"] == "not_authenticated"
+    # And a store that is no party to them is told they do not exist (or what its request lacks)
+    if "{store_id}" in path or "{link_id}" in path:
+        assert world.api.call(method, url, world.stranger.token).status_code in (404, 422)

@@ -1,10 +1,12 @@
 """Domain errors become HTTP answers here, and only here, with one error body for every endpoint."""
 
 import base64
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
@@ -102,10 +104,26 @@ def status_of(kind: type[errors.StorelinkError]) -> HTTPStatus:
     )
 
 
+# Run on every request before it is validated: raises (e.g. NotAuthenticated) to refuse it.
+RequestGuard = Callable[[Any], None]
+
+
 class JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
     """The framework's request validation, reading a body model from JSON only: storelink takes no forms, so a
     form body is refused with 415 like any other that is not JSON, before the framework parses it (a multipart
-    body without its boundary was a 500). CSV uploads have no body model and are read raw by their route."""
+    body without its boundary was a 500). CSV uploads have no body model and are read raw by their route.
+
+    The `guard` runs first: a caller who may not call learns that, not what their request lacks (the framework
+    runs its validation before any middleware an app adds, so the guard lives here)."""
+
+    def __init__(self, guard: RequestGuard | None = None) -> None:
+        super().__init__()
+        self._guard = guard
+
+    def handler(self, app: Any, next_middleware: NextMiddleware) -> Response[Any]:
+        if self._guard is not None:
+            self._guard(app)
+        return super().handler(app, next_middleware)
 
     def _get_body(self, app: Any) -> dict[str, Any]:
         content_type = app.current_event.headers.get("content-type", "").strip()
@@ -116,9 +134,9 @@ class JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
         return body
 
 
-def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+def register_error_handlers(app: APIGatewayHttpResolver, guard: RequestGuard | None = None) -> None:
     # The resolver's own request validation, replaced before any route runs (it is built with the resolver).
-    app._request_validation_middleware = JsonBodiesOnly()
+    app._request_validation_middleware = JsonBodiesOnly(guard)
 
     @app.exception_handler(errors.StorelinkError)
     def storelink_error(error: errors.StorelinkError) -> Response[dict[str, Any]]:
