@@ -3,7 +3,9 @@
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import httpx
 
@@ -16,6 +18,37 @@ from storelink.observability import logger
 from storelink.ports import StoreConnector, StoreSecrets
 
 BACKGROUND_RESERVE_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class StoreAccess:
+    """What any platform's connector is built from: the store, a token (and how to get a newer one on a 401),
+    the shared HTTP client, and the share of the store's rate budget left to webhook-driven work."""
+
+    store: Store
+    token: str
+    renew_token: Callable[[str], str | None] | None
+    http: httpx.Client
+    reserve_share: float
+
+
+def shopify_connector(access: StoreAccess) -> StoreConnector:
+    graphql = ShopifyGraphQL(
+        api_base_url=str(access.store.api_base_url),
+        access_token=access.token,
+        http=access.http,
+        reserve_share=access.reserve_share,
+        store_id=access.store.store_id,
+        renew_token=access.renew_token,
+    )
+    return ShopifyConnector(graphql, http=access.http, sleep=time.sleep)
+
+
+# The one place a platform's connector is chosen, by the store's platform (WooCommerce, ShopWired and manual
+# stores join here).
+CONNECTOR_OF_PLATFORM: dict[Platform, Callable[[StoreAccess], StoreConnector]] = {
+    Platform.SHOPIFY: shopify_connector,
+}
 
 
 class PlatformConnectors:
@@ -44,10 +77,11 @@ class PlatformConnectors:
     def connector_for(self, store: Store, credentials: StoreCredentials | None = None) -> StoreConnector:
         """The store's connector on its kept credentials, or, given `credentials`, one to check them with the
         platform before they are kept (not cached, and never falling back to the kept ones on a 401)."""
-        if store.platform is not Platform.SHOPIFY:
+        build = CONNECTOR_OF_PLATFORM.get(store.platform)
+        if build is None:
             raise StoreRejected(f"{store.platform} stores have no connector yet")
         if credentials is not None:
-            return self._shopify(store, credentials.access_token, renew_token=None)
+            return build(self._access(store, credentials.access_token, renew_token=None))
         credentials = self._secrets.credentials(store)
         if credentials.due_for_renewal(self._now()):
             credentials = self.renewed(store, credentials.access_token)
@@ -55,21 +89,14 @@ class PlatformConnectors:
         key = (store.store_id, str(store.api_base_url), token)
         with self._lock:
             if key not in self._connectors:
-                self._connectors[key] = self._shopify(
-                    store, token, renew_token=lambda stale: self.newer_token(store, stale)
-                )
+                renew = partial(self.newer_token, store)
+                self._connectors[key] = build(self._access(store, token, renew_token=renew))
             return self._connectors[key]
 
-    def _shopify(self, store: Store, token: str, renew_token: Callable[[str], str | None] | None) -> ShopifyConnector:
-        graphql = ShopifyGraphQL(
-            api_base_url=str(store.api_base_url),
-            access_token=token,
-            http=self._http,
-            reserve_share=self._reserve_share,
-            store_id=store.store_id,
-            renew_token=renew_token,
+    def _access(self, store: Store, token: str, renew_token: Callable[[str], str | None] | None) -> StoreAccess:
+        return StoreAccess(
+            store=store, token=token, renew_token=renew_token, http=self._http, reserve_share=self._reserve_share
         )
-        return ShopifyConnector(graphql, http=self._http, sleep=time.sleep)
 
     def grant(self, store: Store, client_id: str, client_secret: str) -> GrantedToken:
         if store.platform is not Platform.SHOPIFY:

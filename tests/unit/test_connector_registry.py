@@ -1,0 +1,31 @@
+"""Connectors are chosen in one place by the store's platform: a platform without one is refused by name,
+before any credentials are read."""
+
+import httpx
+import pytest
+
+from storelink.adapters.connectors import CONNECTOR_OF_PLATFORM, PlatformConnectors
+from storelink.adapters.shopify.connector import ShopifyConnector
+from storelink.domain.stores import Platform, StoreCredentials
+from storelink.errors import StoreRejected
+from tests.builders import a_store
+from tests.fakes import FakeSecrets
+
+
+def test_a_shopify_store_gets_the_shopify_connector() -> None:
+    # Given a Shopify store with kept credentials
+    secrets = FakeSecrets({"outlet": StoreCredentials(access_token="shpat_1", webhook_secret="s")})
+    # When its connector is asked for, Then it is Shopify's, the same one every time
+    connectors = PlatformConnectors(secrets, httpx.Client())
+    connector = connectors.connector_for(a_store("outlet"))
+    assert isinstance(connector, ShopifyConnector)
+    assert connectors.connector_for(a_store("outlet")) is connector
+
+
+@pytest.mark.parametrize("platform", sorted(set(Platform) - CONNECTOR_OF_PLATFORM.keys()))
+def test_a_platform_without_a_connector_is_refused_by_name(platform: Platform) -> None:
+    # Given a store of a platform storelink has no connector for yet (nothing is read for it)
+    connectors = PlatformConnectors(FakeSecrets(), httpx.Client())
+    # When its connector is asked for, Then it is refused, naming the platform
+    with pytest.raises(StoreRejected, match=f"{platform} stores have no connector yet"):
+        connectors.connector_for(a_store("shop", platform=platform))
