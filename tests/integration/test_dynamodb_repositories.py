@@ -11,6 +11,7 @@ from storelink.adapters.dynamodb import (
     DynamoDbGiveBackLedgers,
     DynamoDbLinks,
     DynamoDbOversells,
+    DynamoDbParkedWork,
     DynamoDbSkuMaps,
     DynamoDbStores,
     DynamoDbWaitingOrders,
@@ -19,7 +20,7 @@ from storelink.domain.events import OrderChanged
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Action, LinkStatus, Role, SkuMapEntry, Transition
 from storelink.domain.stock import InventoryRef, LevelClaim, Oversell
-from storelink.domain.stores import Attention
+from storelink.domain.stores import Attention, ParkedMessage
 from storelink.errors import Conflict
 from storelink_local.runtime import LocalRuntime
 from tests.builders import a_link, a_stock_change, a_store
@@ -106,6 +107,18 @@ def test_a_removed_store_frees_its_credentials_and_shop(table) -> None:  # type:
     stores.remove(store)
     stores.register(registered("reg-again", credentials_fingerprint="fp-reg-removed", shop_domain=store.shop_domain))
     assert stores.get("reg-again") is not None
+
+
+def test_a_removed_store_leaves_no_parked_work_behind(table) -> None:  # type: ignore[no-untyped-def]
+    # Given a store whose refused work was parked while it needed attention
+    stores, parked_work = DynamoDbStores(table), DynamoDbParkedWork(table)
+    store = registered("reg-parked")
+    stores.register(store)
+    parked = ParkedMessage(message_id="m-1", queue_arn="arn:q", body="{}", reason="StoreAccessRevoked", parked_at=NOW)
+    parked_work.park(store.store_id, parked)
+    # When the store is removed, Then its parked work goes with it
+    stores.remove(store)
+    assert parked_work.parked(store.store_id) == []
 
 
 def transition(to: LinkStatus) -> Transition:

@@ -161,6 +161,10 @@ class DynamoDbStores:
     def remove(self, store: Store) -> None:
         keys = [_store_key(store.store_id)] + [{"pk": pk, "sk": "CLAIM"} for pk, _ in _claims(store)]
         self._transact([{"Delete": {"TableName": self._table.name, "Key": key}} for key in keys])
+        # The work it refused while it needed attention goes with it: nothing would ever resume it.
+        parked_work = DynamoDbParkedWork(self._table)
+        for message in parked_work.parked(store.store_id):
+            parked_work.release(store.store_id, message)
 
     def _transact(self, writes: list[dict[str, Any]]) -> None:
         self._table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
