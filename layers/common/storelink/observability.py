@@ -13,9 +13,10 @@ metrics = Metrics()
 CORRELATION_ATTRIBUTE = "CorrelationId"
 
 
-def correlation_attributes() -> dict[str, Any]:
-    """The current correlation id as SQS message attributes, for every message storelink sends."""
-    correlation_id = logger.get_correlation_id()
+def correlation_attributes(correlation_id: str | None = None) -> dict[str, Any]:
+    """A correlation id (by default the current one) as SQS message attributes, for every message storelink
+    sends."""
+    correlation_id = correlation_id or logger.get_correlation_id()
     if not correlation_id:
         return {}
     return {CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": correlation_id}}

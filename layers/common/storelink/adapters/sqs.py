@@ -25,7 +25,7 @@ from storelink.domain.events import (
 )
 from storelink.domain.stock import StockLevelChanged
 from storelink.domain.stores import ParkedMessage
-from storelink.observability import CORRELATION_ATTRIBUTE, correlation_attributes
+from storelink.observability import correlation_attributes
 from storelink.ports import EventQueue
 
 if TYPE_CHECKING:
@@ -255,11 +255,8 @@ class SqsWorkQueues:
         request: SendMessageRequestTypeDef = {
             "QueueUrl": _url_of(self._sqs, message.queue_arn),
             "MessageBody": message.body,
+            "MessageAttributes": correlation_attributes(message.correlation_id),
         }
-        if message.correlation_id is not None:
-            request["MessageAttributes"] = {
-                CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": message.correlation_id}
-            }
         if message.fifo_group is not None:
             request["MessageGroupId"] = message.fifo_group
             # Unique per parking: a resume repeated within SQS's 5-minute window does not queue it twice.
