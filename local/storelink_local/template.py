@@ -1,10 +1,14 @@
 """The SAM template as typed objects, with intrinsics resolved against a local stack.
 
 Everything the local runtime creates, routes or subscribes comes from here, so that template.yaml stays the
-single source of truth: physical names follow one rule (`<stack>-<LogicalId>`, `.fifo` for FIFO queues)
-unless the template names the resource itself, as CloudFormation does.
+single source of truth. SAM's own translator (samtranslator, what CloudFormation runs for the
+`AWS::Serverless-2016-10-31` transform) first expands the template into plain CloudFormation: Globals, event
+source mappings, schedules and the HttpApi's routes are then exactly what AWS deploys, and this module only
+resolves intrinsics and reads plain resources. Physical names follow one rule (`<stack>-<LogicalId>`, `.fifo`
+for FIFO queues) unless the template names the resource itself, as CloudFormation does.
 """
 
+import copy
 import hashlib
 import json
 import logging
@@ -15,17 +19,27 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any, Literal
 
+import boto3
 from cfnlint.decode import cfn_yaml
+from samtranslator.model.exceptions import InvalidDocumentException
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
 
 logger = logging.getLogger(__name__)
 
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
 EVENT_RULE = "AWS::Events::Rule"
-FUNCTION = "AWS::Serverless::Function"
-HTTP_API = "AWS::Serverless::HttpApi"
-# SAM creates this HttpApi when an HttpApi event names no ApiId.
-IMPLICIT_HTTP_API = "ServerlessHttpApi"
+SCHEDULE = "AWS::Scheduler::Schedule"
+FUNCTION = "AWS::Lambda::Function"
+EVENT_SOURCE_MAPPING = "AWS::Lambda::EventSourceMapping"
+HTTP_API = "AWS::ApiGatewayV2::Api"
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+# samtranslator accepts only S3 code locations: a local CodeUri travels to the translated function as the
+# key in this placeholder bucket (what `sam local` does with its own plugin).
+LOCAL_CODE_BUCKET = "storelink-local-code"
+# The function an HttpApi route's Lambda integration invokes: `...functions/${MyFunction.Arn}/invocations`.
+INTEGRATION_FUNCTION = re.compile(r"\$\{(\w+)\.Arn\}")
 
 # Lambda's defaults when neither the function nor Globals set them.
 DEFAULT_TIMEOUT_S = 3
@@ -126,7 +140,6 @@ class Queue:
 
 @dataclass(frozen=True)
 class HttpApiEvent:
-    name: str
     api: str  # logical id of the HttpApi
     api_id: str
     method: str  # upper case; ANY matches every method
@@ -246,7 +259,33 @@ def load_template(path: Path, context: StackContext | None = None) -> Template:
         raw = json.loads(json.dumps(cfn_yaml.load(str(path))))
     except (OSError, cfn_yaml.CfnParseError) as error:
         raise TemplateError(f"cannot read {path}: {error}") from error
-    return _TemplateReader(raw, context).read(path)
+    return _TemplateReader(_without_sam(raw, context), context).read(path)
+
+
+def _without_sam(raw: Mapping[str, Any], context: StackContext) -> dict[str, Any]:
+    """The template as CloudFormation sees it once SAM's transform ran (unchanged when it declares none)."""
+    transforms = raw.get("Transform") or []
+    if SAM_TRANSFORM not in ([transforms] if isinstance(transforms, str) else transforms):
+        return dict(raw)
+    template = copy.deepcopy(dict(raw))
+    for section in [*template.get("Resources", {}).values(), template.get("Globals", {})]:
+        for properties in [section.get("Properties") or {}, section.get("Function") or {}]:
+            if isinstance(properties.get("CodeUri"), str):
+                properties["CodeUri"] = f"s3://{LOCAL_CODE_BUCKET}/{properties['CodeUri']}"
+            if isinstance(properties.get("ContentUri"), str):
+                properties["ContentUri"] = f"s3://{LOCAL_CODE_BUCKET}/{properties['ContentUri']}"
+    # No AWS call: the region comes from the local stack, and no managed policy is looked up by name.
+    translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=context.region))
+    try:
+        return translator.translate(
+            template,
+            parameter_values={**context.pseudo_parameters, **context.parameter_overrides},
+            get_managed_policy_map=dict,
+        )
+    except InvalidDocumentException as error:
+        raise TemplateError("; ".join(str(cause) for cause in error.causes)) from error
+    finally:
+        translator.metrics.publish()  # to its offline publisher, which drops them
 
 
 class _TemplateReader:
@@ -254,7 +293,6 @@ class _TemplateReader:
         self.context = context
         self.resources: Mapping[str, Any] = raw.get("Resources") or {}
         self.parameter_specs: Mapping[str, Any] = raw.get("Parameters") or {}
-        self.function_globals: Mapping[str, Any] = (raw.get("Globals") or {}).get("Function") or {}
 
     def read(self, path: Path) -> Template:
         return Template(
@@ -263,8 +301,12 @@ class _TemplateReader:
             tables={lid: self._table(lid) for lid in self._of_type(TABLE)},
             queues={lid: self._queue(lid) for lid in self._of_type(QUEUE)},
             functions={lid: self._function(lid) for lid in self._of_type(FUNCTION)},
-            event_rules={lid: self._event_rule(lid) for lid in self._of_type(EVENT_RULE)},
+            # Schedules are read with the functions they invoke; these rules route events to queues.
+            event_rules={lid: self._event_rule(lid) for lid in self._of_type(EVENT_RULE) if self._routes_events(lid)},
         )
+
+    def _routes_events(self, logical_id: str) -> bool:
+        return "EventPattern" in self._properties(logical_id)
 
     def _event_rule(self, logical_id: str) -> EventRule:
         properties = self._resolve(self._properties(logical_id), logical_id)
@@ -308,8 +350,9 @@ class _TemplateReader:
         if resource_type == FUNCTION:
             name = properties.get("FunctionName") or self.context.physical_name(logical_id)
             return self._string(name, f"{logical_id}.FunctionName")
-        if resource_type == EVENT_RULE:
-            return self._string(properties.get("Name") or self.context.physical_name(logical_id), f"{logical_id}.Name")
+        if resource_type in (EVENT_RULE, SCHEDULE):
+            name = properties.get("Name") or self.context.physical_name(logical_id)
+            return self._string(name, f"{logical_id}.Name")[:EVENTBRIDGE_NAME_MAX]
         raise TemplateError(f"{logical_id} ({resource_type}) has no physical name in the local stack")
 
     def _api_id(self, logical_id: str) -> str:
@@ -321,7 +364,7 @@ class _TemplateReader:
             return self.context.pseudo_parameters[name]
         if name in self.parameter_specs:
             return self._parameter(name)
-        if name == IMPLICIT_HTTP_API or self.resources.get(name, {}).get("Type") == HTTP_API:
+        if self.resources.get(name, {}).get("Type") == HTTP_API:
             return self._api_id(name)
         if name not in self.resources:
             raise TemplateError(f"{where}: !Ref {name} names no parameter or resource")
@@ -340,7 +383,7 @@ class _TemplateReader:
                 return self._physical_name(logical_id)
             case "AWS::SQS::Queue", "QueueUrl":
                 return self._ref(logical_id, where)
-            case "AWS::Serverless::Function", "Arn":
+            case "AWS::Lambda::Function", "Arn":
                 return self.context.arn("lambda", f"function:{self._physical_name(logical_id)}")
         raise TemplateError(f"{where}: !GetAtt {logical_id}.{attribute} ({resource_type}) is not supported locally")
 
@@ -498,98 +541,105 @@ class _TemplateReader:
         raise TemplateError(f"{where}: no AWS::SQS::Queue in the template has the ARN {arn}")
 
     def _function(self, logical_id: str) -> Function:
-        own = self._properties(logical_id)
-        # SAM's Globals: the function's own values win; environment maps are merged key by key.
-        merged = {**self.function_globals, **own}
-        raw_environment = {
-            **((self.function_globals.get("Environment") or {}).get("Variables") or {}),
-            **((own.get("Environment") or {}).get("Variables") or {}),
-        }
-        for required in ("CodeUri", "Handler"):
-            if required not in merged:
-                raise TemplateError(f"{logical_id} has no {required}")
-        name = self._physical_name(logical_id)
-        http_events: list[HttpApiEvent] = []
-        sqs_events: list[SqsEvent] = []
-        schedule_events: list[ScheduleEvent] = []
-        for event_name, event in (own.get("Events") or {}).items():
-            where = f"{logical_id}.Events.{event_name}"
-            event_type = event.get("Type")
-            event_properties = event.get("Properties") or {}
-            if event_type == "HttpApi":
-                http_events.append(self._http_api_event(event_name, event_properties))
-            elif event_type == "SQS":
-                sqs_events.append(self._sqs_event(event_name, self._resolve(event_properties, where)))
-            elif event_type in ("Schedule", "ScheduleV2"):
-                schedule_events.append(
-                    self._schedule_event(logical_id, event_name, event_type, self._resolve(event_properties, where))
-                )
-            else:
-                logger.warning("%s: %s events are not run by the local runtime", where, event_type)
+        properties = self._properties(logical_id)
+        code = properties.get("Code") or {}
+        if code.get("S3Bucket") != LOCAL_CODE_BUCKET:
+            raise TemplateError(f"{logical_id} has no local CodeUri")
+        if "Handler" not in properties:
+            raise TemplateError(f"{logical_id} has no Handler")
+        variables = (properties.get("Environment") or {}).get("Variables") or {}
         return Function(
             logical_id=logical_id,
-            name=name,
+            name=self._physical_name(logical_id),
             arn=self._get_att(logical_id, "Arn", logical_id),
-            code_uri=self._string(merged["CodeUri"], f"{logical_id}.CodeUri"),
-            handler=self._string(merged["Handler"], f"{logical_id}.Handler"),
-            timeout=int(merged.get("Timeout", DEFAULT_TIMEOUT_S)),
-            memory_size=int(merged.get("MemorySize", DEFAULT_MEMORY_MB)),
+            code_uri=code["S3Key"],
+            handler=self._string(properties["Handler"], f"{logical_id}.Handler"),
+            timeout=int(properties.get("Timeout", DEFAULT_TIMEOUT_S)),
+            memory_size=int(properties.get("MemorySize", DEFAULT_MEMORY_MB)),
             environment={
                 key: self._string(value, f"{logical_id}.Environment.Variables.{key}")
-                for key, value in raw_environment.items()
+                for key, value in variables.items()
             },
-            http_events=tuple(http_events),
-            sqs_events=tuple(sqs_events),
-            schedule_events=tuple(schedule_events),
+            http_events=tuple(self._http_api_events(logical_id)),
+            sqs_events=tuple(self._sqs_events(logical_id)),
+            schedule_events=tuple(self._schedule_events(logical_id)),
         )
 
-    def _http_api_event(self, name: str, properties: Mapping[str, Any]) -> HttpApiEvent:
-        # ApiId is `!Ref SomeHttpApi`: what matters here is which API, not its physical id.
-        api_ref = properties.get("ApiId")
-        api = api_ref["Ref"] if isinstance(api_ref, dict) and "Ref" in api_ref else IMPLICIT_HTTP_API
-        path = properties.get("Path")
-        return HttpApiEvent(
-            name=name,
-            api=api,
-            api_id=self._api_id(api),
-            method=str(properties.get("Method", "ANY")).upper(),
-            path=None if path in (None, "$default") else str(path),
-        )
+    def _http_api_events(self, function: str) -> list[HttpApiEvent]:
+        """The routes of every HttpApi whose Lambda integration invokes the function."""
+        events = []
+        for api in self._of_type(HTTP_API):
+            paths = (self._properties(api).get("Body") or {}).get("paths") or {}
+            for path, operations in paths.items():
+                for method, operation in operations.items():
+                    uri = ((operation.get("x-amazon-apigateway-integration") or {}).get("uri") or {}).get("Fn::Sub")
+                    if INTEGRATION_FUNCTION.findall(str(uri)) != [function]:
+                        continue
+                    events.append(
+                        HttpApiEvent(
+                            api=api,
+                            api_id=self._api_id(api),
+                            method="ANY" if method == "x-amazon-apigateway-any-method" else method.upper(),
+                            path=None if path == "$default" else path,
+                        )
+                    )
+        return events
 
-    def _sqs_event(self, name: str, properties: Mapping[str, Any]) -> SqsEvent:
-        queue_arn = properties["Queue"]
-        return SqsEvent(
-            name=name,
-            queue=self._queue_with_arn(queue_arn, f"SQS event {name}"),
-            queue_arn=queue_arn,
-            batch_size=int(properties.get("BatchSize", DEFAULT_SQS_BATCH_SIZE)),
-            report_batch_item_failures="ReportBatchItemFailures" in (properties.get("FunctionResponseTypes") or []),
-            enabled=properties.get("Enabled", True) is not False,
-        )
+    def _sqs_events(self, function: str) -> list[SqsEvent]:
+        events = []
+        for mapping in self._of_type(EVENT_SOURCE_MAPPING):
+            if self._properties(mapping).get("FunctionName") != {"Ref": function}:
+                continue
+            properties = self._resolve(self._properties(mapping), mapping)
+            queue_arn = properties["EventSourceArn"]
+            events.append(
+                SqsEvent(
+                    # SAM names a function's resources for an event `<Function><Event>`.
+                    name=mapping.removeprefix(function),
+                    queue=self._queue_with_arn(queue_arn, mapping),
+                    queue_arn=queue_arn,
+                    batch_size=int(properties.get("BatchSize", DEFAULT_SQS_BATCH_SIZE)),
+                    report_batch_item_failures="ReportBatchItemFailures" in properties.get("FunctionResponseTypes", []),
+                    enabled=properties.get("Enabled", True) is not False,
+                )
+            )
+        return events
 
-    def _schedule_event(
-        self, function: str, name: str, kind: Literal["Schedule", "ScheduleV2"], properties: Mapping[str, Any]
-    ) -> ScheduleEvent:
-        expression = properties["Schedule"] if kind == "Schedule" else properties["ScheduleExpression"]
-        enabled = properties.get("Enabled", True) is not False and properties.get("State", "ENABLED") == "ENABLED"
-        resource_name = properties.get("Name") or f"{self.context.stack_name}-{function}-{name}"
-        resource_name = resource_name[:EVENTBRIDGE_NAME_MAX]
-        if kind == "Schedule":
-            arn = self.context.arn("events", f"rule/{resource_name}")
-        else:
-            arn = self.context.arn("scheduler", f"schedule/default/{resource_name}")
-        schedule_input = properties.get("Input")
-        if schedule_input is not None:
-            try:
-                json.loads(schedule_input)
-            except (TypeError, ValueError) as error:
-                raise TemplateError(f"{function}.Events.{name}.Input must be JSON text: {error}") from error
-        return ScheduleEvent(
-            name=name,
-            kind=kind,
-            expression=expression,
-            input=schedule_input,
-            enabled=enabled,
-            resource_name=resource_name,
-            resource_arn=arn,
-        )
+    def _schedule_events(self, function: str) -> list[ScheduleEvent]:
+        """EventBridge rules (SAM's Schedule) and Scheduler schedules (ScheduleV2) that invoke the function."""
+        events = []
+        for logical_id, resource in self.resources.items():
+            properties = resource.get("Properties") or {}
+            name = f"{logical_id}.ScheduleExpression"
+            if resource.get("Type") == EVENT_RULE and "ScheduleExpression" in properties:
+                kind: Literal["Schedule", "ScheduleV2"] = "Schedule"
+                targets, arn = (
+                    properties.get("Targets", []),
+                    self.context.arn("events", f"rule/{self._physical_name(logical_id)}"),
+                )
+            elif resource.get("Type") == SCHEDULE:
+                kind, targets = "ScheduleV2", [properties.get("Target") or {}]
+                arn = self.context.arn("scheduler", f"schedule/default/{self._physical_name(logical_id)}")
+            else:
+                continue
+            target = next((t for t in targets if t.get("Arn") == {"Fn::GetAtt": [function, "Arn"]}), None)
+            if target is None:
+                continue
+            schedule_input = target.get("Input")
+            if schedule_input is not None:
+                try:
+                    json.loads(schedule_input)
+                except (TypeError, ValueError) as error:
+                    raise TemplateError(f"{logical_id}: the schedule's Input must be JSON text: {error}") from error
+            events.append(
+                ScheduleEvent(
+                    name=logical_id.removeprefix(function),
+                    kind=kind,
+                    expression=self._string(properties["ScheduleExpression"], name),
+                    input=schedule_input,
+                    enabled=self._string(properties.get("State", "ENABLED"), f"{logical_id}.State") == "ENABLED",
+                    resource_name=arn.rpartition("/")[2],
+                    resource_arn=arn,
+                )
+            )
+        return events

@@ -95,9 +95,9 @@ def test_the_templates_resources_exist_in_moto(rt: LocalRuntime) -> None:
     ttl = rt.aws.dynamodb.describe_time_to_live(TableName="storelink-local-AttemptsTable")
     jobs_url = rt.aws.sqs.get_queue_url(QueueName="storelink-local-JobsQueue.fifo")["QueueUrl"]
     jobs = rt.aws.sqs.get_queue_attributes(QueueUrl=jobs_url, AttributeNames=["All"])["Attributes"]
-    rule = rt.aws.events.describe_rule(Name="storelink-local-TickFunction-Every5Minutes")
+    rule = rt.aws.events.describe_rule(Name="storelink-local-TickFunctionEvery5Minutes")
     (target,) = rt.aws.events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
-    nightly = rt.aws.scheduler.get_schedule(Name="storelink-local-TickFunction-Nightly")
+    nightly = rt.aws.scheduler.get_schedule(Name="TickFunctionNightly")
 
     assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["attempts-by-job"]
     assert ttl["TimeToLiveDescription"] == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}

@@ -85,7 +85,7 @@ def test_events_become_routes_subscriptions_and_schedules(template: Template) ->
     assert (notifications.queue, notifications.report_batch_item_failures) == ("NotificationsQueue", False)
     every, nightly = functions["TickFunction"].schedule_events
     assert (every.kind, every.rate_seconds, every.input) == ("Schedule", 300, None)
-    assert every.resource_arn == "arn:aws:events:us-east-1:123456789012:rule/storelink-local-TickFunction-Every5Minutes"
+    assert every.resource_arn == "arn:aws:events:us-east-1:123456789012:rule/storelink-local-TickFunctionEvery5Minutes"
     assert (nightly.kind, nightly.rate_seconds, nightly.input) == ("ScheduleV2", None, '{"job": "nightly"}')
 
 
@@ -94,11 +94,13 @@ def test_an_unsupported_intrinsic_is_reported_with_its_place(tmp_path: Path) -> 
     when the template is read,
     then the error names the intrinsic and where it is."""
     (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
         "Resources:\n"
         "  F:\n"
         "    Type: AWS::Serverless::Function\n"
         "    Properties:\n"
         "      CodeUri: f\n"
+        "      Runtime: python3.13\n"
         "      Handler: app.handler\n"
         "      Environment:\n"
         "        Variables:\n"
@@ -128,3 +130,21 @@ def test_parameter_overrides_replace_defaults_like_sam_deploy() -> None:
     )
 
     assert real.powertools_environment()["POWERTOOLS_LOG_LEVEL"] == "WARNING"
+
+
+def test_a_template_sam_would_refuse_is_refused_with_sams_reason(tmp_path: Path) -> None:
+    """Given a function without a Runtime, which `sam deploy` refuses,
+    when the template is read,
+    then the local runtime refuses it too, with the reason SAM's own translator gives."""
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  F:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: f\n"
+        "      Handler: app.handler\n"
+    )
+
+    with pytest.raises(TemplateError, match=r"F.*Runtime and Handler needs to be present"):
+        load_template(tmp_path / "template.yaml")
