@@ -124,6 +124,12 @@ class StoreCredentials(BaseModel):
     def renewed(self, token: GrantedToken) -> "StoreCredentials":
         return self.model_copy(update={"access_token": token.access_token, "expires_at": token.expires_at})
 
+    @classmethod
+    def of_consumer_key(cls, consumer_key: str, consumer_secret: str, webhook_secret: str) -> "StoreCredentials":
+        """A WooCommerce REST API key, kept as one access token `key:secret` (as HTTP Basic joins them; a
+        consumer key, `ck_` and hex, never holds a colon)."""
+        return cls(access_token=f"{consumer_key}:{consumer_secret}", webhook_secret=webhook_secret)
+
     def fingerprint(self) -> str:
         """The same credentials registered twice give the same fingerprint (Anchanto's duplicate connection):
         the app's client id when storelink renews the token, else the token itself."""

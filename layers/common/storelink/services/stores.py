@@ -1,6 +1,6 @@
 """Registering a store, authenticating its calls, rotating what it was issued, removing it."""
 
-import re
+import secrets
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -9,13 +9,12 @@ from typing import Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from storelink.domain import credentials
+from storelink.domain.shop_addresses import shop_address
 from storelink.domain.stores import WEBHOOK_SECRET_GRACE, Attention, Platform, Store, StoreCredentials
 from storelink.errors import InvalidRequest, NotAuthenticated, NotFound, StoreRejected
 from storelink.observability import logger
 from storelink.ports import ConnectorFactory, SecretWriter, StoreRegistry
 from storelink.services.store_attention import StoreAttention
-
-SHOPIFY_SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 
 
 def own_store(caller: Store, store_id: str) -> Store:
@@ -25,37 +24,58 @@ def own_store(caller: Store, store_id: str) -> Store:
     return caller
 
 
+# The credentials a platform's stores register with, each kind a pair of fields that go together.
+CREDENTIAL_KINDS: dict[Platform, tuple[tuple[str, str], ...]] = {
+    # A legacy custom app: its access token and webhook secret. Or a Dev Dashboard app (every app made since
+    # 2026-01-01): its client id and secret; storelink obtains and renews the access token itself.
+    Platform.SHOPIFY: (("access_token", "webhook_secret"), ("client_id", "client_secret")),
+    # A REST API key (WooCommerce > Settings > Advanced > REST API, read/write); storelink makes the webhooks'
+    # secret itself, as it registers the webhooks.
+    Platform.WOOCOMMERCE: (("consumer_key", "consumer_secret"),),
+}
+
+
 class CredentialsRequest(BaseModel):
-    """A store's platform credentials, of one of two kinds."""
+    """A store's platform credentials: one pair of CREDENTIAL_KINDS, the one its platform takes."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    # A legacy custom app: its access token and webhook secret. Or a Dev Dashboard app (every app made since
-    # 2026-01-01): its client id and secret; storelink obtains and renews the access token itself.
     access_token: str | None = Field(default=None, min_length=1, max_length=1000, repr=False)
     webhook_secret: str | None = Field(default=None, min_length=1, max_length=1000, repr=False)
     client_id: str | None = Field(default=None, min_length=1, max_length=255)
     client_secret: str | None = Field(default=None, min_length=1, max_length=1000, repr=False)
+    consumer_key: str | None = Field(default=None, min_length=1, max_length=255, repr=False)
+    consumer_secret: str | None = Field(default=None, min_length=1, max_length=255, repr=False)
 
     @model_validator(mode="after")
     def _one_kind_of_credentials(self) -> Self:
-        static = self.access_token is not None or self.webhook_secret is not None
-        client = self.client_id is not None or self.client_secret is not None
-        if static == client:
-            raise ValueError("send either access_token and webhook_secret, or client_id and client_secret")
-        if static and (self.access_token is None or self.webhook_secret is None):
-            raise ValueError("access_token and webhook_secret go together")
-        if client and (self.client_id is None or self.client_secret is None):
-            raise ValueError("client_id and client_secret go together")
+        kinds = {pair for pairs in CREDENTIAL_KINDS.values() for pair in pairs}
+        sent = [pair for pair in kinds if any(getattr(self, field) is not None for field in pair)]
+        if len(sent) != 1:
+            raise ValueError("send one kind of credentials: " + "; or ".join(" and ".join(p) for p in sorted(kinds)))
+        ((first, second),) = sent
+        if getattr(self, first) is None or getattr(self, second) is None:
+            raise ValueError(f"{first} and {second} go together")
+        return self
+
+    def for_platform(self, platform: Platform) -> Self:
+        """These credentials, when they are a kind `platform` takes."""
+        taken = CREDENTIAL_KINDS.get(platform, ())
+        if not any(getattr(self, first) is not None for first, _ in taken):
+            kinds = "; or ".join(" and ".join(pair) for pair in taken) or "nothing yet"
+            raise InvalidRequest(f"{platform} stores register with {kinds}")
         return self
 
 
 class StoreRegistrationRequest(CredentialsRequest):
     platform: Platform
-    shop_domain: str = Field(min_length=1, max_length=255)
+    # Shopify: the shop's myshopify.com domain.
+    shop_domain: str | None = Field(default=None, min_length=1, max_length=255)
+    # WooCommerce: the site's address (https), where WordPress answers /wp-json.
+    site_url: HttpUrl | None = None
     name: str = Field(default="", max_length=100)
-    # Only where the deployment allows it (the local runtime's sandbox stores): elsewhere the platform's
-    # own address is derived from the shop, so storelink never calls an address a caller chose.
+    # Only where the deployment allows it (the local runtime's sandbox stores): elsewhere a Shopify shop's
+    # own address is derived from its domain, so storelink never calls an address a caller chose.
     api_base_url: HttpUrl | None = None
 
 
@@ -121,7 +141,7 @@ class StoreRegistration:
         """Check the credentials with the platform, then keep them: all of it, or nothing."""
         store, issued = self._new_store(request)
         try:
-            secret = self._credentials(store, request)
+            secret = self._credentials(store, request, webhook_secret=secrets.token_urlsafe(32))
             connector = self._connectors.connector_for(store, secret)
             shop = connector.shop()  # refused credentials stop here, before anything is kept
         except StoreRejected as error:
@@ -177,14 +197,15 @@ class StoreRegistration:
         """The store's new credentials, checked with the platform before anything is kept; the previous webhook
         secret keeps verifying deliveries for WEBHOOK_SECRET_GRACE. Links and webhook subscriptions stay."""
         store = own_store(caller, store_id)
+        current = self._secrets.read(store.secret_name)
         try:
-            new = self._credentials(store, request)
+            new = self._credentials(store, request, webhook_secret=current.webhook_secret)
             shop = self._connectors.connector_for(store, new).shop()
         except StoreRejected as error:
             raise InvalidRequest(f"{store.platform} refused these credentials: {error}") from error
         if shop.domain.lower() != store.shop_domain:
             raise InvalidRequest(f"these credentials belong to {shop.domain}, not {store.shop_domain}")
-        kept = self._secrets.read(store.secret_name).replaced_by(new, self._now(), WEBHOOK_SECRET_GRACE)
+        kept = current.replaced_by(new, self._now(), WEBHOOK_SECRET_GRACE)
         # The duplicate-credentials claim first: Conflict, with nothing changed, when another store has them.
         updated = self._registry.replace_secrets(store, credentials_fingerprint=new.fingerprint())
         self._secrets.replace(store.secret_name, kept)
@@ -194,7 +215,12 @@ class StoreRegistration:
         logger.info("store credentials replaced", extra={"store_id": store.store_id})
         return StoreView.of(updated.model_copy(update={"needs_attention": None}))
 
-    def _credentials(self, store: Store, request: CredentialsRequest) -> StoreCredentials:
+    def _credentials(self, store: Store, request: CredentialsRequest, *, webhook_secret: str) -> StoreCredentials:
+        """What is kept in Secrets Manager; `webhook_secret` signs the webhooks storelink registers itself
+        (WooCommerce's), a new one at registration, the store's own when its key is replaced."""
+        request = request.for_platform(store.platform)
+        if request.consumer_key is not None and request.consumer_secret is not None:
+            return StoreCredentials.of_consumer_key(request.consumer_key, request.consumer_secret, webhook_secret)
         if request.client_id is not None and request.client_secret is not None:
             token = self._connectors.grant(store, request.client_id, request.client_secret)
             # A Dev Dashboard app signs its webhooks with its client secret.
@@ -208,20 +234,21 @@ class StoreRegistration:
         return StoreCredentials.model_validate(request.model_dump(include={"access_token", "webhook_secret"}))
 
     def _new_store(self, request: StoreRegistrationRequest) -> tuple[Store, IssuedSecrets]:
-        if request.platform is not Platform.SHOPIFY:
-            raise InvalidRequest(f"{request.platform} stores cannot be registered yet; shopify can")
-        domain = request.shop_domain.strip().lower()
-        if not SHOPIFY_SHOP_DOMAIN.match(domain):
-            raise InvalidRequest(f"shop_domain must be the shop's myshopify.com domain, not {request.shop_domain!r}")
-        if request.api_base_url and not self._allow_custom_api_urls:
-            raise InvalidRequest("api_base_url is accepted by local deployments only")
+        request.for_platform(request.platform)
+        domain, api_base_url = shop_address(
+            request.platform,
+            shop_domain=request.shop_domain,
+            site_url=request.site_url,
+            api_base_url=request.api_base_url,
+            allow_custom_urls=self._allow_custom_api_urls,
+        )
         store_id = f"st_{uuid.uuid4().hex[:16]}"
         api_token, verification_code = credentials.new_api_token(store_id), credentials.new_verification_code()
         store = Store(
             store_id=store_id,
             platform=request.platform,
             shop_domain=domain,
-            api_base_url=request.api_base_url or HttpUrl(f"https://{domain}"),
+            api_base_url=api_base_url,
             secret_name=f"{self._secrets_prefix}{store_id}",
             name=request.name,
             api_token_digest=credentials.digest(api_token),
