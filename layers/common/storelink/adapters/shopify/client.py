@@ -10,21 +10,15 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import stamina
 
 from storelink.adapters.shopify import SHOPIFY_API_VERSION
+from storelink.adapters.store_http import Throttled, raise_for_status, retrying
 from storelink.errors import MissingScope, StoreAccessRevoked, StoreRejected, StoreUnavailable
 
 # Before the first answer tells us a document's real cost, assume this much.
 DEFAULT_EXPECTED_COST = 50
 # Shopify reports the bucket rounded; waiting this much longer keeps a paced call from being refused.
 PACING_MARGIN_SECONDS = 0.1
-
-
-class Throttled(StoreUnavailable):
-    """Shopify refused the call because the store's bucket is empty; nothing was applied."""
-
-    code = "throttled"
 
 
 class LeakyBucket:
@@ -95,13 +89,7 @@ class ShopifyGraphQL:
         A mutation that Shopify would apply again if resent (`applies_once=False`: no idempotency key, like
         orderCreate) is retried only when Shopify refused it unapplied (throttled): after a timeout or a lost
         answer it may have been applied, and the caller must find out before trying again."""
-        for attempt in stamina.retry_context(
-            on=StoreUnavailable if applies_once else Throttled,
-            attempts=self._attempts,
-            timeout=self._retry_seconds,
-            wait_initial=0.5,
-            wait_max=5.0,
-        ):
+        for attempt in retrying(applies_once=applies_once, attempts=self._attempts, seconds=self._retry_seconds):
             with attempt:
                 try:
                     return self._execute_renewing(document, variables or {})
@@ -133,7 +121,11 @@ class ShopifyGraphQL:
             )
         except httpx.TransportError as error:
             raise StoreUnavailable(f"Shopify did not answer: {type(error).__name__}") from error
-        _raise_for_status(response)
+        raise_for_status(
+            response,
+            "Shopify",
+            revoked="Shopify refused the access token (HTTP 401): the app was uninstalled or the token rotated",
+        )
         body: dict[str, Any] = response.json()
         cost = body.get("extensions", {}).get("cost")
         if cost:
@@ -143,20 +135,6 @@ class ShopifyGraphQL:
             raise _graphql_error(body["errors"])
         data: dict[str, Any] = body["data"]
         return data
-
-
-def _raise_for_status(response: httpx.Response) -> None:
-    status = response.status_code
-    if status == 429:
-        raise Throttled("Shopify answered HTTP 429: too many requests")
-    if status >= 500:
-        raise StoreUnavailable(f"Shopify answered HTTP {status}")
-    if status == 401:
-        raise StoreAccessRevoked(
-            "Shopify refused the access token (HTTP 401): the app was uninstalled or the token rotated"
-        )
-    if status >= 400:
-        raise StoreRejected(f"Shopify refused the call: HTTP {status}")
 
 
 _SCOPE = re.compile(r"`?(read|write)_[a-z_]+`?")
