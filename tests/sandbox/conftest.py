@@ -1,5 +1,6 @@
 """Fixtures for the sandbox Shopify store: one contract schema per session, a fresh shop per test."""
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -7,6 +8,9 @@ import pytest
 from graphql import GraphQLSchema
 
 from storelink_local.sandbox import ManualClock, ShopifySandbox
+from storelink_local.sandbox.server import Served
+from storelink_local.sandbox.woocommerce import WooCommerceSandbox
+from storelink_local.sandbox.woocommerce_spec import WooCommerceSpec, contract_spec_path, load_contract_spec
 from tests.sandbox.support import (
     ACCESS_TOKEN,
     SHOP_DOMAIN,
@@ -16,6 +20,9 @@ from tests.sandbox.support import (
     stock_a_shop,
     webhook_receiver,
 )
+from tests.sandbox.woocommerce_support import CONSUMER_KEY, CONSUMER_SECRET
+from tests.sandbox.woocommerce_support import StockedShop as WooShop
+from tests.sandbox.woocommerce_support import stock_a_shop as stock_a_woo_shop
 
 
 @pytest.fixture
@@ -42,22 +49,57 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-@pytest.fixture
-def make_sandbox(contract_schema: GraphQLSchema) -> Iterator[Callable[..., ShopifySandbox]]:
-    """A started sandbox with the knobs a test names (clock, plan, scopes, faults...), stopped afterwards."""
-    started: list[ShopifySandbox] = []
+def started_while_the_test_runs[S: Served](build: Callable[..., S]) -> Iterator[Callable[..., S]]:
+    """A maker of started sandboxes with the knobs a test names, each stopped when the test ends."""
+    started: list[S] = []
 
-    def make(**options: Any) -> ShopifySandbox:
-        sandbox = ShopifySandbox(
-            shop_domain=SHOP_DOMAIN,
-            access_token=ACCESS_TOKEN,
-            webhook_secret=WEBHOOK_SECRET,
-            schema=contract_schema,
-            **options,
-        ).start()
+    def make(**options: Any) -> S:
+        sandbox = build(**options).start()
         started.append(sandbox)
         return sandbox
 
     yield make
     for sandbox in started:
         sandbox.stop()
+
+
+@pytest.fixture
+def make_sandbox(contract_schema: GraphQLSchema) -> Iterator[Callable[..., ShopifySandbox]]:
+    """A started sandbox with the knobs a test names (clock, plan, scopes, faults...), stopped afterwards."""
+    yield from started_while_the_test_runs(
+        functools.partial(
+            ShopifySandbox,
+            shop_domain=SHOP_DOMAIN,
+            access_token=ACCESS_TOKEN,
+            webhook_secret=WEBHOOK_SECRET,
+            schema=contract_schema,
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+def woocommerce_spec() -> WooCommerceSpec:
+    spec = load_contract_spec()
+    if spec is None:
+        pytest.skip(f"WooCommerce contract not found at {contract_spec_path()}; set STORELINK_WOOCOMMERCE_SPEC")
+    return spec
+
+
+@pytest.fixture
+def make_woocommerce(woocommerce_spec: WooCommerceSpec) -> Iterator[Callable[..., WooCommerceSandbox]]:
+    """A started WooCommerce sandbox with the knobs a test names (clock, faults, permissions...)."""
+    yield from started_while_the_test_runs(
+        functools.partial(
+            WooCommerceSandbox, consumer_key=CONSUMER_KEY, consumer_secret=CONSUMER_SECRET, spec=woocommerce_spec
+        )
+    )
+
+
+@pytest.fixture
+def woocommerce(make_woocommerce: Callable[..., WooCommerceSandbox], clock: ManualClock) -> WooCommerceSandbox:
+    return make_woocommerce(clock=clock)
+
+
+@pytest.fixture
+def woo_shop(woocommerce: WooCommerceSandbox) -> WooShop:
+    return stock_a_woo_shop(woocommerce)

@@ -1,4 +1,5 @@
-"""Sandbox stores: local HTTP servers that behave like the platforms storelink links, refusals included."""
+"""Sandbox stores (Shopify, WooCommerce): local HTTP servers that behave like the platforms storelink links,
+refusals included."""
 
 from storelink_local.sandbox.clock import Clock, ManualClock, system_clock
 from storelink_local.sandbox.shopify import (
@@ -22,6 +23,8 @@ from storelink_local.sandbox.shopify_orders import (
 from storelink_local.sandbox.shopify_scopes import DEFAULT_SCOPES
 from storelink_local.sandbox.shopify_store import InventoryLevel, Location, Product, Shop, Variant, legacy_id
 from storelink_local.sandbox.shopify_webhooks import WebhookDelivery, WebhookSubscription
+from storelink_local.sandbox.woocommerce import WooCommerceSandbox
+from storelink_local.sandbox.woocommerce_spec import WooCommerceSpec, contract_spec_path, load_contract_spec
 
 __all__ = [
     "DEFAULT_SCOPES",
@@ -49,8 +52,12 @@ __all__ = [
     "Variant",
     "WebhookDelivery",
     "WebhookSubscription",
+    "WooCommerceSandbox",
+    "WooCommerceSpec",
     "contract_schema_path",
+    "contract_spec_path",
     "legacy_id",
     "load_contract_schema",
+    "load_contract_spec",
     "system_clock",
 ]

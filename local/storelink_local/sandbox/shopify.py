@@ -11,23 +11,21 @@ methods (add_product, set_available, place_order, fulfil, cancel, uninstall_app.
 import functools
 import hmac
 import json
-import logging
-import os
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Literal, Self, overload
+from typing import Any, overload
 from urllib.parse import parse_qsl, urlsplit
 
 from graphql import GraphQLError, GraphQLSchema, build_schema, get_operation_ast, parse
 
 from storelink_local.sandbox.clock import Clock, system_clock
+from storelink_local.sandbox.contracts import contract_path
+from storelink_local.sandbox.server import Reply, Request, SandboxServer, Served
 from storelink_local.sandbox.shopify_bulk import RUNNING_QUERIES_LIMIT, BulkOperations, result_path
 from storelink_local.sandbox.shopify_cost import PLANS, CostBucket, RateLimit
 from storelink_local.sandbox.shopify_faults import Fault, FaultKind, Faults, Stats
@@ -78,7 +76,6 @@ SCHEMA_ENV = "STORELINK_SHOPIFY_SCHEMA"
 CONTRACT_FILE = "shopify-admin-2026-10.derived.graphql"
 GRAPHQL_PATH = f"/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
 
-_log = logging.getLogger(__name__)
 # Shopify's client credentials grant (Dev Dashboard apps on the merchant's own stores): tokens last about 24 h.
 TOKEN_PATH = "/admin/oauth/access_token"  # noqa: S105  (a path, not a secret)
 DEV_DASHBOARD_TOKEN_SECONDS = 86399
@@ -90,13 +87,7 @@ _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unav
 
 def contract_schema_path() -> Path | None:
     """$STORELINK_SHOPIFY_SCHEMA, else <repository>/../shared/contracts/<contract file>."""
-    override = os.environ.get(SCHEMA_ENV)
-    if override:
-        return Path(override)
-    for directory in Path(__file__).resolve().parents:
-        if (directory / "pyproject.toml").is_file():
-            return directory.parent / "shared" / "contracts" / CONTRACT_FILE
-    return None
+    return contract_path(SCHEMA_ENV, CONTRACT_FILE)
 
 
 _schema_lock = threading.Lock()
@@ -125,17 +116,7 @@ class ReceivedDocument:
     operation_name: str | None
 
 
-@dataclass(frozen=True)
-class _Answer:
-    """What the handler does with a request: answer it, or (a planned fault) drop or hold the connection."""
-
-    status: int
-    payload: Mapping[str, Any]
-    action: Literal["answer", "drop", "hold"] = "answer"
-    hold_seconds: float = 0.0
-
-
-class ShopifySandbox:
+class ShopifySandbox(Served):
     """One shop, served at `graphql_url` while started (or inside a `with` block).
 
     `plan` sets the cost bucket (a plan name in PLANS, or a RateLimit); `clock` drives every time the shop
@@ -212,49 +193,7 @@ class ShopifySandbox:
         self.stats = Stats()
         self._documents_lock = threading.Lock()
         self._documents: list[ReceivedDocument] = []
-        self._released = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle --------------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        if self._server is not None:
-            raise RuntimeError("the sandbox is already started")
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.sandbox = self
-        self._server = server
-        self._released.clear()
-        # A short poll interval keeps stop() (and so each test's teardown) from waiting half a second.
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="shopify-sandbox", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._released.set()  # held answers go now
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the sandbox is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        self._server = SandboxServer(self._reply, _internal_error, "shopify-sandbox")
 
     @property
     def graphql_url(self) -> str:
@@ -547,16 +486,25 @@ class ShopifySandbox:
 
     # -- serving ----------------------------------------------------------------------------------
 
-    def _serve(self, path: str, token: str | None, body: bytes) -> _Answer:
+    def _reply(self, request: Request) -> Reply:
+        if request.method == "POST":
+            reply = self._serve(request.target, request.headers.get("x-shopify-access-token"), request.body)
+        elif request.method == "GET" and (result := self._bulk_result(request.target)) is not None:
+            reply = Reply(200, result, content_type="application/jsonl")
+        else:
+            reply = Reply.json(404, _NOT_FOUND)
+        return replace(reply, headers=(("X-Shopify-API-Version", SHOPIFY_API_VERSION),))
+
+    def _serve(self, path: str, token: str | None, body: bytes) -> Reply:
         if urlsplit(path).path == TOKEN_PATH:
             return self._grant(body)
         if urlsplit(path).path != GRAPHQL_PATH:
-            return _Answer(404, _NOT_FOUND)
+            return Reply.json(404, _NOT_FOUND)
         if not self._token_works(token):
-            return _Answer(401, _INVALID_TOKEN)
+            return Reply.json(401, _INVALID_TOKEN)
         document = _document(body)
         if document is None:
-            return _Answer(400, _BAD_BODY)
+            return Reply.json(400, _BAD_BODY)
         with self._documents_lock:
             self._documents.append(document)
         fault = self.faults.next_fault()
@@ -586,7 +534,7 @@ class ShopifySandbox:
         self.stats.record(outcome.operation_name, cost=outcome.cost, throttled=outcome.throttled, failed=failed)
         if fault is not None and fault.after_applying:
             return _faulted(fault)
-        return _Answer(200, outcome.body)
+        return Reply.json(200, outcome.body)
 
     def _token_works(self, token: str | None) -> bool:
         if token is None:
@@ -597,7 +545,7 @@ class ShopifySandbox:
         expires_at = self._granted_tokens.get(token)
         return expires_at is not None and self.clock() < expires_at
 
-    def _grant(self, body: bytes) -> _Answer:
+    def _grant(self, body: bytes) -> Reply:
         """POST /admin/oauth/access_token, grant_type=client_credentials, form-encoded as Shopify documents it
         (a JSON body is taken too): a token that expires, or 400 with OAuth's error for anything else."""
         try:
@@ -605,13 +553,13 @@ class ShopifySandbox:
         except (ValueError, UnicodeDecodeError):
             fields = {}
         if fields.get("grant_type") != "client_credentials":
-            return _Answer(400, {"error": "unsupported_grant_type"})
+            return Reply.json(400, {"error": "unsupported_grant_type"})
         credentials = self._client_credentials
         if credentials is None or (fields.get("client_id"), fields.get("client_secret")) != credentials:
-            return _Answer(400, {"error": "invalid_client", "error_description": "Client credentials are invalid"})
+            return Reply.json(400, {"error": "invalid_client", "error_description": "Client credentials are invalid"})
         token = f"shpat_{uuid.uuid4().hex}"
         self._granted_tokens[token] = self.clock() + timedelta(seconds=self._token_seconds)
-        return _Answer(
+        return Reply.json(
             200,
             {"access_token": token, "scope": ",".join(sorted(self._scopes.granted)), "expires_in": self._token_seconds},
         )
@@ -636,12 +584,16 @@ class ShopifySandbox:
         return WebhookEvent(topic, product_payload(product, available))
 
 
-def _faulted(fault: Fault) -> _Answer:
+def _internal_error(error: Exception) -> Reply:
+    return Reply.json(500, {"errors": f"Internal Server Error: {type(error).__name__}: {error}"})
+
+
+def _faulted(fault: Fault) -> Reply:
     if fault.kind == FaultKind.STATUS:
-        return _Answer(fault.status, {"errors": _REASONS.get(fault.status, "Server Error")})
+        return Reply.json(fault.status, {"errors": _REASONS.get(fault.status, "Server Error")})
     if fault.kind == FaultKind.DROP:
-        return _Answer(0, {}, action="drop")
-    return _Answer(0, {}, action="hold", hold_seconds=fault.seconds)
+        return Reply.dropped()
+    return Reply.held(fault.seconds)
 
 
 def _operation_name(document: ReceivedDocument) -> str | None:
@@ -688,51 +640,3 @@ def _document(body: bytes) -> ReceivedDocument | None:
     ):
         return None
     return ReceivedDocument(query=query, variables=variables or {}, operation_name=operation_name or None)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # A burst of storelink's calls (a fan-out, a sweep) must queue, not be refused: Python's default is 5.
-    request_queue_size = 128
-    sandbox: ShopifySandbox
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
-        sandbox = self.server.sandbox
-        try:
-            answer = sandbox._serve(self.path, self.headers.get("X-Shopify-Access-Token"), body)
-        except Exception as error:  # a sandbox bug: answer, and say what broke, rather than hang up
-            _log.exception("the Shopify sandbox failed on %s", self.path)
-            answer = _Answer(500, {"errors": f"Internal Server Error: {type(error).__name__}: {error}"})
-        if answer.action == "drop":
-            self.close_connection = True
-            return
-        if answer.action == "hold":
-            # Released early when the sandbox stops, so a test's teardown never waits it out.
-            sandbox._released.wait(answer.hold_seconds)
-            self.close_connection = True
-            return
-        self._answer(answer.status, json.dumps(answer.payload).encode(), "application/json; charset=utf-8")
-
-    def do_GET(self) -> None:
-        result = self.server.sandbox._bulk_result(self.path)
-        if result is None:
-            self._answer(404, json.dumps(_NOT_FOUND).encode(), "application/json; charset=utf-8")
-        else:
-            self._answer(200, result, "application/jsonl")
-
-    def _answer(self, status: int, data: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-Shopify-API-Version", SHOPIFY_API_VERSION)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests assert on recorded documents, not on access logs."""

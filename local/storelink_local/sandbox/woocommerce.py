@@ -1,0 +1,617 @@
+"""A sandbox WooCommerce store: a local HTTP server that answers the REST API wc/v3 like WooCommerce does.
+
+It serves `/wp-json/wc/v3/...` under the store's site URL with HTTP Basic authentication (consumer key and
+secret), checks every request against the wc/v3 contract (../shared/contracts; see woocommerce_spec) and keeps
+the shop's catalogue in memory. Tests and the local runtime drive the merchant's side through its Python methods
+(add_product, add_variable_product, set_stock, revoke_keys...), plan failures through `faults` (a throttle is a
+429 with Retry-After, as hosts answer), and make something happen between a client's read and its write with
+`before_write`.
+"""
+
+import base64
+import binascii
+import hmac
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, Literal
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from storelink_local.sandbox.clock import Clock, system_clock
+from storelink_local.sandbox.server import Reply, Request, SandboxServer, Served
+from storelink_local.sandbox.shopify_faults import Fault, FaultKind, Faults, Stats
+from storelink_local.sandbox.woocommerce_payloads import product_json
+from storelink_local.sandbox.woocommerce_spec import (
+    API_PREFIX,
+    BATCH_LIMIT,
+    InvalidParams,
+    Matched,
+    WooCommerceSpec,
+    contract_spec_path,
+    load_contract_spec,
+)
+from storelink_local.sandbox.woocommerce_store import Catalogue, Product, StoreError
+
+WOOCOMMERCE_VERSION = "10.3.0"
+Permissions = Literal["read", "write", "read_write"]
+_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+_CANNOT = {  # (method, is a collection) -> what WooCommerce answers a request without credentials
+    ("GET", True): ("woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
+    ("GET", False): ("woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."),
+    ("POST", True): ("woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."),
+    ("DELETE", False): ("woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."),
+}
+_CANNOT_EDIT = ("woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource.")
+_CANNOT_BATCH = ("woocommerce_rest_cannot_batch", "Sorry, you are not allowed to batch manipulate this resource.")
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    method: str
+    route: str  # the spec's template, e.g. /products/{id}
+    path: str  # relative to /wp-json/wc/v3
+    query: Mapping[str, Any]
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class _Call:
+    matched: Matched
+    query: Mapping[str, Any]
+    body: Mapping[str, Any]
+    path: str
+
+    def value(self, name: str) -> int:
+        return int(self.matched.path_values[name])
+
+
+@dataclass(frozen=True)
+class _Hook:
+    callback: Callable[[], None]
+    path: str | None
+
+
+Handler = Callable[["WooCommerceSandbox", _Call], Reply]
+
+
+def error_reply(code: str, message: str, status: int, **data: Any) -> Reply:
+    """WordPress's error body: {code, message, data: {status, ...}}."""
+    return Reply.json(status, {"code": code, "message": message, "data": {"status": status, **data}})
+
+
+class WooCommerceSandbox(Served):
+    """One shop, served at `api_url` (its site URL + /wp-json/wc/v3) while started (or inside a `with` block).
+
+    `clock` drives every date the shop writes; `timezone` is the site's (dates without `_gmt` are in it);
+    `permissions` are the API key's (read, write or read_write); `faults` plans failures.
+    """
+
+    def __init__(
+        self,
+        *,
+        consumer_key: str,
+        consumer_secret: str,
+        permissions: Permissions = "read_write",
+        spec: WooCommerceSpec | None = None,
+        clock: Clock = system_clock,
+        faults: Faults | None = None,
+        timezone: str = "UTC",
+        currency: str = "EUR",
+        shop_name: str = "Sandbox shop",
+    ) -> None:
+        spec = spec if spec is not None else load_contract_spec()
+        if spec is None:
+            raise RuntimeError(f"the WooCommerce contract is missing: expected at {contract_spec_path()}")
+        self._spec = spec
+        self._keys: tuple[str, str, Permissions] | None = (consumer_key, consumer_secret, permissions)
+        self.clock = clock
+        self.timezone = ZoneInfo(timezone)
+        self.currency = currency
+        self.shop_name = shop_name
+        self.faults = faults if faults is not None else Faults()
+        self.stats = Stats()
+        self._ids = iter(range(100, 10**9))
+        self._ids_lock = threading.Lock()
+        self._catalogue = Catalogue(clock, self._allocate)
+        self._lock = threading.Lock()
+        self._received: list[ReceivedRequest] = []
+        self._hooks: list[_Hook] = []
+        self._server = SandboxServer(self._reply, _internal_error, "woocommerce-sandbox")
+
+    # -- where it is served -----------------------------------------------------------------------
+
+    @property
+    def site_url(self) -> str:
+        return self.base_url
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.site_url}{API_PREFIX}"
+
+    # -- what tests observe -----------------------------------------------------------------------
+
+    @property
+    def received_requests(self) -> list[ReceivedRequest]:
+        with self._lock:
+            return list(self._received)
+
+    def product(self, product_id: int) -> dict[str, Any]:
+        """A product or variation as the REST API shows it."""
+        found = self._catalogue.get(product_id)
+        if found is None:
+            raise KeyError(f"no product {product_id} in this shop")
+        return self._product_json(found)
+
+    def stock(self, product_id: int) -> int | None:
+        """The stock quantity a sale of this product or variation moves (its parent's when managed by it)."""
+        found = self._catalogue.get(product_id)
+        if found is None:
+            raise KeyError(f"no product {product_id} in this shop")
+        holder = self._catalogue.stock_holder(found)
+        return holder.stock_quantity if holder.manage_stock else None
+
+    # -- the merchant, in wp-admin ----------------------------------------------------------------
+
+    def add_product(
+        self,
+        name: str,
+        *,
+        sku: str = "",
+        global_unique_id: str = "",
+        stock: int | None = None,
+        price: str = "10.00",
+        backorders: str = "no",
+        meta_data: Iterable[Mapping[str, Any]] = (),
+    ) -> int:
+        """A simple product; `stock` None leaves its stock unmanaged (in stock, no quantity). Returns its id."""
+        product = self._catalogue.create(
+            "simple",
+            {
+                "name": name,
+                "sku": sku,
+                "global_unique_id": global_unique_id,
+                "regular_price": price,
+                "manage_stock": stock is not None,
+                "backorders": backorders,
+                "meta_data": list(meta_data),
+                **({"stock_quantity": stock} if stock is not None else {}),
+            },
+        )
+        return product.id
+
+    def add_variable_product(
+        self, name: str, variations: Iterable[Mapping[str, Any]], *, sku: str = "", stock: int | None = None
+    ) -> tuple[int, list[int]]:
+        """A variable product and its variations, each {"sku", "global_unique_id", "stock" (None: unmanaged, or
+        managed by the parent when the parent has `stock`), "price", "attributes"}. Returns (product id,
+        variation ids)."""
+        parent = self._catalogue.create(
+            "variable",
+            {
+                "name": name,
+                "sku": sku,
+                "manage_stock": stock is not None,
+                **({"stock_quantity": stock} if stock is not None else {}),
+            },
+        )
+        ids = []
+        for variation in variations:
+            own_stock = variation.get("stock")
+            created = self._catalogue.create(
+                "variation",
+                {
+                    "sku": variation.get("sku", ""),
+                    "global_unique_id": variation.get("global_unique_id", ""),
+                    "regular_price": variation.get("price", "10.00"),
+                    "attributes": list(variation.get("attributes", [])),
+                    "manage_stock": own_stock is not None,
+                    **({"stock_quantity": own_stock} if own_stock is not None else {}),
+                },
+                parent_id=parent.id,
+            )
+            ids.append(created.id)
+        return parent.id, ids
+
+    def set_stock(self, product_id: int, quantity: int) -> None:
+        """The merchant types a new stock quantity in wp-admin: an absolute overwrite, as the REST API's."""
+        self._catalogue.update(product_id, {"manage_stock": True, "stock_quantity": quantity})
+
+    def revoke_keys(self) -> None:
+        """The merchant deletes the API key: every request with it answers 401 from now on."""
+        self._keys = None
+
+    def issue_keys(self, consumer_key: str, consumer_secret: str, permissions: Permissions = "read_write") -> None:
+        """The merchant makes a new API key (the old one stops working)."""
+        self._keys = (consumer_key, consumer_secret, permissions)
+
+    def before_write(self, callback: Callable[[], None], *, path: str | None = None) -> None:
+        """Runs `callback` once, when the next write (POST, PUT, PATCH, DELETE; to `path` under /wp-json/wc/v3
+        when given) has passed every check and is about to be applied: how a test lands a sale between a
+        client's read and its write."""
+        with self._lock:
+            self._hooks.append(_Hook(callback, path))
+
+    # -- serving ----------------------------------------------------------------------------------
+
+    def _reply(self, request: Request) -> Reply:
+        if not request.path.startswith(API_PREFIX):
+            return _no_route()
+        path = request.path.removeprefix(API_PREFIX) or "/"
+        credentials = _basic_credentials(request.headers.get("authorization"))
+        refused = self._refused_credentials(credentials, request.method)
+        if refused is not None:
+            return refused
+        matched = self._spec.match(request.method, path)
+        if matched is None:
+            return _no_route()
+        try:
+            body = json.loads(request.body) if request.body.strip() else None
+        except ValueError:
+            return error_reply("rest_invalid_json", "Invalid JSON body passed.", 400)
+        try:
+            query = self._spec.query(matched.operation, request.query)
+            fields = self._spec.body(matched.operation, body)
+        except InvalidParams as invalid:
+            return error_reply("rest_invalid_param", str(invalid), 400, params=invalid.params)
+        if credentials is None:
+            return _cannot(matched)
+        call = _Call(matched, query, fields, path)
+        operation_name = f"{request.method} {matched.operation.route}"
+        with self._lock:
+            self._received.append(ReceivedRequest(request.method, matched.operation.route, path, query, fields))
+        fault = self.faults.next_fault()
+        if self.faults.latency:
+            self.faults.sleep(self.faults.latency)
+        if fault is not None and not fault.after_applying:
+            self.stats.record(operation_name, failed=True)
+            return self._faulted(fault)
+        if matched.operation.is_batch:
+            count = sum(len(fields.get(part, [])) for part in ("create", "update", "delete"))
+            if count > BATCH_LIMIT:
+                return error_reply(
+                    "woocommerce_rest_request_entity_too_large",
+                    f"Unable to accept more than {BATCH_LIMIT} items for this request.",
+                    413,
+                )
+        if request.method != "GET":
+            self._run_hooks(path)
+        reply = self._dispatch(call)
+        self.stats.record(operation_name, failed=fault is not None)
+        return self._faulted(fault) if fault is not None else reply
+
+    def _refused_credentials(self, credentials: tuple[str, str] | None, method: str) -> Reply | None:
+        """WooCommerce's authentication: a key it does not know, a wrong secret, or a key without the permission
+        the method needs is refused before any route is looked at."""
+        if credentials is None:
+            return None
+        keys = self._keys
+        key, secret = credentials
+        if keys is None or not hmac.compare_digest(key.encode(), keys[0].encode()):
+            return error_reply("woocommerce_rest_authentication_error", "Consumer key is invalid.", 401)
+        if not hmac.compare_digest(secret.encode(), keys[1].encode()):
+            return error_reply("woocommerce_rest_authentication_error", "Consumer secret is invalid.", 401)
+        needed = "read" if method in ("GET", "HEAD", "OPTIONS") else "write"
+        if needed not in keys[2]:
+            return error_reply(
+                "woocommerce_rest_authentication_error",
+                f"The API key provided does not have {needed} permissions.",
+                401,
+            )
+        return None
+
+    def _faulted(self, fault: Fault) -> Reply:
+        retry_after = (("Retry-After", str(max(1, round(fault.seconds or 1)))),)
+        if fault.kind == FaultKind.THROTTLE:
+            return Reply.json(429, {"code": "too_many_requests", "message": "Too Many Requests"}, retry_after)
+        if fault.kind == FaultKind.STATUS:
+            headers = retry_after if fault.status == 503 else ()
+            return Reply.json(
+                fault.status,
+                {"code": "http_error", "message": _REASONS.get(fault.status, "Server Error")},
+                headers,
+            )
+        if fault.kind == FaultKind.DROP:
+            return Reply.dropped()
+        return Reply.held(fault.seconds)
+
+    def _run_hooks(self, path: str) -> None:
+        with self._lock:
+            due = [hook for hook in self._hooks if hook.path is None or hook.path == path]
+            self._hooks = [hook for hook in self._hooks if hook not in due]
+        for hook in due:
+            hook.callback()
+
+    def _dispatch(self, call: _Call) -> Reply:
+        handler = _HANDLERS.get((call.matched.operation.method, call.matched.operation.route))
+        if handler is None:
+            # In the spec, but nothing storelink needs: say so rather than answer as if it were done.
+            return error_reply("sandbox_not_implemented", "The sandbox store does not serve this route.", 501)
+        try:
+            return handler(self, call)
+        except StoreError as refused:
+            return error_reply(refused.code, refused.message, refused.status)
+
+    def _allocate(self) -> int:
+        with self._ids_lock:
+            return next(self._ids)
+
+    def _product_json(self, product: Product) -> dict[str, Any]:
+        return product_json(self._catalogue, product, self.site_url, self.timezone)
+
+    # -- products and variations ------------------------------------------------------------------
+
+    def _list_products(self, call: _Call) -> Reply:
+        products = self._catalogue.products()
+        if "sku" in call.query:
+            skus = set(str(call.query["sku"]).split(","))
+            products = [p for p in products if p.sku in skus]
+        return self._page(call, [self._product_json(p) for p in self._filtered(products, call.query)])
+
+    def _list_variations(self, call: _Call) -> Reply:
+        parent = self._product_of(call)
+        variations = self._catalogue.variations(parent.id)
+        if "sku" in call.query:
+            skus = set(str(call.query["sku"]).split(","))
+            variations = [v for v in variations if v.sku in skus]
+        return self._page(call, [self._product_json(v) for v in self._filtered(variations, call.query)])
+
+    def _get_product(self, call: _Call) -> Reply:
+        return Reply.json(200, self._product_json(self._product_of(call, "id")))
+
+    def _get_variation(self, call: _Call) -> Reply:
+        return Reply.json(200, self._product_json(self._variation_of(call)))
+
+    def _create_product(self, call: _Call) -> Reply:
+        return Reply.json(201, self._product_json(self._create(dict(call.body))))
+
+    def _update_product(self, call: _Call) -> Reply:
+        product = self._product_of(call, "id")
+        return Reply.json(200, self._product_json(self._catalogue.update(product.id, call.body)))
+
+    def _delete_product(self, call: _Call) -> Reply:
+        product = self._product_of(call, "id")
+        payload = self._product_json(product)
+        self._catalogue.delete(product.id)
+        return Reply.json(200, payload)
+
+    def _create_variation(self, call: _Call) -> Reply:
+        parent = self._product_of(call)
+        return Reply.json(201, self._product_json(self._catalogue.create("variation", call.body, parent.id)))
+
+    def _update_variation(self, call: _Call) -> Reply:
+        variation = self._variation_of(call)
+        return Reply.json(200, self._product_json(self._catalogue.update(variation.id, call.body)))
+
+    def _delete_variation(self, call: _Call) -> Reply:
+        variation = self._variation_of(call)
+        payload = self._product_json(variation)
+        self._catalogue.delete(variation.id)
+        return Reply.json(200, payload)
+
+    def _batch_products(self, call: _Call) -> Reply:
+        return self._batch(
+            call,
+            create=self._create,
+            update=lambda fields: self._catalogue.update(int(fields["id"]), _without_id(fields)),
+            delete=self._catalogue.delete,
+            render=self._product_json,
+        )
+
+    def _batch_variations(self, call: _Call) -> Reply:
+        parent = self._product_of(call)
+
+        def own(variation_id: int) -> int:
+            if variation_id not in parent.variation_ids:
+                raise StoreError("woocommerce_rest_product_variation_invalid_id", "Invalid ID.", 404)
+            return variation_id
+
+        return self._batch(
+            call,
+            create=lambda fields: self._catalogue.create("variation", fields, parent.id),
+            update=lambda fields: self._catalogue.update(own(int(fields["id"])), _without_id(fields)),
+            delete=lambda variation_id: self._catalogue.delete(own(variation_id)),
+            render=self._product_json,
+        )
+
+    def _create(self, fields: dict[str, Any]) -> Product:
+        kind = fields.pop("type", "simple")
+        if kind not in ("simple", "variable"):
+            raise StoreError("woocommerce_rest_invalid_product_type", "Invalid product type.", 400)
+        return self._catalogue.create(kind, fields)
+
+    def _product_of(self, call: _Call, name: str = "product_id") -> Product:
+        product = self._catalogue.get(call.value(name))
+        if product is None:
+            raise StoreError("woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
+        return product
+
+    def _variation_of(self, call: _Call) -> Product:
+        parent = self._product_of(call)
+        variation = self._catalogue.get(call.value("id"))
+        if variation is None or variation.parent_id != parent.id:
+            raise StoreError("woocommerce_rest_product_variation_invalid_id", "Invalid ID.", 404)
+        return variation
+
+    # -- lists, pages and batches, as WooCommerce's controllers do them ---------------------------
+
+    def _filtered(self, products: list[Product], query: Mapping[str, Any]) -> list[Product]:
+        include, exclude = set(query.get("include", [])), set(query.get("exclude", []))
+        gmt = bool(query.get("dates_are_gmt", False))
+        bounds = {name: self._query_date(query[name], gmt) for name in _DATE_BOUNDS if name in query}
+        kept = []
+        for product in products:
+            if (include and product.id not in include) or product.id in exclude:
+                continue
+            if query.get("status", "any") not in ("any", product.status):
+                continue
+            if "type" in query and product.type != query["type"]:
+                continue
+            if "search" in query and str(query["search"]).lower() not in product.name.lower():
+                continue
+            if "stock_status" in query and self._catalogue.stock_status(product) != query["stock_status"]:
+                continue
+            if not _within(bounds, product.date_created, product.date_modified):
+                continue
+            kept.append(product)
+        return self._ordered(kept, query, include)
+
+    @staticmethod
+    def _ordered(products: list[Product], query: Mapping[str, Any], include: set[int]) -> list[Product]:
+        orderby = query.get("orderby", "date")
+        keys: dict[str, Callable[[Product], Any]] = {
+            "id": lambda p: p.id,
+            "modified": lambda p: (p.date_modified, p.id),
+            "title": lambda p: (p.name, p.id),
+            "include": lambda p: sorted(include).index(p.id) if p.id in include else p.id,
+        }
+        key = keys.get(orderby, lambda p: (p.date_created, p.id))
+        return sorted(products, key=key, reverse=query.get("order", "desc") == "desc")
+
+    def _query_date(self, value: str, gmt: bool) -> datetime:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise StoreError("rest_invalid_date", f"Invalid date: {value}.", 400) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC if gmt else self.timezone)
+        return moment
+
+    def _page(self, call: _Call, items: list[dict[str, Any]]) -> Reply:
+        """One page with X-WP-Total, X-WP-TotalPages and Link (rel prev / next), as WordPress pages lists."""
+        per_page = int(call.query.get("per_page", 10))
+        page = int(call.query.get("page", 1))
+        offset = int(call.query.get("offset", (page - 1) * per_page))
+        total = len(items)
+        pages = -(-total // per_page)
+        links = []
+        for relation, number in (("prev", page - 1), ("next", page + 1)):
+            if 1 <= number <= pages:
+                query = {**{k: _query_value(v) for k, v in call.query.items()}, "page": number}
+                links.append(f'<{self.api_url}{call.path}?{urlencode(query, doseq=True)}>; rel="{relation}"')
+        headers: tuple[tuple[str, str], ...] = (("X-WP-Total", str(total)), ("X-WP-TotalPages", str(pages)))
+        if links:
+            headers += (("Link", ", ".join(links)),)
+        return Reply.json(200, items[offset : offset + per_page], headers)
+
+    def _batch(
+        self,
+        call: _Call,
+        *,
+        create: Callable[[dict[str, Any]], Any],
+        update: Callable[[dict[str, Any]], Any],
+        delete: Callable[[int], Any],
+        render: Callable[[Any], dict[str, Any]],
+    ) -> Reply:
+        """WC_REST_Controller::batch_items: creates, then updates, then deletes; an item that fails is answered
+        with its error in its place and the others still apply."""
+        answer: dict[str, list[dict[str, Any]]] = {}
+        for fields in call.body.get("create", []):
+            answer.setdefault("create", []).append(_batch_item(partial(_created, render, create, fields), 0))
+        for fields in call.body.get("update", []):
+            answer.setdefault("update", []).append(_batch_item(partial(_created, render, update, fields), fields["id"]))
+        for item in call.body.get("delete", []):
+            answer.setdefault("delete", []).append(_batch_item(partial(_deleted, render, delete, item), item))
+        return Reply.json(200, answer)
+
+
+_DATE_BOUNDS = ("after", "before", "modified_after", "modified_before")
+
+
+def _within(bounds: Mapping[str, datetime], created: datetime, modified: datetime) -> bool:
+    # WordPress's date queries are exclusive at both ends, to the second.
+    created, modified = created.replace(microsecond=0), modified.replace(microsecond=0)
+    checks = {
+        "after": lambda b: created > b,
+        "before": lambda b: created < b,
+        "modified_after": lambda b: modified > b,
+        "modified_before": lambda b: modified < b,
+    }
+    return all(checks[name](bound) for name, bound in bounds.items())
+
+
+def _batch_item(apply: Callable[[], dict[str, Any]], item_id: int) -> dict[str, Any]:
+    """One item of a batch: its object, or its error in its place (the others still apply)."""
+    try:
+        return apply()
+    except StoreError as refused:
+        return {
+            "id": item_id,
+            "error": {"code": refused.code, "message": refused.message, "data": {"status": refused.status}},
+        }
+
+
+def _created(
+    render: Callable[[Any], dict[str, Any]], apply: Callable[[dict[str, Any]], Any], fields: Mapping[str, Any]
+) -> dict[str, Any]:
+    return render(apply(dict(fields)))
+
+
+def _deleted(render: Callable[[Any], dict[str, Any]], delete: Callable[[int], Any], item: int) -> dict[str, Any]:
+    return render(delete(item))
+
+
+def _without_id(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in fields.items() if name != "id"}
+
+
+def _query_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _basic_credentials(header: str | None) -> tuple[str, str] | None:
+    if header is None or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    key, separator, secret = decoded.partition(":")
+    return (key, secret) if separator else None
+
+
+def _no_route() -> Reply:
+    return error_reply("rest_no_route", "No route was found matching the URL and request method.", 404)
+
+
+def _cannot(matched: Matched) -> Reply:
+    operation = matched.operation
+    if operation.is_batch:
+        code, message = _CANNOT_BATCH
+    elif operation.method in ("PUT", "PATCH") or (operation.method == "POST" and "{id}" in operation.route):
+        code, message = _CANNOT_EDIT
+    else:
+        collection = not operation.route.endswith("{id}")
+        code, message = _CANNOT.get((operation.method, collection), _CANNOT[("GET", collection)])
+    return error_reply(code, message, 401)
+
+
+def _internal_error(error: Exception) -> Reply:
+    return error_reply("internal_server_error", f"{type(error).__name__}: {error}", 500)
+
+
+_HANDLERS: dict[tuple[str, str], Handler] = {
+    ("GET", "/products"): WooCommerceSandbox._list_products,
+    ("POST", "/products"): WooCommerceSandbox._create_product,
+    ("GET", "/products/{id}"): WooCommerceSandbox._get_product,
+    ("DELETE", "/products/{id}"): WooCommerceSandbox._delete_product,
+    ("GET", "/products/{product_id}/variations"): WooCommerceSandbox._list_variations,
+    ("POST", "/products/{product_id}/variations"): WooCommerceSandbox._create_variation,
+    ("GET", "/products/{product_id}/variations/{id}"): WooCommerceSandbox._get_variation,
+    ("DELETE", "/products/{product_id}/variations/{id}"): WooCommerceSandbox._delete_variation,
+    **{(method, "/products/{id}"): WooCommerceSandbox._update_product for method in ("POST", "PUT", "PATCH")},
+    **{
+        (method, "/products/{product_id}/variations/{id}"): WooCommerceSandbox._update_variation
+        for method in ("POST", "PUT", "PATCH")
+    },
+    **{(method, "/products/batch"): WooCommerceSandbox._batch_products for method in ("POST", "PUT", "PATCH")},
+    **{
+        (method, "/products/{product_id}/variations/batch"): WooCommerceSandbox._batch_variations
+        for method in ("POST", "PUT", "PATCH")
+    },
+}
