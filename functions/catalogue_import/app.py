@@ -25,12 +25,19 @@ class CatalogueImportRecord(SqsRecordModel):
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=CatalogueImportRecord)
-dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, bootstrap.store_attention)
+
+
+@cache
+def settings() -> CatalogueImportSettings:
+    return CatalogueImportSettings.from_env()
+
+
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, lambda: bootstrap.store_attention(settings()))
 
 
 @cache
 def catalogue_import() -> CatalogueImport:
-    return bootstrap.catalogue_import(CatalogueImportSettings.from_env())
+    return bootstrap.catalogue_import(settings())
 
 
 @tracer.capture_method(capture_response=False)

@@ -27,12 +27,19 @@ class OrderHistoryRecord(SqsRecordModel):
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=OrderHistoryRecord)
-dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, bootstrap.store_attention)
+
+
+@cache
+def settings() -> OrderHistorySettings:
+    return OrderHistorySettings.from_env()
+
+
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, lambda: bootstrap.store_attention(settings()))
 
 
 @cache
 def order_history() -> OrderHistory:
-    return bootstrap.order_history(OrderHistorySettings.from_env())
+    return bootstrap.order_history(settings())
 
 
 @tracer.capture_method(capture_response=False)

@@ -31,12 +31,19 @@ class OrderEventRecord(SqsRecordModel):
 
 
 processor = SqsFifoPartialProcessor(model=OrderEventRecord, skip_group_on_error=True)
-dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, bootstrap.store_attention)
+
+
+@cache
+def settings() -> OrderWorkerSettings:
+    return OrderWorkerSettings.from_env()
+
+
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, lambda: bootstrap.store_attention(settings()))
 
 
 @cache
 def mirroring() -> OrderMirroring:
-    return bootstrap.order_mirroring(OrderWorkerSettings.from_env())
+    return bootstrap.order_mirroring(settings())
 
 
 def apply(event: OrderChanged | FulfilmentCreated | RefundCreated | PushRequested) -> OrderMirror | None:

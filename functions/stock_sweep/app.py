@@ -14,8 +14,6 @@ from storelink.settings import StockSweepSettings
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    settings = StockSweepSettings.from_env()
-    jobs = bootstrap.stock_sweep(settings).jobs()
-    bootstrap.sweep_jobs(settings).send(jobs)
-    metrics.add_metric(name="LinksToSweep", unit=MetricUnit.Count, value=len(jobs))
-    return {"links": len(jobs)}
+    queued = bootstrap.sweep_schedule(StockSweepSettings.from_env()).queue_every_link()
+    metrics.add_metric(name="LinksToSweep", unit=MetricUnit.Count, value=queued)
+    return {"links": queued}

@@ -32,17 +32,24 @@ class StockChangeRecord(SqsRecordModel):
 
 
 processor = SqsFifoPartialProcessor(model=StockChangeRecord, skip_group_on_error=True)
-dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, bootstrap.store_attention)
+
+
+@cache
+def settings() -> StockWorkerSettings:
+    return StockWorkerSettings.from_env()
+
+
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, lambda: bootstrap.store_attention(settings()))
 
 
 @cache
 def propagation() -> StockPropagation:
-    return bootstrap.stock_propagation(StockWorkerSettings.from_env())
+    return bootstrap.stock_propagation(settings())
 
 
 @cache
 def order_stock() -> OrderStock:
-    return bootstrap.order_stock(StockWorkerSettings.from_env())
+    return bootstrap.order_stock(settings())
 
 
 level_changes = TypeAdapter(StockLevelChanged)

@@ -14,8 +14,9 @@ from storelink import bootstrap
 from storelink.domain.events import AppUninstalled, ProductChanged
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
-from storelink.services.catalogue_import import CatalogueImport
-from storelink.settings import CatalogueImportSettings, ManagementApiSettings
+from storelink.services.catalogue_import import ProductRematching
+from storelink.services.links import LinkManagement
+from storelink.settings import StoreEventsSettings
 
 StoreEventBody = Annotated[AppUninstalled | ProductChanged, Field(discriminator="kind")]
 
@@ -25,27 +26,34 @@ class StoreEventRecord(SqsRecordModel):
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=StoreEventRecord)
-dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, bootstrap.store_attention)
 
 
 @cache
-def services() -> bootstrap.Management:
-    return bootstrap.management(ManagementApiSettings.from_env())
+def settings() -> StoreEventsSettings:
+    return StoreEventsSettings.from_env()
+
+
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, lambda: bootstrap.store_attention(settings()))
 
 
 @cache
-def catalogue() -> CatalogueImport:
-    return bootstrap.catalogue_import(CatalogueImportSettings.from_env())
+def link_management() -> LinkManagement:
+    return bootstrap.link_management(settings())
+
+
+@cache
+def product_rematching() -> ProductRematching:
+    return bootstrap.product_rematching(settings())
 
 
 @tracer.capture_method(capture_response=False)
 def handle_store_event(record: StoreEventRecord) -> None:
     event = record.body
     if isinstance(event, AppUninstalled):
-        ended = services().links.on_app_uninstalled(event)
+        ended = link_management().on_app_uninstalled(event)
         logger.info("app uninstalled", extra={"store_id": event.store_id, "links_ended": len(ended)})
     else:
-        rewritten = catalogue().product_changed(event)
+        rewritten = product_rematching().product_changed(event)
         logger.info("product re-matched", extra={"product_id": event.product_id, "entries": rewritten})
 
 

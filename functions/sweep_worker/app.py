@@ -18,7 +18,7 @@ from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
 from storelink.services.product_removal import ProductRemoval
 from storelink.services.stock_sweep import StockSweep
-from storelink.settings import StockSweepSettings
+from storelink.settings import SweepWorkerSettings
 
 
 class SweepJobRecord(SqsRecordModel):
@@ -27,17 +27,24 @@ class SweepJobRecord(SqsRecordModel):
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=SweepJobRecord)
-dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, bootstrap.store_attention)
+
+
+@cache
+def settings() -> SweepWorkerSettings:
+    return SweepWorkerSettings.from_env()
+
+
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, lambda: bootstrap.store_attention(settings()))
 
 
 @cache
 def stock_sweep() -> StockSweep:
-    return bootstrap.stock_sweep(StockSweepSettings.from_env())
+    return bootstrap.stock_sweep(settings())
 
 
 @cache
 def product_removal() -> ProductRemoval:
-    return bootstrap.product_removal(StockSweepSettings.from_env())
+    return bootstrap.product_removal(settings())
 
 
 @tracer.capture_method(capture_response=False)

@@ -19,7 +19,7 @@ from storelink.adapters.dynamodb import DynamoDbStores
 from storelink.domain.links import Link
 from storelink.domain.stock import InventoryRef
 from storelink.domain.stores import Store
-from storelink.settings import StockWorkerSettings
+from storelink.settings import LinksTable
 from storelink_local.runtime import LocalRuntime
 from storelink_local.sandbox import ShopifySandbox
 from storelink_local.sandbox.clock import Clock, system_clock
@@ -101,7 +101,7 @@ def registered_shop(
         "/stores",
         body={"platform": "shopify", "shop_domain": domain, "api_base_url": sandbox.base_url, **secrets},
     )
-    store = DynamoDbStores(boto3.resource("dynamodb").Table(StockWorkerSettings.from_env().links_table_name)).get(
+    store = DynamoDbStores(boto3.resource("dynamodb").Table(LinksTable.from_env().links_table_name)).get(
         registered["store"]["store_id"]
     )
     assert store is not None, "the store just registered"

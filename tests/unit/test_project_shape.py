@@ -2,7 +2,6 @@
 its trigger, the README's architecture table names every function, and handlers import cold and offline."""
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +9,6 @@ from pathlib import Path
 import pytest
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model, SqsModel
 
-from storelink import settings
 from storelink_local.template import Function, load_template
 from tests.conftest import EVENTS, PROJECT_ROOT
 
@@ -56,15 +54,3 @@ def test_handlers_import_with_no_environment_and_no_aws(function: Function) -> N
     result = subprocess.run([sys.executable, "-c", code], env={}, capture_output=True, text=True, check=False)  # noqa: S603
     # Then it imports: settings are read and clients built on the first invocation, not at import
     assert result.returncode == 0, result.stderr
-
-
-@pytest.mark.parametrize("function", FUNCTIONS.values(), ids=list(FUNCTIONS))
-def test_each_function_gets_every_setting_it_reads_from_its_own_environment(function: Function) -> None:
-    # Given the settings classes the handler reads (the local runtime gives every function the union of
-    # all environments; AWS gives each only its own, so this is where a missing variable shows)
-    source = (PROJECT_ROOT / function.handler_file).read_text()
-    used = set(re.findall(r"(\w+Settings)\.from_env\(\)", source))
-    assert used, f"{function.logical_id} reads no settings class"
-    for name in used:
-        # When one is read from the function's own template environment, Then it validates
-        getattr(settings, name).model_validate(dict(function.environment))

@@ -39,7 +39,7 @@ from storelink.domain.messages import HistoryChunk, PushRequested, SweepJob
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stores import Platform
 from storelink.services.bulk_stock import BulkStock
-from storelink.services.catalogue_import import CatalogueImport
+from storelink.services.catalogue_import import CatalogueImport, ProductRematching
 from storelink.services.link_orders import LinkOrders
 from storelink.services.links import LinkManagement
 from storelink.services.mappings import Mappings
@@ -48,19 +48,25 @@ from storelink.services.order_mirroring import OrderMirroring
 from storelink.services.order_stock import OrderStock
 from storelink.services.product_removal import ProductRemoval
 from storelink.services.stock_propagation import StockPropagation
-from storelink.services.stock_sweep import StockSweep
+from storelink.services.stock_sweep import StockSweep, SweepSchedule
 from storelink.services.store_attention import StoreAttention
 from storelink.services.stores import StoreRegistration
 from storelink.services.webhook_ingress import WebhookIngress
 from storelink.settings import (
     CatalogueImportSettings,
     LinkedStoresSettings,
+    LinkManagementSettings,
+    LinksTable,
     ManagementApiSettings,
     OrderHistorySettings,
     OrderWorkerSettings,
     StockSweepSettings,
     StockWorkerSettings,
-    StoreAccessSettings,
+    StoreConnections,
+    StoreEventsQueue,
+    StoreEventsSettings,
+    SweepQueue,
+    SweepWorkerSettings,
     WebhookIngressSettings,
 )
 
@@ -72,7 +78,7 @@ def _table(name: str) -> "Table":
     return boto3.resource("dynamodb").Table(name)
 
 
-def _connectors(settings: StoreAccessSettings, *, background: bool = False) -> PlatformConnectors:
+def _connectors(settings: StoreConnections, *, background: bool = False) -> PlatformConnectors:
     """Store connectors reading credentials from Secrets Manager, sharing one HTTP client; `background`
     ones leave part of each store's rate budget to webhook-driven work."""
     http = httpx.Client(timeout=settings.store_http_timeout_seconds)
@@ -88,7 +94,7 @@ def _event_queues(settings: WebhookIngressSettings | CatalogueImportSettings) ->
     return SqsEventQueues(
         boto3.client("sqs"),
         stock_changes_url=settings.stock_changes_queue_url,
-        store_events_url=settings.store_events_queue_url,
+        store_events_url=settings.store_events_queue_url if isinstance(settings, StoreEventsQueue) else None,
         order_events_url=settings.order_events_queue_url,
     )
 
@@ -160,46 +166,46 @@ class Management(NamedTuple):
     stock: BulkStock
 
 
-def management(settings: ManagementApiSettings) -> Management:
+def link_management(settings: LinkManagementSettings) -> LinkManagement:
+    return _link_management(settings, _linked_stores(settings))
+
+
+def _link_management(settings: LinkManagementSettings, linked: _LinkedStores) -> LinkManagement:
+    """Ends, sweeps and removes links' products: for the management API, and for an uninstalled app's store."""
     links_table = _table(settings.links_table_name)
-    registry = DynamoDbStores(links_table)
-    connectors = _connectors(settings)
-    sku_maps = DynamoDbSkuMaps(_table(settings.sku_maps_table_name))
-    link_book = DynamoDbLinks(links_table)
-    links = LinkManagement(
-        stores=registry,
-        links=link_book,
-        connectors=connectors,
+    return LinkManagement(
+        stores=linked["stores"],
+        links=linked["links"],
+        connectors=linked["connectors"],
         events=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
-        sweeps=SqsJobs[SweepJob](boto3.client("sqs"), settings.sweep_queue_url),
+        sweeps=sweep_jobs(settings),
         oversells=DynamoDbOversells(links_table),
-        removal=ProductRemoval(
-            stores=registry,
-            links=link_book,
-            sku_maps=sku_maps,
-            connectors=connectors,
-            jobs=SqsJobs[ProductRemovalJob](boto3.client("sqs"), settings.sweep_queue_url),
-        ),
+        removal=ProductRemoval(**linked, jobs=_removal_jobs(settings)),
     )
+
+
+def management(settings: ManagementApiSettings) -> Management:
+    linked = _linked_stores(settings)
+    links = _link_management(settings, linked)
     return Management(
         stores=StoreRegistration(
-            registry=registry,
+            registry=linked["stores"],
             secrets=SecretsManagerWriter(boto3.client("secretsmanager")),
-            connectors=connectors,
-            attention=store_attention(),
+            connectors=linked["connectors"],
+            attention=store_attention(settings),
             secrets_prefix=settings.store_secrets_prefix,
             allow_custom_api_urls=settings.allow_custom_store_urls,
         ),
         links=links,
         mappings=Mappings(
             links=links,
-            link_book=link_book,
-            stores=registry,
-            sku_maps=sku_maps,
-            health=DynamoDbHealthReports(links_table),
-            connectors=connectors,
+            link_book=linked["links"],
+            stores=linked["stores"],
+            sku_maps=linked["sku_maps"],
+            health=DynamoDbHealthReports(_table(settings.links_table_name)),
+            connectors=linked["connectors"],
         ),
-        stock=BulkStock(connectors=connectors),
+        stock=BulkStock(connectors=linked["connectors"]),
         orders=LinkOrders(
             links=links,
             mirrors=DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name)),
@@ -222,22 +228,34 @@ def catalogue_import(settings: CatalogueImportSettings) -> CatalogueImport:
     )
 
 
-def stock_sweep(settings: StockSweepSettings) -> StockSweep:
+def product_rematching(settings: StoreEventsSettings) -> ProductRematching:
+    return ProductRematching(**_linked_stores(settings))
+
+
+def sweep_schedule(settings: StockSweepSettings) -> SweepSchedule:
+    return SweepSchedule(links=DynamoDbLinks(_table(settings.links_table_name)), jobs=sweep_jobs(settings))
+
+
+def stock_sweep(settings: SweepWorkerSettings) -> StockSweep:
     return StockSweep(
-        **_linked_stores(settings, background=True), next_parts=sweep_jobs(settings), attention=store_attention()
-    )
-
-
-def product_removal(settings: StockSweepSettings) -> ProductRemoval:
-    """On background connectors, as the sweep whose queue and workers it shares."""
-    return ProductRemoval(
         **_linked_stores(settings, background=True),
-        jobs=SqsJobs[ProductRemovalJob](boto3.client("sqs"), settings.sweep_queue_url),
+        next_parts=sweep_jobs(settings),
+        attention=store_attention(settings),
     )
 
 
-def sweep_jobs(settings: StockSweepSettings) -> SqsJobs[SweepJob]:
+def product_removal(settings: SweepWorkerSettings) -> ProductRemoval:
+    """On background connectors, as the sweep whose queue and workers it shares."""
+    return ProductRemoval(**_linked_stores(settings, background=True), jobs=_removal_jobs(settings))
+
+
+def sweep_jobs(settings: SweepQueue) -> SqsJobs[SweepJob]:
     return SqsJobs[SweepJob](boto3.client("sqs"), settings.sweep_queue_url)
+
+
+def _removal_jobs(settings: SweepQueue) -> SqsJobs[ProductRemovalJob]:
+    """The parts of a product removal share the sweep's queue and workers."""
+    return SqsJobs[ProductRemovalJob](boto3.client("sqs"), settings.sweep_queue_url)
 
 
 def order_stock(settings: StockWorkerSettings) -> OrderStock:
@@ -255,8 +273,8 @@ def dead_letters() -> SqsDeadLetters:
     return SqsDeadLetters(boto3.client("sqs"))
 
 
-def store_attention() -> StoreAttention:
-    links_table = _table(StoreAccessSettings.from_env().links_table_name)
+def store_attention(settings: LinksTable) -> StoreAttention:
+    links_table = _table(settings.links_table_name)
     return StoreAttention(
         DynamoDbStores(links_table), DynamoDbParkedWork(links_table), SqsWorkQueues(boto3.client("sqs"))
     )

@@ -1,4 +1,9 @@
-"""Each function's settings: its environment variables, validated once, named as in template.yaml."""
+"""Each function's settings: its environment variables, validated once, named as in template.yaml.
+
+One small model per resource (a table, a queue, the event bus, the store secrets), composed as mixins the way
+the Lambda handler cookbook composes its env-var models: a function's settings name exactly the resources it
+uses, and tests/unit/test_function_settings.py checks them against its Environment and IAM policies.
+"""
 
 import os
 from typing import Self
@@ -15,54 +20,131 @@ class _FromEnvironment(BaseModel):
         return cls.model_validate(dict(os.environ))
 
 
-class StoreAccessSettings(_FromEnvironment):
+# --- One mixin per resource ----------------------------------------------------------------
+
+
+class LinksTable(_FromEnvironment):
+    """Stores, links and what hangs on them (parked work, oversells, waiting orders, applied levels)."""
+
     links_table_name: str = Field(min_length=1)
-    store_secrets_prefix: str = Field(min_length=1)
-    store_http_timeout_seconds: float = 10.0
 
 
-class WebhookIngressSettings(StoreAccessSettings):
-    idempotency_table_name: str = Field(min_length=1)
-    stock_changes_queue_url: str = Field(min_length=1)
-    store_events_queue_url: str = Field(min_length=1)
-    order_events_queue_url: str = Field(min_length=1)
-
-
-class LinkedStoresSettings(StoreAccessSettings):
-    """For functions that work across a link: its stores, the link and its SKU map."""
-
+class SkuMapsTable(_FromEnvironment):
     sku_maps_table_name: str = Field(min_length=1)
 
 
-class StockWorkerSettings(LinkedStoresSettings):
-    # Give-backs limited by the ledger are noted on the order's history.
+class OrderMirrorsTable(_FromEnvironment):
     order_mirrors_table_name: str = Field(min_length=1)
 
 
-class OrderWorkerSettings(LinkedStoresSettings):
-    order_mirrors_table_name: str = Field(min_length=1)
+class IdempotencyTable(_FromEnvironment):
+    idempotency_table_name: str = Field(min_length=1)
 
 
-class OrderHistorySettings(OrderWorkerSettings):
+class StockChangesQueue(_FromEnvironment):
+    stock_changes_queue_url: str = Field(min_length=1)
+
+
+class StoreEventsQueue(_FromEnvironment):
+    store_events_queue_url: str = Field(min_length=1)
+
+
+class OrderEventsQueue(_FromEnvironment):
+    order_events_queue_url: str = Field(min_length=1)
+
+
+class CatalogueImportQueue(_FromEnvironment):
+    catalogue_import_queue_url: str = Field(min_length=1)
+
+
+class OrderHistoryQueue(_FromEnvironment):
     order_history_queue_url: str = Field(min_length=1)
 
 
-class ManagementApiSettings(OrderWorkerSettings):
+class SweepQueue(_FromEnvironment):
     sweep_queue_url: str = Field(min_length=1)
-    order_events_queue_url: str = Field(min_length=1)
+
+
+class EventBus(_FromEnvironment):
     event_bus_name: str = "default"
+
+
+class StoreSecretsRead(_FromEnvironment):
+    """Reads stores' credentials by the secret name on each store's record: no variable, only a grant."""
+
+
+class StoreSecrets(StoreSecretsRead):
+    """Also creates a registering store's secret, under this prefix."""
+
+    store_secrets_prefix: str = Field(min_length=1)
+
+
+class StoreConnections(StoreSecretsRead):
+    """Calls the stores' own APIs, with their credentials."""
+
+    store_http_timeout_seconds: float = 10.0
+
+
+# --- Each function's: exactly the resources it uses ----------------------------------------
+
+
+class LinkedStoresSettings(LinksTable, SkuMapsTable, StoreConnections):
+    """What every service working across a link reads: its stores, the link and its SKU map."""
+
+
+class WebhookIngressSettings(
+    LinksTable, IdempotencyTable, StockChangesQueue, StoreEventsQueue, OrderEventsQueue, StoreSecretsRead
+):
+    pass
+
+
+class OrderWorkerSettings(LinkedStoresSettings, OrderMirrorsTable):
+    pass
+
+
+class StockWorkerSettings(LinkedStoresSettings, OrderMirrorsTable):
+    """Order mirrors: give-backs limited by the ledger are noted on the order's history."""
+
+
+class CatalogueImportSettings(LinkedStoresSettings, CatalogueImportQueue, StockChangesQueue, OrderEventsQueue):
+    """The stock changes and order events queues: orders that waited for the SKU map are sent again there."""
+
+
+class OrderHistorySettings(LinkedStoresSettings, OrderMirrorsTable, OrderHistoryQueue):
+    pass
+
+
+class StockSweepSettings(LinksTable, SweepQueue):
+    pass
+
+
+class SweepWorkerSettings(LinkedStoresSettings, SweepQueue):
+    pass
+
+
+class LinkManagementSettings(LinkedStoresSettings, SweepQueue, EventBus):
+    """Ending, sweeping and removing the products of links."""
+
+
+class StoreEventsSettings(LinkManagementSettings):
+    """An uninstalled app ends its store's links; a product change is re-matched on the links' SKU maps."""
+
+
+class ManagementApiSettings(LinkManagementSettings, OrderMirrorsTable, OrderEventsQueue, StoreSecrets):
     # Local deployments register sandbox stores at local addresses; a real one never calls an
     # address a caller chose (see StoreRegistrationRequest.api_base_url).
     allow_custom_store_urls: bool = False
 
 
-class CatalogueImportSettings(LinkedStoresSettings):
-    catalogue_import_queue_url: str = Field(min_length=1)
-    # Orders that waited for the SKU map are sent again where webhooks send them.
-    stock_changes_queue_url: str = Field(min_length=1)
-    store_events_queue_url: str = Field(min_length=1)
-    order_events_queue_url: str = Field(min_length=1)
-
-
-class StockSweepSettings(LinkedStoresSettings):
-    sweep_queue_url: str = Field(min_length=1)
+# Which settings each function of template.yaml reads (by logical id): the handler's, and the test's.
+SETTINGS_OF_FUNCTION: dict[str, type[_FromEnvironment]] = {
+    "WebhookIngressFunction": WebhookIngressSettings,
+    "OrderWorkerFunction": OrderWorkerSettings,
+    "StockWorkerFunction": StockWorkerSettings,
+    "CatalogueImportFunction": CatalogueImportSettings,
+    "OrderHistoryFunction": OrderHistorySettings,
+    "StockSweepFunction": StockSweepSettings,
+    "SweepWorkerFunction": SweepWorkerSettings,
+    "StoreEventsFunction": StoreEventsSettings,
+    "ManagementApiFunction": ManagementApiSettings,
+}

@@ -48,10 +48,11 @@ def _deduplication_id(event: StoreEvent) -> str:
 class SqsEventQueues:
     """Stock changes, orders created and refunds to the FIFO stock queue (they all move stock); every order
     event (created, updated, cancelled, fulfilled, refunded) also to the FIFO order events queue, one group
-    per order; app uninstalls and product changes to the store events queue."""
+    per order; app uninstalls and product changes to the store events queue (None where none is ever sent: the
+    catalogue import sends again only the order events that waited)."""
 
     def __init__(
-        self, sqs: "SQSClient", *, stock_changes_url: str, store_events_url: str, order_events_url: str
+        self, sqs: "SQSClient", *, stock_changes_url: str, store_events_url: str | None, order_events_url: str
     ) -> None:
         self._sqs = sqs
         self._stock_changes_url = stock_changes_url
@@ -87,6 +88,8 @@ class SqsEventQueues:
             )
             return True
         if isinstance(event, AppUninstalled | ProductChanged):
+            if self._store_events_url is None:
+                raise ValueError(f"no store events queue to send {event.kind} to")
             self._sqs.send_message(
                 QueueUrl=self._store_events_url,
                 MessageBody=event.model_dump_json(),

@@ -127,6 +127,27 @@ class CatalogueImport:
         release(link_id, self._waiting, self._events)  # orders that came while the catalogues were matched
         return progress
 
+    def _show(self, link: Link, progress: CatalogueProgress) -> Link:
+        """Put the progress on the link, compare-and-set like every link write."""
+        shown = link.model_copy(update={"catalogue": progress, "version": link.version + 1})
+        self._links.save(shown, None)
+        return shown
+
+    def _connector(self, store_id: str) -> StoreConnector:
+        return connector_of(self._stores, self._connectors, store_id)
+
+
+class ProductRematching:
+    """products/update: only what a product change touches is matched again, not the whole catalogue."""
+
+    def __init__(
+        self, *, stores: StoreRepository, links: LinkBook, sku_maps: SkuMapBook, connectors: ConnectorFactory
+    ) -> None:
+        self._stores = stores
+        self._links = links
+        self._sku_maps = sku_maps
+        self._connectors = connectors
+
     def product_changed(self, event: ProductChanged) -> int:
         """Re-match only what a product change touches, on every connected link of its store.
 
@@ -189,12 +210,6 @@ class CatalogueImport:
             candidates += [v for v in [source_connector.variant(before.source_variant_id)] if v is not None]
         [match] = match_catalogues([destination], candidates, link.identifier, manual)
         return entry_of(link, match)
-
-    def _show(self, link: Link, progress: CatalogueProgress) -> Link:
-        """Put the progress on the link, compare-and-set like every link write."""
-        shown = link.model_copy(update={"catalogue": progress, "version": link.version + 1})
-        self._links.save(shown, None)
-        return shown
 
     def _connector(self, store_id: str) -> StoreConnector:
         return connector_of(self._stores, self._connectors, store_id)

@@ -24,6 +24,20 @@ from storelink.services.store_attention import StoreAttention
 ENTRIES_PER_PART = 2_500
 
 
+class SweepSchedule:
+    """The 15-minute schedule's part: one sweep job per connected link, queued for the sweep workers."""
+
+    def __init__(self, *, links: LinkBook, jobs: JobQueue[SweepJob]) -> None:
+        self._links = links
+        self._jobs = jobs
+
+    def queue_every_link(self) -> int:
+        """Returns how many links were queued."""
+        jobs = [SweepJob(link_id=link_id) for link_id in self._links.connected_link_ids()]
+        self._jobs.send(jobs)
+        return len(jobs)
+
+
 class StockSweep:
     def __init__(
         self,
@@ -45,10 +59,6 @@ class StockSweep:
         self._attention = attention
         self._entries_per_part = entries_per_part
         self._now = now
-
-    def jobs(self) -> list[SweepJob]:
-        """One job per connected link."""
-        return [SweepJob(link_id=link_id) for link_id in self._links.connected_link_ids()]
 
     def sweep(self, job: SweepJob) -> SweepReport | None:
         """Sweep a part of a connected link, or zero a link disconnected keeping its products at zero stock;
