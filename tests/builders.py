@@ -76,6 +76,22 @@ def inventory_level_body(
     ).encode()
 
 
+def woocommerce_headers(
+    body: bytes, topic: str, secret: str, *, delivery_id: str = "2b6f2c3e9f1a8c0d"
+) -> dict[str, str]:
+    """As WooCommerce sends a delivery (class-wc-webhook.php, deliver); its delivery id is not unique."""
+    return {
+        "Content-Type": "application/json",
+        "X-WC-Webhook-Source": "https://example.com/",
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Resource": topic.split(".")[0],
+        "X-WC-Webhook-Event": topic.split(".")[1],
+        "X-WC-Webhook-Signature": base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode(),
+        "X-WC-Webhook-ID": "31",
+        "X-WC-Webhook-Delivery-ID": delivery_id,
+    }
+
+
 def shopify_headers(
     body: bytes, secret: str, *, shop: str = "source.myshopify.com", delivery_id: str = "delivery-1"
 ) -> dict[str, str]:

@@ -16,8 +16,12 @@ from storelink.observability import logger, metrics, tracer
 from storelink.services.webhook_ingress import WebhookIngress, WebhookReceipt
 from storelink.settings import WebhookIngressSettings
 
-# Shopify's X-Shopify-Webhook-Id (header names arrive lower-cased), else API Gateway's request id.
-DELIVERY_ID = f'headers."x-shopify-webhook-id" || {correlation_paths.API_GATEWAY_HTTP}'
+# The platform's delivery id (header names arrive lower-cased): Shopify's X-Shopify-Webhook-Id, WooCommerce's
+# X-WC-Webhook-Delivery-ID (not unique: it is not the dedup key, only the thread of log lines), else API
+# Gateway's request id.
+DELIVERY_ID = (
+    f'headers."x-shopify-webhook-id" || headers."x-wc-webhook-delivery-id" || {correlation_paths.API_GATEWAY_HTTP}'
+)
 
 app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
@@ -31,8 +35,17 @@ def ingress() -> WebhookIngress:
 
 @app.post("/webhooks/shopify/<store_id>")
 def receive_shopify_webhook(store_id: str) -> WebhookReceipt:
+    return receive(Platform.SHOPIFY, store_id)
+
+
+@app.post("/webhooks/woocommerce/<store_id>")
+def receive_woocommerce_webhook(store_id: str) -> WebhookReceipt:
+    return receive(Platform.WOOCOMMERCE, store_id)
+
+
+def receive(platform: Platform, store_id: str) -> WebhookReceipt:
     event = app.current_event
-    receipt = ingress().accept(Platform.SHOPIFY, store_id, event.headers, raw_body(event))
+    receipt = ingress().accept(platform, store_id, event.headers, raw_body(event))
     metrics.add_metric(name="WebhooksAccepted", unit=MetricUnit.Count, value=1)
     return receipt
 

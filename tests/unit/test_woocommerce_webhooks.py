@@ -3,9 +3,6 @@ order of tests/fixtures/woocommerce are the JSON responses of "Create a product"
 woocommerce/woocommerce-rest-api-docs (source/includes/wp-api-v3, commit 13d61967), which is what a delivery
 carries (WooCommerce builds each payload from the same REST route)."""
 
-import base64
-import hashlib
-import hmac
 import json
 from pathlib import Path
 from typing import Any
@@ -17,7 +14,7 @@ from storelink.domain.events import FulfilmentCreated, OrderChanged, OrderLineSe
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform
 from storelink.errors import InvalidSignature, MalformedWebhook
-from tests.builders import a_store
+from tests.builders import a_store, woocommerce_headers
 
 SECRET = "storelink-generated-secret"
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "woocommerce"
@@ -28,23 +25,11 @@ def documented(name: str, **changes: Any) -> dict[str, Any]:
     return body | changes
 
 
-def headers(body: bytes, topic: str, secret: str = SECRET) -> dict[str, str]:
-    """As WooCommerce sends them (class-wc-webhook.php, deliver)."""
-    return {
-        "Content-Type": "application/json",
-        "X-WC-Webhook-Source": "https://example.com/",
-        "X-WC-Webhook-Topic": topic,
-        "X-WC-Webhook-Resource": topic.split(".")[0],
-        "X-WC-Webhook-Event": topic.split(".")[1],
-        "X-WC-Webhook-Signature": base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode(),
-        "X-WC-Webhook-ID": "31",
-        "X-WC-Webhook-Delivery-ID": "2b6f2c3e9f1a8c0d4e5f6a7b8c9d0e1f",
-    }
-
-
 def deliver(body: dict[str, Any], topic: str):
     raw = json.dumps(body).encode()
-    return WooCommerceWebhooks().read(a_store("woo", platform=Platform.WOOCOMMERCE), headers(raw, topic), raw, SECRET)
+    return WooCommerceWebhooks().read(
+        a_store("woo", platform=Platform.WOOCOMMERCE), woocommerce_headers(raw, topic, SECRET), raw, SECRET
+    )
 
 
 def test_a_stock_managed_product_update_becomes_its_level() -> None:
@@ -148,20 +133,20 @@ def test_the_creation_ping_is_recognised_without_a_signature() -> None:
     [
         (lambda h, b: ({k: v for k, v in h.items() if k != "X-WC-Webhook-Signature"}, b), "missing"),
         (lambda h, b: (h, b + b" "), "does not match"),
-        (lambda h, b: (headers(b, "product.updated", "another-secret"), b), "does not match"),
+        (lambda h, b: (woocommerce_headers(b, "product.updated", "another-secret"), b), "does not match"),
     ],
     ids=["no signature", "body changed", "wrong secret"],
 )
 def test_unverifiable_deliveries_are_refused(tamper, reason) -> None:
     raw = json.dumps(documented("product")).encode()
-    tampered_headers, tampered_body = tamper(headers(raw, "product.updated"), raw)
+    tampered_headers, tampered_body = tamper(woocommerce_headers(raw, "product.updated", SECRET), raw)
     with pytest.raises(InvalidSignature, match=reason):
         WooCommerceWebhooks().read(a_store(), tampered_headers, tampered_body, SECRET)
 
 
 def test_headers_match_whatever_their_case() -> None:
     raw = json.dumps(documented("product", manage_stock=True, stock_quantity=1)).encode()
-    lowered = {name.lower(): value for name, value in headers(raw, "product.updated").items()}
+    lowered = {name.lower(): value for name, value in woocommerce_headers(raw, "product.updated", SECRET).items()}
     assert isinstance(WooCommerceWebhooks().read(a_store(), lowered, raw, SECRET).event, StockLevelChanged)
 
 
@@ -172,7 +157,7 @@ def test_headers_match_whatever_their_case() -> None:
 )
 def test_signed_but_unreadable_bodies_are_malformed(body: bytes, reason: str) -> None:
     with pytest.raises(MalformedWebhook, match=reason):
-        WooCommerceWebhooks().read(a_store(), headers(body, "order.updated"), body, SECRET)
+        WooCommerceWebhooks().read(a_store(), woocommerce_headers(body, "order.updated", SECRET), body, SECRET)
 
 
 def test_a_topic_storelink_does_not_use_is_verified_and_carries_nothing() -> None:

@@ -35,6 +35,7 @@ from storelink.adapters.sqs import (
     SqsWorkQueues,
     order_group,
 )
+from storelink.adapters.woocommerce.webhooks import WooCommerceWebhooks
 from storelink.domain.messages import HistoryChunk, PushRequested, SweepJob
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stores import Platform
@@ -107,7 +108,7 @@ def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) 
         stores=DynamoDbStores(links_table),
         links=DynamoDbLinks(links_table),
         secrets=_store_secrets(),
-        translators={Platform.SHOPIFY: ShopifyWebhooks()},
+        translators={Platform.SHOPIFY: ShopifyWebhooks(), Platform.WOOCOMMERCE: WooCommerceWebhooks()},
         events=OncePerDelivery(queues, persistence, dedup),
     )
 
