@@ -6,6 +6,7 @@ import pytest
 
 from storelink.adapters.connectors import CONNECTOR_OF_PLATFORM, PlatformConnectors
 from storelink.adapters.shopify.connector import ShopifyConnector
+from storelink.adapters.woocommerce.connector import WooCommerceConnector
 from storelink.domain.stores import Platform, StoreCredentials
 from storelink.errors import StoreRejected
 from tests.builders import a_store
@@ -29,3 +30,17 @@ def test_a_platform_without_a_connector_is_refused_by_name(platform: Platform) -
     # When its connector is asked for, Then it is refused, naming the platform
     with pytest.raises(StoreRejected, match=f"{platform} stores have no connector yet"):
         connectors.connector_for(a_store("shop", platform=platform))
+
+
+def test_a_woocommerce_store_gets_the_woocommerce_connector_with_its_webhook_secret() -> None:
+    # Given a WooCommerce store with its consumer key kept as its token
+    credentials = StoreCredentials.of_consumer_key("ck_1", "cs_1", webhook_secret="generated")
+    secrets = FakeSecrets({"shop": credentials})
+    store = a_store(
+        "shop", platform=Platform.WOOCOMMERCE, shop_domain="shop.example", api_base_url="https://shop.example"
+    )
+    # When its connector is asked for, Then it is WooCommerce's, the same one every time
+    connectors = PlatformConnectors(secrets, httpx.Client())
+    connector = connectors.connector_for(store)
+    assert isinstance(connector, WooCommerceConnector)
+    assert connectors.connector_for(store) is connector

@@ -9,10 +9,11 @@ import httpx
 import pytest
 
 from storelink.adapters.store_http import Throttled, retry_after
-from storelink.adapters.woocommerce.client import WooCommerceREST, consumer_token
+from storelink.adapters.woocommerce.client import WooCommerceREST
+from storelink.domain.stores import StoreCredentials
 from storelink.errors import MissingScope, StoreAccessRevoked, StoreRejected, UnknownStoreObject
 
-TOKEN = consumer_token("ck_" + "a" * 40, "cs_" + "b" * 40)
+TOKEN = StoreCredentials.of_consumer_key("ck_" + "a" * 40, "cs_" + "b" * 40, "w").access_token
 
 
 def basic(key: str, secret: str) -> str:
@@ -105,7 +106,7 @@ def test_refusals_are_typed(status: int, code: str, error: type[Exception]) -> N
 
 def test_a_401_asks_once_for_newer_credentials_and_uses_them() -> None:
     # Given credentials the merchant replaced since this container read them
-    newer = consumer_token("ck_new", "cs_new")
+    newer = StoreCredentials.of_consumer_key("ck_new", "cs_new", "w").access_token
     rest, seen = client(
         lambda request: (
             httpx.Response(200, json={})

@@ -12,6 +12,8 @@ import httpx
 from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.connector import ShopifyConnector
 from storelink.adapters.shopify.token_grant import grant_access_token
+from storelink.adapters.woocommerce.client import WooCommerceREST
+from storelink.adapters.woocommerce.connector import WooCommerceConnector
 from storelink.domain.stores import GrantedToken, Platform, Store, StoreCredentials
 from storelink.errors import StoreRejected
 from storelink.observability import logger
@@ -23,13 +25,15 @@ BACKGROUND_RESERVE_SHARE = 0.5
 @dataclass(frozen=True)
 class StoreAccess:
     """What any platform's connector is built from: the store, a token (and how to get a newer one on a 401),
-    the shared HTTP client, and the share of the store's rate budget left to webhook-driven work."""
+    the shared HTTP client, the share of the store's rate budget left to webhook-driven work, and the secret the
+    webhooks storelink registers itself are signed with (WooCommerce's)."""
 
     store: Store
     token: str
     renew_token: Callable[[str], str | None] | None
     http: httpx.Client
     reserve_share: float
+    webhook_secret: str = ""
 
 
 def shopify_connector(access: StoreAccess) -> StoreConnector:
@@ -44,10 +48,21 @@ def shopify_connector(access: StoreAccess) -> StoreConnector:
     return ShopifyConnector(graphql, http=access.http, sleep=time.sleep)
 
 
-# The one place a platform's connector is chosen, by the store's platform (WooCommerce, ShopWired and manual
-# stores join here).
+def woocommerce_connector(access: StoreAccess) -> StoreConnector:
+    rest = WooCommerceREST(
+        site_url=str(access.store.api_base_url),
+        token=access.token,
+        http=access.http,
+        renew_token=access.renew_token,
+        store_id=access.store.store_id,
+    )
+    return WooCommerceConnector(rest, shop_domain=access.store.shop_domain, webhook_secret=access.webhook_secret)
+
+
+# The one place a platform's connector is chosen, by the store's platform (ShopWired and manual stores join here).
 CONNECTOR_OF_PLATFORM: dict[Platform, Callable[[StoreAccess], StoreConnector]] = {
     Platform.SHOPIFY: shopify_connector,
+    Platform.WOOCOMMERCE: woocommerce_connector,
 }
 
 
@@ -81,7 +96,7 @@ class PlatformConnectors:
         if build is None:
             raise StoreRejected(f"{store.platform} stores have no connector yet")
         if credentials is not None:
-            return build(self._access(store, credentials.access_token, renew_token=None))
+            return build(self._access(store, credentials, renew_token=None))
         credentials = self._secrets.credentials(store)
         if credentials.due_for_renewal(self._now()):
             credentials = self.renewed(store, credentials.access_token)
@@ -90,12 +105,19 @@ class PlatformConnectors:
         with self._lock:
             if key not in self._connectors:
                 renew = partial(self.newer_token, store)
-                self._connectors[key] = build(self._access(store, token, renew_token=renew))
+                self._connectors[key] = build(self._access(store, credentials, renew_token=renew))
             return self._connectors[key]
 
-    def _access(self, store: Store, token: str, renew_token: Callable[[str], str | None] | None) -> StoreAccess:
+    def _access(
+        self, store: Store, credentials: StoreCredentials, renew_token: Callable[[str], str | None] | None
+    ) -> StoreAccess:
         return StoreAccess(
-            store=store, token=token, renew_token=renew_token, http=self._http, reserve_share=self._reserve_share
+            store=store,
+            token=credentials.access_token,
+            renew_token=renew_token,
+            http=self._http,
+            reserve_share=self._reserve_share,
+            webhook_secret=credentials.webhook_secret,
         )
 
     def grant(self, store: Store, client_id: str, client_secret: str) -> GrantedToken:

@@ -19,13 +19,8 @@ PER_PAGE = 100
 MAX_BATCH = 100
 
 
-def consumer_token(consumer_key: str, consumer_secret: str) -> str:
-    """How a store's consumer key and secret are kept as its one access token (StoreCredentials.access_token):
-    `key:secret`, as HTTP Basic joins them. A consumer key (`ck_` and hex) never holds a colon."""
-    return f"{consumer_key}:{consumer_secret}"
-
-
 def _basic(token: str) -> httpx.BasicAuth:
+    """The consumer key and secret, kept as one access token `key:secret` (StoreCredentials.of_consumer_key)."""
     key, _, secret = token.partition(":")
     return httpx.BasicAuth(key, secret)
 

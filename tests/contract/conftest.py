@@ -1,0 +1,149 @@
+"""The stores the connector contract runs against: each platform's connector on its sandbox store, behind one
+small harness so every contract test is written once (tests/contract/test_connector_contract.py).
+
+A harness sets up what a test needs the way a merchant would (products, stock), lands a sale where the test
+says, and counts the connector's calls at the HTTP transport, between connector and store."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from graphql import GraphQLSchema
+
+from storelink.adapters.shopify.client import ShopifyGraphQL
+from storelink.adapters.shopify.connector import ShopifyConnector
+from storelink.adapters.woocommerce.client import WooCommerceREST
+from storelink.adapters.woocommerce.connector import WooCommerceConnector
+from storelink.adapters.woocommerce.ids import LOCATION_ID
+from storelink.domain.stock import InventoryRef
+from storelink.domain.stores import Platform, StoreCredentials
+from storelink.ports import StoreConnector
+from storelink_local.sandbox import ShopifySandbox, WooCommerceSandbox, load_contract_spec
+
+SHOPIFY_TOKEN = "shpat_contract"
+CONSUMER_KEY, CONSUMER_SECRET = "ck_contract", "cs_contract"
+
+
+class Counting(httpx.BaseTransport):
+    """Between connector and store: counts requests, and runs `before` ahead of the next one it matches."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.HTTPTransport()
+        self.requests: list[httpx.Request] = []
+        self.before: list[tuple[Callable[[httpx.Request], bool], Callable[[], None]]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        for hook in list(self.before):
+            matches, run = hook
+            if matches(request):
+                self.before.remove(hook)
+                run()
+                break
+        return self._inner.handle_request(request)
+
+
+@dataclass
+class StoreUnderTest:
+    """One platform's connector and sandbox, in the words the contract needs."""
+
+    platform: Platform
+    connector: StoreConnector
+    transport: Counting
+    # Levels of `count` variants holding `quantity` each.
+    stock: Callable[[int, int], list[InventoryRef]]
+    available: Callable[[InventoryRef], int]
+    # A product with two variants: (SKU, barcode) of each, one without a barcode.
+    add_catalogue: Callable[[], set[tuple[str | None, str | None]]]
+    # The most levels one read call returns.
+    read_page: int
+    revoke: Callable[[], None]
+    unknown_level: InventoryRef
+
+
+def shopify_store(schema: GraphQLSchema) -> Iterator[StoreUnderTest]:
+    with ShopifySandbox(
+        shop_domain="contract.myshopify.com", access_token=SHOPIFY_TOKEN, webhook_secret="secret", schema=schema
+    ) as sandbox:
+        transport = Counting()
+        http = httpx.Client(transport=transport)
+        graphql = ShopifyGraphQL(
+            api_base_url=sandbox.base_url, access_token=SHOPIFY_TOKEN, http=http, sleep=lambda _: None
+        )
+        location = sandbox.add_location("Warehouse")
+
+        def stock(count: int, quantity: int) -> list[InventoryRef]:
+            refs = []
+            for start in range(0, count, 100):  # a product holds at most 100 variants in the sandbox's admin
+                variants = [{"sku": f"SHIRT-{n}"} for n in range(start, min(count, start + 100))]
+                product = sandbox.add_product(f"Shirt {start}", variants, stock={location.id: quantity})
+                refs += [InventoryRef(item_id=v.inventory_item_id, location_id=location.id) for v in product.variants]
+            return refs
+
+        def add_catalogue() -> set[tuple[str | None, str | None]]:
+            variants = [{"sku": "HOODIE-S", "barcode": "0012345678905"}, {"sku": "HOODIE-M", "barcode": None}]
+            sandbox.add_product("Hoodie", variants, stock={location.id: 3})
+            return {("HOODIE-S", "0012345678905"), ("HOODIE-M", None)}
+
+        yield StoreUnderTest(
+            platform=Platform.SHOPIFY,
+            connector=ShopifyConnector(graphql, http=http, sleep=lambda _: None),
+            transport=transport,
+            stock=stock,
+            available=lambda level: sandbox.available(level.item_id, level.location_id),
+            add_catalogue=add_catalogue,
+            read_page=250,
+            revoke=sandbox.uninstall_app,
+            unknown_level=InventoryRef(item_id="gid://shopify/InventoryItem/999999999", location_id=location.id),
+        )
+
+
+def woocommerce_store() -> Iterator[StoreUnderTest]:
+    spec = load_contract_spec()
+    if spec is None:
+        pytest.skip("the WooCommerce contract spec is not there (../shared/contracts)")
+    with WooCommerceSandbox(consumer_key=CONSUMER_KEY, consumer_secret=CONSUMER_SECRET, spec=spec) as sandbox:
+        transport = Counting()
+        rest = WooCommerceREST(
+            site_url=sandbox.site_url,
+            token=StoreCredentials.of_consumer_key(CONSUMER_KEY, CONSUMER_SECRET, "secret").access_token,
+            http=httpx.Client(transport=transport),
+        )
+
+        def stock(count: int, quantity: int) -> list[InventoryRef]:
+            ids = [sandbox.add_product(f"Shirt {n}", sku=f"SHIRT-{n}", stock=quantity) for n in range(count)]
+            return [InventoryRef(item_id=str(product_id), location_id=LOCATION_ID) for product_id in ids]
+
+        def add_catalogue() -> set[tuple[str | None, str | None]]:
+            variations = [
+                {"sku": "HOODIE-S", "global_unique_id": "0012345678905", "stock": 3},
+                {"sku": "HOODIE-M", "stock": 3},
+            ]
+            sandbox.add_variable_product("Hoodie", variations)
+            return {("HOODIE-S", "0012345678905"), ("HOODIE-M", None)}
+
+        def available(level: InventoryRef) -> int:
+            quantity = sandbox.stock(int(level.item_id.rsplit("/", 1)[-1]))
+            assert quantity is not None
+            return quantity
+
+        yield StoreUnderTest(
+            platform=Platform.WOOCOMMERCE,
+            connector=WooCommerceConnector(rest, shop_domain="contract.example", webhook_secret="secret"),
+            transport=transport,
+            stock=stock,
+            available=available,
+            add_catalogue=add_catalogue,
+            read_page=100,
+            revoke=sandbox.revoke_keys,
+            unknown_level=InventoryRef(item_id="999999", location_id=LOCATION_ID),
+        )
+
+
+@pytest.fixture(params=[Platform.SHOPIFY, Platform.WOOCOMMERCE], ids=str)
+def store(request: pytest.FixtureRequest) -> Iterator[StoreUnderTest]:
+    if request.param is Platform.SHOPIFY:
+        yield from shopify_store(request.getfixturevalue("contract_schema"))
+    else:
+        yield from woocommerce_store()
