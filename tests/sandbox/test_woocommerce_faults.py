@@ -44,15 +44,18 @@ def test_a_held_answer_outlasts_the_clients_timeout(woo_shop: StockedShop) -> No
 
 
 def test_a_sale_lands_between_a_read_and_a_write_and_the_write_overwrites_it(woo_shop: StockedShop) -> None:
-    # Given storelink read the shirt at 5, and a buyer's sale of 2 lands just before its write is applied
+    # Given storelink read the shirt at 5, and a buyer's checkout of 2 lands just before its write is applied
     sandbox = woo_shop.sandbox
     assert ok(call(sandbox, "GET", f"/products/{woo_shop.shirt}"))["stock_quantity"] == 5
-    sandbox.before_write(lambda: sandbox.set_stock(woo_shop.shirt, 3), path=f"/products/{woo_shop.shirt}")
+    sandbox.before_write(
+        lambda: sandbox.place_order([{"product_id": woo_shop.shirt, "quantity": 2}]), path=f"/products/{woo_shop.shirt}"
+    )
     # When storelink writes its absolute 6
     written = ok(call(sandbox, "PUT", f"/products/{woo_shop.shirt}", {"stock_quantity": 6}))
-    # Then the sale ran first, and the write overwrote it: why a WooCommerce write must be verified
-    assert written["stock_quantity"] == 6
+    # Then the sale ran first (5 -> 3, counted in total_sales), and the write overwrote it: why a WooCommerce
+    # write must be verified
+    assert (written["stock_quantity"], written["total_sales"]) == (6, 2)
     assert sandbox.stock(woo_shop.shirt) == 6
     # And the hook ran once
     ok(call(sandbox, "PUT", f"/products/{woo_shop.shirt}", {"stock_quantity": 4}))
-    assert sandbox.stock(woo_shop.shirt) == 4
+    assert ok(call(sandbox, "GET", f"/products/{woo_shop.shirt}"))["total_sales"] == 2

@@ -17,14 +17,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from storelink_local.sandbox.clock import Clock, system_clock
 from storelink_local.sandbox.server import Reply, Request, SandboxServer, Served
 from storelink_local.sandbox.shopify_faults import Fault, FaultKind, Faults, Stats
-from storelink_local.sandbox.woocommerce_payloads import product_json
+from storelink_local.sandbox.woocommerce_orders import Order, OrderBook
+from storelink_local.sandbox.woocommerce_payloads import (
+    WOOCOMMERCE_VERSION,
+    note_json,
+    order_json,
+    product_json,
+    refund_json,
+)
 from storelink_local.sandbox.woocommerce_spec import (
     API_PREFIX,
     BATCH_LIMIT,
@@ -36,7 +43,6 @@ from storelink_local.sandbox.woocommerce_spec import (
 )
 from storelink_local.sandbox.woocommerce_store import Catalogue, Product, StoreError
 
-WOOCOMMERCE_VERSION = "10.3.0"
 Permissions = Literal["read", "write", "read_write"]
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 _CANNOT = {  # (method, is a collection) -> what WooCommerce answers a request without credentials
@@ -67,6 +73,12 @@ class _Call:
 
     def value(self, name: str) -> int:
         return int(self.matched.path_values[name])
+
+
+class _Dated(Protocol):
+    id: int
+    date_created: datetime
+    date_modified: datetime
 
 
 @dataclass(frozen=True)
@@ -116,7 +128,8 @@ class WooCommerceSandbox(Served):
         self.stats = Stats()
         self._ids = iter(range(100, 10**9))
         self._ids_lock = threading.Lock()
-        self._catalogue = Catalogue(clock, self._allocate)
+        self._catalogue = Catalogue(clock, self._allocate, self._changed)
+        self._orders = OrderBook(self._catalogue, clock, self._allocate, currency, self._changed)
         self._lock = threading.Lock()
         self._received: list[ReceivedRequest] = []
         self._hooks: list[_Hook] = []
@@ -219,6 +232,38 @@ class WooCommerceSandbox(Served):
     def set_stock(self, product_id: int, quantity: int) -> None:
         """The merchant types a new stock quantity in wp-admin: an absolute overwrite, as the REST API's."""
         self._catalogue.update(product_id, {"manage_stock": True, "stock_quantity": quantity})
+
+    # -- buyers and the merchant's order desk -----------------------------------------------------
+
+    def place_order(
+        self,
+        lines: Iterable[Mapping[str, Any]],
+        *,
+        status: str = "processing",
+        created_via: str = "checkout",
+        meta_data: Iterable[Mapping[str, Any]] = (),
+    ) -> int:
+        """A buyer checks out (`created_via` checkout) and pays: the order is created pending and moves to
+        `status`, which reduces stock as WooCommerce does. Lines are {"product_id" or "variation_id",
+        "quantity"}. Returns the order's id."""
+        order = self._orders.create(
+            {"line_items": list(lines), "status": status, "meta_data": list(meta_data)}, created_via
+        )
+        return order.id
+
+    def set_order_status(self, order_id: int, status: str) -> None:
+        """The merchant changes the order's status in wp-admin (completes, cancels, puts on hold...)."""
+        self._orders.set_status(order_id, status)
+
+    def order(self, order_id: int) -> dict[str, Any]:
+        """An order as the REST API shows it."""
+        return order_json(self._orders.get(order_id), self.timezone)
+
+    def order_notes(self, order_id: int) -> list[str]:
+        """The order's notes, oldest first."""
+        return [note.note for note in self._orders.get(order_id).notes]
+
+    # -- the merchant's API keys ------------------------------------------------------------------
 
     def revoke_keys(self) -> None:
         """The merchant deletes the API key: every request with it answers 401 from now on."""
@@ -345,19 +390,13 @@ class WooCommerceSandbox(Served):
     # -- products and variations ------------------------------------------------------------------
 
     def _list_products(self, call: _Call) -> Reply:
-        products = self._catalogue.products()
-        if "sku" in call.query:
-            skus = set(str(call.query["sku"]).split(","))
-            products = [p for p in products if p.sku in skus]
-        return self._page(call, [self._product_json(p) for p in self._filtered(products, call.query)])
+        products = self._selected(self._catalogue.products(), call.query, self._kept_product(call.query))
+        return self._page(call, [self._product_json(p) for p in products])
 
     def _list_variations(self, call: _Call) -> Reply:
         parent = self._product_of(call)
-        variations = self._catalogue.variations(parent.id)
-        if "sku" in call.query:
-            skus = set(str(call.query["sku"]).split(","))
-            variations = [v for v in variations if v.sku in skus]
-        return self._page(call, [self._product_json(v) for v in self._filtered(variations, call.query)])
+        variations = self._selected(self._catalogue.variations(parent.id), call.query, self._kept_product(call.query))
+        return self._page(call, [self._product_json(v) for v in variations])
 
     def _get_product(self, call: _Call) -> Reply:
         return Reply.json(200, self._product_json(self._product_of(call, "id")))
@@ -436,40 +475,157 @@ class WooCommerceSandbox(Served):
             raise StoreError("woocommerce_rest_product_variation_invalid_id", "Invalid ID.", 404)
         return variation
 
+    # -- orders, notes, refunds -------------------------------------------------------------------
+
+    def _list_orders(self, call: _Call) -> Reply:
+        statuses = set(call.query.get("status", ["any"]))
+
+        def keep(order: Order) -> bool:
+            product = call.query.get("product")
+            return ("any" in statuses or order.status in statuses) and (
+                product is None or any(product in (line.product_id, line.variation_id) for line in order.line_items)
+            )
+
+        orders = self._selected(self._orders.orders(), call.query, keep)
+        return self._page(call, [order_json(order, self.timezone) for order in orders])
+
+    def _create_order(self, call: _Call) -> Reply:
+        return Reply.json(201, order_json(self._orders.create(call.body, "rest-api"), self.timezone))
+
+    def _get_order(self, call: _Call) -> Reply:
+        return Reply.json(200, order_json(self._orders.get(call.value("id")), self.timezone))
+
+    def _update_order(self, call: _Call) -> Reply:
+        return Reply.json(200, order_json(self._orders.update(call.value("id"), call.body), self.timezone))
+
+    def _delete_order(self, call: _Call) -> Reply:
+        return Reply.json(200, order_json(self._orders.delete(call.value("id")), self.timezone))
+
+    def _batch_orders(self, call: _Call) -> Reply:
+        return self._batch(
+            call,
+            create=lambda fields: self._orders.create(fields, "rest-api"),
+            update=lambda fields: self._orders.update(int(fields["id"]), _without_id(fields)),
+            delete=self._orders.delete,
+            render=lambda order: order_json(order, self.timezone),
+        )
+
+    def _list_notes(self, call: _Call) -> Reply:
+        kind = call.query.get("type", "any")
+        notes = [
+            note
+            for note in reversed(self._orders.get(call.value("order_id")).notes)
+            if kind == "any" or note.customer_note == (kind == "customer")
+        ]
+        return Reply.json(200, [note_json(note, self.timezone) for note in notes])
+
+    def _create_note(self, call: _Call) -> Reply:
+        if not call.body.get("note"):
+            return error_reply("woocommerce_rest_missing_parameter", "Missing parameter(s): note", 400)
+        note = self._orders.add_note(
+            call.value("order_id"),
+            str(call.body["note"]),
+            customer_note=bool(call.body.get("customer_note", False)),
+            added_by_user=bool(call.body.get("added_by_user", False)),
+        )
+        return Reply.json(201, note_json(note, self.timezone))
+
+    def _get_note(self, call: _Call) -> Reply:
+        order = self._orders.get(call.value("order_id"))
+        note = next((n for n in order.notes if n.id == call.value("id")), None)
+        if note is None:
+            return error_reply("woocommerce_rest_order_invalid_id", "Invalid resource ID.", 404)
+        return Reply.json(200, note_json(note, self.timezone))
+
+    def _list_refunds(self, call: _Call) -> Reply:
+        order = self._orders.get(call.value("order_id"))
+        refunds = sorted(order.refunds, key=lambda refund: refund.id, reverse=True)
+        return self._page(call, [refund_json(refund, order, self.timezone) for refund in refunds])
+
+    def _create_refund(self, call: _Call) -> Reply:
+        order = self._orders.get(call.value("order_id"))
+        refund = self._orders.refund(order.id, call.body)
+        return Reply.json(201, refund_json(refund, order, self.timezone))
+
+    def _get_refund(self, call: _Call) -> Reply:
+        order = self._orders.get(call.value("order_id"))
+        refund = next((r for r in order.refunds if r.id == call.value("id")), None)
+        if refund is None:
+            return error_reply("woocommerce_rest_invalid_id", "Invalid ID.", 404)
+        return Reply.json(200, refund_json(refund, order, self.timezone))
+
+    # -- the shop ---------------------------------------------------------------------------------
+
+    def _system_status(self, call: _Call) -> Reply:
+        """The shop's facts the spec offers: WooCommerce's version and its currency. WordPress runs PHP in UTC
+        (`default_timezone`); the site's own timezone is not in the API: only the offset between a date and
+        its `_gmt` twin shows it."""
+        return Reply.json(
+            200,
+            {
+                "environment": {
+                    "home_url": self.site_url,
+                    "site_url": self.site_url,
+                    "version": WOOCOMMERCE_VERSION,
+                    "wp_version": "6.9",
+                    "default_timezone": "UTC",
+                    "language": "en_US",
+                },
+                "settings": {
+                    "api_enabled": True,
+                    "force_ssl": False,
+                    "currency": self.currency,
+                    "currency_symbol": _SYMBOLS.get(self.currency, self.currency),
+                    "currency_position": "left",
+                    "number_of_decimals": 2,
+                },
+                "active_plugins": [],
+            },
+        )
+
+    def _current_currency(self, call: _Call) -> Reply:
+        return Reply.json(
+            200, {"code": self.currency, "name": self.currency, "symbol": _SYMBOLS.get(self.currency, "")}
+        )
+
+    def _changed(self, resource: str, event: str, resource_id: int) -> None:
+        """What WooCommerce's hooks tell its webhooks: nothing listens yet."""
+
     # -- lists, pages and batches, as WooCommerce's controllers do them ---------------------------
 
-    def _filtered(self, products: list[Product], query: Mapping[str, Any]) -> list[Product]:
-        include, exclude = set(query.get("include", [])), set(query.get("exclude", []))
+    def _selected[R: _Dated](
+        self, records: Iterable[R], query: Mapping[str, Any], keep: Callable[[R], bool]
+    ) -> list[R]:
+        """The records a list's query asks for (include, exclude, dates, and `keep`), in its order."""
+        include, exclude = list(query.get("include", [])), set(query.get("exclude", []))
         gmt = bool(query.get("dates_are_gmt", False))
         bounds = {name: self._query_date(query[name], gmt) for name in _DATE_BOUNDS if name in query}
-        kept = []
-        for product in products:
-            if (include and product.id not in include) or product.id in exclude:
-                continue
-            if query.get("status", "any") not in ("any", product.status):
-                continue
-            if "type" in query and product.type != query["type"]:
-                continue
-            if "search" in query and str(query["search"]).lower() not in product.name.lower():
-                continue
-            if "stock_status" in query and self._catalogue.stock_status(product) != query["stock_status"]:
-                continue
-            if not _within(bounds, product.date_created, product.date_modified):
-                continue
-            kept.append(product)
-        return self._ordered(kept, query, include)
-
-    @staticmethod
-    def _ordered(products: list[Product], query: Mapping[str, Any], include: set[int]) -> list[Product]:
-        orderby = query.get("orderby", "date")
-        keys: dict[str, Callable[[Product], Any]] = {
-            "id": lambda p: p.id,
-            "modified": lambda p: (p.date_modified, p.id),
-            "title": lambda p: (p.name, p.id),
-            "include": lambda p: sorted(include).index(p.id) if p.id in include else p.id,
+        kept = [
+            record
+            for record in records
+            if (not include or record.id in include)
+            and record.id not in exclude
+            and _within(bounds, record.date_created, record.date_modified)
+            and keep(record)
+        ]
+        keys: dict[str, Callable[[R], Any]] = {
+            "id": lambda r: r.id,
+            "modified": lambda r: (r.date_modified, r.id),
+            "include": lambda r: include.index(r.id) if r.id in include else r.id,
         }
-        key = keys.get(orderby, lambda p: (p.date_created, p.id))
-        return sorted(products, key=key, reverse=query.get("order", "desc") == "desc")
+        key = keys.get(query.get("orderby", "date"), lambda r: (r.date_created, r.id))
+        return sorted(kept, key=key, reverse=query.get("order", "desc") == "desc")
+
+    def _kept_product(self, query: Mapping[str, Any]) -> Callable[[Product], bool]:
+        skus = set(str(query["sku"]).split(",")) if "sku" in query else None
+        return lambda product: (
+            (skus is None or product.sku in skus)
+            and query.get("status", "any") in ("any", product.status)
+            and query.get("type", product.type) == product.type
+            and str(query.get("search", "")).lower() in product.name.lower()
+            and query.get("stock_status", self._catalogue.stock_status(product))
+            == self._catalogue.stock_status(product)
+        )
 
     def _query_date(self, value: str, gmt: bool) -> datetime:
         try:
@@ -519,6 +675,7 @@ class WooCommerceSandbox(Served):
 
 
 _DATE_BOUNDS = ("after", "before", "modified_after", "modified_before")
+_SYMBOLS = {"EUR": "&euro;", "USD": "&#36;", "GBP": "&pound;"}
 
 
 def _within(bounds: Mapping[str, datetime], created: datetime, modified: datetime) -> bool:
@@ -610,6 +767,20 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
         for method in ("POST", "PUT", "PATCH")
     },
     **{(method, "/products/batch"): WooCommerceSandbox._batch_products for method in ("POST", "PUT", "PATCH")},
+    ("GET", "/orders"): WooCommerceSandbox._list_orders,
+    ("POST", "/orders"): WooCommerceSandbox._create_order,
+    ("GET", "/orders/{id}"): WooCommerceSandbox._get_order,
+    ("DELETE", "/orders/{id}"): WooCommerceSandbox._delete_order,
+    **{(method, "/orders/{id}"): WooCommerceSandbox._update_order for method in ("POST", "PUT", "PATCH")},
+    **{(method, "/orders/batch"): WooCommerceSandbox._batch_orders for method in ("POST", "PUT", "PATCH")},
+    ("GET", "/orders/{order_id}/notes"): WooCommerceSandbox._list_notes,
+    ("POST", "/orders/{order_id}/notes"): WooCommerceSandbox._create_note,
+    ("GET", "/orders/{order_id}/notes/{id}"): WooCommerceSandbox._get_note,
+    ("GET", "/orders/{order_id}/refunds"): WooCommerceSandbox._list_refunds,
+    ("POST", "/orders/{order_id}/refunds"): WooCommerceSandbox._create_refund,
+    ("GET", "/orders/{order_id}/refunds/{id}"): WooCommerceSandbox._get_refund,
+    ("GET", "/system_status"): WooCommerceSandbox._system_status,
+    ("GET", "/data/currencies/current"): WooCommerceSandbox._current_currency,
     **{
         (method, "/products/{product_id}/variations/batch"): WooCommerceSandbox._batch_variations
         for method in ("POST", "PUT", "PATCH")

@@ -1,10 +1,11 @@
 """The catalogue of the sandbox WooCommerce store: products, their variations, and their stock.
 
-Variations are products with a parent, as in WooCommerce (one id sequence for both, and for orders). Stock moves
-in two ways only, as in WooCommerce: an absolute `stock_quantity` written by the REST API or the merchant, and
-`change_stock`, the single locked update (UPDATE ... SET stock = stock - n) that orders make. Every save stamps
-`date_modified` on the shop's clock, and saving a variation re-saves its parent (WooCommerce syncs the variable
-product's stock status and saves it), so `modified_after` finds both.
+Variations are products with a parent, as in WooCommerce (one id sequence for both, and for orders). Each
+creation, save and deletion is told to `notify` (resource, event, id), as WooCommerce's hooks tell webhooks.
+Stock moves in two ways only, as in WooCommerce: an absolute `stock_quantity` written by the REST API or the
+merchant, and `change_stock`, the single locked update (UPDATE ... SET stock = stock - n) that orders make.
+Every save stamps `date_modified` on the shop's clock, and saving a variation re-saves its parent (WooCommerce
+syncs the variable product's stock status and saves it), so `modified_after` finds both.
 """
 
 import re
@@ -71,9 +72,12 @@ class Product:
 class Catalogue:
     """Products and variations behind one lock: each change is one atomic step, as a database row update is."""
 
-    def __init__(self, clock: Clock, allocate: Callable[[], int]) -> None:
+    def __init__(
+        self, clock: Clock, allocate: Callable[[], int], notify: Callable[[str, str, int], None] = lambda *_: None
+    ) -> None:
         self._clock = clock
         self._allocate = allocate
+        self._notify = notify  # (resource, event, id): what a webhook of that topic would hear
         self.lock = threading.RLock()
         self._products: dict[int, Product] = {}
 
@@ -88,6 +92,11 @@ class Catalogue:
         """Products, not variations (as /products lists them)."""
         with self.lock:
             return [p for p in self._products.values() if not p.deleted and not p.is_variation]
+
+    def all_products(self) -> list[Product]:
+        """Products and variations."""
+        with self.lock:
+            return [p for p in self._products.values() if not p.deleted]
 
     def variations(self, parent_id: int) -> list[Product]:
         with self.lock:
@@ -146,9 +155,10 @@ class Catalogue:
             )
             self._apply(product, fields)
             self._products[product.id] = product
+            self._notify("product", "created", product.id)
             if kind == "variation":
                 self._products[parent_id].variation_ids.append(product.id)
-                self._touch(self._products[parent_id])
+                self._saved(self._products[parent_id])
             return product
 
     def update(self, product_id: int, fields: Mapping[str, Any]) -> Product:
@@ -170,6 +180,7 @@ class Catalogue:
             product.deleted = True
             for variation_id in product.variation_ids:
                 self._products[variation_id].deleted = True
+            self._notify("product", "deleted", product.id)
             if product.is_variation:
                 self._saved(self._products[product.parent_id])
             return product
@@ -233,14 +244,12 @@ class Catalogue:
         return (p for p in self._products.values() if not p.deleted)
 
     def _saved(self, product: Product) -> None:
-        self._touch(product)
+        product.date_modified = self._clock()
+        self._notify("product", "updated", product.id)
         if product.is_variation:
             parent = self._products.get(product.parent_id)
             if parent is not None:
-                self._touch(parent)
-
-    def _touch(self, product: Product) -> None:
-        product.date_modified = self._clock()
+                self._saved(parent)
 
 
 def write_meta(meta: list[Meta], changes: Iterable[Mapping[str, Any]], allocate: Callable[[], int]) -> None:
