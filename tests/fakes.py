@@ -1,8 +1,9 @@
 """In-memory implementations of storelink's ports, for unit tests (fakes, not mocks: they keep the rules)."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from pydantic import BaseModel
 
@@ -12,6 +13,8 @@ from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.messages import HistoryChunk, SweepJob
 from storelink.domain.mirrors import OrderMirror, order_ref
+from storelink.domain.orders import CreatedOrder, Order, OrderDraft, SalesChannel, Tracking
+from storelink.domain.refunds import SourceRefund
 from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
 from storelink.domain.stores import Attention, ParkedMessage, Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict, StoreRejected, StoreUnavailable
@@ -207,6 +210,132 @@ class FakeConnector:
         return outcome
 
 
+class CutOff(Exception):
+    """The function stopped here: a timeout or a crash, before it could save what it did."""
+
+
+@dataclass
+class StoreFaults:
+    """Every store call the stores sharing it make, counted; the `fail_at`-th times out, before the store applies
+    it or after (`answer_lost`: it took effect, storelink never heard)."""
+
+    calls: int = 0
+    fail_at: int | None = None
+    answer_lost: bool = False
+
+    def call[T](self, apply: Callable[[], T]) -> T:
+        self.calls += 1
+        if self.calls != self.fail_at:
+            return apply()
+        if self.answer_lost:
+            apply()
+        raise StoreUnavailable(f"store call {self.calls} timed out")
+
+
+@dataclass
+class FakeOrderStore(FakeConnector):
+    """A store's orders by the platform's rules: an order found again by its tags, a fulfilment of only what the
+    lines lack, a cancellation once, lines cancelled and refunds made once per key. Every call goes through
+    `faults`; what took effect is kept in the order it did (a duplicate would show twice)."""
+
+    name: str = "store"
+    faults: StoreFaults = field(default_factory=StoreFaults)
+    orders: dict[str, Order] = field(default_factory=dict)
+    created: list[OrderDraft] = field(default_factory=list)
+    fulfilled: list[tuple[str, Tracking, dict[str, int]]] = field(default_factory=list)
+    cancelled: list[tuple[str, bool]] = field(default_factory=list)
+    # Key -> the order, the units of each line cancelled, the location they were restocked at, the refund made.
+    lines_cancelled: dict[str, tuple[str, dict[str, int], str | None, str]] = field(default_factory=dict)
+    refunds: dict[str, tuple[str, dict[str, int], Decimal]] = field(default_factory=dict)
+
+    def order(self, order_id: str) -> Order:
+        return self.faults.call(lambda: self.orders[order_id])
+
+    def create_order(self, draft: OrderDraft) -> CreatedOrder:
+        return self.faults.call(lambda: self._create(draft))
+
+    def order_tagged(self, tag: str) -> CreatedOrder | None:
+        return self.faults.call(
+            lambda: next(
+                (
+                    CreatedOrder(order_id=order.order_id, name=order.name)
+                    for order in self.orders.values()
+                    if tag in order.tags
+                ),
+                None,
+            )
+        )
+
+    def fulfil(self, order_id: str, tracking: Tracking, shipped: Mapping[str, int]) -> str | None:
+        return self.faults.call(lambda: self._fulfil(order_id, tracking, shipped))
+
+    def cancel(self, order_id: str, *, restock: bool) -> bool:
+        return self.faults.call(lambda: self._cancel(order_id, restock))
+
+    def cancel_lines(self, order_id: str, line_ids: Collection[str], *, restock_at: str | None, key: str) -> str | None:
+        return self.faults.call(lambda: self._cancel_lines(order_id, line_ids, restock_at, key))
+
+    def refund(self, order_id: str, lines: Mapping[str, int], amount: Decimal, *, key: str, note: str) -> SourceRefund:
+        return self.faults.call(lambda: self._refund(order_id, lines, amount, key))
+
+    def _create(self, draft: OrderDraft) -> CreatedOrder:
+        self.created.append(draft)
+        order_id, name = f"gid://shopify/Order/{self.name}-{len(self.created)}", f"#{self.name}-{len(self.created)}"
+        self.orders[order_id] = Order(
+            order_id=order_id,
+            name=name,
+            created_at=datetime(2026, 11, 23, 12, 0, tzinfo=UTC),
+            source_name="storelink",
+            channel=SalesChannel.WEB,
+            currency=draft.currency,
+            tags=draft.tags,
+            lines=tuple(
+                line.model_copy(update={"line_id": f"{order_id}/line-{n}"}) for n, line in enumerate(draft.lines)
+            ),
+        )
+        return CreatedOrder(order_id=order_id, name=name)
+
+    def _fulfil(self, order_id: str, tracking: Tracking, shipped: Mapping[str, int]) -> str | None:
+        made = {
+            line_id: units - sum(done.get(line_id, 0) for order, _, done in self.fulfilled if order == order_id)
+            for line_id, units in shipped.items()
+        }
+        lacking = {line_id: units for line_id, units in made.items() if units > 0}
+        if not lacking:
+            return None
+        self.fulfilled.append((order_id, tracking, lacking))
+        return f"{order_id}/fulfilment-{len(self.fulfilled)}"
+
+    def _cancel(self, order_id: str, restock: bool) -> bool:
+        if any(cancelled == order_id for cancelled, _ in self.cancelled):
+            return False
+        self.cancelled.append((order_id, restock))
+        return True
+
+    def _cancel_lines(self, order_id: str, line_ids: Collection[str], restock_at: str | None, key: str) -> str | None:
+        if key not in self.lines_cancelled:
+            gone = [units for order, units, _, _ in self.lines_cancelled.values() if order == order_id]
+            left = {
+                line.line_id: line.quantity - sum(earlier.get(line.line_id, 0) for earlier in gone)
+                for line in self.orders[order_id].lines
+                if line.line_id in line_ids
+            }
+            if not any(left.values()):
+                return None
+            self.lines_cancelled[key] = (
+                order_id,
+                left,
+                restock_at,
+                f"{order_id}/refund-{len(self.lines_cancelled) + 1}",
+            )
+        return self.lines_cancelled[key][3]
+
+    def _refund(self, order_id: str, lines: Mapping[str, int], amount: Decimal, key: str) -> SourceRefund:
+        if key not in self.refunds:
+            self.refunds[key] = (order_id, dict(lines), amount)
+        return SourceRefund(refund_id=f"refund-of-{key}", amount=self.refunds[key][2])
+
+
 @dataclass
 class FakeConnectors:
     by_store: dict[str, FakeConnector] = field(default_factory=dict)
@@ -338,9 +467,12 @@ class FakeGiveBackLedgers:
 
 @dataclass
 class FakeOrderMirrors:
-    """Mirrors by (destination store, order ref), with the repository's compare-and-set on the version."""
+    """Mirrors by (destination store, order ref), with the repository's compare-and-set on the version; the
+    `cut_off_at`-th save is never made (the function stops there)."""
 
     by_order: dict[tuple[str, str], OrderMirror] = field(default_factory=dict)
+    saves: int = 0
+    cut_off_at: int | None = None
 
     def create(self, mirror: OrderMirror) -> bool:
         key = (mirror.destination_store_id, order_ref(mirror.order_id))
@@ -350,6 +482,9 @@ class FakeOrderMirrors:
         return True
 
     def save(self, mirror: OrderMirror) -> None:
+        self.saves += 1
+        if self.saves == self.cut_off_at:
+            raise CutOff(f"cut off before save {self.saves}")
         key = (mirror.destination_store_id, order_ref(mirror.order_id))
         if self.by_order[key].version != mirror.version - 1:
             raise Conflict("changed meanwhile")

@@ -7,13 +7,13 @@ and to show the merchant where every order stands. Statuses only move forward.
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from storelink.domain.events import OrderLineSeen
+from storelink.domain.events import FulfilmentCreated, OrderLineSeen
 from storelink.domain.links import InitialOrderStatus, Link
 from storelink.domain.orders import (
     Address,
@@ -27,6 +27,7 @@ from storelink.domain.orders import (
     TaxLine,
     Tracking,
 )
+from storelink.errors import StoreUnavailable
 
 # A pushed part still "pushing" after this long was cut off (a timeout, a crash): the next attempt looks
 # for the order in the source before creating it again.
@@ -415,3 +416,297 @@ def _share(mirror: OrderMirror, link_id: str) -> Callable[[Decimal], Decimal]:
         return shares[link_id]
 
     return share
+
+
+# -- deciding: what an event asks of a mirror, as steps ----------------------------------------------------------
+#
+# Each event is carried as a list of steps decided from the mirror alone (the functions below), which the service
+# takes one at a time: at most one store call, then the mirror saved (compare-and-set). A retry decides again from
+# the saved mirror, so it starts at the first step not saved. A step whose store call took effect but was not saved
+# (a lost answer, a crash) is sent again, and the store applies it once: its key (line cancellations, refunds), the
+# part's recovery tag (pushes), or a call that asks for a state rather than a change (fulfil what is lacking of
+# what was shipped in all, cancel what is not cancelled).
+
+
+class PushInFlight(StoreUnavailable):
+    """Another attempt is creating this part's order right now; the queue retries later."""
+
+
+class MirrorAction(_Frozen):
+    """One step of carrying an event on a mirror."""
+
+
+class MirrorChange(MirrorAction):
+    """A step that only changes the mirror, or whose store call's answer the mirror does not need."""
+
+    def applied(self, mirror: OrderMirror) -> tuple[OrderMirror, str | None]:
+        """The mirror after the step, and what its history notes."""
+        raise NotImplementedError
+
+
+class Note(MirrorChange):
+    what: str
+
+    def applied(self, mirror: OrderMirror) -> tuple[OrderMirror, str | None]:
+        return mirror, self.what
+
+
+class OrderCancelled(MirrorChange):
+    """The destination cancelled its order."""
+
+    at: AwareDatetime
+
+    def applied(self, mirror: OrderMirror) -> tuple[OrderMirror, str | None]:
+        return mirror.model_copy(update={"cancelled_at": self.at}), "the destination cancelled the order"
+
+
+class CancelPart(MirrorChange):
+    """The part is cancelled without a store call: its source cancelled it, or it was never pushed."""
+
+    link_id: str
+    note: str
+
+    def applied(self, mirror: OrderMirror) -> tuple[OrderMirror, str | None]:
+        return mirror.with_part(
+            mirror.parts[self.link_id].model_copy(update={"status": PartStatus.CANCELLED})
+        ), self.note
+
+
+class CancelSourceOrder(MirrorChange):
+    """Store call: the source's order is cancelled without restock (it was created without touching stock)."""
+
+    link_id: str
+    source_order_id: str
+
+    def applied(self, mirror: OrderMirror) -> tuple[OrderMirror, str | None]:
+        part = mirror.parts[self.link_id]
+        cancelled = part.model_copy(update={"status": PartStatus.CANCELLED})
+        return mirror.with_part(cancelled), f"cancelled {part.source_order_name} in the source"
+
+
+class CancelInDestination(MirrorChange):
+    """Store call: every source cancelled, so the destination's order is cancelled, restocked unless storelink
+    pushed it there (the order down the chain gives the units back)."""
+
+    restock: bool
+    at: AwareDatetime
+
+    def applied(self, mirror: OrderMirror) -> tuple[OrderMirror, str | None]:
+        return (
+            mirror.model_copy(update={"cancelled_at": self.at}),
+            "cancelled in the destination, as every source cancelled",
+        )
+
+
+class RecordLineCancellation(MirrorChange):
+    """The intent to cancel the part's lines in the destination, kept before the store call."""
+
+    link_id: str
+    cancellation: LineCancellation
+
+    def applied(self, mirror: OrderMirror) -> tuple[OrderMirror, str | None]:
+        part = mirror.parts[self.link_id].model_copy(update={"lines_cancelled": self.cancellation})
+        return mirror.with_part(part), None
+
+
+class CancelLines(MirrorAction):
+    """Store call: the destination cancels the part's lines as recorded (same key, same location every time)."""
+
+    link_id: str
+
+    def done(self, mirror: OrderMirror, refund_id: str | None) -> tuple[OrderMirror, str | None]:
+        """The mirror once the destination answered with the refund that recorded it (None: nothing was left)."""
+        part = mirror.parts[self.link_id]
+        assert part.lines_cancelled is not None  # recorded by the step before
+        restocked = "restocked" if part.lines_cancelled.restock_at else "not restocked"
+        note = (
+            f"cancelled its {len(part.lines)} lines in the destination ({restocked}), as the source cancelled "
+            f"{part.source_order_name}; the other sources' lines stay open"
+            if refund_id
+            else f"nothing left to cancel in the destination for {part.source_order_name}"
+        )
+        done = part.lines_cancelled.model_copy(update={"done": True, "refund_id": refund_id})
+        return mirror.with_part(part.model_copy(update={"lines_cancelled": done})), note
+
+
+class RecordShipment(MirrorChange):
+    """A source's new shipment, kept before the destination is asked to fulfil it."""
+
+    link_id: str
+    fulfilment_id: str
+    tracking: Tracking
+    lines: tuple[OrderLineSeen, ...]
+
+    def applied(self, mirror: OrderMirror) -> tuple[OrderMirror, str | None]:
+        part = mirror.parts[self.link_id]
+        return mirror.with_part(part.shipped(self.fulfilment_id, self.tracking, self.lines)), None
+
+
+class FulfilInDestination(MirrorChange):
+    """Store call: the destination fulfils, with the shipment's tracking, what the source has shipped in all."""
+
+    link_id: str
+    fulfilment_id: str
+    tracking: Tracking
+
+    def shipment(self, mirror: OrderMirror) -> Shipment:
+        return next(s for s in mirror.parts[self.link_id].shipments if s.fulfilment_id == self.fulfilment_id)
+
+    def applied(self, mirror: OrderMirror) -> tuple[OrderMirror, str | None]:
+        part, shipment = mirror.parts[self.link_id], self.shipment(mirror)
+        tracking = " ".join(filter(None, (self.tracking.company, self.tracking.number))) or "no tracking"
+        units = sum(shipment.units.values())
+        what = "fulfilled" if part.fulfilment is Fulfilment.FULFILLED else f"shipped {units} unit(s) of"
+        return mirror.with_part(part.carried(shipment)), f"the source {what} {part.source_order_name} ({tracking})"
+
+
+class ChangeLines(MirrorChange):
+    """The destination changed the order's lines: the parts' lines follow."""
+
+    parts: dict[str, SourcePart]
+    note: str
+
+    def applied(self, mirror: OrderMirror) -> tuple[OrderMirror, str | None]:
+        return mirror.model_copy(update={"parts": self.parts}), self.note
+
+
+class ClaimPush(MirrorChange):
+    """The part is claimed for a push (compare-and-set), so no other attempt creates its order meanwhile."""
+
+    link_id: str
+    at: AwareDatetime
+
+    def applied(self, mirror: OrderMirror) -> tuple[OrderMirror, str | None]:
+        part = mirror.parts[self.link_id]
+        claimed = part.model_copy(
+            update={"status": PartStatus.PUSHING, "attempts": part.attempts + 1, "push_started_at": self.at}
+        )
+        return mirror.with_part(claimed), None
+
+
+class PushToSource(MirrorAction):
+    """Store call: the part's order is created in its source, after looking for the one an earlier attempt
+    may have made (by its recovery tag) when there was one."""
+
+    link_id: str
+    by: str
+    look_first: bool
+
+    def pushed(self, mirror: OrderMirror, order_id: str, name: str) -> tuple[OrderMirror, str | None]:
+        part = mirror.parts[self.link_id].model_copy(
+            update={
+                "status": PartStatus.PUSHED,
+                "source_order_id": order_id,
+                "source_order_name": name,
+                "last_error": None,
+            }
+        )
+        return mirror.with_part(part), f"pushed to the source as {name} ({self.by})"
+
+    def refused(self, mirror: OrderMirror, reason: str) -> tuple[OrderMirror, str | None]:
+        part = mirror.parts[self.link_id].model_copy(update={"status": PartStatus.FAILED, "last_error": reason})
+        return mirror.with_part(part), f"push to the source refused: {reason}"
+
+    def released(self, mirror: OrderMirror, reason: str) -> tuple[OrderMirror, str | None]:
+        """The claim let go after the store did not answer, so the queue's retry goes ahead (and first looks
+        for an order this call may have made)."""
+        part = mirror.parts[self.link_id].model_copy(update={"status": PartStatus.NOT_PUSHED, "last_error": reason})
+        return mirror.with_part(part), None
+
+
+def decide_push(mirror: OrderMirror, link_id: str, *, by: str, now: datetime) -> list[MirrorAction]:
+    """Create the part's order in its source exactly once: claim the part, then create it (looking first for the
+    order a cut-off earlier attempt may have made). Nothing for a history order, a cancelled one, a part pushed
+    or cancelled; PushInFlight while another attempt's claim is fresh."""
+    part = mirror.parts[link_id]
+    if mirror.history or mirror.cancelled_at or part.status in (PartStatus.PUSHED, PartStatus.CANCELLED):
+        return []
+    if (
+        part.status is PartStatus.PUSHING
+        and part.push_started_at
+        and now - part.push_started_at < timedelta(seconds=PUSH_CLAIM_SECONDS)
+    ):
+        raise PushInFlight(f"order {mirror.order_name} is being pushed to its source right now")
+    return [ClaimPush(link_id=link_id, at=now), PushToSource(link_id=link_id, by=by, look_first=part.attempts > 0)]
+
+
+def decide_destination_cancelled(mirror: OrderMirror, *, now: datetime) -> list[MirrorAction]:
+    """The destination cancelled: the mirror is cancelled, then each open part, its source order first when it
+    was pushed. Nothing when all is cancelled already (storelink's own cancellation coming back, a redelivery)."""
+    actions: list[MirrorAction] = [] if mirror.cancelled_at else [OrderCancelled(at=now)]
+    for part in mirror.parts.values():
+        if part.status is PartStatus.PUSHED and part.source_order_id:
+            actions.append(CancelSourceOrder(link_id=part.link_id, source_order_id=part.source_order_id))
+        elif part.status is not PartStatus.CANCELLED:
+            actions.append(CancelPart(link_id=part.link_id, note="not pushed: will never be"))
+    return actions
+
+
+def decide_source_cancelled(
+    mirror: OrderMirror, part: SourcePart, *, link: Link | None, now: datetime
+) -> list[MirrorAction]:
+    """The source cancelled its part's order: the part is cancelled; while other parts are open the destination
+    cancels that part's lines (restocked at the destination location the link maps to its first source location:
+    the level the order decremented), else the whole order. Nothing for storelink's own cancellation coming back or
+    a redelivery with nothing left to do; a retry whose first attempt saved the part goes on from there."""
+    actions: list[MirrorAction] = []
+    if part.status is not PartStatus.CANCELLED:
+        actions.append(CancelPart(link_id=part.link_id, note=f"the source cancelled {part.source_order_name}"))
+    elif mirror.cancelled_at is not None or (part.lines_cancelled is not None and part.lines_cancelled.done):
+        return []
+    if mirror.cancelled_at is not None:
+        return actions
+    if not any(
+        other.status is not PartStatus.CANCELLED for other in mirror.parts.values() if other.link_id != part.link_id
+    ):
+        # Restocked in the destination: its restocking refund gives the source its units back, once (the source's
+        # own order was created without touching stock, so cancelling it restocks nothing). An order storelink
+        # pushed into the destination took no stock either: the order down the chain it mirrors gives the units
+        # back when storelink cancels it in turn. Lines cancelled earlier with another part are no longer in the
+        # order: they are not restocked again.
+        return [*actions, CancelInDestination(restock=not mirror.passed_through, at=now)]
+    if part.lines_cancelled is None:
+        restock_at = next(iter(link.locations.values()), None) if link and not mirror.passed_through else None
+        cancellation = LineCancellation(
+            key=f"storelink:{part.link_id}:cancel-lines:{order_ref(mirror.order_id)}", restock_at=restock_at
+        )
+        actions.append(RecordLineCancellation(link_id=part.link_id, cancellation=cancellation))
+    return [*actions, CancelLines(link_id=part.link_id)]
+
+
+def decide_fulfilment(mirror: OrderMirror, part: SourcePart, event: FulfilmentCreated) -> list[MirrorAction]:
+    """The source shipped lines of the part's order: the shipment is kept, then carried to the destination.
+    Nothing for a shipment carried already (storelink's own echo, a redelivery) or one that ships none of the
+    part's lines; one kept but not carried yet (an attempt cut off) is carried now."""
+    shipped = part.shipped(event.fulfilment_id, event.tracking, event.lines)
+    if not any(s.fulfilment_id == event.fulfilment_id and not s.carried for s in shipped.shipments):
+        return []
+    ids = {"link_id": part.link_id, "fulfilment_id": event.fulfilment_id}
+    carry = FulfilInDestination(**ids, tracking=event.tracking)
+    return (
+        [RecordShipment(**ids, tracking=event.tracking, lines=event.lines), carry] if shipped is not part else [carry]
+    )
+
+
+def decide_lines_changed(mirror: OrderMirror, fresh: OrderMirror) -> list[MirrorAction]:
+    """The destination's order as it is now (`fresh`, mirrored again): the parts whose lines changed follow it
+    (a part already pushed keeps its source order; the change is noted for the source to act on). What the source
+    shipped is storelink's to know, not the destination's order's: it stays with each line."""
+    shipped = {line.line_id: line.shipped for part in mirror.parts.values() for line in part.lines}
+    changed = {}
+    for link_id, part in fresh.parts.items():
+        lines = tuple(line.model_copy(update={"shipped": shipped.get(line.line_id, 0)}) for line in part.lines)
+        if link_id not in mirror.parts or lines != mirror.parts[link_id].lines:
+            changed[link_id] = part.model_copy(update={"lines": lines})
+    if not changed:
+        return []
+    parts = dict(mirror.parts)
+    for link_id, part in changed.items():
+        parts[link_id] = parts[link_id].model_copy(update={"lines": part.lines}) if link_id in parts else part
+    pushed = [
+        link_id for link_id in changed if link_id in mirror.parts and mirror.parts[link_id].status is PartStatus.PUSHED
+    ]
+    note = "the destination changed the order's lines" + (
+        f"; already pushed to the source on {', '.join(pushed)}: change it there too" if pushed else ""
+    )
+    return [ChangeLines(parts=parts, note=note)]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from storelink.domain.events import RefundCreated
 from storelink.domain.links import Link, RefundCarry
-from storelink.domain.mirrors import CENT, OrderMirror, PartStatus, SourcePart
+from storelink.domain.mirrors import CENT, MirrorAction, Note, OrderMirror, PartStatus, SourcePart
 from storelink.domain.orders import OrderLine
 
 
@@ -39,6 +39,47 @@ class SourceRefund(BaseModel):
 
     refund_id: str
     amount: Decimal
+
+
+class CarryRefund(MirrorAction):
+    """Store call: the part's share of a destination refund is refunded on its source order, once."""
+
+    share: RefundShare
+    refund_id: str
+
+    def carried(self, mirror: OrderMirror, note: str) -> tuple[OrderMirror, str | None]:
+        """The mirror with the refund carried (or refused: either way not tried again), and `note` for it."""
+        part = mirror.parts[self.share.link_id]
+        return mirror.with_part(
+            part.model_copy(update={"refunds_carried": (*part.refunds_carried, self.refund_id)})
+        ), note
+
+    def not_carried(self, mirror: OrderMirror, why: str) -> str:
+        return f"refund {self.refund_id} not carried to {mirror.parts[self.share.link_id].source_order_name}: {why}"
+
+    def refunded(self, mirror: OrderMirror, lines: Mapping[str, int], made: SourceRefund) -> str:
+        part = mirror.parts[self.share.link_id]
+        units = "no units (the order is cancelled)" if self.share.money_only else f"{sum(lines.values())} units"
+        note = (
+            f"refunded {units} and {made.amount} {mirror.currency} on {part.source_order_name} in the source, "
+            "no restock"
+        )
+        if made.amount != self.share.amount:
+            note += f" ({self.share.amount} asked: nothing paid on it to refund against)"
+        return note
+
+
+def decide_refund(mirror: OrderMirror, refund: RefundCreated, links: Mapping[str, Link]) -> list[MirrorAction]:
+    """A refund on either side is noted on the mirror (once: not again on the retry of a carry that failed); a
+    destination's refund then goes to the source order of each part its links refund (`refund_shares`)."""
+    units = sum(line.quantity for line in refund.restocked)
+    side = "destination" if refund.store_id == mirror.destination_store_id else "source"
+    note = f"the {side} refunded ({refund.refund_id}), {units} units restocked"
+    noted: list[MirrorAction] = [] if any(entry.what == note for entry in mirror.log) else [Note(what=note)]
+    return [
+        *noted,
+        *(CarryRefund(share=share, refund_id=refund.refund_id) for share in refund_shares(mirror, refund, links)),
+    ]
 
 
 def refund_shares(mirror: OrderMirror, refund: RefundCreated, links: Mapping[str, Link]) -> list[RefundShare]:

@@ -11,26 +11,32 @@ unit moves once. In a chain the same holds hop by hop (docs/orders.md).
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from storelink.domain.events import FulfilmentCreated, OrderChanged, RefundCreated
 from storelink.domain.links import Link, LinkStatus
 from storelink.domain.messages import PushRequested
 from storelink.domain.mirrors import (
-    PUSH_CLAIM_SECONDS,
-    Fulfilment,
-    LineCancellation,
+    CancelInDestination,
+    CancelLines,
+    CancelSourceOrder,
+    FulfilInDestination,
+    MirrorAction,
+    MirrorChange,
     OrderMirror,
-    PartStatus,
-    SourcePart,
+    PushToSource,
     Sourcing,
+    decide_destination_cancelled,
+    decide_fulfilment,
+    decide_lines_changed,
+    decide_push,
+    decide_source_cancelled,
     draft_for,
     mirror_of,
-    order_ref,
     recovery_tag,
 )
 from storelink.domain.orders import Order
-from storelink.domain.refunds import RefundShare, refund_key, refund_shares, source_lines
+from storelink.domain.refunds import CarryRefund, decide_refund, refund_key, source_lines
 from storelink.errors import NotFound, StoreRejected, StoreUnavailable
 from storelink.observability import logger
 from storelink.ports import (
@@ -44,10 +50,6 @@ from storelink.ports import (
 )
 from storelink.services.store_access import connector_of
 from storelink.services.waiting_orders import SkuMapWait
-
-
-class PushInFlight(StoreUnavailable):
-    """Another attempt is creating this part's order right now; the queue retries later."""
 
 
 class OrderMirroring:
@@ -132,54 +134,31 @@ class OrderMirroring:
         return self._push(mirror, request.link_id, by=request.by)
 
     def _push(self, mirror: OrderMirror, link_id: str, *, by: str) -> OrderMirror:
-        """Create the part's order in its source exactly once: claim the part, look for an order an earlier,
-        cut-off attempt may have created (its recovery tag), create it if there is none, record it."""
-        part = mirror.parts[link_id]
-        if mirror.history or mirror.cancelled_at or part.status in (PartStatus.PUSHED, PartStatus.CANCELLED):
+        actions = decide_push(mirror, link_id, by=by, now=self._now())
+        if not actions:
             return mirror
-        now = self._now()
-        if (
-            part.status is PartStatus.PUSHING
-            and part.push_started_at
-            and now - part.push_started_at < timedelta(seconds=PUSH_CLAIM_SECONDS)
-        ):
-            raise PushInFlight(f"order {mirror.order_name} is being pushed to its source right now")
-        link = self._link(link_id)
-        earlier_attempts = part.attempts
-        mirror = self._save_part(
-            mirror,
-            part.model_copy(
-                update={"status": PartStatus.PUSHING, "attempts": part.attempts + 1, "push_started_at": now}
-            ),
-        )
-        source = self._connector(part.source_store_id)
+        link = self._link(link_id)  # before the claim: a link gone leaves the part as it was
+        return self._take(mirror, actions, link=link) or mirror
+
+    def _push_to_source(self, mirror: OrderMirror, action: PushToSource, link: Link) -> tuple[OrderMirror, str | None]:
+        source = self._connector(mirror.parts[action.link_id].source_store_id)
         try:
-            created = source.order_tagged(recovery_tag(mirror, link_id)) if earlier_attempts else None
+            created = source.order_tagged(recovery_tag(mirror, action.link_id)) if action.look_first else None
             created = created or source.create_order(draft_for(mirror, link, origin=self._origin(mirror, link)))
         except StoreRejected as refused:
-            failed = mirror.parts[link_id].model_copy(update={"status": PartStatus.FAILED, "last_error": str(refused)})
             logger.warning(
                 "push refused by the source",
-                extra={"order_id": mirror.order_id, "link_id": link_id, "reason": str(refused)},
+                extra={"order_id": mirror.order_id, "link_id": action.link_id, "reason": str(refused)},
             )
-            return self._save_part(mirror, failed, note=f"push to the source refused: {refused}")
+            return action.refused(mirror, str(refused))
         except StoreUnavailable as unavailable:
-            # Released, so the queue's retry goes ahead (and first looks for an order this call may have made).
-            released = mirror.parts[link_id].model_copy(
-                update={"status": PartStatus.NOT_PUSHED, "last_error": str(unavailable)}
-            )
-            self._save_part(mirror, released)
+            self._save(*action.released(mirror, str(unavailable)))
             raise
-        pushed = mirror.parts[link_id].model_copy(
-            update={
-                "status": PartStatus.PUSHED,
-                "source_order_id": created.order_id,
-                "source_order_name": created.name,
-                "last_error": None,
-            }
+        logger.info(
+            "order pushed to its source",
+            extra={"order_id": mirror.order_id, "link_id": action.link_id, "by": action.by},
         )
-        logger.info("order pushed to its source", extra={"order_id": mirror.order_id, "link_id": link_id, "by": by})
-        return self._save_part(mirror, pushed, note=f"pushed to the source as {created.name} ({by})")
+        return action.pushed(mirror, created.order_id, created.name)
 
     def _origin(self, mirror: OrderMirror, link: Link) -> str:
         destination = self._stores.get(mirror.destination_store_id)
@@ -193,118 +172,22 @@ class OrderMirroring:
         # In a chain the middle store's order is both: the destination's order of the link above it, and the
         # source's order (storelink's push) of the link below it. Its cancellation goes both ways.
         mirror = self._mirrors.get(event.store_id, event.order_id)
-        up = self._destination_cancelled(mirror) if mirror is not None else None
-        return self._source_cancelled(event) or up
-
-    def _source_cancelled(self, event: OrderChanged) -> OrderMirror | None:
+        up = self._take(mirror, decide_destination_cancelled(mirror, now=self._now())) if mirror is not None else None
         mirror = self._mirrors.by_source_order(event.store_id, event.order_id)
         part = mirror.part_for_source_order(event.store_id, event.order_id) if mirror else None
         if mirror is None or part is None:
-            return None  # not a mirrored order
-        if part.status is not PartStatus.CANCELLED:
-            cancelled = part.model_copy(update={"status": PartStatus.CANCELLED})
-            mirror = self._save_part(mirror, cancelled, note=f"the source cancelled {part.source_order_name}")
-        elif mirror.cancelled_at is not None or (part.lines_cancelled is not None and part.lines_cancelled.done):
-            return None  # storelink's own cancellation coming back, or a redelivery with nothing left to do
-        if mirror.cancelled_at is not None:
-            return mirror
-        # Also on a retry whose first attempt saved the part but failed to cancel at the destination.
-        if any(p.status is not PartStatus.CANCELLED for p in mirror.parts.values()):
-            return self._cancel_lines(mirror, mirror.parts[part.link_id])
-        # Restocked in the destination: its restocking refund gives the source its units back, once (the
-        # source's own order was created without touching stock, so cancelling it restocks nothing). An
-        # order storelink pushed into the destination took no stock either: the order down the chain it
-        # mirrors gives the units back when storelink cancels it in turn. Lines cancelled earlier with
-        # another part are no longer in the order: they are not restocked again.
-        restock = not mirror.passed_through
-        self._connector(mirror.destination_store_id).cancel(mirror.order_id, restock=restock)
-        return self._save(
-            mirror.model_copy(update={"cancelled_at": self._now()}),
-            "cancelled in the destination, as every source cancelled",
-        )
-
-    def _cancel_lines(self, mirror: OrderMirror, part: SourcePart) -> OrderMirror:
-        """One source cancelled its part while others stay open: the destination cancels that part's lines,
-        restocked as a whole cancellation would be, and keeps the rest. The restock comes back as the
-        destination's refund, which gives the source its units back once through the give-back ledger.
-        Recorded before the store call and marked done after: a retry sends the same call (same key, same
-        location), and the connector reads the order first, so the lines are never cancelled twice."""
-        cancellation = part.lines_cancelled
-        if cancellation is None:
-            cancellation = LineCancellation(
-                key=f"storelink:{part.link_id}:cancel-lines:{order_ref(mirror.order_id)}",
-                restock_at=None if mirror.passed_through else self._restock_location(part.link_id),
-            )
-            part = part.model_copy(update={"lines_cancelled": cancellation})
-            mirror = self._save_part(mirror, part)
-        refund_id = self._connector(mirror.destination_store_id).cancel_lines(
-            mirror.order_id,
-            [line.line_id for line in part.lines],
-            restock_at=cancellation.restock_at,
-            key=cancellation.key,
-        )
-        done = cancellation.model_copy(update={"done": True, "refund_id": refund_id})
-        restocked = "restocked" if cancellation.restock_at else "not restocked"
-        note = (
-            f"cancelled its {len(part.lines)} lines in the destination ({restocked}), as the source cancelled "
-            f"{part.source_order_name}; the other sources' lines stay open"
-            if refund_id
-            else f"nothing left to cancel in the destination for {part.source_order_name}"
-        )
-        logger.info(
-            "part's lines cancelled in the destination",
-            extra={"order_id": mirror.order_id, "link_id": part.link_id, "refund_id": refund_id},
-        )
-        return self._save_part(mirror, part.model_copy(update={"lines_cancelled": done}), note=note)
-
-    def _restock_location(self, link_id: str) -> str | None:
-        """The destination location the link maps to its first source location, the one whose level the
-        order's lines decremented (services/order_stock.py); None when the link is gone."""
-        link = self._links.get(link_id)
-        return next(iter(link.locations.values()), None) if link else None
-
-    def _destination_cancelled(self, mirror: OrderMirror) -> OrderMirror | None:
-        open_parts = [part for part in mirror.parts.values() if part.status is not PartStatus.CANCELLED]
-        if mirror.cancelled_at is not None and not open_parts:
-            return None  # storelink's own cancellation coming back, or a redelivery
-        if mirror.cancelled_at is None:
-            mirror = self._save(
-                mirror.model_copy(update={"cancelled_at": self._now()}), "the destination cancelled the order"
-            )
-        # Each part saved as soon as its source order is cancelled: a retry after a failure goes on from there.
-        for part in open_parts:
-            if part.status is PartStatus.PUSHED and part.source_order_id:
-                self._connector(part.source_store_id).cancel(part.source_order_id, restock=False)
-                note = f"cancelled {part.source_order_name} in the source"
-            else:
-                note = "not pushed: will never be"
-            mirror = self._save_part(mirror, part.model_copy(update={"status": PartStatus.CANCELLED}), note=note)
-        return mirror
+            return up  # not a mirrored source order
+        actions = decide_source_cancelled(mirror, part, link=self._links.get(part.link_id), now=self._now())
+        return self._take(mirror, actions) or up
 
     def fulfilment_created(self, event: FulfilmentCreated) -> OrderMirror | None:
         """A source shipped lines of its order: the destination's matching lines are fulfilled, as many units as
-        were shipped, with the same tracking (each shipment its own fulfilment). Forward only and once: a
-        shipment known already (storelink's own echo, a redelivery) is left; one saved but not yet carried (an
-        attempt cut off) is carried now."""
+        were shipped, with the same tracking (each shipment its own fulfilment), forward only and once."""
         mirror = self._mirrors.by_source_order(event.store_id, event.order_id)
         part = mirror.part_for_source_order(event.store_id, event.order_id) if mirror else None
         if mirror is None or part is None:
             return None
-        shipped = part.shipped(event.fulfilment_id, event.tracking, event.lines)
-        if shipped is not part:  # a new shipment: kept before the destination is asked
-            mirror, part = self._save_part(mirror, shipped), shipped
-        shipment = next((s for s in part.shipments if s.fulfilment_id == event.fulfilment_id and not s.carried), None)
-        if shipment is None:
-            return None
-        self._connector(mirror.destination_store_id).fulfil(
-            mirror.order_id, event.tracking, shipped=part.shipped_in_all(shipment)
-        )
-        tracking = " ".join(filter(None, (event.tracking.company, event.tracking.number))) or "no tracking"
-        units = sum(shipment.units.values())
-        what = "fulfilled" if part.fulfilment is Fulfilment.FULFILLED else f"shipped {units} unit(s) of"
-        return self._save_part(
-            mirror, part.carried(shipment), note=f"the source {what} {part.source_order_name} ({tracking})"
-        )
+        return self._take(mirror, decide_fulfilment(mirror, part, event))
 
     def refund_created(self, event: RefundCreated) -> OrderMirror | None:
         """Noted on the mirror; the units a refund restocks move through the stock engine, once. A destination's
@@ -315,96 +198,99 @@ class OrderMirroring:
         )
         if mirror is None:
             return None
-        units = sum(line.quantity for line in event.restocked)
-        side = "destination" if event.store_id == mirror.destination_store_id else "source"
-        note = f"the {side} refunded ({event.refund_id}), {units} units restocked"
-        if all(entry.what != note for entry in mirror.log):  # not again on a retry of a carry that failed
-            mirror = self._save(mirror, note)
         links = {link_id: link for link_id in mirror.parts if (link := self._links.get(link_id)) is not None}
-        for share in refund_shares(mirror, event, links):
-            mirror = self._carry_refund(mirror, share, event)
-        return mirror
+        return self._take(mirror, decide_refund(mirror, event, links)) or mirror
 
-    def _carry_refund(self, mirror: OrderMirror, share: RefundShare, refund: RefundCreated) -> OrderMirror:
-        """Refund the part's share at the source, once (its idempotency key comes from the refund and the link;
-        the part records it as carried), restocking nothing: the destination's restock already gave the source
-        its units back through the give-back ledger, and a restock here too would give them twice."""
-        part = mirror.parts[share.link_id]
-        source = self._connector(part.source_store_id)
-        lines = {} if share.money_only else source_lines(part, share, source.order(share.source_order_id).lines)
-        what = f"refund {refund.refund_id} not carried to {part.source_order_name}"
+    def _carry_refund(self, mirror: OrderMirror, action: CarryRefund) -> tuple[OrderMirror, str | None]:
+        """Refund the part's share at the source, restocking nothing: the destination's restock already gave the
+        source its units back through the give-back ledger, and a restock here too would give them twice."""
+        share = action.share
+        source = self._connector(mirror.parts[share.link_id].source_store_id)
+        lines = (
+            {}
+            if share.money_only
+            else source_lines(mirror.parts[share.link_id], share, source.order(share.source_order_id).lines)
+        )
         if not lines and not share.money_only:
-            note = f"{what}: its lines are no longer on the source's order"
+            note = action.not_carried(mirror, "its lines are no longer on the source's order")
         else:
             try:
                 made = source.refund(
                     share.source_order_id,
                     lines,
                     share.amount,
-                    key=refund_key(share.link_id, refund.refund_id),
+                    key=refund_key(share.link_id, action.refund_id),
                     note=f"Refund of {mirror.order_name}, carried by storelink.",
                 )
             except StoreRejected as refused:
-                note = f"{what}: {refused}"
+                note = action.not_carried(mirror, str(refused))
             else:
-                units = "no units (the order is cancelled)" if share.money_only else f"{sum(lines.values())} units"
-                note = (
-                    f"refunded {units} and {made.amount} {mirror.currency} on "
-                    f"{part.source_order_name} in the source, no restock"
-                )
-                if made.amount != share.amount:
-                    note += f" ({share.amount} asked: nothing paid on it to refund against)"
+                note = action.refunded(mirror, lines, made)
         logger.info("destination refund carried to the source", extra={"order_id": mirror.order_id, "what": note})
-        carried = part.model_copy(update={"refunds_carried": (*part.refunds_carried, refund.refund_id)})
-        return self._save_part(mirror, carried, note=note)
+        return action.carried(mirror, note)
 
     def order_updated(self, event: OrderChanged) -> OrderMirror | None:
-        """Lines split or merged in the destination: the mirror's lines follow, so it stays true (a part
-        already pushed keeps its source order; the change is noted for the source to act on)."""
+        """Lines split or merged in the destination: the mirror's lines follow, so it stays true."""
         mirror = self._mirrors.get(event.store_id, event.order_id)
         if mirror is None or mirror.history:
             return None
         links = [self._link(link_id) for link_id in mirror.parts]
         order = self._connector(event.store_id).order(event.order_id)
         fresh = mirror_of(order, event.store_id, self._sourcing(order, links), history=False)
-        if fresh is None:
-            return None
-        # What the source shipped is storelink's to know, not the destination's order's: it stays with each line.
-        shipped = {line.line_id: line.shipped for part in mirror.parts.values() for line in part.lines}
-        fresh_parts = {
-            link_id: part.model_copy(
-                update={
-                    "lines": tuple(
-                        line.model_copy(update={"shipped": shipped.get(line.line_id, 0)}) for line in part.lines
-                    )
-                }
-            )
-            for link_id, part in fresh.parts.items()
-        }
-        changed = {
-            link_id: part
-            for link_id, part in fresh_parts.items()
-            if link_id not in mirror.parts or part.lines != mirror.parts[link_id].lines
-        }
-        if not changed:
-            return None
-        parts = dict(mirror.parts)
-        for link_id, part in changed.items():
-            parts[link_id] = parts[link_id].model_copy(update={"lines": part.lines}) if link_id in parts else part
-        pushed = [
-            link_id
-            for link_id in changed
-            if link_id in mirror.parts and mirror.parts[link_id].status is PartStatus.PUSHED
-        ]
-        note = "the destination changed the order's lines" + (
-            f"; already pushed to the source on {', '.join(pushed)}: change it there too" if pushed else ""
+        return self._take(mirror, decide_lines_changed(mirror, fresh)) if fresh is not None else None
+
+    # -- taking the decided steps -------------------------------------------------------------------
+
+    def _take(self, mirror: OrderMirror, actions: list[MirrorAction], link: Link | None = None) -> OrderMirror | None:
+        """Take the steps in order, each at most one store call and then the mirror saved, so a retry decides
+        again from where the last save left it (domain/mirrors.py). None when there was nothing to do."""
+        for action in actions:
+            mirror = self._save(*self._step(mirror, action, link))
+        return mirror if actions else None
+
+    def _step(self, mirror: OrderMirror, action: MirrorAction, link: Link | None) -> tuple[OrderMirror, str | None]:
+        destination = mirror.destination_store_id
+        match action:
+            case CancelSourceOrder():
+                self._connector(mirror.parts[action.link_id].source_store_id).cancel(
+                    action.source_order_id, restock=False
+                )
+            case CancelInDestination():
+                self._connector(destination).cancel(mirror.order_id, restock=action.restock)
+            case FulfilInDestination():
+                part = mirror.parts[action.link_id]
+                shipped = part.shipped_in_all(action.shipment(mirror))
+                self._connector(destination).fulfil(mirror.order_id, action.tracking, shipped=shipped)
+            case CancelLines():
+                return self._cancel_lines(mirror, action)
+            case CarryRefund():
+                return self._carry_refund(mirror, action)
+            case PushToSource() if link is not None:
+                return self._push_to_source(mirror, action, link)
+        assert isinstance(action, MirrorChange), action
+        return action.applied(mirror)
+
+    def _cancel_lines(self, mirror: OrderMirror, action: CancelLines) -> tuple[OrderMirror, str | None]:
+        """The destination cancels the part's lines, restocked as a whole cancellation would be, and keeps the
+        rest; the restock comes back as the destination's refund, which gives the source its units back once
+        through the give-back ledger. The connector reads the order first and sends the recorded key, so a retry
+        never cancels the lines twice."""
+        part = mirror.parts[action.link_id]
+        cancellation = part.lines_cancelled
+        assert cancellation is not None  # recorded by the step before
+        refund_id = self._connector(mirror.destination_store_id).cancel_lines(
+            mirror.order_id,
+            [line.line_id for line in part.lines],
+            restock_at=cancellation.restock_at,
+            key=cancellation.key,
         )
-        return self._save(mirror.model_copy(update={"parts": parts}), note)
+        logger.info(
+            "part's lines cancelled in the destination",
+            extra={"order_id": mirror.order_id, "link_id": part.link_id, "refund_id": refund_id},
+        )
+        return action.done(mirror, refund_id)
 
     # -- helpers ------------------------------------------------------------------------------------
-
-    def _save_part(self, mirror: OrderMirror, part: SourcePart, note: str | None = None) -> OrderMirror:
-        return self._save(mirror.with_part(part), note)
 
     def _save(self, mirror: OrderMirror, note: str | None) -> OrderMirror:
         changed = (mirror.noted(self._now(), note) if note else mirror).model_copy(
