@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storelink.domain.events import FulfilmentCreated, OrderChanged, OrderLineSeen, RefundCreated
 from storelink.domain.links import OrderPush, RefundCarry
@@ -206,6 +208,7 @@ def settled(mirror: OrderMirror) -> OrderMirror:
     return mirror.model_copy(
         update={
             "version": 0,
+            "cancelled_at": mirror.cancelled_at and NOW,
             "log": tuple(entry.model_copy(update={"at": NOW}) for entry in mirror.log),
             "parts": {
                 link_id: part.model_copy(update={"attempts": 0, "push_started_at": None})
@@ -231,8 +234,8 @@ class Case:
     def world(self) -> World:
         """A world where `given` happened, its store calls and saves counted from here."""
         world = World(beta_by_hand=self.beta_by_hand)
-        for given in self.given:
-            world.deliver(given) if not callable(given) else given(world)
+        for before in self.given:
+            world.deliver(before) if not callable(before) else before(world)
         world.faults.calls = world.mirrors.saves = 0
         return world
 
@@ -385,3 +388,57 @@ def test_a_run_cut_off_anywhere_and_retried_ends_as_an_uninterrupted_run(case: C
         # Then the mirror ends as the uninterrupted run's, and every store call took effect once
         assert settled(world.mirror) == settled(whole.mirror), cut
         assert world.effects() == whole.effects(), cut
+
+
+# -- any sequence of events, cut off anywhere ----------------------------------------------------------------------
+
+LATER_EVENTS = (
+    CANCELLED,
+    cancelled_in("alpha"),
+    cancelled_in("beta"),
+    shipped("alpha", "f-1", 1),
+    shipped("alpha", "f-2", 1),
+    shipped("beta", "f-3", 1),
+    refund(("line-alpha", 1, "30.00"), amount="30.00"),
+    PUSH_BETA,
+    UPDATED,
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    beta_by_hand=st.booleans(),
+    later=st.lists(st.sampled_from(LATER_EVENTS), max_size=4),
+    data=st.data(),
+)
+def test_any_sequence_of_events_cut_off_anywhere_ends_as_it_would_uninterrupted(
+    beta_by_hand: bool, later: list[Event], data: st.DataObject
+) -> None:
+    # Given a new order and then any of the later events, delivered without a failure
+    events = [CREATED, *later]
+    whole = World(beta_by_hand=beta_by_hand)
+    counts = []
+    for event in events:
+        calls, saves = whole.faults.calls, whole.mirrors.saves
+        whole.deliver(event)
+        counts.append((whole.faults.calls - calls, whole.mirrors.saves - saves))
+    # When one of them is cut off at a store call or a save of its own, and the queue delivers it again
+    cut_at = data.draw(st.sampled_from([n for n, (calls, saves) in enumerate(counts) if calls or saves] or [None]))
+    world = World(beta_by_hand=beta_by_hand)
+    for n, event in enumerate(events):
+        if n == cut_at:
+            calls, saves = counts[n]
+            k = data.draw(st.integers(1, calls + saves))
+            if k <= calls:
+                world.faults.fail_at, world.faults.answer_lost = world.faults.calls + k, data.draw(st.booleans())
+            else:
+                world.mirrors.cut_off_at = world.mirrors.saves + k - calls
+            with pytest.raises((StoreUnavailable, CutOff)):
+                world.deliver(event)
+            world.faults.fail_at = world.mirrors.cut_off_at = None
+            world.redeliver(event)
+        else:
+            world.deliver(event)
+    # Then the mirror and every store end as they do uninterrupted
+    assert settled(world.mirror) == settled(whole.mirror)
+    assert world.effects() == whole.effects()
