@@ -15,7 +15,7 @@ from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.connector import ShopifyConnector
 from storelink.adapters.woocommerce.client import WooCommerceREST
 from storelink.adapters.woocommerce.connector import WooCommerceConnector
-from storelink.adapters.woocommerce.ids import LOCATION_ID
+from storelink.adapters.woocommerce.ids import LOCATION_ID, Item
 from storelink.domain.stock import InventoryRef
 from storelink.domain.stores import Platform, StoreCredentials
 from storelink.ports import StoreConnector
@@ -60,6 +60,16 @@ class StoreUnderTest:
     read_page: int
     revoke: Callable[[], None]
     unknown_level: InventoryRef
+    unknown_order: str
+    # The variant that holds a level (an order line names it).
+    variant_of: dict[InventoryRef, str]
+    # A buyer's paid order of `units` of the level, landing just before the connector's next write.
+    sell_before_next_write: Callable[[InventoryRef, int], None]
+    # The tracking the order carries, as the platform shows it to its merchant.
+    tracking_of: Callable[[str], str]
+    # Whether a compare-and-set write that raced a sale was applied (and the sale given back: WooCommerce, which
+    # cannot compare) or refused (Shopify).
+    writes_through_a_race: bool
 
 
 def shopify_store(schema: GraphQLSchema) -> Iterator[StoreUnderTest]:
@@ -72,14 +82,25 @@ def shopify_store(schema: GraphQLSchema) -> Iterator[StoreUnderTest]:
             api_base_url=sandbox.base_url, access_token=SHOPIFY_TOKEN, http=http, sleep=lambda _: None
         )
         location = sandbox.add_location("Warehouse")
+        variant_of: dict[InventoryRef, str] = {}
 
         def stock(count: int, quantity: int) -> list[InventoryRef]:
             refs = []
             for start in range(0, count, 100):  # a product holds at most 100 variants in the sandbox's admin
                 variants = [{"sku": f"SHIRT-{n}"} for n in range(start, min(count, start + 100))]
                 product = sandbox.add_product(f"Shirt {start}", variants, stock={location.id: quantity})
-                refs += [InventoryRef(item_id=v.inventory_item_id, location_id=location.id) for v in product.variants]
+                for variant in product.variants:
+                    ref = InventoryRef(item_id=variant.inventory_item_id, location_id=location.id)
+                    variant_of[ref] = variant.id
+                    refs.append(ref)
             return refs
+
+        def sell_before_next_write(level: InventoryRef, units: int) -> None:
+            order = [{"variant_id": variant_of[level], "quantity": units}]
+            transport.before.append((lambda r: b"mutation" in r.content, lambda: sandbox.place_order(order)))
+
+        def tracking_of(order_id: str) -> str:
+            return repr([f.tracking for f in sandbox.order(order_id).fulfillments])
 
         def add_catalogue() -> set[tuple[str | None, str | None]]:
             variants = [{"sku": "HOODIE-S", "barcode": "0012345678905"}, {"sku": "HOODIE-M", "barcode": None}]
@@ -96,6 +117,11 @@ def shopify_store(schema: GraphQLSchema) -> Iterator[StoreUnderTest]:
             read_page=250,
             revoke=sandbox.uninstall_app,
             unknown_level=InventoryRef(item_id="gid://shopify/InventoryItem/999999999", location_id=location.id),
+            unknown_order="gid://shopify/Order/999999999",
+            variant_of=variant_of,
+            sell_before_next_write=sell_before_next_write,
+            tracking_of=tracking_of,
+            writes_through_a_race=False,
         )
 
 
@@ -114,6 +140,12 @@ def woocommerce_store() -> Iterator[StoreUnderTest]:
         def stock(count: int, quantity: int) -> list[InventoryRef]:
             ids = [sandbox.add_product(f"Shirt {n}", sku=f"SHIRT-{n}", stock=quantity) for n in range(count)]
             return [InventoryRef(item_id=str(product_id), location_id=LOCATION_ID) for product_id in ids]
+
+        def sell_before_next_write(level: InventoryRef, units: int) -> None:
+            item = Item.read(level.item_id)
+            assert item is not None
+            line = {"product_id": item.product_id, "variation_id": item.variation_id or 0, "quantity": units}
+            sandbox.before_write(lambda: sandbox.place_order([line]) and None)
 
         def add_catalogue() -> set[tuple[str | None, str | None]]:
             variations = [
@@ -138,7 +170,19 @@ def woocommerce_store() -> Iterator[StoreUnderTest]:
             read_page=100,
             revoke=sandbox.revoke_keys,
             unknown_level=InventoryRef(item_id="999999", location_id=LOCATION_ID),
+            unknown_order="999999",
+            variant_of=_ItemIsVariant(),
+            sell_before_next_write=sell_before_next_write,
+            tracking_of=lambda order_id: "\n".join(sandbox.order_notes(int(order_id))),
+            writes_through_a_race=True,
         )
+
+
+class _ItemIsVariant(dict[InventoryRef, str]):
+    """On WooCommerce the product or variation holding the stock is the variant itself."""
+
+    def __missing__(self, level: InventoryRef) -> str:
+        return level.item_id
 
 
 @pytest.fixture(params=[Platform.SHOPIFY, Platform.WOOCOMMERCE], ids=str)

@@ -3,10 +3,12 @@ for every platform against its sandbox store, which refuses what the platform re
 ShopWired and manual stores join by adding their harness."""
 
 import math
+from decimal import Decimal
 
 import pytest
 
-from storelink.domain.stock import LevelWrite
+from storelink.domain.orders import OrderDraft, OrderLine, ShippingLine, Tracking
+from storelink.domain.stock import InventoryRef, LevelWrite
 from storelink.errors import StoreAccessRevoked, UnknownStoreObject
 from tests.contract.conftest import StoreUnderTest
 
@@ -87,3 +89,97 @@ def test_an_unknown_level_is_its_own_error(store: StoreUnderTest) -> None:
     with pytest.raises(UnknownStoreObject):
         store.connector.read_available([store.unknown_level])
     assert store.connector.read_stocked([store.unknown_level]) == {}
+
+
+def test_a_write_never_overwrites_a_sale_made_after_its_read(store: StoreUnderTest) -> None:
+    # Given a level read at 10, and a buyer's order of 1 landing between storelink's read and its write
+    [level] = store.stock(1, 10)
+    store.sell_before_next_write(level, 1)
+    # When storelink writes 6 over the 10 it read
+    outcome = store.connector.compare_and_set([LevelWrite(level=level, quantity=6, expected=10)], "storelink://race")
+    # Then the sale still counts: Shopify refused the write; WooCommerce, which cannot compare, wrote it and
+    # gave the sale back. Either way the level is stale, for the caller to read again
+    assert outcome.stale == [level]
+    assert store.available(level) == (6 if store.writes_through_a_race else 10) - 1
+
+
+def test_set_available_reads_again_after_a_race_and_reaches_its_target(store: StoreUnderTest) -> None:
+    [level] = store.stock(1, 10)
+    store.sell_before_next_write(level, 1)
+    outcome = store.connector.set_available({level: 6}, "storelink://race")
+    assert (outcome.written, outcome.stale_retries, store.available(level)) == (1, 1, 6)
+
+
+def test_a_decrement_racing_a_sale_loses_neither(store: StoreUnderTest) -> None:
+    # Given a level of 10 and a buyer's order of 1 landing between storelink's read and its write
+    [level] = store.stock(1, 10)
+    store.sell_before_next_write(level, 1)
+    # When storelink decrements it by 2 for a destination's order line
+    after = store.connector.adjust_available(
+        {level: -2}, key="contract:race:line", reference="storelink://stores/d/orders/9"
+    )
+    # Then both count: 10 - 1 - 2
+    assert after == {level: 7}
+    assert store.available(level) == 7
+
+
+def draft(store: StoreUnderTest, level: InventoryRef, units: int) -> OrderDraft:
+    line = OrderLine(
+        line_id="d-1",
+        title="Shirt",
+        sku="SHIRT-0",
+        variant_id=store.variant_of[level],
+        quantity=units,
+        unit_price=Decimal("12.50"),
+    )
+    return OrderDraft(
+        currency="EUR",
+        lines=(line,),
+        shipping_lines=(ShippingLine(title="Standard", price=Decimal("4.00")),),
+        tags=("storelink-contract",),
+        source_identifier="storelink:web:st_dest:1001",
+        approved=True,
+    )
+
+
+def test_an_order_storelink_creates_moves_no_stock(store: StoreUnderTest) -> None:
+    # Given a level of 10 (storelink decremented the source already for this order)
+    [level] = store.stock(1, 10)
+    # When storelink creates the order in the store, approved
+    created = store.connector.create_order(draft(store, level, 2))
+    # Then the order is there with its line and origin, and the level did not move
+    order = store.connector.order(created.order_id)
+    assert [(line.variant_id, line.quantity) for line in order.lines] == [(store.variant_of[level], 2)]
+    assert order.passed_through == ("st_dest",)
+    assert store.available(level) == 10
+    # And it is found by its tag, as a retried push looks for it
+    assert store.connector.order_tagged("storelink-contract") == created
+
+
+def test_fulfils_with_tracking_once(store: StoreUnderTest) -> None:
+    [level] = store.stock(1, 10)
+    created = store.connector.create_order(draft(store, level, 2))
+    line_id = store.connector.order(created.order_id).lines[0].line_id
+    tracking = Tracking(company="DHL", number="JD014600006281230000", url="https://dhl.example/JD014600006281230000")
+    # When the order is fulfilled with tracking, then asked again (a retry)
+    first = store.connector.fulfil(created.order_id, tracking, {line_id: 2})
+    again = store.connector.fulfil(created.order_id, tracking, {line_id: 2})
+    # Then it was fulfilled once, and the merchant sees the tracking
+    assert first is not None
+    assert again is None
+    assert "JD014600006281230000" in store.tracking_of(created.order_id)
+    assert store.available(level) == 10
+
+
+def test_cancels_once_without_moving_stock(store: StoreUnderTest) -> None:
+    [level] = store.stock(1, 10)
+    created = store.connector.create_order(draft(store, level, 2))
+    assert store.connector.cancel(created.order_id, restock=False) is True
+    assert store.connector.cancel(created.order_id, restock=False) is False
+    assert store.connector.order(created.order_id).cancelled_at is not None
+    assert store.available(level) == 10
+
+
+def test_an_unknown_order_is_its_own_error(store: StoreUnderTest) -> None:
+    with pytest.raises(UnknownStoreObject):
+        store.connector.order(store.unknown_order)

@@ -1,0 +1,145 @@
+"""What only the WooCommerce connector has to get right, against the sandbox WooCommerce store: the witness of
+sales across a variable product's variations, batches of 100, storelink's own orders leaving total_sales (the
+witness) alone, and refunds applied once by their key. What every connector promises is in tests/contract."""
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from storelink.adapters.woocommerce.client import WooCommerceREST
+from storelink.adapters.woocommerce.connector import WooCommerceConnector
+from storelink.adapters.woocommerce.ids import LOCATION_ID
+from storelink.domain.orders import OrderDraft, OrderLine
+from storelink.domain.stock import InventoryRef
+from storelink_local.sandbox import WooCommerceSandbox, load_contract_spec
+from tests.contract.conftest import Counting
+
+pytestmark = pytest.mark.contract
+
+
+@pytest.fixture
+def shop() -> Iterator[WooCommerceSandbox]:
+    spec = load_contract_spec()
+    if spec is None:
+        pytest.skip("the WooCommerce contract spec is not there (../shared/contracts)")
+    with WooCommerceSandbox(consumer_key="ck_test", consumer_secret="cs_test", spec=spec) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def transport() -> Counting:
+    return Counting()
+
+
+@pytest.fixture
+def connector(shop: WooCommerceSandbox, transport: Counting) -> WooCommerceConnector:
+    rest = WooCommerceREST(site_url=shop.site_url, token="ck_test:cs_test", http=httpx.Client(transport=transport))
+    return WooCommerceConnector(rest, shop_domain="shop.example", webhook_secret="secret")
+
+
+def level(item_id: str) -> InventoryRef:
+    return InventoryRef(item_id=item_id, location_id=LOCATION_ID)
+
+
+def hoodie(shop: WooCommerceSandbox, small: int = 10, medium: int = 10) -> tuple[int, InventoryRef, InventoryRef]:
+    product, (s, m) = shop.add_variable_product(
+        "Hoodie", [{"sku": "H-S", "stock": small}, {"sku": "H-M", "stock": medium}]
+    )
+    return product, level(f"{product}/{s}"), level(f"{product}/{m}")
+
+
+def sale(shop: WooCommerceSandbox, product: int, variation: int = 0, units: int = 1) -> None:
+    shop.place_order([{"product_id": product, "variation_id": variation, "quantity": units}])
+
+
+def test_a_sibling_variations_sale_in_the_window_is_not_given_to_the_written_one(
+    shop: WooCommerceSandbox, connector: WooCommerceConnector
+) -> None:
+    # Given a hoodie's two sizes at 10, and a sale of the medium landing between storelink's read and its write
+    product, small, medium = hoodie(shop)
+    medium_id = int(medium.item_id.split("/")[1])
+    shop.before_write(lambda: sale(shop, product, medium_id))
+    # When storelink decrements the small by 2
+    after = connector.adjust_available({small: -2}, key="line-1", reference="storelink://stores/d/orders/1")
+    # Then the product's witness counted one sale, which the medium's own level shows: nothing is given to the small
+    assert after == {small: 8}
+    assert (shop.stock(int(small.item_id.split("/")[1])), shop.stock(medium_id)) == (8, 9)
+
+
+def test_two_sizes_of_one_product_are_written_one_round_each(
+    shop: WooCommerceSandbox, connector: WooCommerceConnector, transport: Counting
+) -> None:
+    # Given both sizes at 10, and a sale of the small landing just before the second round's write
+    product, small, medium = hoodie(shop)
+    small_id = int(small.item_id.split("/")[1])
+    transport.requests.clear()
+
+    def is_write(request: httpx.Request) -> bool:
+        return request.method == "POST"
+
+    transport.before += [(is_write, lambda: None), (is_write, lambda: sale(shop, product, small_id))]
+    # When storelink decrements both by 1
+    after = connector.adjust_available({small: -1, medium: -1}, key="line-2", reference="storelink://stores/d/orders/2")
+    # Then each size was written in a round of its own (read, write, read), and the sale made after the small's
+    # write stays a sale: 10 - 1 - 1 and 10 - 1
+    writes = [r for r in transport.requests if r.method == "POST"]
+    assert [r.url.path.rsplit("/", 2)[-2:] for r in writes] == [["variations", "batch"], ["variations", "batch"]]
+    assert after == {small: 9, medium: 9}
+    assert (shop.stock(small_id), shop.stock(int(medium.item_id.split("/")[1]))) == (8, 9)
+
+
+def test_more_than_100_levels_are_written_in_batches_of_100(
+    connector: WooCommerceConnector, shop: WooCommerceSandbox, transport: Counting
+) -> None:
+    levels = [level(str(shop.add_product(f"Sock {n}", stock=5))) for n in range(150)]
+    transport.requests.clear()
+    outcome = connector.set_available(dict.fromkeys(levels, 2), "storelink://sweep")
+    # Then 150 written, in 2 batches, between 2 reads of 100 and 50 before and after: the minimum, ⌈n/100⌉ each
+    assert (outcome.written, outcome.stale) == (150, [])
+    assert [r.method for r in transport.requests] == ["GET", "GET", "POST", "POST", "GET", "GET"]
+    assert {shop.stock(int(x.item_id)) for x in levels} == {2}
+
+
+def storelink_order(product: int) -> OrderDraft:
+    line = OrderLine(line_id="1", title="Shirt", sku=None, variant_id=str(product), quantity=2, unit_price=Decimal(10))
+    return OrderDraft(currency="EUR", lines=(line,), tags=("storelink-abc",), approved=True)
+
+
+def test_storelink_orders_leave_the_sales_witness_alone(
+    shop: WooCommerceSandbox, connector: WooCommerceConnector
+) -> None:
+    # Given a shirt with a buyer's sale recorded
+    shirt = shop.add_product("Shirt", stock=10)
+    sale(shop, shirt)
+    # When storelink creates an order of 2 in it (approved: paid, processing), then cancels it
+    created = connector.create_order(storelink_order(shirt))
+    counted = shop.product(shirt)["total_sales"]
+    connector.cancel(created.order_id, restock=False)
+    # Then neither moved the stock nor the sales count storelink witnesses sales by
+    assert (counted, shop.product(shirt)["total_sales"], shop.stock(shirt)) == (1, 1, 9)
+
+
+def test_a_refund_is_applied_once_by_its_key(shop: WooCommerceSandbox, connector: WooCommerceConnector) -> None:
+    shirt = shop.add_product("Shirt", stock=10)
+    created = connector.create_order(storelink_order(shirt))
+    line_id = connector.order(created.order_id).lines[0].line_id
+    first = connector.refund(created.order_id, {line_id: 1}, Decimal("10.00"), key="refund-1", note="carried")
+    again = connector.refund(created.order_id, {line_id: 1}, Decimal("10.00"), key="refund-1", note="carried")
+    assert first == again
+    assert first.amount == Decimal("10.00")
+    assert len(shop.order(int(created.order_id))["refunds"]) == 1
+    assert shop.stock(shirt) == 10
+
+
+def test_cancelling_lines_refunds_what_is_left_of_them_once(
+    shop: WooCommerceSandbox, connector: WooCommerceConnector
+) -> None:
+    shirt = shop.add_product("Shirt", stock=10)
+    created = connector.create_order(storelink_order(shirt))
+    line_id = connector.order(created.order_id).lines[0].line_id
+    refund_id = connector.cancel_lines(created.order_id, [line_id], restock_at=None, key="cancel-1")
+    assert refund_id is not None
+    assert connector.cancel_lines(created.order_id, [line_id], restock_at=None, key="cancel-1") is None
+    assert shop.stock(shirt) == 10
