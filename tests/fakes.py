@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from storelink.domain.catalogue import CatalogueVariant, Location
-from storelink.domain.events import OrderChanged, RefundCreated, StoreEvent
+from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.messages import HistoryChunk, SweepJob
@@ -369,6 +369,9 @@ class FakeLinkBook:
     def connected_link_ids(self) -> list[str]:
         return [link.link_id for link in self.links.values() if link.status is LinkStatus.CONNECTED]
 
+    def connected_links(self) -> list[Link]:
+        return [self.links[link_id] for link_id in self.connected_link_ids()]
+
     def add(self, link: Link) -> None:
         self.links[link.link_id] = link
 
@@ -512,3 +515,39 @@ class FakeWaitingOrders:
 
     def take_all(self, link_id: str) -> list[OrderChanged | RefundCreated]:
         return list(self.by_link.pop(link_id, {}).values())
+
+
+@dataclass
+class FakeFeed:
+    """A store's recent changes: what it answers (or the error it raises), and every `since` it was asked."""
+
+    changes: Changes = field(default_factory=Changes)
+    error: Exception | None = None
+    asked: list[datetime] = field(default_factory=list)
+
+    def changes_since(self, since: datetime) -> Changes:
+        self.asked.append(since)
+        if self.error is not None:
+            raise self.error
+        return self.changes
+
+
+@dataclass
+class FakeChangeFeeds:
+    """Feeds by store id; a store without one is of a platform that resends its webhooks."""
+
+    feeds: dict[str, FakeFeed] = field(default_factory=dict)
+
+    def changes_for(self, store: Store) -> FakeFeed | None:
+        return self.feeds.get(store.store_id)
+
+
+@dataclass
+class FakeCatchUpMarks:
+    marks: dict[str, datetime] = field(default_factory=dict)
+
+    def seen_until(self, store_id: str) -> datetime | None:
+        return self.marks.get(store_id)
+
+    def save(self, store_id: str, seen_until: datetime) -> None:
+        self.marks[store_id] = seen_until

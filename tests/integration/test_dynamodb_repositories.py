@@ -8,6 +8,7 @@ import pytest
 
 from storelink.adapters.dynamodb import (
     DynamoDbAppliedLevels,
+    DynamoDbCatchUpMarks,
     DynamoDbGiveBackLedgers,
     DynamoDbLinks,
     DynamoDbOversells,
@@ -119,6 +120,31 @@ def test_a_removed_store_leaves_no_parked_work_behind(table) -> None:  # type: i
     # When the store is removed, Then its parked work goes with it
     stores.remove(store)
     assert parked_work.parked(store.store_id) == []
+
+
+def test_a_stores_catch_up_mark_is_kept_beside_it_and_removed_with_it(table) -> None:  # type: ignore[no-untyped-def]
+    # Given a store the catch-up has read up to a date
+    stores, marks = DynamoDbStores(table), DynamoDbCatchUpMarks(table)
+    store = registered("reg-caught-up")
+    stores.register(store)
+    assert marks.seen_until(store.store_id) is None
+    marks.save(store.store_id, NOW)
+    assert marks.seen_until(store.store_id) == NOW
+    # When the store is removed, Then its mark goes with it
+    stores.remove(store)
+    assert marks.seen_until(store.store_id) is None
+
+
+def test_connected_links_are_read_whole_by_their_keys(table) -> None:  # type: ignore[no-untyped-def]
+    # Given a connected link and one disconnected
+    links = DynamoDbLinks(table)
+    links.add(a_link("whole-connected", source_store_id="whole-src", destination_store_id="whole-dst"))
+    links.add(a_link("whole-gone", source_store_id="whole-src", status=LinkStatus.DISCONNECTED))
+    # When the connected links are read (the status index keeps only their keys)
+    connected = {link.link_id: link for link in links.connected_links()}
+    # Then the connected one comes whole, parties included, and the other not at all
+    assert connected["whole-connected"].destination_store_id == "whole-dst"
+    assert "whole-gone" not in connected
 
 
 def transition(to: LinkStatus) -> Transition:

@@ -6,6 +6,7 @@ import pytest
 
 from storelink.adapters.connectors import CONNECTOR_OF_PLATFORM, PlatformConnectors
 from storelink.adapters.shopify.connector import ShopifyConnector
+from storelink.adapters.woocommerce.changes import WooCommerceChanges
 from storelink.adapters.woocommerce.connector import WooCommerceConnector
 from storelink.domain.stores import Platform, StoreCredentials
 from storelink.errors import StoreRejected
@@ -44,3 +45,14 @@ def test_a_woocommerce_store_gets_the_woocommerce_connector_with_its_webhook_sec
     connector = connectors.connector_for(store)
     assert isinstance(connector, WooCommerceConnector)
     assert connectors.connector_for(store) is connector
+
+
+def test_only_a_platform_that_never_resends_its_webhooks_has_a_feed_of_recent_changes() -> None:
+    # Given a WooCommerce store and a Shopify store, each with kept credentials
+    credentials = StoreCredentials.of_consumer_key("ck_1", "cs_1", webhook_secret="generated")
+    secrets = FakeSecrets({"woo": credentials, "outlet": StoreCredentials(access_token="shpat_1", webhook_secret="s")})
+    woo = a_store("woo", platform=Platform.WOOCOMMERCE, shop_domain="woo.example", api_base_url="https://woo.example")
+    connectors = PlatformConnectors(secrets, httpx.Client())
+    # Then WooCommerce's store has one (its deliveries are never resent), Shopify's none (resent for 4 hours)
+    assert isinstance(connectors.changes_for(woo), WooCommerceChanges)
+    assert connectors.changes_for(a_store("outlet")) is None

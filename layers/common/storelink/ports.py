@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
-from storelink.domain.events import OrderChanged, RefundCreated, StoreEvent
+from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
@@ -90,6 +90,8 @@ class LinkBook(LinkRepository, Protocol):
     def links_to_destination(self, destination_store_id: str) -> list[Link]: ...
 
     def connected_link_ids(self) -> list[str]: ...
+
+    def connected_links(self) -> list[Link]: ...
 
     def page_of_links(self, store_id: str, *, limit: int, cursor: str | None) -> tuple[list[Link], str | None]:
         """The store's links, as source then as destination, `limit` at a time."""
@@ -353,6 +355,28 @@ class ConnectorFactory(Protocol):
     def grant(self, store: Store, client_id: str, client_secret: str) -> GrantedToken:
         """An access token for an app's client credentials (registration); StoreRejected when refused."""
         ...
+
+
+class RecentChanges(Protocol):
+    """A store's own record of what changed, read for the webhooks it may have lost (services/catch_up.py)."""
+
+    def changes_since(self, since: datetime) -> Changes:
+        """What changed after `since` (strictly), as the events its webhooks carry, keyed as they are."""
+        ...
+
+
+class ChangeFeeds(Protocol):
+    def changes_for(self, store: Store) -> RecentChanges | None:
+        """The store's recent changes; None for a platform that retries its webhooks (nothing to catch up)."""
+        ...
+
+
+class CatchUpMarks(Protocol):
+    """Per store, the newest modification date the catch-up has read."""
+
+    def seen_until(self, store_id: str) -> datetime | None: ...
+
+    def save(self, store_id: str, seen_until: datetime) -> None: ...
 
 
 class WebhookTranslator(Protocol):

@@ -12,12 +12,13 @@ import httpx
 from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.connector import ShopifyConnector
 from storelink.adapters.shopify.token_grant import grant_access_token
+from storelink.adapters.woocommerce.changes import WooCommerceChanges
 from storelink.adapters.woocommerce.client import WooCommerceREST
 from storelink.adapters.woocommerce.connector import WooCommerceConnector
 from storelink.domain.stores import GrantedToken, Platform, Store, StoreCredentials
 from storelink.errors import StoreRejected
 from storelink.observability import logger
-from storelink.ports import StoreConnector, StoreSecrets
+from storelink.ports import RecentChanges, StoreConnector, StoreSecrets
 
 BACKGROUND_RESERVE_SHARE = 0.5
 
@@ -48,14 +49,18 @@ def shopify_connector(access: StoreAccess) -> StoreConnector:
     return ShopifyConnector(graphql, http=access.http, sleep=time.sleep)
 
 
-def woocommerce_connector(access: StoreAccess) -> StoreConnector:
-    rest = WooCommerceREST(
+def woocommerce_rest(access: StoreAccess) -> WooCommerceREST:
+    return WooCommerceREST(
         site_url=str(access.store.api_base_url),
         token=access.token,
         http=access.http,
         renew_token=access.renew_token,
         store_id=access.store.store_id,
     )
+
+
+def woocommerce_connector(access: StoreAccess) -> StoreConnector:
+    rest = woocommerce_rest(access)
     return WooCommerceConnector(rest, shop_domain=access.store.shop_domain, webhook_secret=access.webhook_secret)
 
 
@@ -63,6 +68,13 @@ def woocommerce_connector(access: StoreAccess) -> StoreConnector:
 CONNECTOR_OF_PLATFORM: dict[Platform, Callable[[StoreAccess], StoreConnector]] = {
     Platform.SHOPIFY: shopify_connector,
     Platform.WOOCOMMERCE: woocommerce_connector,
+}
+
+
+# Platforms that never resend a lost webhook delivery, so storelink reads what changed every minute
+# (services/catch_up.py). Shopify resends for 4 hours: none.
+CHANGES_OF_PLATFORM: dict[Platform, Callable[[StoreAccess], RecentChanges]] = {
+    Platform.WOOCOMMERCE: lambda access: WooCommerceChanges(woocommerce_rest(access), access.store),
 }
 
 
@@ -107,6 +119,14 @@ class PlatformConnectors:
                 renew = partial(self.newer_token, store)
                 self._connectors[key] = build(self._access(store, credentials, renew_token=renew))
             return self._connectors[key]
+
+    def changes_for(self, store: Store) -> RecentChanges | None:
+        """The store's recent changes on its kept credentials; None for a platform that resends its webhooks."""
+        build = CHANGES_OF_PLATFORM.get(store.platform)
+        if build is None:
+            return None
+        credentials = self._secrets.credentials(store)
+        return build(self._access(store, credentials, renew_token=partial(self.newer_token, store)))
 
     def _access(
         self, store: Store, credentials: StoreCredentials, renew_token: Callable[[str], str | None] | None

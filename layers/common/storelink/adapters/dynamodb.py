@@ -3,7 +3,7 @@
 import base64
 import json
 from collections.abc import Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import ConditionBase, Key
@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 
 from storelink.domain.events import OrderChanged, OrderEvent, RefundCreated
 from storelink.domain.give_back import LineLedger
-from storelink.domain.links import Link, SkuMapEntry, Transition
+from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.stock import LevelClaim, Oversell, StockLevelChanged
 from storelink.domain.stores import Attention, ParkedMessage, Store
@@ -45,6 +45,19 @@ def _query_all(table: "Table", **query: Any) -> list[dict[str, Any]]:
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def _batch_get(table: "Table", keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The items of `keys` that exist (each once), in as few BatchGetItem calls as it takes."""
+    items: list[dict[str, Any]] = []
+    unique = list({json.dumps(key, sort_keys=True): key for key in keys}.values())
+    for start in range(0, len(unique), 100):  # BatchGetItem takes 100 keys
+        pending: dict[str, Any] = {table.name: {"Keys": unique[start : start + 100]}}
+        while pending:  # DynamoDB may leave keys unprocessed under load; ask for those again
+            answer = table.meta.client.batch_get_item(RequestItems=pending)
+            items += answer["Responses"].get(table.name, [])
+            pending = answer.get("UnprocessedKeys") or {}
+    return items
+
+
 class DynamoDbStores:
     """Stores, and the claims that keep them unique: one item per credentials, shop and verification code."""
 
@@ -56,19 +69,8 @@ class DynamoDbStores:
         return Store.model_validate(item) if item else None
 
     def get_many(self, store_ids: list[str]) -> dict[str, Store]:
-        found: dict[str, Store] = {}
-        unique = list(dict.fromkeys(store_ids))
-        for start in range(0, len(unique), 100):  # BatchGetItem takes 100 keys
-            pending: dict[str, Any] = {
-                self._table.name: {"Keys": [_store_key(store_id) for store_id in unique[start : start + 100]]}
-            }
-            while pending:  # DynamoDB may leave keys unprocessed under load; ask for those again
-                answer = self._table.meta.client.batch_get_item(RequestItems=pending)
-                for item in answer["Responses"].get(self._table.name, []):
-                    store = Store.model_validate(item)
-                    found[store.store_id] = store
-                pending = answer.get("UnprocessedKeys") or {}
-        return found
+        stores = [Store.model_validate(item) for item in _batch_get(self._table, list(map(_store_key, store_ids)))]
+        return {store.store_id: store for store in stores}
 
     def add(self, store: Store) -> None:
         _put_new(
@@ -159,7 +161,8 @@ class DynamoDbStores:
         ]
 
     def remove(self, store: Store) -> None:
-        keys = [_store_key(store.store_id)] + [{"pk": pk, "sk": "CLAIM"} for pk, _ in _claims(store)]
+        keys = [_store_key(store.store_id), _catch_up_key(store.store_id)]
+        keys += [{"pk": pk, "sk": "CLAIM"} for pk, _ in _claims(store)]
         self._transact([{"Delete": {"TableName": self._table.name, "Key": key}} for key in keys])
         # The work it refused while it needed attention goes with it: nothing would ever resume it.
         parked_work = DynamoDbParkedWork(self._table)
@@ -194,6 +197,24 @@ class DynamoDbParkedWork:
     def _key(store_id: str, message: ParkedMessage) -> dict[str, str]:
         parked_at = message.parked_at.astimezone(UTC).isoformat()
         return {"pk": _store_key(store_id)["pk"], "sk": f"PARKED#{parked_at}#{message.message_id}"}
+
+
+class DynamoDbCatchUpMarks:
+    """Beside its store (`STORE#{id}` / `CATCHUP`): the newest modification date the catch-up has read."""
+
+    def __init__(self, table: "Table") -> None:
+        self._table = table
+
+    def seen_until(self, store_id: str) -> datetime | None:
+        item = self._table.get_item(Key=_catch_up_key(store_id)).get("Item")
+        return datetime.fromisoformat(str(item["seen_until"])) if item else None
+
+    def save(self, store_id: str, seen_until: datetime) -> None:
+        self._table.put_item(Item={**_catch_up_key(store_id), "seen_until": seen_until.isoformat()})
+
+
+def _catch_up_key(store_id: str) -> dict[str, str]:
+    return {"pk": _store_key(store_id)["pk"], "sk": "CATCHUP"}
 
 
 def _claimant(item: Mapping[str, Any], default: str) -> str:
@@ -241,6 +262,12 @@ class DynamoDbLinks:
             self._table, IndexName="links-by-status", KeyConditionExpression=Key("status").eq("connected")
         )
         return [str(item["pk"]).removeprefix("LINK#") for item in items]
+
+    def connected_links(self) -> list[Link]:
+        """The index keeps only keys (a projection change would replace it), so the links are read by key after."""
+        keys = [_link_key(link_id) for link_id in self.connected_link_ids()]
+        links = [Link.model_validate(item) for item in _batch_get(self._table, keys)]
+        return [link for link in links if link.status is LinkStatus.CONNECTED]
 
     def links_to_destination(self, destination_store_id: str) -> list[Link]:
         return self._by_party("links-by-destination", "destination_store_id", destination_store_id)

@@ -88,5 +88,16 @@ class AppUninstalled(_Event):
 
 StoreEvent = StockLevelChanged | OrderChanged | FulfilmentCreated | RefundCreated | ProductChanged | AppUninstalled
 
+
+class Changes(BaseModel):
+    """What a store changed since a moment, as the events its webhooks would have carried, and the newest
+    modification date among them (None when nothing changed): where the next read starts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    events: tuple[StoreEvent, ...] = ()
+    latest: AwareDatetime | None = None
+
+
 # A destination's order event that moves stock or makes a mirror: what waits for a link's SKU map.
 OrderEvent = Annotated[OrderChanged | RefundCreated, Field(discriminator="kind")]
