@@ -109,11 +109,12 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A webhook endpoint: records what arrives, answers 200, and may call back first."""
+    """A webhook endpoint: records what arrives, answers `status` (200), and may call back first."""
 
     url: str
     received: list[Received] = field(default_factory=list)
     on_request: Callable[[], None] | None = None
+    status: int = 200  # what it answers
 
 
 @contextmanager
@@ -126,7 +127,7 @@ def webhook_receiver() -> Iterator[Receiver]:
             receiver.received.append(Received(headers=dict(self.headers.items()), body=body))
             if receiver.on_request is not None:
                 receiver.on_request()
-            self.send_response(200)
+            self.send_response(receiver.status)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

@@ -10,6 +10,7 @@ the shop's catalogue in memory. Tests and the local runtime drive the merchant's
 
 import base64
 import binascii
+import functools
 import hmac
 import json
 import threading
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Literal, Protocol
+from typing import Any, Concatenate, Literal, Protocol
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ from storelink_local.sandbox.woocommerce_payloads import (
     order_json,
     product_json,
     refund_json,
+    webhook_json,
 )
 from storelink_local.sandbox.woocommerce_spec import (
     API_PREFIX,
@@ -42,8 +44,10 @@ from storelink_local.sandbox.woocommerce_spec import (
     load_contract_spec,
 )
 from storelink_local.sandbox.woocommerce_store import Catalogue, Product, StoreError
+from storelink_local.sandbox.woocommerce_webhooks import Webhook, WebhookDispatcher, WooDelivery
 
 Permissions = Literal["read", "write", "read_write"]
+Deliveries = Literal["after_each_request", "on_demand"]
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 _CANNOT = {  # (method, is a collection) -> what WooCommerce answers a request without credentials
     ("GET", True): ("woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
@@ -90,6 +94,21 @@ class _Hook:
 Handler = Callable[["WooCommerceSandbox", _Call], Reply]
 
 
+def _merchant_action[**P, T](
+    action: Callable[Concatenate["WooCommerceSandbox", P], T],
+) -> Callable[Concatenate["WooCommerceSandbox", P], T]:
+    """Something the merchant or a buyer does in the shop: its webhooks go once it is done (when deliveries run
+    after each request)."""
+
+    @functools.wraps(action)
+    def done(sandbox: "WooCommerceSandbox", *args: P.args, **kwargs: P.kwargs) -> T:
+        result = action(sandbox, *args, **kwargs)
+        sandbox._settle()
+        return result
+
+    return done
+
+
 def error_reply(code: str, message: str, status: int, **data: Any) -> Reply:
     """WordPress's error body: {code, message, data: {status, ...}}."""
     return Reply.json(status, {"code": code, "message": message, "data": {"status": status, **data}})
@@ -99,7 +118,9 @@ class WooCommerceSandbox(Served):
     """One shop, served at `api_url` (its site URL + /wp-json/wc/v3) while started (or inside a `with` block).
 
     `clock` drives every date the shop writes; `timezone` is the site's (dates without `_gmt` are in it);
-    `permissions` are the API key's (read, write or read_write); `faults` plans failures.
+    `permissions` are the API key's (read, write or read_write); `faults` plans failures; `deliveries` says when
+    queued webhook deliveries go: after each request and merchant action (before the answer, so a caller finds
+    them done), or only when a test calls `deliver_pending`.
     """
 
     def __init__(
@@ -114,6 +135,7 @@ class WooCommerceSandbox(Served):
         timezone: str = "UTC",
         currency: str = "EUR",
         shop_name: str = "Sandbox shop",
+        deliveries: Deliveries = "after_each_request",
     ) -> None:
         spec = spec if spec is not None else load_contract_spec()
         if spec is None:
@@ -128,6 +150,14 @@ class WooCommerceSandbox(Served):
         self.stats = Stats()
         self._ids = iter(range(100, 10**9))
         self._ids_lock = threading.Lock()
+        self.deliveries = deliveries
+        self._webhooks = WebhookDispatcher(
+            clock,
+            self._allocate,
+            lambda: self.site_url,
+            self._rendered,
+            f"WooCommerce/{WOOCOMMERCE_VERSION} Hookshot (WordPress/6.9)",
+        )
         self._catalogue = Catalogue(clock, self._allocate, self._changed)
         self._orders = OrderBook(self._catalogue, clock, self._allocate, currency, self._changed)
         self._lock = threading.Lock()
@@ -152,6 +182,23 @@ class WooCommerceSandbox(Served):
         with self._lock:
             return list(self._received)
 
+    @property
+    def webhooks(self) -> list[Webhook]:
+        return self._webhooks.webhooks
+
+    @property
+    def webhook_deliveries(self) -> list[WooDelivery]:
+        """Every POST to a delivery URL, pings included (topic None), in the order sent."""
+        return self._webhooks.deliveries
+
+    @property
+    def pending_deliveries(self) -> int:
+        return self._webhooks.pending
+
+    def deliver_pending(self) -> list[WooDelivery]:
+        """Runs the webhook queue now: each waiting delivery is sent once, with the resource as it is now."""
+        return self._webhooks.deliver_pending()
+
     def product(self, product_id: int) -> dict[str, Any]:
         """A product or variation as the REST API shows it."""
         found = self._catalogue.get(product_id)
@@ -169,6 +216,7 @@ class WooCommerceSandbox(Served):
 
     # -- the merchant, in wp-admin ----------------------------------------------------------------
 
+    @_merchant_action
     def add_product(
         self,
         name: str,
@@ -196,6 +244,7 @@ class WooCommerceSandbox(Served):
         )
         return product.id
 
+    @_merchant_action
     def add_variable_product(
         self, name: str, variations: Iterable[Mapping[str, Any]], *, sku: str = "", stock: int | None = None
     ) -> tuple[int, list[int]]:
@@ -229,12 +278,14 @@ class WooCommerceSandbox(Served):
             ids.append(created.id)
         return parent.id, ids
 
+    @_merchant_action
     def set_stock(self, product_id: int, quantity: int) -> None:
         """The merchant types a new stock quantity in wp-admin: an absolute overwrite, as the REST API's."""
         self._catalogue.update(product_id, {"manage_stock": True, "stock_quantity": quantity})
 
     # -- buyers and the merchant's order desk -----------------------------------------------------
 
+    @_merchant_action
     def place_order(
         self,
         lines: Iterable[Mapping[str, Any]],
@@ -251,6 +302,7 @@ class WooCommerceSandbox(Served):
         )
         return order.id
 
+    @_merchant_action
     def set_order_status(self, order_id: int, status: str) -> None:
         """The merchant changes the order's status in wp-admin (completes, cancels, puts on hold...)."""
         self._orders.set_status(order_id, status)
@@ -326,6 +378,7 @@ class WooCommerceSandbox(Served):
             self._run_hooks(path)
         reply = self._dispatch(call)
         self.stats.record(operation_name, failed=fault is not None)
+        self._settle()
         return self._faulted(fault) if fault is not None else reply
 
     def _refused_credentials(self, credentials: tuple[str, str] | None, method: str) -> Reply | None:
@@ -589,7 +642,54 @@ class WooCommerceSandbox(Served):
         )
 
     def _changed(self, resource: str, event: str, resource_id: int) -> None:
-        """What WooCommerce's hooks tell its webhooks: nothing listens yet."""
+        self._webhooks.changed(resource, event, resource_id)
+
+    def _settle(self) -> None:
+        if self.deliveries == "after_each_request":
+            self._webhooks.deliver_pending()
+
+    def _rendered(self, resource: str, resource_id: int) -> dict[str, Any] | None:
+        """A webhook's body: the resource as GET /{resource}s/{id} shows it now."""
+        if resource == "product":
+            product = self._catalogue.get(resource_id)
+            return None if product is None else self._product_json(product)
+        try:
+            return order_json(self._orders.get(resource_id), self.timezone)
+        except StoreError:
+            return None
+
+    # -- webhooks ---------------------------------------------------------------------------------
+
+    def _list_webhooks(self, call: _Call) -> Reply:
+        status = call.query.get("status", "all")
+        webhooks = [w for w in self._webhooks.webhooks if status in ("all", w.status)]
+        chosen = self._selected(webhooks, call.query, lambda _: True)
+        return self._page(call, [self._webhook_json(w) for w in chosen])
+
+    def _create_webhook(self, call: _Call) -> Reply:
+        return Reply.json(201, self._webhook_json(self._webhooks.create(call.body)))
+
+    def _get_webhook(self, call: _Call) -> Reply:
+        return Reply.json(200, self._webhook_json(self._webhooks.get(call.value("id"))))
+
+    def _update_webhook(self, call: _Call) -> Reply:
+        return Reply.json(200, self._webhook_json(self._webhooks.update(call.value("id"), call.body)))
+
+    def _delete_webhook(self, call: _Call) -> Reply:
+        force = bool(call.query.get("force", False))
+        return Reply.json(200, self._webhook_json(self._webhooks.delete(call.value("id"), force=force)))
+
+    def _batch_webhooks(self, call: _Call) -> Reply:
+        return self._batch(
+            call,
+            create=self._webhooks.create,
+            update=lambda fields: self._webhooks.update(int(fields["id"]), _without_id(fields)),
+            delete=lambda webhook_id: self._webhooks.delete(webhook_id, force=True),
+            render=self._webhook_json,
+        )
+
+    def _webhook_json(self, webhook: Webhook) -> dict[str, Any]:
+        return webhook_json(webhook, self.timezone)
 
     # -- lists, pages and batches, as WooCommerce's controllers do them ---------------------------
 
@@ -779,6 +879,12 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
     ("GET", "/orders/{order_id}/refunds"): WooCommerceSandbox._list_refunds,
     ("POST", "/orders/{order_id}/refunds"): WooCommerceSandbox._create_refund,
     ("GET", "/orders/{order_id}/refunds/{id}"): WooCommerceSandbox._get_refund,
+    ("GET", "/webhooks"): WooCommerceSandbox._list_webhooks,
+    ("POST", "/webhooks"): WooCommerceSandbox._create_webhook,
+    ("GET", "/webhooks/{id}"): WooCommerceSandbox._get_webhook,
+    ("DELETE", "/webhooks/{id}"): WooCommerceSandbox._delete_webhook,
+    **{(method, "/webhooks/{id}"): WooCommerceSandbox._update_webhook for method in ("POST", "PUT", "PATCH")},
+    **{(method, "/webhooks/batch"): WooCommerceSandbox._batch_webhooks for method in ("POST", "PUT", "PATCH")},
     ("GET", "/system_status"): WooCommerceSandbox._system_status,
     ("GET", "/data/currencies/current"): WooCommerceSandbox._current_currency,
     **{

@@ -6,6 +6,7 @@ from typing import Any
 
 from storelink_local.sandbox.woocommerce_orders import CENT, Note, Order, Refund
 from storelink_local.sandbox.woocommerce_store import Catalogue, Meta, Product
+from storelink_local.sandbox.woocommerce_webhooks import Webhook
 
 WOOCOMMERCE_VERSION = "10.3.0"
 
@@ -164,4 +165,20 @@ def refund_json(refund: Refund, order: Order, site_timezone: tzinfo) -> dict[str
         "refunded_payment": refund.refunded_payment,
         "meta_data": meta_json(refund.meta_data),
         "line_items": lines,
+    }
+
+
+def webhook_json(webhook: Webhook, site_timezone: tzinfo) -> dict[str, Any]:
+    return {
+        "id": webhook.id,
+        "name": webhook.name,
+        "status": webhook.status,
+        "topic": webhook.topic,
+        "resource": webhook.resource,
+        "event": webhook.event,
+        "hooks": [f"woocommerce_{webhook.event}_{webhook.resource}"],
+        "delivery_url": webhook.delivery_url,
+        "secret": webhook.secret,
+        **wc_dates("date_created", webhook.date_created, site_timezone),
+        **wc_dates("date_modified", webhook.date_modified, site_timezone),
     }
