@@ -151,13 +151,13 @@ def main(orders: int) -> None:
     template = load_template(TEMPLATE)
     os.environ.update(template.powertools_environment() | {"POWERTOOLS_LOG_LEVEL": "WARNING"})
 
+    from storelink import bootstrap
     from storelink.adapters.connectors import BACKGROUND_RESERVE_SHARE
     from storelink.adapters.dynamodb import DynamoDbLinks, DynamoDbSkuMaps, DynamoDbStores
     from storelink.adapters.shopify.connector import ShopifyConnector
     from storelink.domain.links import CatalogueProgress, Link, LinkStatus, SkuMapEntry
     from storelink.domain.stores import Platform, Store, StoreCredentials
-    from storelink.services.order_history import OrderHistory
-    from storelink.services.order_mirroring import OrderMirroring
+    from storelink.ports import LinkedStores
     from storelink.settings import OrderHistorySettings
     from storelink_local.runtime import LocalRuntime
 
@@ -216,17 +216,12 @@ def main(orders: int) -> None:
 
         connectors = BenchConnectors(paced_connector(sandbox, clock, reserve_share=BACKGROUND_RESERVE_SHARE))
         chunks = InMemoryChunks()
-        mirroring = OrderMirroring(
-            stores=stores,
-            links=links,
-            sku_maps=sku_maps,
-            connectors=connectors,
+        service = bootstrap.order_history(
+            settings,
+            linked=LinkedStores(stores=stores, links=links, sku_maps=sku_maps, connectors=connectors, now=clock),
             mirrors=CountedMirrors(requests),  # type: ignore[arg-type]
             waiting=NothingWaits(),  # type: ignore[arg-type]
-            now=clock,
-        )
-        service = OrderHistory(
-            stores=stores, links=links, connectors=connectors, mirroring=mirroring, chunks=chunks, now=clock
+            chunks=chunks,
         )
 
         def measure(grant: datetime) -> Run:

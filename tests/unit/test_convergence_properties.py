@@ -14,14 +14,14 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from storelink import bootstrap
 from storelink.domain.events import OrderChanged, OrderLineSeen, RefundCreated
 from storelink.domain.links import SkuMapEntry, StockRules
 from storelink.domain.messages import SweepJob
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform
-from storelink.services.order_stock import OrderStock
-from storelink.services.stock_propagation import StockPropagation
-from storelink.services.stock_sweep import StockSweep
+from storelink.ports import LinkedStores
+from storelink.settings import StockWorkerSettings, SweepWorkerSettings
 from tests.builders import DESTINATION_LOCATION, SOURCE_ITEM, SOURCE_LOCATION, a_link, a_store, propagate
 from tests.fakes import (
     FakeAppliedLevels,
@@ -105,16 +105,24 @@ class Network:
         )
         stores = FakeStores({store_id: a_store(store_id) for store_id in ("source", *DESTINATIONS)})
         connectors = FakeConnectors({"source": self.source, **self.destinations})
-        shared = {"stores": stores, "links": self.links, "sku_maps": sku_maps, "connectors": connectors}
-        self.propagation = StockPropagation(**shared, applied=FakeAppliedLevels())
-        self.order_stock = OrderStock(
-            **shared,
+        # The stock worker's and the sweep worker's own wiring, on fakes.
+        linked = LinkedStores(stores=stores, links=self.links, sku_maps=sku_maps, connectors=connectors)
+        stock_worker = StockWorkerSettings.model_construct()
+        self.propagation = bootstrap.stock_propagation(stock_worker, linked=linked, applied=FakeAppliedLevels())
+        self.order_stock = bootstrap.order_stock(
+            stock_worker,
+            linked=linked,
             oversells=FakeOversells(),
             waiting=FakeWaitingOrders(),
             ledgers=FakeGiveBackLedgers(),
             mirrors=FakeOrderMirrors(),
         )
-        self.sweep = StockSweep(**shared, next_parts=RecordingSweeps(), attention=store_attention(stores))
+        self.sweep = bootstrap.stock_sweep(
+            SweepWorkerSettings.model_construct(),
+            linked=linked,
+            next_parts=RecordingSweeps(),
+            attention=store_attention(stores),
+        )
         self.orders: list[OrderChanged] = []
         self.refunded: set[int] = set()
         self.pending: list[Webhook] = []

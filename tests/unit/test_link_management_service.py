@@ -2,12 +2,14 @@
 
 import pytest
 
+from storelink import bootstrap
 from storelink.domain.credentials import digest
 from storelink.domain.links import Action, DisconnectOption, LinkMode, LinkStatus, SkuMapEntry, StockRules
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
-from storelink.services.links import LinkManagement, LinkRequest, LinkSettingsChange
-from storelink.services.product_removal import ProductRemoval
+from storelink.ports import LinkedStores
+from storelink.services.links import LinkRequest, LinkSettingsChange
+from storelink.settings import LinkManagementSettings
 from tests.builders import a_product_variant, a_store
 from tests.fakes import (
     FakeConnector,
@@ -37,20 +39,15 @@ class World:
         self.connectors = FakeConnectors(
             {store_id: FakeConnector(location_ids=(f"{store_id}-warehouse",)) for store_id in STORES}
         )
-        self.service = LinkManagement(
-            stores=registry,
-            links=self.links,
-            connectors=self.connectors,
+        # The management API's own wiring, on fakes: its product removal works on the same stores and links.
+        self.service = bootstrap.link_management(
+            LinkManagementSettings.model_construct(),
+            linked=LinkedStores(stores=registry, links=self.links, sku_maps=self.sku_maps, connectors=self.connectors),
+            registry=registry,
             events=self.events,
             sweeps=self.sweeps,
+            removals=self.removals,
             oversells=FakeOversells(),
-            removal=ProductRemoval(
-                stores=registry,
-                links=self.links,
-                sku_maps=self.sku_maps,
-                connectors=self.connectors,
-                jobs=self.removals,
-            ),
         )
 
     def request(self, source: str, destination: str, **fields: object) -> str:

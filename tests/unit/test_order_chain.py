@@ -23,6 +23,7 @@ from storelink.domain.orders import (
     Tracking,
 )
 from storelink.domain.stock import InventoryRef
+from storelink.ports import LinkedStores
 from storelink.services.order_mirroring import OrderMirroring
 from storelink.services.order_stock import OrderStock
 from tests.builders import a_link, a_store
@@ -136,13 +137,15 @@ class Chain:
         self.sku_maps = FakeSkuMaps([mapped("a-b", "b-shirt", "a-shirt"), mapped("b-c", "c-shirt", "b-shirt")])
         self.mirrors = FakeOrderMirrors()
         self.service = OrderMirroring(
-            stores=FakeStores({name: a_store(name) for name in "abc"}),
-            links=self.links,
-            sku_maps=self.sku_maps,
-            connectors=FakeConnectors({"a": self.a, "b": self.b, "c": self.c}),
+            linked=LinkedStores(
+                stores=FakeStores({name: a_store(name) for name in "abc"}),
+                links=self.links,
+                sku_maps=self.sku_maps,
+                connectors=FakeConnectors({"a": self.a, "b": self.b, "c": self.c}),
+                now=lambda: NOW,
+            ),
             mirrors=self.mirrors,
             waiting=FakeWaitingOrders(),
-            now=lambda: NOW,
         )
 
     def created(self, store_id: str, order_id: str) -> None:
@@ -297,15 +300,17 @@ class ChainStock:
             }
         )
         self.service = OrderStock(
-            stores=FakeStores({name: a_store(name) for name in "abc"}),
-            links=self.links,
-            sku_maps=FakeSkuMaps([mapped("a-b", "b-shirt", "a-shirt"), mapped("b-c", "c-shirt", "b-shirt")]),
-            connectors=FakeConnectors(self.shops),  # type: ignore[arg-type]
+            linked=LinkedStores(
+                stores=FakeStores({name: a_store(name) for name in "abc"}),
+                links=self.links,
+                sku_maps=FakeSkuMaps([mapped("a-b", "b-shirt", "a-shirt"), mapped("b-c", "c-shirt", "b-shirt")]),
+                connectors=FakeConnectors(self.shops),
+                now=lambda: NOW,
+            ),  # type: ignore[arg-type]
             oversells=FakeOversells(),
             waiting=FakeWaitingOrders(),
             ledgers=FakeGiveBackLedgers(),
             mirrors=FakeOrderMirrors(),
-            now=lambda: NOW,
         )
 
     def available(self, name: str) -> int:

@@ -8,14 +8,15 @@ from decimal import Decimal
 
 import pytest
 
+from storelink import bootstrap
 from storelink.domain.links import CatalogueProgress, Link, OrderHistoryImport, SkuMapEntry, Transition
 from storelink.domain.messages import HistoryChunk
 from storelink.domain.mirrors import MirrorStatus, PartStatus
 from storelink.domain.orders import Order, OrderLine, OrdersPage, OrderWindow, SalesChannel
 from storelink.errors import Conflict, MissingScope, StoreUnavailable
+from storelink.ports import LinkedStores
 from storelink.services import order_history
-from storelink.services.order_history import OrderHistory
-from storelink.services.order_mirroring import OrderMirroring
+from storelink.settings import OrderHistorySettings, OrderWorkerSettings
 from tests.builders import a_link, a_store
 from tests.fakes import (
     FakeConnector,
@@ -104,10 +105,8 @@ class World:
         self.links = ChangingLinks({"link-1": a_link("link-1", catalogue=catalogue)})
         self.mirrors = FakeOrderMirrors()
         self.chunks = RecordingHistoryChunks()
-        stores = FakeStores({"source": a_store("source"), "destination": a_store("destination")})
-        connectors = FakeConnectors({"source": FakeConnector(), "destination": self.destination})
-        self.mirroring = OrderMirroring(
-            stores=stores,
+        linked = LinkedStores(
+            stores=FakeStores({"source": a_store("source"), "destination": a_store("destination")}),
             links=self.links,
             sku_maps=FakeSkuMaps(
                 [
@@ -120,18 +119,20 @@ class World:
                     )
                 ]
             ),
-            connectors=connectors,
-            mirrors=self.mirrors,
-            waiting=FakeWaitingOrders(),
+            connectors=FakeConnectors({"source": FakeConnector(), "destination": self.destination}),
             now=lambda: GRANTED_AT,
         )
-        self.service = OrderHistory(
-            stores=stores,
-            links=self.links,
-            connectors=connectors,
-            mirroring=self.mirroring,
+        # Through the functions' own wiring, on fakes: the order history function's, and the order worker's
+        # (orders mirrored live, before the import).
+        self.service = bootstrap.order_history(
+            OrderHistorySettings.model_construct(),
+            linked=linked,
+            mirrors=self.mirrors,
+            waiting=FakeWaitingOrders(),
             chunks=self.chunks,
-            now=lambda: GRANTED_AT,
+        )
+        self.mirroring = bootstrap.order_mirroring(
+            OrderWorkerSettings.model_construct(), linked=linked, mirrors=self.mirrors, waiting=FakeWaitingOrders()
         )
 
     @property

@@ -15,6 +15,7 @@ from storelink.domain.mirrors import MirrorStatus, PartStatus
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrderLine, SalesChannel
 from storelink.domain.stock import InventoryRef
 from storelink.errors import StoreUnavailable
+from storelink.ports import LinkedStores
 from storelink.services.order_mirroring import OrderMirroring
 from storelink.services.order_stock import OrderStock
 from tests.builders import DESTINATION_LOCATION, SOURCE_LOCATION, a_link, a_store
@@ -146,24 +147,16 @@ class World:
         stores = FakeStores({store_id: a_store(store_id) for store_id in (*SOURCES, "destination")})
         connectors = FakeConnectors({**self.sources, "destination": self.destination})
         self.mirroring = OrderMirroring(
-            stores=stores,
-            links=links,
-            sku_maps=sku_maps,
-            connectors=connectors,
+            linked=LinkedStores(stores=stores, links=links, sku_maps=sku_maps, connectors=connectors, now=lambda: NOW),
             mirrors=self.mirrors,
             waiting=FakeWaitingOrders(),
-            now=lambda: NOW,
         )
         self.stock = OrderStock(
-            stores=stores,
-            links=links,
-            sku_maps=sku_maps,
-            connectors=connectors,
+            linked=LinkedStores(stores=stores, links=links, sku_maps=sku_maps, connectors=connectors, now=lambda: NOW),
             oversells=FakeOversells(),
             waiting=FakeWaitingOrders(),
             ledgers=FakeGiveBackLedgers(),
             mirrors=self.mirrors,
-            now=lambda: NOW,
         )
 
     def order_placed(self) -> None:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from storelink import bootstrap
 from storelink.domain.events import FulfilmentCreated, OrderChanged, OrderLineSeen, RefundCreated
 from storelink.domain.links import OrderPush, RefundCarry
 from storelink.domain.messages import PushRequested
@@ -30,7 +31,8 @@ from storelink.domain.mirrors import (
 from storelink.domain.orders import Tracking
 from storelink.domain.refunds import CarryRefund, decide_refund
 from storelink.errors import StoreUnavailable
-from storelink.services.order_mirroring import OrderMirroring
+from storelink.ports import LinkedStores
+from storelink.settings import OrderWorkerSettings
 from tests.builders import a_link, a_store
 from tests.fakes import (
     CutOff,
@@ -125,16 +127,20 @@ class World:
                 for source in SOURCES
             }
         )
-        self.service = OrderMirroring(
-            stores=FakeStores({name: a_store(name) for name in self.stores}),
-            links=self.links,
-            sku_maps=FakeSkuMaps(
-                [mapped(f"link-{source}", variant, f"{source}-{variant}") for source, variant in SOURCES.items()]
+        # The order worker's own wiring, on fakes.
+        self.service = bootstrap.order_mirroring(
+            OrderWorkerSettings.model_construct(),
+            linked=LinkedStores(
+                stores=FakeStores({name: a_store(name) for name in self.stores}),
+                links=self.links,
+                sku_maps=FakeSkuMaps(
+                    [mapped(f"link-{source}", variant, f"{source}-{variant}") for source, variant in SOURCES.items()]
+                ),
+                connectors=FakeConnectors(dict(self.stores)),
+                now=lambda: self.now,
             ),
-            connectors=FakeConnectors(dict(self.stores)),
             mirrors=self.mirrors,
             waiting=FakeWaitingOrders(),
-            now=lambda: self.now,
         )
 
     def deliver(self, event: Event) -> None:

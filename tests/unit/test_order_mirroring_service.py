@@ -13,6 +13,7 @@ from storelink.domain.links import SkuMapEntry
 from storelink.domain.mirrors import Fulfilment, MirrorStatus, PartStatus
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrderLine, SalesChannel, Tracking
 from storelink.errors import StoreRejected, StoreUnavailable
+from storelink.ports import LinkedStores
 from storelink.services.order_mirroring import OrderMirroring
 from tests.builders import a_link, a_store
 from tests.fakes import (
@@ -97,23 +98,25 @@ class World:
         self.mirrors = FakeOrderMirrors()
         link = a_link("link-1")
         self.service = OrderMirroring(
-            stores=FakeStores({"source": a_store("source"), "destination": a_store("destination")}),
-            links=FakeLinkBook({"link-1": link}),
-            sku_maps=FakeSkuMaps(
-                [
-                    SkuMapEntry(
-                        link_id="link-1",
-                        source_item_id="source-item",
-                        destination_item_id="destination-item",
-                        destination_variant_id="shirt",
-                        source_variant_id="source-shirt",
-                    )
-                ]
+            linked=LinkedStores(
+                stores=FakeStores({"source": a_store("source"), "destination": a_store("destination")}),
+                links=FakeLinkBook({"link-1": link}),
+                sku_maps=FakeSkuMaps(
+                    [
+                        SkuMapEntry(
+                            link_id="link-1",
+                            source_item_id="source-item",
+                            destination_item_id="destination-item",
+                            destination_variant_id="shirt",
+                            source_variant_id="source-shirt",
+                        )
+                    ]
+                ),
+                connectors=FakeConnectors({"source": self.source, "destination": self.destination}),
+                now=lambda: NOW,
             ),
-            connectors=FakeConnectors({"source": self.source, "destination": self.destination}),
             mirrors=self.mirrors,
             waiting=FakeWaitingOrders(),
-            now=lambda: NOW,
         )
 
     def order_event(self, change: str, store_id: str = "destination", order_id: str = ORDER_ID) -> OrderChanged:

@@ -11,6 +11,7 @@ from storelink.domain.mirrors import OrderMirror
 from storelink.domain.orders import SalesChannel
 from storelink.domain.stock import InventoryRef
 from storelink.errors import StoreUnavailable
+from storelink.ports import LinkedStores
 from storelink.services.order_stock import OrderStock
 from tests.builders import DESTINATION_ITEM, SOURCE_ITEM, SOURCE_LOCATION, a_link, a_store
 from tests.fakes import (
@@ -41,15 +42,17 @@ class World:
         links = [a_link(f"link-{d}", destination_store_id=d, **link_fields) for d in DESTINATIONS]
         self.sku_maps = FakeSkuMaps([] if unmapped else [shirt_mapped_on(f"link-{d}", d) for d in DESTINATIONS])
         self.service = OrderStock(
-            stores=FakeStores({"source": a_store("source")}),
-            links=FakeLinkBook({link.link_id: link for link in links}),
-            sku_maps=self.sku_maps,
-            connectors=FakeConnectors({"source": self.source}),
+            linked=LinkedStores(
+                stores=FakeStores({"source": a_store("source")}),
+                links=FakeLinkBook({link.link_id: link for link in links}),
+                sku_maps=self.sku_maps,
+                connectors=FakeConnectors({"source": self.source}),
+                now=lambda: NOW,
+            ),
             oversells=self.oversells,
             waiting=self.waiting,
             ledgers=FakeGiveBackLedgers(),
             mirrors=self.mirrors,
-            now=lambda: NOW,
         )
 
     @property

@@ -9,6 +9,7 @@ import pytest
 from storelink.domain.links import Action, DisconnectOption, LinkStatus, SkuMapEntry
 from storelink.domain.product_removal import ProductRemovalJob, ProductRemovalPlan, parts_of, plan_product_removal
 from storelink.domain.stock import InventoryRef
+from storelink.ports import LinkedStores
 from storelink.services.links import LinkManagement
 from storelink.services.product_removal import ProductRemoval
 from tests.builders import DESTINATION_LOCATION, a_link, a_product_variant, a_store
@@ -53,12 +54,10 @@ class World:
             [SkuMapEntry(link_id="link-1", destination_item_id=f"i-{n}", source_item_id=f"s-{n}") for n in ("S", "Red")]
         )
         self.removal = ProductRemoval(
-            stores=stores,
-            links=self.links,
-            sku_maps=sku_maps,
-            connectors=connectors,
+            linked=LinkedStores(
+                stores=stores, links=self.links, sku_maps=sku_maps, connectors=connectors, now=lambda: self.now
+            ),
             jobs=self.removals,
-            now=lambda: self.now,
         )
         self.management = LinkManagement(
             stores=stores,

@@ -14,6 +14,7 @@ from storelink.domain.mirrors import MirrorLine, SourcePart
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrderLine, SalesChannel
 from storelink.domain.refunds import RefundShare, SourceRefund, refund_key, source_lines
 from storelink.errors import StoreRejected, StoreUnavailable
+from storelink.ports import LinkedStores
 from storelink.services.order_mirroring import OrderMirroring
 from tests.builders import a_link, a_store
 from tests.fakes import FakeConnectors, FakeLinkBook, FakeOrderMirrors, FakeSkuMaps, FakeStores, FakeWaitingOrders
@@ -92,24 +93,26 @@ class World:
             "link-b": a_link("link-b", source_store_id="b", orders=settings),
         }
         self.service = OrderMirroring(
-            stores=FakeStores({name: a_store(name) for name in ("a", "b", "destination")}),
-            links=FakeLinkBook(links),
-            sku_maps=FakeSkuMaps(
-                [
-                    SkuMapEntry(
-                        link_id=f"link-{source}",
-                        source_item_id=f"{source}-item",
-                        destination_item_id=f"{variant}-item",
-                        destination_variant_id=variant,
-                        source_variant_id=f"{source}-{variant}",
-                    )
-                    for source, variant in (("a", "shirt"), ("b", "cap"))
-                ]
+            linked=LinkedStores(
+                stores=FakeStores({name: a_store(name) for name in ("a", "b", "destination")}),
+                links=FakeLinkBook(links),
+                sku_maps=FakeSkuMaps(
+                    [
+                        SkuMapEntry(
+                            link_id=f"link-{source}",
+                            source_item_id=f"{source}-item",
+                            destination_item_id=f"{variant}-item",
+                            destination_variant_id=variant,
+                            source_variant_id=f"{source}-{variant}",
+                        )
+                        for source, variant in (("a", "shirt"), ("b", "cap"))
+                    ]
+                ),
+                connectors=FakeConnectors({"a": self.a, "b": self.b, "destination": self.destination}),
+                now=lambda: NOW,
             ),
-            connectors=FakeConnectors({"a": self.a, "b": self.b, "destination": self.destination}),
             mirrors=self.mirrors,
             waiting=FakeWaitingOrders(),
-            now=lambda: NOW,
         )
         self.service.order_created(
             OrderChanged(

@@ -7,6 +7,7 @@ from storelink.domain.links import SkuMapEntry, StockRules
 from storelink.domain.messages import SweepJob
 from storelink.domain.stock import InventoryRef
 from storelink.domain.stores import Attention, ParkedMessage
+from storelink.ports import LinkedStores
 from storelink.services.stock_sweep import StockSweep
 from storelink.services.store_attention import StoreAttention
 from tests.builders import DESTINATION_LOCATION, SOURCE_LOCATION, a_link, a_store
@@ -40,19 +41,21 @@ class World:
         self.stores = FakeStores({"source": a_store("source"), "destination": a_store("destination")})
         self.parked, self.queues = FakeParkedWork(), FakeWorkQueues()
         self.sweep = StockSweep(
-            stores=self.stores,
-            links=self.links,
-            sku_maps=FakeSkuMaps(
-                [
-                    SkuMapEntry(link_id="link-1", source_item_id=f"s{n}", destination_item_id=f"d{n}")
-                    for n in range(len(source_levels))
-                ]
+            linked=LinkedStores(
+                stores=self.stores,
+                links=self.links,
+                sku_maps=FakeSkuMaps(
+                    [
+                        SkuMapEntry(link_id="link-1", source_item_id=f"s{n}", destination_item_id=f"d{n}")
+                        for n in range(len(source_levels))
+                    ]
+                ),
+                connectors=FakeConnectors({"source": self.source, "destination": self.destination}),
+                now=lambda: NOW,
             ),
-            connectors=FakeConnectors({"source": self.source, "destination": self.destination}),
             next_parts=self.next_parts,
             attention=StoreAttention(self.stores, self.parked, self.queues),
             entries_per_part=entries_per_part,
-            now=lambda: NOW,
         )
 
     def run_until_done(self) -> int:

@@ -1,9 +1,13 @@
 """The composition root: the only place where real adapters are wired to services.
 
-Handlers call these once per container (they cache the result); tests wire fakes instead.
+Handlers call these once per container (they cache the result) with their settings. Every adapter can be given
+instead, as cosmicpython's bootstrap takes them: tests go through the same wiring with fakes, and an adapter
+given is never built (a test that gives them all needs no AWS; its settings can be `model_construct()`).
 """
 
-from typing import TYPE_CHECKING, NamedTuple, TypedDict
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import TYPE_CHECKING, NamedTuple
 
 import boto3
 import httpx
@@ -39,6 +43,27 @@ from storelink.adapters.woocommerce.webhooks import WooCommerceWebhooks
 from storelink.domain.messages import HistoryChunk, PushRequested, SweepJob
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stores import Platform
+from storelink.ports import (
+    AppliedLevels,
+    CheckpointQueue,
+    EventPublisher,
+    EventQueue,
+    GiveBackLedgers,
+    HealthReports,
+    JobQueue,
+    LinkBook,
+    LinkedStores,
+    OrderMirrors,
+    Oversells,
+    ParkedWork,
+    SecretWriter,
+    StoreRegistry,
+    StoreRepository,
+    StoreSecrets,
+    WaitingOrders,
+    WebhookTranslator,
+    WorkQueues,
+)
 from storelink.services.bulk_stock import BulkStock
 from storelink.services.catalogue_import import CatalogueImport, ProductRematching
 from storelink.services.link_orders import LinkOrders
@@ -75,8 +100,16 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 
-def _table(name: str) -> "Table":
-    return boto3.resource("dynamodb").Table(name)
+def _given[T](override: T | None, real: Callable[[], T]) -> T:
+    """The adapter a test gave, else the real one, built only then."""
+    return real() if override is None else override
+
+
+def _tables() -> Callable[[str], "Table"]:
+    """The tables of one wiring on one DynamoDB resource, each made at its first use: a resource costs
+    milliseconds of a cold start."""
+    resource = cache(lambda: boto3.resource("dynamodb"))
+    return cache(lambda name: resource().Table(name))
 
 
 def _connectors(settings: StoreConnections, *, background: bool = False) -> PlatformConnectors:
@@ -100,62 +133,89 @@ def _event_queues(settings: WebhookIngressSettings | CatalogueImportSettings) ->
     )
 
 
-def webhook_ingress(settings: WebhookIngressSettings, dedup: IdempotencyConfig) -> WebhookIngress:
-    queues = _event_queues(settings)
-    persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
-    links_table = _table(settings.links_table_name)
+def webhook_ingress(
+    settings: WebhookIngressSettings,
+    dedup: IdempotencyConfig,
+    *,
+    stores: StoreRepository | None = None,
+    links: LinkBook | None = None,
+    secrets: StoreSecrets | None = None,
+    translators: Mapping[Platform, WebhookTranslator] | None = None,
+    events: EventQueue | None = None,
+) -> WebhookIngress:
+    table = _tables()
+
+    def once_per_delivery() -> OncePerDelivery:
+        persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
+        return OncePerDelivery(_event_queues(settings), persistence, dedup)
+
     return WebhookIngress(
+        stores=_given(stores, lambda: DynamoDbStores(table(settings.links_table_name))),
+        links=_given(links, lambda: DynamoDbLinks(table(settings.links_table_name))),
+        secrets=_given(secrets, _store_secrets),
+        translators=_given(
+            translators, lambda: {Platform.SHOPIFY: ShopifyWebhooks(), Platform.WOOCOMMERCE: WooCommerceWebhooks()}
+        ),
+        events=_given(events, once_per_delivery),
+    )
+
+
+def linked_stores(settings: LinkedStoresSettings, *, background: bool = False) -> LinkedStores:
+    """What every service working across a link needs: stores, links, SKU maps and store connectors."""
+    table = _tables()
+    links_table = table(settings.links_table_name)
+    return LinkedStores(
         stores=DynamoDbStores(links_table),
         links=DynamoDbLinks(links_table),
-        secrets=_store_secrets(),
-        translators={Platform.SHOPIFY: ShopifyWebhooks(), Platform.WOOCOMMERCE: WooCommerceWebhooks()},
-        events=OncePerDelivery(queues, persistence, dedup),
+        sku_maps=DynamoDbSkuMaps(table(settings.sku_maps_table_name)),
+        connectors=_connectors(settings, background=background),
     )
 
 
-class _LinkedStores(TypedDict):
-    stores: DynamoDbStores
-    links: DynamoDbLinks
-    sku_maps: DynamoDbSkuMaps
-    connectors: PlatformConnectors
-
-
-def _linked_stores(settings: LinkedStoresSettings, *, background: bool = False) -> _LinkedStores:
-    """What every service working across a link needs: stores, links, SKU maps and store connectors."""
-    links_table = _table(settings.links_table_name)
-    return {
-        "stores": DynamoDbStores(links_table),
-        "links": DynamoDbLinks(links_table),
-        "sku_maps": DynamoDbSkuMaps(_table(settings.sku_maps_table_name)),
-        "connectors": _connectors(settings, background=background),
-    }
-
-
-def stock_propagation(settings: StockWorkerSettings) -> StockPropagation:
+def stock_propagation(
+    settings: StockWorkerSettings, *, linked: LinkedStores | None = None, applied: AppliedLevels | None = None
+) -> StockPropagation:
+    table = _tables()
+    linked = _given(linked, lambda: linked_stores(settings))
     return StockPropagation(
-        **_linked_stores(settings), applied=DynamoDbAppliedLevels(_table(settings.links_table_name))
+        stores=linked.stores,
+        links=linked.links,
+        sku_maps=linked.sku_maps,
+        connectors=linked.connectors,
+        applied=_given(applied, lambda: DynamoDbAppliedLevels(table(settings.links_table_name))),
     )
 
 
-def order_mirroring(settings: OrderWorkerSettings) -> OrderMirroring:
+def order_mirroring(
+    settings: OrderWorkerSettings | OrderHistorySettings,
+    *,
+    linked: LinkedStores | None = None,
+    mirrors: OrderMirrors | None = None,
+    waiting: WaitingOrders | None = None,
+) -> OrderMirroring:
+    table = _tables()
     return OrderMirroring(
-        **_linked_stores(settings),
-        mirrors=DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name)),
-        waiting=DynamoDbWaitingOrders(_table(settings.links_table_name)),
+        linked=_given(linked, lambda: linked_stores(settings)),
+        mirrors=_given(mirrors, lambda: DynamoDbOrderMirrors(table(settings.order_mirrors_table_name))),
+        waiting=_given(waiting, lambda: DynamoDbWaitingOrders(table(settings.links_table_name))),
     )
 
 
-def order_history(settings: OrderHistorySettings) -> OrderHistory:
-    """On background connectors: the import leaves half of each store's rate budget to webhook-driven work."""
-    linked = _linked_stores(settings, background=True)
-    mirrors = DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name))
-    waiting = DynamoDbWaitingOrders(_table(settings.links_table_name))
+def order_history(
+    settings: OrderHistorySettings,
+    *,
+    linked: LinkedStores | None = None,
+    mirrors: OrderMirrors | None = None,
+    waiting: WaitingOrders | None = None,
+    chunks: JobQueue[HistoryChunk] | None = None,
+) -> OrderHistory:
+    """On background connectors: the import leaves half of each store's rate budget to webhook-driven work.
+    Its orders are mirrored as the order worker mirrors them, on the same stores and connectors."""
+    linked = _given(linked, lambda: linked_stores(settings, background=True))
     return OrderHistory(
-        stores=linked["stores"],
-        links=linked["links"],
-        connectors=linked["connectors"],
-        mirroring=OrderMirroring(**linked, mirrors=mirrors, waiting=waiting),
-        chunks=SqsJobs[HistoryChunk](boto3.client("sqs"), settings.order_history_queue_url),
+        linked=linked,
+        mirroring=order_mirroring(settings, linked=linked, mirrors=mirrors, waiting=waiting),
+        chunks=_given(chunks, lambda: SqsJobs[HistoryChunk](boto3.client("sqs"), settings.order_history_queue_url)),
     )
 
 
@@ -167,106 +227,177 @@ class Management(NamedTuple):
     stock: BulkStock
 
 
-def link_management(settings: LinkManagementSettings) -> LinkManagement:
-    return _link_management(settings, _linked_stores(settings))
-
-
-def _link_management(settings: LinkManagementSettings, linked: _LinkedStores) -> LinkManagement:
-    """Ends, sweeps and removes links' products: for the management API, and for an uninstalled app's store."""
-    links_table = _table(settings.links_table_name)
+def link_management(
+    settings: LinkManagementSettings,
+    *,
+    linked: LinkedStores | None = None,
+    registry: StoreRegistry | None = None,
+    events: EventPublisher | None = None,
+    sweeps: JobQueue[SweepJob] | None = None,
+    removals: JobQueue[ProductRemovalJob] | None = None,
+    oversells: Oversells | None = None,
+) -> LinkManagement:
+    """Ends, sweeps and removes links' products: for the management API, and for an uninstalled app's store.
+    `registry` is the stores of `linked`, with their registration rules."""
+    table = _tables()
+    linked = _given(linked, lambda: linked_stores(settings))
     return LinkManagement(
-        stores=linked["stores"],
-        links=linked["links"],
-        connectors=linked["connectors"],
-        events=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
-        sweeps=sweep_jobs(settings),
-        oversells=DynamoDbOversells(links_table),
-        removal=ProductRemoval(**linked, jobs=_removal_jobs(settings)),
+        stores=_given(registry, lambda: DynamoDbStores(table(settings.links_table_name))),
+        links=linked.links,
+        connectors=linked.connectors,
+        events=_given(events, lambda: EventBridgePublisher(boto3.client("events"), settings.event_bus_name)),
+        sweeps=_given(sweeps, lambda: sweep_jobs(settings)),
+        oversells=_given(oversells, lambda: DynamoDbOversells(table(settings.links_table_name))),
+        removal=product_removal(settings, linked=linked, jobs=removals),
+        now=linked.now,
     )
 
 
-def management(settings: ManagementApiSettings) -> Management:
-    linked = _linked_stores(settings)
-    links = _link_management(settings, linked)
+def management(
+    settings: ManagementApiSettings,
+    *,
+    linked: LinkedStores | None = None,
+    registry: StoreRegistry | None = None,
+    secrets: SecretWriter | None = None,
+    attention: StoreAttention | None = None,
+    events: EventPublisher | None = None,
+    sweeps: JobQueue[SweepJob] | None = None,
+    removals: JobQueue[ProductRemovalJob] | None = None,
+    oversells: Oversells | None = None,
+    health: HealthReports | None = None,
+    mirrors: OrderMirrors | None = None,
+    pushes: JobQueue[PushRequested] | None = None,
+) -> Management:
+    table = _tables()
+    linked = _given(linked, lambda: linked_stores(settings))
+    registry = _given(registry, lambda: DynamoDbStores(table(settings.links_table_name)))
+    links = link_management(
+        settings,
+        linked=linked,
+        registry=registry,
+        events=events,
+        sweeps=sweeps,
+        removals=removals,
+        oversells=oversells,
+    )
     return Management(
         stores=StoreRegistration(
-            registry=linked["stores"],
-            secrets=SecretsManagerWriter(boto3.client("secretsmanager")),
-            connectors=linked["connectors"],
-            attention=store_attention(settings),
+            registry=registry,
+            secrets=_given(secrets, lambda: SecretsManagerWriter(boto3.client("secretsmanager"))),
+            connectors=linked.connectors,
+            attention=_given(attention, lambda: store_attention(settings)),
             secrets_prefix=settings.store_secrets_prefix,
             allow_custom_api_urls=settings.allow_custom_store_urls,
+            now=linked.now,
         ),
         links=links,
         mappings=Mappings(
             links=links,
-            link_book=linked["links"],
-            stores=linked["stores"],
-            sku_maps=linked["sku_maps"],
-            health=DynamoDbHealthReports(_table(settings.links_table_name)),
-            connectors=linked["connectors"],
+            link_book=linked.links,
+            stores=linked.stores,
+            sku_maps=linked.sku_maps,
+            health=_given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name))),
+            connectors=linked.connectors,
         ),
-        stock=BulkStock(connectors=linked["connectors"]),
+        stock=BulkStock(connectors=linked.connectors),
         orders=LinkOrders(
             links=links,
-            mirrors=DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name)),
-            pushes=SqsJobs[PushRequested](
-                boto3.client("sqs"),
-                settings.order_events_queue_url,
-                fifo_group=lambda push: order_group(push.destination_store_id, push.order_id),
+            mirrors=_given(mirrors, lambda: DynamoDbOrderMirrors(table(settings.order_mirrors_table_name))),
+            pushes=_given(
+                pushes,
+                lambda: SqsJobs[PushRequested](
+                    boto3.client("sqs"),
+                    settings.order_events_queue_url,
+                    fifo_group=lambda push: order_group(push.destination_store_id, push.order_id),
+                ),
             ),
         ),
     )
 
 
-def catalogue_import(settings: CatalogueImportSettings) -> CatalogueImport:
+def catalogue_import(
+    settings: CatalogueImportSettings,
+    *,
+    linked: LinkedStores | None = None,
+    health: HealthReports | None = None,
+    checkpoints: CheckpointQueue | None = None,
+    waiting: WaitingOrders | None = None,
+    events: EventQueue | None = None,
+) -> CatalogueImport:
+    table = _tables()
     return CatalogueImport(
-        **_linked_stores(settings, background=True),
-        health=DynamoDbHealthReports(_table(settings.links_table_name)),
-        checkpoints=SqsCheckpoints(boto3.client("sqs"), settings.catalogue_import_queue_url),
-        waiting=DynamoDbWaitingOrders(_table(settings.links_table_name)),
-        events=_event_queues(settings),
+        linked=_given(linked, lambda: linked_stores(settings, background=True)),
+        health=_given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name))),
+        checkpoints=_given(
+            checkpoints, lambda: SqsCheckpoints(boto3.client("sqs"), settings.catalogue_import_queue_url)
+        ),
+        waiting=_given(waiting, lambda: DynamoDbWaitingOrders(table(settings.links_table_name))),
+        events=_given(events, lambda: _event_queues(settings)),
     )
 
 
-def product_rematching(settings: StoreEventsSettings) -> ProductRematching:
-    return ProductRematching(**_linked_stores(settings))
+def product_rematching(settings: StoreEventsSettings, *, linked: LinkedStores | None = None) -> ProductRematching:
+    return ProductRematching(linked=_given(linked, lambda: linked_stores(settings)))
 
 
-def sweep_schedule(settings: StockSweepSettings) -> SweepSchedule:
-    return SweepSchedule(links=DynamoDbLinks(_table(settings.links_table_name)), jobs=sweep_jobs(settings))
+def sweep_schedule(
+    settings: StockSweepSettings, *, links: LinkBook | None = None, jobs: JobQueue[SweepJob] | None = None
+) -> SweepSchedule:
+    table = _tables()
+    return SweepSchedule(
+        links=_given(links, lambda: DynamoDbLinks(table(settings.links_table_name))),
+        jobs=_given(jobs, lambda: sweep_jobs(settings)),
+    )
 
 
-def stock_sweep(settings: SweepWorkerSettings) -> StockSweep:
+def stock_sweep(
+    settings: SweepWorkerSettings,
+    *,
+    linked: LinkedStores | None = None,
+    next_parts: JobQueue[SweepJob] | None = None,
+    attention: StoreAttention | None = None,
+) -> StockSweep:
     return StockSweep(
-        **_linked_stores(settings, background=True),
-        next_parts=sweep_jobs(settings),
-        attention=store_attention(settings),
+        linked=_given(linked, lambda: linked_stores(settings, background=True)),
+        next_parts=_given(next_parts, lambda: sweep_jobs(settings)),
+        attention=_given(attention, lambda: store_attention(settings)),
     )
 
 
-def product_removal(settings: SweepWorkerSettings) -> ProductRemoval:
-    """On background connectors, as the sweep whose queue and workers it shares."""
-    return ProductRemoval(**_linked_stores(settings, background=True), jobs=_removal_jobs(settings))
+def product_removal(
+    settings: SweepWorkerSettings | LinkManagementSettings,
+    *,
+    linked: LinkedStores | None = None,
+    jobs: JobQueue[ProductRemovalJob] | None = None,
+) -> ProductRemoval:
+    """Its parts share the sweep's queue and workers; on background connectors, as the sweep's, when it runs
+    there (the management API's and an uninstalled app's removals only plan and queue it)."""
+    return ProductRemoval(
+        linked=_given(linked, lambda: linked_stores(settings, background=True)),
+        jobs=_given(jobs, lambda: SqsJobs[ProductRemovalJob](boto3.client("sqs"), settings.sweep_queue_url)),
+    )
 
 
 def sweep_jobs(settings: SweepQueue) -> SqsJobs[SweepJob]:
     return SqsJobs[SweepJob](boto3.client("sqs"), settings.sweep_queue_url)
 
 
-def _removal_jobs(settings: SweepQueue) -> SqsJobs[ProductRemovalJob]:
-    """The parts of a product removal share the sweep's queue and workers."""
-    return SqsJobs[ProductRemovalJob](boto3.client("sqs"), settings.sweep_queue_url)
-
-
-def order_stock(settings: StockWorkerSettings) -> OrderStock:
-    links_table = _table(settings.links_table_name)
+def order_stock(
+    settings: StockWorkerSettings,
+    *,
+    linked: LinkedStores | None = None,
+    oversells: Oversells | None = None,
+    waiting: WaitingOrders | None = None,
+    ledgers: GiveBackLedgers | None = None,
+    mirrors: OrderMirrors | None = None,
+) -> OrderStock:
+    table = _tables()
     return OrderStock(
-        **_linked_stores(settings),
-        oversells=DynamoDbOversells(links_table),
-        waiting=DynamoDbWaitingOrders(links_table),
-        ledgers=DynamoDbGiveBackLedgers(links_table),
-        mirrors=DynamoDbOrderMirrors(_table(settings.order_mirrors_table_name)),
+        linked=_given(linked, lambda: linked_stores(settings)),
+        oversells=_given(oversells, lambda: DynamoDbOversells(table(settings.links_table_name))),
+        waiting=_given(waiting, lambda: DynamoDbWaitingOrders(table(settings.links_table_name))),
+        ledgers=_given(ledgers, lambda: DynamoDbGiveBackLedgers(table(settings.links_table_name))),
+        mirrors=_given(mirrors, lambda: DynamoDbOrderMirrors(table(settings.order_mirrors_table_name))),
     )
 
 
@@ -274,8 +405,16 @@ def dead_letters() -> SqsDeadLetters:
     return SqsDeadLetters(boto3.client("sqs"))
 
 
-def store_attention(settings: LinksTable) -> StoreAttention:
-    links_table = _table(settings.links_table_name)
+def store_attention(
+    settings: LinksTable,
+    *,
+    stores: StoreRepository | None = None,
+    parked: ParkedWork | None = None,
+    queues: WorkQueues | None = None,
+) -> StoreAttention:
+    table = _tables()
     return StoreAttention(
-        DynamoDbStores(links_table), DynamoDbParkedWork(links_table), SqsWorkQueues(boto3.client("sqs"))
+        _given(stores, lambda: DynamoDbStores(table(settings.links_table_name))),
+        _given(parked, lambda: DynamoDbParkedWork(table(settings.links_table_name))),
+        _given(queues, lambda: SqsWorkQueues(boto3.client("sqs"))),
     )

@@ -1,7 +1,8 @@
 """The small interfaces services depend on; adapters implement them, bootstrap wires them."""
 
-from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -377,6 +378,22 @@ class CatchUpMarks(Protocol):
     def seen_until(self, store_id: str) -> datetime | None: ...
 
     def save(self, store_id: str, seen_until: datetime) -> None: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class LinkedStores:
+    """What every service working across a link depends on, as one object: the stores, the links, their SKU
+    maps, the stores' connectors and the clock. Bootstrap builds it once per function; tests give fakes."""
+
+    stores: StoreRepository
+    links: LinkBook
+    sku_maps: SkuMapBook
+    connectors: ConnectorFactory
+    now: Callable[[], datetime] = utc_now
 
 
 class WebhookTranslator(Protocol):

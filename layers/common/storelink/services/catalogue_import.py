@@ -2,8 +2,6 @@
 ambiguous or excluded, manual maps are kept, and the link shows the counts."""
 
 from collections import Counter
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.events import ProductChanged
@@ -21,13 +19,12 @@ from storelink.errors import NotFound
 from storelink.observability import logger
 from storelink.ports import (
     CheckpointQueue,
-    ConnectorFactory,
     EventQueue,
     HealthReports,
     LinkBook,
+    LinkedStores,
     SkuMapBook,
     StoreConnector,
-    StoreRepository,
     WaitingOrders,
 )
 from storelink.services.store_access import connector_of
@@ -44,25 +41,18 @@ class CatalogueImport:
     def __init__(
         self,
         *,
-        stores: StoreRepository,
-        links: LinkBook,
-        sku_maps: SkuMapBook,
+        linked: LinkedStores,
         health: HealthReports,
-        connectors: ConnectorFactory,
         checkpoints: CheckpointQueue,
         waiting: WaitingOrders,
         events: EventQueue,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._stores = stores
-        self._links = links
-        self._sku_maps = sku_maps
+        self._stores, self._links, self._sku_maps = linked.stores, linked.links, linked.sku_maps
+        self._connectors, self._now = linked.connectors, linked.now
         self._health = health
-        self._connectors = connectors
         self._checkpoints = checkpoints
         self._waiting = waiting
         self._events = events
-        self._now = now
 
     def import_link(self, link_id: str) -> CatalogueProgress | None:
         """Read both catalogues (inline when small, in bulk when large), match, keep; None if not connected."""
@@ -140,13 +130,9 @@ class CatalogueImport:
 class ProductRematching:
     """products/update: only what a product change touches is matched again, not the whole catalogue."""
 
-    def __init__(
-        self, *, stores: StoreRepository, links: LinkBook, sku_maps: SkuMapBook, connectors: ConnectorFactory
-    ) -> None:
-        self._stores = stores
-        self._links = links
-        self._sku_maps = sku_maps
-        self._connectors = connectors
+    def __init__(self, *, linked: LinkedStores) -> None:
+        self._stores, self._links, self._sku_maps = linked.stores, linked.links, linked.sku_maps
+        self._connectors = linked.connectors
 
     def product_changed(self, event: ProductChanged) -> int:
         """Re-match only what a product change touches, on every connected link of its store.

@@ -15,8 +15,7 @@ again with a growing delay, and after `MAX_WAITS` the hourly schedule takes over
 """
 
 from collections import Counter
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from storelink.domain.links import HISTORY_DAYS, Link, LinkStatus, OrderHistoryImport
 from storelink.domain.messages import HistoryChunk
@@ -24,7 +23,7 @@ from storelink.domain.mirrors import OrderMirror
 from storelink.domain.orders import OrderWindow
 from storelink.errors import Conflict, StoreRejected
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, JobQueue, LinkBook, StoreConnector, StoreRepository
+from storelink.ports import JobQueue, LinkedStores, StoreConnector
 from storelink.services.order_mirroring import OrderMirroring
 from storelink.services.store_access import connector_of
 
@@ -44,19 +43,14 @@ class OrderHistory:
     def __init__(
         self,
         *,
-        stores: StoreRepository,
-        links: LinkBook,
-        connectors: ConnectorFactory,
+        linked: LinkedStores,
         mirroring: OrderMirroring,
         chunks: JobQueue[HistoryChunk],
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._stores = stores
-        self._links = links
-        self._connectors = connectors
+        self._stores, self._links = linked.stores, linked.links
+        self._connectors, self._now = linked.connectors, linked.now
         self._mirroring = mirroring
         self._chunks = chunks
-        self._now = now
 
     def start(self, link_id: str, granted_at: datetime) -> OrderHistoryImport | None:
         """Start importing the 90 days before `granted_at` and import the first chunk. A grant delivered again

@@ -10,9 +10,6 @@ restock (the whole order once every source has cancelled), whose refund gives th
 unit moves once. In a chain the same holds hop by hop (docs/orders.md).
 """
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-
 from storelink.domain.events import FulfilmentCreated, OrderChanged, RefundCreated
 from storelink.domain.links import Link, LinkStatus
 from storelink.domain.messages import PushRequested
@@ -40,12 +37,9 @@ from storelink.domain.refunds import CarryRefund, decide_refund, refund_key, sou
 from storelink.errors import NotFound, StoreRejected, StoreUnavailable
 from storelink.observability import logger
 from storelink.ports import (
-    ConnectorFactory,
-    LinkBook,
+    LinkedStores,
     OrderMirrors,
-    SkuMapBook,
     StoreConnector,
-    StoreRepository,
     WaitingOrders,
 )
 from storelink.services.store_access import connector_of
@@ -56,21 +50,14 @@ class OrderMirroring:
     def __init__(
         self,
         *,
-        stores: StoreRepository,
-        links: LinkBook,
-        sku_maps: SkuMapBook,
-        connectors: ConnectorFactory,
+        linked: LinkedStores,
         mirrors: OrderMirrors,
         waiting: WaitingOrders,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._stores = stores
-        self._links = links
-        self._sku_maps = sku_maps
-        self._connectors = connectors
+        self._stores, self._links, self._sku_maps = linked.stores, linked.links, linked.sku_maps
+        self._connectors, self._now = linked.connectors, linked.now
         self._mirrors = mirrors
-        self._sku_map = SkuMapWait(links=links, waiting=waiting)
-        self._now = now
+        self._sku_map = SkuMapWait(links=linked.links, waiting=waiting)
 
     # -- a destination's new order ----------------------------------------------------------------
 

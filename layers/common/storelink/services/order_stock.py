@@ -17,7 +17,6 @@ through the stock path, and the order line is recorded on its link as an oversel
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import cache
 from typing import NamedTuple
 
@@ -30,13 +29,10 @@ from storelink.domain.stock import InventoryRef, Oversell, units_short
 from storelink.errors import Conflict, NotFound
 from storelink.observability import logger
 from storelink.ports import (
-    ConnectorFactory,
     GiveBackLedgers,
-    LinkBook,
+    LinkedStores,
     OrderMirrors,
     Oversells,
-    SkuMapBook,
-    StoreRepository,
     WaitingOrders,
 )
 from storelink.services.waiting_orders import SkuMapWait
@@ -77,25 +73,18 @@ class OrderStock:
     def __init__(
         self,
         *,
-        stores: StoreRepository,
-        links: LinkBook,
-        sku_maps: SkuMapBook,
-        connectors: ConnectorFactory,
+        linked: LinkedStores,
         oversells: Oversells,
         waiting: WaitingOrders,
         ledgers: GiveBackLedgers,
         mirrors: OrderMirrors,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._stores = stores
-        self._links = links
-        self._sku_maps = sku_maps
-        self._connectors = connectors
+        self._stores, self._links, self._sku_maps = linked.stores, linked.links, linked.sku_maps
+        self._connectors, self._now = linked.connectors, linked.now
         self._oversells = oversells
-        self._sku_map = SkuMapWait(links=links, waiting=waiting)
+        self._sku_map = SkuMapWait(links=linked.links, waiting=waiting)
         self._ledgers = ledgers
         self._mirrors = mirrors
-        self._now = now
 
     def apply(self, event: OrderChanged | RefundCreated) -> list[SourceAdjustment]:
         if isinstance(event, OrderChanged) and event.pushed_by_storelink:

@@ -6,9 +6,6 @@ A part is safe to run again: a product already gone counts as deleted, a level a
 counts a part once (its number is kept in the progress, written compare-and-set with the history entry).
 """
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-
 import stamina
 
 from storelink.domain.links import DisconnectOption, Link, LinkStatus, Role, Transition
@@ -22,7 +19,7 @@ from storelink.domain.product_removal import (
 from storelink.domain.stock import InventoryRef
 from storelink.errors import Conflict, FailureClass, failure_class
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, JobQueue, LinkBook, SkuMapBook, StoreConnector, StoreRepository
+from storelink.ports import JobQueue, LinkedStores, StoreConnector
 from storelink.services.store_access import connector_of
 
 # The destination's other links whose products a disconnect leaves alone: those that sell, or will again.
@@ -33,19 +30,12 @@ class ProductRemoval:
     def __init__(
         self,
         *,
-        stores: StoreRepository,
-        links: LinkBook,
-        sku_maps: SkuMapBook,
-        connectors: ConnectorFactory,
+        linked: LinkedStores,
         jobs: JobQueue[ProductRemovalJob],
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._stores = stores
-        self._links = links
-        self._sku_maps = sku_maps
-        self._connectors = connectors
+        self._stores, self._links, self._sku_maps = linked.stores, linked.links, linked.sku_maps
+        self._connectors, self._now = linked.connectors, linked.now
         self._jobs = jobs
-        self._now = now
 
     def plan(self, link: Link) -> ProductRemovalPlan:
         others = [

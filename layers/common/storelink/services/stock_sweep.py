@@ -8,14 +8,13 @@ link. A clean sweep writes nothing to any store. Sweeps run on background connec
 of each store's rate budget to webhook-driven work.
 """
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from storelink.domain.links import Link, LinkStatus, SweepReport
 from storelink.domain.messages import SweepJob
 from storelink.domain.stock import InventoryRef, LevelsSet, destination_quantity, writes_to_reach
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, JobQueue, LinkBook, SkuMapBook, StoreConnector, StoreRepository
+from storelink.ports import JobQueue, LinkBook, LinkedStores, StoreConnector
 from storelink.services.store_access import connector_of
 from storelink.services.store_attention import StoreAttention
 
@@ -42,23 +41,16 @@ class StockSweep:
     def __init__(
         self,
         *,
-        stores: StoreRepository,
-        links: LinkBook,
-        sku_maps: SkuMapBook,
-        connectors: ConnectorFactory,
+        linked: LinkedStores,
         next_parts: JobQueue[SweepJob],
         attention: StoreAttention,
         entries_per_part: int = ENTRIES_PER_PART,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._stores = stores
-        self._links = links
-        self._sku_maps = sku_maps
-        self._connectors = connectors
+        self._stores, self._links, self._sku_maps = linked.stores, linked.links, linked.sku_maps
+        self._connectors, self._now = linked.connectors, linked.now
         self._next_parts = next_parts
         self._attention = attention
         self._entries_per_part = entries_per_part
-        self._now = now
 
     def sweep(self, job: SweepJob) -> SweepReport | None:
         """Sweep a part of a connected link, or zero a link disconnected keeping its products at zero stock;
