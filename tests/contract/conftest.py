@@ -70,6 +70,8 @@ class StoreUnderTest:
     # Whether a compare-and-set write that raced a sale was applied (and the sale given back: WooCommerce, which
     # cannot compare) or refused (Shopify).
     writes_through_a_race: bool
+    # The topics subscribed to this address, in the platform's words.
+    subscribed: Callable[[str], list[str]]
 
 
 def shopify_store(schema: GraphQLSchema) -> Iterator[StoreUnderTest]:
@@ -122,6 +124,7 @@ def shopify_store(schema: GraphQLSchema) -> Iterator[StoreUnderTest]:
             sell_before_next_write=sell_before_next_write,
             tracking_of=tracking_of,
             writes_through_a_race=False,
+            subscribed=lambda url: [s.topic for s in sandbox.webhook_subscriptions if s.url == url],
         )
 
 
@@ -175,6 +178,7 @@ def woocommerce_store() -> Iterator[StoreUnderTest]:
             sell_before_next_write=sell_before_next_write,
             tracking_of=lambda order_id: "\n".join(sandbox.order_notes(int(order_id))),
             writes_through_a_race=True,
+            subscribed=lambda url: [w.topic for w in sandbox.webhooks if w.delivery_url == url],
         )
 
 

@@ -11,6 +11,7 @@ from storelink.domain.orders import OrderDraft, OrderLine, ShippingLine, Trackin
 from storelink.domain.stock import InventoryRef, LevelWrite
 from storelink.errors import StoreAccessRevoked, UnknownStoreObject
 from tests.contract.conftest import StoreUnderTest
+from tests.sandbox.support import webhook_receiver
 
 pytestmark = pytest.mark.contract
 
@@ -183,3 +184,15 @@ def test_cancels_once_without_moving_stock(store: StoreUnderTest) -> None:
 def test_an_unknown_order_is_its_own_error(store: StoreUnderTest) -> None:
     with pytest.raises(UnknownStoreObject):
         store.connector.order(store.unknown_order)
+
+
+def test_registers_its_webhooks_once(store: StoreUnderTest) -> None:
+    with webhook_receiver() as receiver:
+        # When storelink registers its webhooks, then again (a second registration, a retry)
+        first = store.connector.register_webhooks(receiver.url)
+        again = store.connector.register_webhooks(receiver.url)
+        # Then each topic is subscribed once
+        subscribed = store.subscribed(receiver.url)
+        assert first
+        assert again == []
+        assert len(subscribed) == len(set(subscribed)) == len(first)

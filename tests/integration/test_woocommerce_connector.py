@@ -9,12 +9,17 @@ import httpx
 import pytest
 
 from storelink.adapters.woocommerce.client import WooCommerceREST
-from storelink.adapters.woocommerce.connector import WooCommerceConnector
+from storelink.adapters.woocommerce.connector import WEBHOOK_TOPICS, WooCommerceConnector
 from storelink.adapters.woocommerce.ids import LOCATION_ID
+from storelink.adapters.woocommerce.webhooks import WooCommerceWebhooks
+from storelink.domain.events import OrderChanged
 from storelink.domain.orders import OrderDraft, OrderLine
-from storelink.domain.stock import InventoryRef
+from storelink.domain.stock import InventoryRef, StockLevelChanged
+from storelink.domain.stores import Platform
 from storelink_local.sandbox import WooCommerceSandbox, load_contract_spec
+from tests.builders import a_store
 from tests.contract.conftest import Counting
+from tests.sandbox.support import webhook_receiver
 
 pytestmark = pytest.mark.contract
 
@@ -143,3 +148,46 @@ def test_cancelling_lines_refunds_what_is_left_of_them_once(
     assert refund_id is not None
     assert connector.cancel_lines(created.order_id, [line_id], restock_at=None, key="cancel-1") is None
     assert shop.stock(shirt) == 10
+
+
+def test_a_webhook_woocommerce_disabled_is_enabled_again(
+    shop: WooCommerceSandbox, connector: WooCommerceConnector
+) -> None:
+    with webhook_receiver() as receiver:
+        connector.register_webhooks(receiver.url)
+        # Given one of storelink's webhooks disabled (WooCommerce does it after more than 5 failed deliveries)
+        hook = next(w for w in shop.webhooks if w.topic == "product.updated")
+        response = httpx.put(
+            f"{shop.api_url}/webhooks/{hook.id}", json={"status": "disabled"}, auth=("ck_test", "cs_test")
+        )
+        assert response.status_code == 200, response.text
+        # When storelink registers its webhooks again, Then that one is active again, and no other is created
+        assert connector.register_webhooks(receiver.url) == ["product.updated"]
+        assert sorted((w.topic, w.status) for w in shop.webhooks) == [
+            (topic, "active") for topic in sorted(WEBHOOK_TOPICS)
+        ]
+
+
+def test_the_stores_deliveries_read_as_storelink_events(
+    shop: WooCommerceSandbox, connector: WooCommerceConnector
+) -> None:
+    # Given storelink's webhooks, signed with the store's secret, and a shirt of 10
+    shirt = shop.add_product("Shirt", sku="SHIRT", stock=10)
+    with webhook_receiver() as receiver:
+        connector.register_webhooks(receiver.url)
+        # When a buyer orders 2
+        order_id = shop.place_order([{"product_id": shirt, "quantity": 2}])
+        shop.deliver_pending()
+        # Then every signed delivery reads as a storelink event: the order, and the shirt's new level
+        store = a_store("woo", platform=Platform.WOOCOMMERCE)
+        events = [
+            WooCommerceWebhooks().read(store, r.headers, r.body, "secret").event
+            for r in receiver.received
+            if "X-WC-Webhook-Signature" in r.headers
+        ]
+    levels = [e for e in events if isinstance(e, StockLevelChanged)]
+    orders = [e for e in events if isinstance(e, OrderChanged)]
+    assert [(e.level, e.available) for e in levels] == [(level(str(shirt)), 8)]
+    assert {(e.order_id, e.lines[0].variant_id, e.lines[0].quantity) for e in orders} == {
+        (str(order_id), str(shirt), 2)
+    }
