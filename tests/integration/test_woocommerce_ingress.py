@@ -16,6 +16,7 @@ from storelink.adapters.secrets import SecretsManagerWriter
 from storelink.domain.stores import Platform, StoreCredentials
 from storelink_local.runtime import LocalRuntime
 from tests.builders import a_link, a_store, woocommerce_headers
+from tests.integration.queues import take_queued
 
 SECRET = "storelink-made-webhook-secret"
 STORE_ID = "woo-source"
@@ -45,16 +46,6 @@ def woocommerce_source(runtime: LocalRuntime) -> str:
 @pytest.fixture(autouse=True)
 def empty_queue(runtime: LocalRuntime) -> None:
     take_queued()
-
-
-def take_queued() -> list[dict[str, Any]]:
-    sqs, queue_url = boto3.client("sqs"), os.environ["STOCK_CHANGES_QUEUE_URL"]
-    taken: list[dict[str, Any]] = []
-    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in messages:
-            taken.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return taken
 
 
 def deliver(

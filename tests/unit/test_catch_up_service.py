@@ -77,7 +77,7 @@ class World:
 def test_a_lost_delivery_reaches_the_queue_as_its_webhook_would_have() -> None:
     # Given the source sold a shirt whose webhook WooCommerce never delivered
     world = World()
-    sale = a_stock_change(4, store_id="woo-src", delivery_id="product.updated#794#2026-12-05T20:59:30#4#publish")
+    sale = a_stock_change(4, store_id="woo-src", delivery_id="product#794#2026-12-05T20:59:30#4#publish")
     world.changes("woo-src", sale)
     # When the catch-up runs
     report = world.catch_up.catch_up()

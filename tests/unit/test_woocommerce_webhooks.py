@@ -116,7 +116,10 @@ def test_the_dedup_key_is_the_resource_and_its_state_not_the_delivery_id() -> No
     again = deliver(documented("product", manage_stock=True, stock_quantity=6), "product.updated")
     # Then the two changes are two deliveries, the repeat is the same one as the second
     assert first.delivery_id != second.delivery_id
-    assert again.delivery_id == second.delivery_id == "product.updated#794#2017-03-23T20:01:14#6#publish"
+    assert again.delivery_id == second.delivery_id == "product#794#2017-03-23T20:01:14#6#publish"
+    # And a product's creation in that state is that change too (both carry the product as it is)
+    created = deliver(documented("product", manage_stock=True, stock_quantity=6), "product.created")
+    assert created.delivery_id == second.delivery_id
 
 
 def test_the_creation_ping_is_recognised_without_a_signature() -> None:

@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from storelink.adapters.connectors import PlatformConnectors
 from storelink.adapters.dynamodb import (
     DynamoDbAppliedLevels,
+    DynamoDbCatchUpMarks,
     DynamoDbGiveBackLedgers,
     DynamoDbHealthReports,
     DynamoDbLinks,
@@ -45,6 +46,8 @@ from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stores import Platform
 from storelink.ports import (
     AppliedLevels,
+    CatchUpMarks,
+    ChangeFeeds,
     CheckpointQueue,
     EventPublisher,
     EventQueue,
@@ -66,6 +69,7 @@ from storelink.ports import (
 )
 from storelink.services.bulk_stock import BulkStock
 from storelink.services.catalogue_import import CatalogueImport, ProductRematching
+from storelink.services.catch_up import StoreCatchUp
 from storelink.services.link_orders import LinkOrders
 from storelink.services.links import LinkManagement
 from storelink.services.mappings import Mappings
@@ -88,6 +92,7 @@ from storelink.settings import (
     OrderWorkerSettings,
     StockSweepSettings,
     StockWorkerSettings,
+    StoreCatchUpSettings,
     StoreConnections,
     StoreEventsQueue,
     StoreEventsSettings,
@@ -123,8 +128,11 @@ def _store_secrets() -> SecretsManagerStoreSecrets:
     return SecretsManagerStoreSecrets(parameters.SecretsProvider(), lambda: boto3.client("secretsmanager"))
 
 
-def _event_queues(settings: WebhookIngressSettings | CatalogueImportSettings) -> SqsEventQueues:
-    """Where store events go, whoever sends them: ingress, or the catalogue import releasing waiting orders."""
+def _event_queues(
+    settings: WebhookIngressSettings | StoreCatchUpSettings | CatalogueImportSettings,
+) -> SqsEventQueues:
+    """Where store events go, whoever sends them: ingress, the catch-up, or the catalogue import releasing
+    waiting orders."""
     return SqsEventQueues(
         boto3.client("sqs"),
         stock_changes_url=settings.stock_changes_queue_url,
@@ -144,11 +152,6 @@ def webhook_ingress(
     events: EventQueue | None = None,
 ) -> WebhookIngress:
     table = _tables()
-
-    def once_per_delivery() -> OncePerDelivery:
-        persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
-        return OncePerDelivery(_event_queues(settings), persistence, dedup)
-
     return WebhookIngress(
         stores=_given(stores, lambda: DynamoDbStores(table(settings.links_table_name))),
         links=_given(links, lambda: DynamoDbLinks(table(settings.links_table_name))),
@@ -156,7 +159,38 @@ def webhook_ingress(
         translators=_given(
             translators, lambda: {Platform.SHOPIFY: ShopifyWebhooks(), Platform.WOOCOMMERCE: WooCommerceWebhooks()}
         ),
-        events=_given(events, once_per_delivery),
+        events=_given(events, lambda: _once_per_delivery(settings, dedup)),
+    )
+
+
+def _once_per_delivery(
+    settings: WebhookIngressSettings | StoreCatchUpSettings, dedup: IdempotencyConfig
+) -> OncePerDelivery:
+    """The event queues behind the deliveries already queued: the ingress and the catch-up share them, so a change
+    both see is queued once."""
+    persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
+    return OncePerDelivery(_event_queues(settings), persistence, dedup)
+
+
+def store_catch_up(
+    settings: StoreCatchUpSettings,
+    dedup: IdempotencyConfig,
+    *,
+    stores: StoreRepository | None = None,
+    links: LinkBook | None = None,
+    feeds: ChangeFeeds | None = None,
+    marks: CatchUpMarks | None = None,
+    events: EventQueue | None = None,
+    attention: StoreAttention | None = None,
+) -> StoreCatchUp:
+    table = _tables()
+    return StoreCatchUp(
+        stores=_given(stores, lambda: DynamoDbStores(table(settings.links_table_name))),
+        links=_given(links, lambda: DynamoDbLinks(table(settings.links_table_name))),
+        feeds=_given(feeds, lambda: _connectors(settings)),
+        marks=_given(marks, lambda: DynamoDbCatchUpMarks(table(settings.links_table_name))),
+        events=_given(events, lambda: _once_per_delivery(settings, dedup)),
+        attention=_given(attention, lambda: store_attention(settings)),
     )
 
 

@@ -98,6 +98,13 @@ class WebhookIngressSettings(
     pass
 
 
+class StoreCatchUpSettings(
+    LinksTable, IdempotencyTable, StockChangesQueue, StoreEventsQueue, OrderEventsQueue, StoreConnections
+):
+    """Reads what stores changed, with their credentials, and queues it as the webhook ingress does (once per
+    change); marks on the links table what it has read, and the stores that refuse it."""
+
+
 class OrderWorkerSettings(LinkedStoresSettings, OrderMirrorsTable):
     pass
 
@@ -139,6 +146,7 @@ class ManagementApiSettings(LinkManagementSettings, OrderMirrorsTable, OrderEven
 # Which settings each function of template.yaml reads (by logical id): the handler's, and the test's.
 SETTINGS_OF_FUNCTION: dict[str, type[_FromEnvironment]] = {
     "WebhookIngressFunction": WebhookIngressSettings,
+    "StoreCatchUpFunction": StoreCatchUpSettings,
     "OrderWorkerFunction": OrderWorkerSettings,
     "StockWorkerFunction": StockWorkerSettings,
     "CatalogueImportFunction": CatalogueImportSettings,

@@ -101,6 +101,9 @@ class SqsEventQueues:
 
 # SQS FIFO deduplicates for 5 minutes only; Shopify retries a delivery for up to 4 hours.
 DELIVERY_MEMORY_SECONDS = 6 * 3600
+# The same in every function that publishes deliveries (Powertools would prefix each key with the function's
+# name): a change the webhook ingress queued is found by the catch-up reading it back, and the reverse.
+DELIVERIES_KEY_PREFIX = "storelink.deliveries"
 
 
 def once_per_delivery_config() -> IdempotencyConfig:
@@ -112,14 +115,18 @@ def once_per_delivery_config() -> IdempotencyConfig:
 
 
 class OncePerDelivery:
-    """Publishes each (store, delivery id) once while the idempotency table remembers it.
+    """Publishes each (store, delivery id) once while the idempotency table remembers it, whichever function
+    publishes it.
 
     Powertools idempotency deletes its record when publishing fails, so the platform's retry gets through.
     """
 
     def __init__(self, inner: EventQueue, persistence: DynamoDBPersistenceLayer, config: IdempotencyConfig) -> None:
         self._publish_once = idempotent_function(
-            data_keyword_argument="event", persistence_store=persistence, config=config
+            data_keyword_argument="event",
+            persistence_store=persistence,
+            config=config,
+            key_prefix=DELIVERIES_KEY_PREFIX,
         )(self._publish)
         self._inner = inner
 

@@ -33,6 +33,8 @@ ONE_SECOND = timedelta(seconds=1)
 
 class CatchUpReport(BaseModel):
     stores_read: int = 0
+    # Handed to the once-per-delivery publisher, which sends again none already queued (by its webhook, or by an
+    # earlier read of the same second).
     events_published: int = 0
     failures: dict[str, str] = {}
 

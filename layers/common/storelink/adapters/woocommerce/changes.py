@@ -32,7 +32,7 @@ class WooCommerceChanges:
         read: set[Item] = set()
         for product in self._modified("/products", since):
             dates.append(_modified_at(product))
-            events += self._events(_topic("product", product, since), [product])
+            events += self._events("product.updated", [product])
             read.add(Item(int(product["id"])))
             if product.get("type") == "variable":
                 variations = [
@@ -40,13 +40,12 @@ class WooCommerceChanges:
                     for body in self._modified(f"/products/{product['id']}/variations", since)
                 ]
                 dates += map(_modified_at, variations)
-                for variation in variations:
-                    events += self._events(_topic("product", variation, since), [variation])
-                    read.add(Item(int(product["id"]), int(variation["id"])))
+                events += self._events("product.updated", variations)
+                read |= {Item(int(product["id"]), int(variation["id"])) for variation in variations}
         sold: set[Item] = set()
         for order in self._modified("/orders", since):
             dates.append(_modified_at(order))
-            events += self._events(_topic("order", order, since), [order])
+            events += self._events(_order_topic(order, since), [order])
             sold |= {item_of(line["product_id"], line.get("variation_id", 0)) for line in order.get("line_items", [])}
         levels = self._events("product.updated", self._current(item for item in sold - read if item.product_id))
         events += [event for event in levels if isinstance(event, StockLevelChanged)]
@@ -78,10 +77,11 @@ class WooCommerceChanges:
         return [event for body in bodies if (event := parse(self._store, dedup_key(topic, body), body)) is not None]
 
 
-def _topic(resource: str, body: dict[str, Any], since: datetime) -> str:
-    """`created` for what was created after `since`, as its webhook's topic would have been."""
-    created = body.get("date_created_gmt")
-    return f"{resource}.created" if created and _date(created) > since else f"{resource}.updated"
+def _order_topic(order: dict[str, Any], since: datetime) -> str:
+    """`order.created` for an order created after `since`, as its first delivery's topic (a product's creation
+    and update are one event under one key: webhooks.dedup_key)."""
+    created = order.get("date_created_gmt")
+    return "order.created" if created and _date(created) > since else "order.updated"
 
 
 def _as_variation(product_id: int, body: dict[str, Any]) -> dict[str, Any]:

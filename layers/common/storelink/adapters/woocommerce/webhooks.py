@@ -156,9 +156,14 @@ def dedup_key(topic: str, body: dict[str, Any]) -> str:
     the current second, so two deliveries in one second share it (and WooCommerce never resends one anyway). The
     resource's id with the state the delivery carries is unique to what it tells: its `date_modified_gmt` (to the
     second) and what storelink reads of it (the stock quantity, the order's status), since two changes within one
-    second carry the same date."""
+    second carry the same date. A product's creation and update tell the same (the product as it is), so they
+    share a key: the catch-up reading a new product back as changed is the same change as its creation's delivery."""
     state = (body.get("date_modified_gmt"), body.get("stock_quantity"), body.get("status"))
-    return f"{topic}#{body.get('id')}#" + "#".join("" if part is None else str(part) for part in state)
+    kind = _SAME_CHANGE.get(topic, topic)
+    return f"{kind}#{body.get('id')}#" + "#".join("" if part is None else str(part) for part in state)
+
+
+_SAME_CHANGE = {"product.created": "product", "product.updated": "product"}
 
 
 class WooCommerceWebhooks:
