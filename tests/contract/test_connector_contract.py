@@ -28,6 +28,15 @@ def test_reads_the_catalogue_with_skus_and_barcodes(store: StoreUnderTest) -> No
     assert store.connector.variant("no-such-variant") is None
 
 
+def test_reads_a_catalogue_of_more_than_a_page(store: StoreUnderTest) -> None:
+    # Given more variants than one read returns
+    levels = store.stock(store.read_page + 10, 1)
+    # When the catalogue is read, Then every variant is there once, holding its level
+    variants = list(store.connector.catalogue())
+    assert len(variants) == len({v.variant_id for v in variants}) == len(levels)
+    assert {v.inventory_item_id for v in variants} == {level.item_id for level in levels}
+
+
 def test_reads_levels_page_by_page(store: StoreUnderTest) -> None:
     # Given more levels than one read call returns
     levels = store.stock(store.read_page + 10, 4)
