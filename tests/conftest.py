@@ -10,7 +10,13 @@ from graphql import GraphQLSchema
 
 from storelink_local.lambda_context import LambdaContext
 from storelink_local.runtime import LocalRuntime
-from storelink_local.sandbox import contract_schema_path, load_contract_schema
+from storelink_local.sandbox import (
+    WooCommerceSpec,
+    contract_schema_path,
+    contract_spec_path,
+    load_contract_schema,
+    load_contract_spec,
+)
 from storelink_local.template import load_template
 
 PROJECT_ROOT = Path(__file__).parents[1]
@@ -56,3 +62,11 @@ def contract_schema() -> GraphQLSchema:
             "set STORELINK_SHOPIFY_SCHEMA to the 2026-10 SDL to run the sandbox tests"
         )
     return schema
+
+
+@pytest.fixture(scope="session")
+def woocommerce_spec() -> WooCommerceSpec:
+    spec = load_contract_spec()
+    if spec is None:
+        pytest.skip(f"WooCommerce contract not found at {contract_spec_path()}; set STORELINK_WOOCOMMERCE_SPEC")
+    return spec

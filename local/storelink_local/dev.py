@@ -8,6 +8,7 @@ from pathlib import Path
 
 from storelink_local.runtime import LocalRuntime
 from storelink_local.sandbox import ShopifySandbox, load_contract_schema
+from storelink_local.sandbox.woocommerce_shops import woocommerce_shop
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -33,7 +34,8 @@ def describe(rt: LocalRuntime) -> list[str]:
 
 
 def start_sandbox_stores(stack: ExitStack) -> list[str]:
-    """Two sandbox Shopify stores to register and link with the management API (README: the lifecycle)."""
+    """Two sandbox Shopify stores and a WooCommerce one to register and link with the management API (README: the
+    lifecycle)."""
     schema = load_contract_schema()
     if schema is None:
         return ["", "no sandbox stores: the Shopify contract schema is missing (../shared/contracts)"]
@@ -47,7 +49,17 @@ def start_sandbox_stores(stack: ExitStack) -> list[str]:
             f"  {name}.myshopify.com  api_base_url={sandbox.base_url}  access_token={secrets['access_token']}"
             f"  webhook_secret={secrets['webhook_secret']}  location={location.id}"
         )
-    return lines
+    return lines + start_woocommerce_store(stack)
+
+
+def start_woocommerce_store(stack: ExitStack) -> list[str]:
+    """A sandbox WooCommerce store beside them, holding the same shirt, to register with POST /stores."""
+    try:
+        shop = woocommerce_shop("dev-woocommerce", 12, stack)
+    except RuntimeError as missing:  # the wc/v3 contract file is not there
+        return [f"no sandbox WooCommerce store: {missing}"]
+    fields = "  ".join(f"{name}={value}" for name, value in shop.registration().items() if name != "name")
+    return ["sandbox WooCommerce store (wc/v3; its POST /stores body):", f"  {fields}  product={shop.product_id}"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,7 +1,7 @@
 """Linked sandbox stores for the end-to-end tests, registered and linked through the management API."""
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
@@ -9,6 +9,8 @@ import pytest
 from graphql import GraphQLSchema
 
 from storelink_local.runtime import LocalRuntime
+from storelink_local.sandbox import WooCommerceSpec
+from storelink_local.sandbox.woocommerce_shops import WooCommerceShop, woocommerce_shop
 from storelink_local.scenario import (
     LinkedShop,
     LinkedStores,
@@ -61,3 +63,18 @@ class ShopMaker:
 def shops(runtime: LocalRuntime, contract_schema: GraphQLSchema, request: pytest.FixtureRequest) -> Iterator[ShopMaker]:
     with ExitStack() as stack:
         yield ShopMaker(ManagementApi(runtime), contract_schema, stack, prefix=unique_name(request))
+
+
+@pytest.fixture
+def woocommerce_shops(
+    woocommerce_spec: WooCommerceSpec, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., WooCommerceShop]]:
+    """Makes sandbox WooCommerce stores (`make(name, available, **knobs)`), stopped when the test ends; a test
+    registers them with `api.call("POST", "/stores", body=shop.registration())`."""
+    prefix = unique_name(request)
+    with ExitStack() as stack:
+
+        def make(name: str, available: int, **knobs: Any) -> WooCommerceShop:
+            return woocommerce_shop(f"{name}-{prefix}", available, stack, spec=woocommerce_spec, **knobs)
+
+        yield make

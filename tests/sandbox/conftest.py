@@ -10,7 +10,7 @@ from graphql import GraphQLSchema
 from storelink_local.sandbox import ManualClock, ShopifySandbox
 from storelink_local.sandbox.server import Served
 from storelink_local.sandbox.woocommerce import WooCommerceSandbox
-from storelink_local.sandbox.woocommerce_spec import WooCommerceSpec, contract_spec_path, load_contract_spec
+from storelink_local.sandbox.woocommerce_spec import WooCommerceSpec
 from tests.sandbox.support import (
     ACCESS_TOKEN,
     SHOP_DOMAIN,
@@ -75,14 +75,6 @@ def make_sandbox(contract_schema: GraphQLSchema) -> Iterator[Callable[..., Shopi
             schema=contract_schema,
         )
     )
-
-
-@pytest.fixture(scope="session")
-def woocommerce_spec() -> WooCommerceSpec:
-    spec = load_contract_spec()
-    if spec is None:
-        pytest.skip(f"WooCommerce contract not found at {contract_spec_path()}; set STORELINK_WOOCOMMERCE_SPEC")
-    return spec
 
 
 @pytest.fixture
