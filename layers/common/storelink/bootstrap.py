@@ -327,11 +327,8 @@ def management(
         links=links,
         mappings=Mappings(
             links=links,
-            link_book=linked.links,
-            stores=linked.stores,
-            sku_maps=linked.sku_maps,
+            linked=linked,
             health=_given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name))),
-            connectors=linked.connectors,
         ),
         stock=BulkStock(connectors=linked.connectors),
         orders=LinkOrders(

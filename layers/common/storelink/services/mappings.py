@@ -10,7 +10,7 @@ from storelink.domain.mapping_csv import MappingImportPlan, export_csv, plan_map
 from storelink.domain.matching import HealthReport, MatchState, VariantMatch, health_report
 from storelink.domain.stores import Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed
-from storelink.ports import ConnectorFactory, HealthReports, LinkBook, SkuMapBook, StoreConnector, StoreRepository
+from storelink.ports import HealthReports, LinkedStores, StoreConnector
 from storelink.services.catalogue_import import entry_of, sold_by_other_links
 from storelink.services.links import LinkManagement
 from storelink.services.store_access import connector_of
@@ -21,18 +21,13 @@ class Mappings:
         self,
         *,
         links: LinkManagement,
-        link_book: LinkBook,
-        stores: StoreRepository,
-        sku_maps: SkuMapBook,
+        linked: LinkedStores,
         health: HealthReports,
-        connectors: ConnectorFactory,
     ) -> None:
         self._links = links
-        self._link_book = link_book
-        self._stores = stores
-        self._sku_maps = sku_maps
+        self._link_book, self._stores, self._sku_maps = linked.links, linked.stores, linked.sku_maps
+        self._connectors = linked.connectors
         self._health = health
-        self._connectors = connectors
 
     def health(self, caller: Store, link_id: str) -> HealthReport:
         """After matching, the report the import kept; before it (a pending link), one read from the stores
