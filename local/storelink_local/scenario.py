@@ -9,21 +9,23 @@ matches the shirt by SKU (callers drain when their story is ready for it).
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 import httpx
 from graphql import GraphQLSchema
 
 from storelink.adapters.dynamodb import DynamoDbStores
+from storelink.adapters.woocommerce.ids import LOCATION_ID as WOOCOMMERCE_LOCATION
 from storelink.domain.links import Link
 from storelink.domain.stock import InventoryRef
 from storelink.domain.stores import Store
 from storelink.settings import LinksTable
 from storelink_local.runtime import LocalRuntime
-from storelink_local.sandbox import ShopifySandbox
+from storelink_local.sandbox import ShopifySandbox, WooCommerceSandbox
 from storelink_local.sandbox.clock import Clock, system_clock
 from storelink_local.sandbox.shopify_scopes import DEFAULT_SCOPES
+from storelink_local.sandbox.woocommerce_shops import WooCommerceShop, woocommerce_shop
 
 SKU = "LINEN-SHIRT-M"
 
@@ -40,6 +42,41 @@ class LinkedShop:
     @property
     def available(self) -> int:
         return self.sandbox.available(self.level.item_id, self.level.location_id)
+
+
+@dataclass(frozen=True)
+class LinkedWooCommerceShop:
+    """A sandbox WooCommerce store registered with storelink, holding the shirt as a simple product."""
+
+    store: Store
+    shop: WooCommerceShop
+    level: InventoryRef
+    api_token: str
+
+    @property
+    def sandbox(self) -> WooCommerceSandbox:
+        return self.shop.sandbox
+
+    @property
+    def product_id(self) -> int:
+        return self.shop.product_id
+
+    @property
+    def available(self) -> int:
+        return self.shop.available or 0
+
+
+class LinkParty(Protocol):
+    """What linking needs of a registered store, whatever its platform."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def level(self) -> InventoryRef: ...
+
+    @property
+    def api_token(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -101,14 +138,30 @@ def registered_shop(
         "/stores",
         body={"platform": "shopify", "shop_domain": domain, "api_base_url": sandbox.base_url, **secrets},
     )
-    store = DynamoDbStores(boto3.resource("dynamodb").Table(LinksTable.from_env().links_table_name)).get(
-        registered["store"]["store_id"]
-    )
-    assert store is not None, "the store just registered"
+    store = _stored(registered["store"]["store_id"])
     level = InventoryRef(item_id=product.variants[0].inventory_item_id, location_id=location.id)
     issued = registered["issued"]
     shop = LinkedShop(store, sandbox, level, product.variants[0].id, issued["api_token"])
     return shop, issued["verification_code"]
+
+
+def registered_woocommerce_shop(
+    api: ManagementApi, shop_name: str, available: int, stack: ExitStack, *, clock: Clock = system_clock
+) -> tuple[LinkedWooCommerceShop, str]:
+    """A sandbox WooCommerce store holding `available` of the shirt, registered with storelink with its REST API
+    key (storelink checks it and creates its webhooks); returns it and its verification code."""
+    shop = woocommerce_shop(shop_name, available, stack, clock=clock, sku=SKU)
+    registered = api.call("POST", "/stores", body=shop.registration(shop_name))
+    level = InventoryRef(item_id=str(shop.product_id), location_id=WOOCOMMERCE_LOCATION)
+    issued = registered["issued"]
+    store = _stored(registered["store"]["store_id"])
+    return LinkedWooCommerceShop(store, shop, level, issued["api_token"]), issued["verification_code"]
+
+
+def _stored(store_id: str) -> Store:
+    store = DynamoDbStores(boto3.resource("dynamodb").Table(LinksTable.from_env().links_table_name)).get(store_id)
+    assert store is not None, "the store just registered"
+    return store
 
 
 @contextmanager
@@ -131,7 +184,7 @@ def linked_stores(
 
 
 def link_shops(
-    api: ManagementApi, source: LinkedShop, destination: LinkedShop, destination_code: str, *, channel_name: str
+    api: ManagementApi, source: LinkParty, destination: LinkParty, destination_code: str, *, channel_name: str
 ) -> Link:
     """The source asks to link with the destination's verification code, its warehouse to the destination's;
     the destination grants."""

@@ -1,0 +1,190 @@
+"""WooCommerce stores linked with Shopify stores, both ways, end to end through the local runtime: registration
+with a REST API key, the catalogue matched by SKU, stock changes, the sweep, and orders.
+
+The WooCommerce side is the sandbox WooCommerce store (local/storelink_local/sandbox/woocommerce*.py): wc/v3 as
+the contract spec describes it, stock moved by orders as WooCommerce moves it, webhooks with WooCommerce's habits.
+"""
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from graphql import GraphQLSchema
+
+from storelink_local.runtime import LocalRuntime
+from storelink_local.scenario import (
+    LinkedShop,
+    LinkedWooCommerceShop,
+    ManagementApi,
+    link_shops,
+    registered_shop,
+    registered_woocommerce_shop,
+)
+from tests.e2e.conftest import unique_name
+
+pytestmark = pytest.mark.contract
+
+
+@dataclass(frozen=True)
+class MixedLink:
+    shopify: LinkedShop
+    woocommerce: LinkedWooCommerceShop
+    link_id: str
+
+
+@pytest.fixture
+def api(runtime: LocalRuntime) -> ManagementApi:
+    return ManagementApi(runtime)
+
+
+@pytest.fixture
+def shopify_to_woocommerce(
+    runtime: LocalRuntime, api: ManagementApi, contract_schema: GraphQLSchema, request: pytest.FixtureRequest
+) -> Iterator[MixedLink]:
+    """A Shopify source and a WooCommerce destination, 12 shirts each, linked, granted and matched by SKU."""
+    name = unique_name(request)
+    with ExitStack() as stack:
+        source, _ = registered_shop(api, "Lumen", f"src-{name}.myshopify.com", contract_schema, 12, stack)
+        destination, code = registered_woocommerce_shop(api, f"woo-{name}", 12, stack)
+        link = link_shops(api, source, destination, code, channel_name="Lumen on WooCommerce")
+        runtime.drain()
+        yield MixedLink(source, destination, link.link_id)
+
+
+def test_a_woocommerce_store_registers_with_its_rest_api_key(
+    runtime: LocalRuntime, api: ManagementApi, request: pytest.FixtureRequest
+) -> None:
+    with ExitStack() as stack:
+        # Given a WooCommerce shop and its read/write REST API key
+        # When it registers
+        shop, code = registered_woocommerce_shop(api, f"reg-{unique_name(request)}", 5, stack)
+        # Then storelink kept it as a WooCommerce store named by its site, issued its token and code once,
+        # and created its webhooks at storelink's WooCommerce route, signed with a secret storelink made
+        assert (shop.store.platform, shop.store.shop_domain) == ("woocommerce", shop.sandbox.site_url.split("//")[1])
+        assert shop.api_token.startswith("sl_")
+        assert code
+        hooks = shop.sandbox.webhooks
+        assert {hook.topic for hook in hooks} >= {"product.updated", "order.created", "order.updated"}
+        assert {hook.delivery_url for hook in hooks} == {
+            f"{runtime.api_url}/webhooks/woocommerce/{shop.store.store_id}"
+        }
+        assert {hook.status for hook in hooks} == {"active"}
+        # And the same site registering again, with a second key of its own, is refused as a duplicate, naming it
+        shop.sandbox.issue_keys("ck_other", "cs_other")
+        again = httpx.post(
+            f"{runtime.api_url}/stores",
+            json={
+                "platform": "woocommerce",
+                "site_url": shop.sandbox.site_url,
+                "consumer_key": "ck_other",
+                "consumer_secret": "cs_other",
+            },
+        )
+        assert again.status_code == 409, again.text
+        assert shop.store.shop_domain in again.json()["error"]["message"]
+
+
+def test_a_key_the_shop_refuses_registers_nothing(runtime: LocalRuntime, request: pytest.FixtureRequest) -> None:
+    with ExitStack() as stack:
+        shop, _ = registered_woocommerce_shop(ManagementApi(runtime), f"key-{unique_name(request)}", 5, stack)
+        # Given a second site whose merchant typed the key wrong
+        answer = httpx.post(
+            f"{runtime.api_url}/stores",
+            json={
+                "platform": "woocommerce",
+                "site_url": shop.sandbox.site_url.replace("127.0.0.1", "localhost"),
+                "consumer_key": "ck_typo",
+                "consumer_secret": "cs_typo",
+            },
+        )
+        # Then it is refused with WooCommerce's reason, and nothing is kept
+        assert answer.status_code in (400, 422), answer.text
+        assert "woocommerce refused these credentials" in answer.json()["error"]["message"]
+
+
+def test_a_shopify_sale_reaches_the_woocommerce_destination(
+    runtime: LocalRuntime, shopify_to_woocommerce: MixedLink
+) -> None:
+    shopify, woocommerce = shopify_to_woocommerce.shopify, shopify_to_woocommerce.woocommerce
+    # Given a Shopify source and a WooCommerce destination at 12, matched by SKU
+    # When the merchant sells 3 at the source
+    shopify.sandbox.set_available(shopify.level.item_id, shopify.level.location_id, 9)
+    runtime.drain()
+    # Then the WooCommerce destination shows 9
+    assert (shopify.available, woocommerce.available) == (9, 9)
+
+
+def test_the_sweep_puts_back_a_woocommerce_destinations_drift(
+    runtime: LocalRuntime, shopify_to_woocommerce: MixedLink
+) -> None:
+    woocommerce = shopify_to_woocommerce.woocommerce
+    # Given the WooCommerce merchant typed 20 by hand
+    woocommerce.sandbox.set_stock(woocommerce.product_id, 20)
+    runtime.drain()
+    # When the 15-minute sweep runs
+    runtime.fire_schedule("StockSweepFunction")
+    runtime.drain()
+    # Then the destination shows the source's 12 again
+    assert woocommerce.available == 12
+
+
+@pytest.fixture
+def woocommerce_to_shopify(
+    runtime: LocalRuntime, api: ManagementApi, contract_schema: GraphQLSchema, request: pytest.FixtureRequest
+) -> Iterator[MixedLink]:
+    """A WooCommerce source and a Shopify destination, 12 shirts each, linked, granted and matched by SKU."""
+    name = unique_name(request)
+    with ExitStack() as stack:
+        source, _ = registered_woocommerce_shop(api, f"woo-{name}", 12, stack)
+        destination, code = registered_shop(api, "Lumen", f"dst-{name}.myshopify.com", contract_schema, 12, stack)
+        link = link_shops(api, source, destination, code, channel_name="Lumen on Shopify")
+        runtime.drain()
+        yield MixedLink(destination, source, link.link_id)
+
+
+def test_a_woocommerce_stock_edit_reaches_the_shopify_destination(
+    runtime: LocalRuntime, woocommerce_to_shopify: MixedLink
+) -> None:
+    woocommerce, shopify = woocommerce_to_shopify.woocommerce, woocommerce_to_shopify.shopify
+    # Given a WooCommerce source at 12, When its merchant types 7 and WooCommerce sends product.updated
+    woocommerce.sandbox.set_stock(woocommerce.product_id, 7)
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    # Then the Shopify destination shows 7
+    assert (woocommerce.available, shopify.available) == (7, 7)
+
+
+def test_a_shopify_destination_order_decrements_the_woocommerce_source_once(
+    runtime: LocalRuntime, woocommerce_to_shopify: MixedLink
+) -> None:
+    woocommerce, shopify = woocommerce_to_shopify.woocommerce, woocommerce_to_shopify.shopify
+    # Given both at 12, When a customer orders 2 at the Shopify destination
+    shopify.sandbox.place_order([{"variant_id": shopify.variant_id, "quantity": 2}])
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    # Then the WooCommerce source went down by 2, once, and both show 10
+    assert (woocommerce.available, shopify.available) == (10, 10)
+    # When Shopify delivers the same order again as a new delivery
+    delivery = next(d for d in reversed(shopify.sandbox.webhook_deliveries) if d.topic == "orders/create")
+    resent = httpx.post(
+        delivery.url, content=delivery.body, headers=delivery.headers | {"X-Shopify-Webhook-Id": "again"}
+    )
+    assert resent.status_code == 200
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    # Then nothing moves twice: the key recorded with the WooCommerce write applied it once
+    assert (woocommerce.available, shopify.available) == (10, 10)
+
+
+def test_a_woocommerce_checkout_at_the_destination_decrements_the_shopify_source_once(
+    runtime: LocalRuntime, shopify_to_woocommerce: MixedLink
+) -> None:
+    shopify, woocommerce = shopify_to_woocommerce.shopify, shopify_to_woocommerce.woocommerce
+    # Given both at 12, When a buyer checks out 2 at the WooCommerce destination (WooCommerce takes its own stock)
+    woocommerce.sandbox.place_order([{"product_id": woocommerce.product_id, "quantity": 2}])
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    # Then the Shopify source went down by 2 once, and both show 10
+    assert (shopify.available, woocommerce.available) == (10, 10)
