@@ -123,7 +123,7 @@ class WitnessedStock:
                 done.refused |= refused
                 pending = {item: level for item, level in pending.items() if item not in refused}
                 after = self.read(pending)
-                lost = self._lost(pending, seen, after)
+                lost = self.lost(pending, seen, after)
                 done.levels |= {item: after.stock.get(item) or 0 for item in pending}
                 for item, units in lost.items():
                     done.given_back[item] = done.given_back.get(item, 0) + units
@@ -135,10 +135,11 @@ class WitnessedStock:
         return done
 
     @staticmethod
-    def _lost(targets: Mapping[Item, int], before: Snapshot, after: Snapshot) -> dict[Item, int]:
+    def lost(targets: Mapping[Item, int], before: Snapshot, after: Snapshot) -> dict[Item, int]:
         """Per written item, the units its product's witness counted between the two reads that no level shows:
         sold between the first read and the write, then overwritten (negative: a paid order cancelled and
-        restocked meanwhile, also overwritten)."""
+        restocked meanwhile, also overwritten). Never more than the witness counted: a change it cannot see (a
+        merchant's edit of another size, a restock) must not make storelink take units nobody sold."""
         lost = {}
         for item in targets:
             counted = after.sales.get(item.product_id, 0) - before.sales.get(item.product_id, 0)
@@ -150,8 +151,9 @@ class WitnessedStock:
                     shown += targets[other] - quantity
                 elif (earlier := before.stock.get(other)) is not None:
                     shown += earlier - quantity
-            if counted != shown:
-                lost[item] = counted - shown
+            units = max(min(counted - shown, max(counted, 0)), min(counted, 0))
+            if units:
+                lost[item] = units
         return lost
 
     def _send(
