@@ -188,3 +188,24 @@ def test_a_woocommerce_checkout_at_the_destination_decrements_the_shopify_source
     runtime.drain()
     # Then the Shopify source went down by 2 once, and both show 10
     assert (shopify.available, woocommerce.available) == (10, 10)
+
+
+def test_a_shopify_order_is_pushed_into_the_woocommerce_source_and_its_completion_comes_back(
+    runtime: LocalRuntime, woocommerce_to_shopify: MixedLink
+) -> None:
+    woocommerce, shopify = woocommerce_to_shopify.woocommerce, woocommerce_to_shopify.shopify
+    # Given a customer's order of 2 at the Shopify destination, which took the WooCommerce source's stock once
+    order = shopify.sandbox.place_order([{"variant_id": shopify.variant_id, "quantity": 2}])
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    # Then the WooCommerce source has it as an order storelink created, for its line, without moving stock again
+    [pushed] = [o for o in woocommerce.sandbox.orders if o["created_via"] == "rest-api"]
+    assert [(line["product_id"], line["quantity"]) for line in pushed["line_items"]] == [(woocommerce.product_id, 2)]
+    assert (woocommerce.available, shopify.available) == (10, 10)
+    # When the WooCommerce merchant ships it (completed: WooCommerce's core has no fulfilments)
+    woocommerce.sandbox.set_order_status(pushed["id"], "completed")
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    # Then the Shopify destination's order is fulfilled, and no stock moved
+    assert shopify.sandbox.order(order.id).fulfillment_status == "FULFILLED"
+    assert (woocommerce.available, shopify.available) == (10, 10)

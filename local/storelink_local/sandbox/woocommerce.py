@@ -307,6 +307,11 @@ class WooCommerceSandbox(Served):
         """The merchant changes the order's status in wp-admin (completes, cancels, puts on hold...)."""
         self._orders.set_status(order_id, status)
 
+    @property
+    def orders(self) -> list[dict[str, Any]]:
+        """Every order, as the REST API shows it, oldest first."""
+        return [order_json(order, self.timezone) for order in self._orders.orders()]
+
     def order(self, order_id: int) -> dict[str, Any]:
         """An order as the REST API shows it."""
         return order_json(self._orders.get(order_id), self.timezone)
