@@ -132,6 +132,9 @@ class RecordingQueue:
         return True
 
 
+WEBHOOK_TOPICS = ("stock", "orders")
+
+
 @dataclass
 class FakeConnector:
     """A store's stock levels; compare-and-set races are the sandbox store's to show (tests/integration)."""
@@ -145,9 +148,21 @@ class FakeConnector:
     fail_next_adjust: bool = False
     # Product id -> why the store refuses to delete it.
     refused_deletes: dict[str, str] = field(default_factory=dict)
+    # The topics subscribed, by callback URL; `webhooks_down` makes asking about them fail, as an unreachable store.
+    webhooks: dict[str, set[str]] = field(default_factory=dict)
+    webhooks_down: bool = False
 
     def locations(self) -> list[Location]:
         return [Location(location_id=location_id, name=location_id) for location_id in self.location_ids]
+
+    def register_webhooks(self, callback_url: str) -> list[str]:
+        """As both platforms: the topics missing at `callback_url` are subscribed, and returned."""
+        if self.webhooks_down:
+            raise StoreUnavailable("the store timed out")
+        subscribed = self.webhooks.setdefault(callback_url, set())
+        missing = sorted(set(WEBHOOK_TOPICS) - subscribed)
+        subscribed.update(missing)
+        return missing
 
     def catalogue(self) -> list[CatalogueVariant]:
         return self.variants

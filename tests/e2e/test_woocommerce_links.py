@@ -209,3 +209,21 @@ def test_a_shopify_order_is_pushed_into_the_woocommerce_source_and_its_completio
     # Then the Shopify destination's order is fulfilled, and no stock moved
     assert shopify.sandbox.order(order.id).fulfillment_status == "FULFILLED"
     assert (woocommerce.available, shopify.available) == (10, 10)
+
+
+def test_the_sweep_sets_active_again_a_webhook_woocommerce_disabled(
+    runtime: LocalRuntime, woocommerce_to_shopify: MixedLink
+) -> None:
+    woocommerce = woocommerce_to_shopify.woocommerce
+    # Given WooCommerce disabled the source's product.updated webhook (it does after more than 5 failed deliveries)
+    [hook] = [hook for hook in woocommerce.sandbox.webhooks if hook.topic == "product.updated"]
+    hook.status = "disabled"
+    # When the 15-minute sweep runs
+    runtime.fire_schedule("StockSweepFunction")
+    runtime.drain()
+    # Then it is active again, and the next stock edit reaches the destination by its webhook
+    assert {hook.status for hook in woocommerce.sandbox.webhooks} == {"active"}
+    woocommerce.sandbox.set_stock(woocommerce.product_id, 6)
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    assert woocommerce_to_shopify.shopify.available == 6

@@ -134,3 +134,29 @@ def test_a_sweep_that_reaches_a_store_needing_attention_resumes_its_parked_work(
     assert world.stores.stores["destination"].needs_attention is None
     assert world.queues.sent_again == [parked]
     assert world.parked.parked("destination") == []
+
+
+def test_a_sweep_subscribes_again_the_webhooks_a_store_lost_and_only_those() -> None:
+    # Given stores registered with their webhook address, the destination's webhooks all gone (disabled by its
+    # platform after failed deliveries), the source's all there
+    world = World(source_levels=[5], destination_levels=[4])
+    for store_id in ("source", "destination"):
+        world.stores.stores[store_id] = a_store(
+            store_id, webhook_url=f"https://api.example/webhooks/shopify/{store_id}"
+        )
+    world.source.webhooks["https://api.example/webhooks/shopify/source"] = {"stock", "orders"}
+    # When the link is swept
+    world.run_until_done()
+    # Then the destination's topics are subscribed again at its address, and the source's are left as they were
+    assert world.destination.webhooks == {"https://api.example/webhooks/shopify/destination": {"stock", "orders"}}
+    assert world.source.webhooks == {"https://api.example/webhooks/shopify/source": {"stock", "orders"}}
+
+
+def test_a_store_that_cannot_say_its_webhooks_does_not_stop_the_sweep() -> None:
+    # Given a destination that times out when asked about its webhooks
+    world = World(source_levels=[10], destination_levels=[4])
+    world.stores.stores["destination"] = a_store("destination", webhook_url="https://api.example/webhooks/x")
+    world.destination.webhooks_down = True
+    # When the link is swept, Then its drift is still corrected (10 less the buffer of 1)
+    world.run_until_done()
+    assert world.destination.levels == {world.destination_levels[0]: 9}

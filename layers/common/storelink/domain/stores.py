@@ -60,6 +60,9 @@ class Store(BaseModel):
     verification_code_digest: str = ""
     registered_at: AwareDatetime | None = None
     needs_attention: Attention | None = None
+    # Where storelink subscribed the store's webhooks at registration: the sweep subscribes again any the
+    # platform dropped or disabled (WooCommerce disables one after more than 5 failed deliveries in a row).
+    webhook_url: str | None = None
 
 
 # How long a rotated webhook secret keeps verifying deliveries: at least Shopify's 4-hour retry span.

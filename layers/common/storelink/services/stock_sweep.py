@@ -13,6 +13,7 @@ from datetime import datetime
 from storelink.domain.links import Link, LinkStatus, SweepReport
 from storelink.domain.messages import SweepJob
 from storelink.domain.stock import InventoryRef, LevelsSet, destination_quantity, writes_to_reach
+from storelink.errors import StorelinkError
 from storelink.observability import logger
 from storelink.ports import JobQueue, LinkBook, LinkedStores, StoreConnector
 from storelink.services.store_access import connector_of
@@ -78,6 +79,8 @@ class StockSweep:
         part = self._sweep_part(link, pairs, started_at=job.so_far.ran_at if job.so_far else self._now())
         if pairs:
             self._working_again(link)
+        if job.resume_after is None and link.status is LinkStatus.CONNECTED:
+            self._keep_webhooks(link)
         found = part.merged_into(job.so_far) if job.so_far else part
         if resume_after:
             self._next_parts.send([SweepJob(link_id=link.link_id, resume_after=resume_after, so_far=found)])
@@ -127,6 +130,23 @@ class StockSweep:
         for store in self._stores.get_many(reached).values():
             if store.needs_attention is not None:
                 self._attention.resolved(store.store_id)
+
+    def _keep_webhooks(self, link: Link) -> None:
+        """Once a sweep, both stores' webhooks are subscribed again where the platform dropped or disabled them
+        (WooCommerce disables one after more than 5 failed deliveries and never resends; Shopify removes one that
+        kept failing): a call per store, and nothing written when they are all there. A store that cannot be
+        reached is left to the sweep's own reads to report."""
+        stores = self._stores.get_many([link.source_store_id, link.destination_store_id]).values()
+        for store in stores:
+            if store.webhook_url is None or store.needs_attention is not None:
+                continue
+            try:
+                restored = self._connectors.connector_for(store).register_webhooks(store.webhook_url)
+            except StorelinkError as error:
+                logger.warning("webhooks not checked", extra={"store_id": store.store_id, "reason": str(error)})
+                continue
+            if restored:
+                logger.warning("webhooks subscribed again", extra={"store_id": store.store_id, "topics": restored})
 
     def _report(self, link: Link, report: SweepReport) -> None:
         # Read again: the sweep took time, and the link may have changed meanwhile (compare-and-set).

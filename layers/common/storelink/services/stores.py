@@ -149,18 +149,18 @@ class StoreRegistration:
         store = store.model_copy(update={"credentials_fingerprint": secret.fingerprint()})
         if shop.domain.lower() != store.shop_domain:
             raise InvalidRequest(f"these credentials belong to {shop.domain}, not {store.shop_domain}")
+        webhook_url = f"{webhook_base_url.rstrip('/')}/webhooks/{store.platform}/{store.store_id}"
+        store = store.model_copy(update={"name": store.name or shop.name, "webhook_url": webhook_url})
         self._secrets.create(store.secret_name, secret)
         try:
-            self._registry.register(store.model_copy(update={"name": store.name or shop.name}))
-            topics = connector.register_webhooks(
-                f"{webhook_base_url.rstrip('/')}/webhooks/{store.platform}/{store.store_id}"
-            )
+            self._registry.register(store)
+            topics = connector.register_webhooks(webhook_url)
         except Exception:
             self._forget(store)
             raise
         logger.info("store registered", extra={"store_id": store.store_id, "platform": store.platform})
         return RegisteredStore(
-            store=StoreView.of(store.model_copy(update={"name": store.name or shop.name})),
+            store=StoreView.of(store),
             issued=issued,
             webhooks_registered=topics,
         )
