@@ -534,14 +534,17 @@ class FakeWaitingOrders:
 
 @dataclass
 class FakeFeed:
-    """A store's recent changes: what it answers (or the error it raises), and every `since` it was asked."""
+    """A store's recent changes: what it answers (or the error it raises), and every `since` (and window) it was
+    asked."""
 
     changes: Changes = field(default_factory=Changes)
     error: Exception | None = None
     asked: list[datetime] = field(default_factory=list)
+    windows: list[tuple[datetime, datetime | None]] = field(default_factory=list)
 
-    def changes_since(self, since: datetime) -> Changes:
+    def changes_since(self, since: datetime, until: datetime | None = None) -> Changes:
         self.asked.append(since)
+        self.windows.append((since, until))
         if self.error is not None:
             raise self.error
         return self.changes

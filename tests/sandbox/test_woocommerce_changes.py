@@ -134,3 +134,19 @@ def test_a_quiet_store_costs_two_calls_a_minute(
     asked = woo_shop.sandbox.received_requests[before:]
     assert [(r.method, r.route) for r in asked] == [("GET", "/products"), ("GET", "/orders")]
     assert [r.query.get("dates_are_gmt") for r in asked] == [True, True]
+
+
+def test_a_window_reads_only_what_changed_within_it(
+    woo_shop: StockedShop, feed: WooCommerceChanges, clock: ManualClock
+) -> None:
+    # Given the shirt changed within a window, and the socks' stock after it
+    since = clock.advance(60)
+    clock.advance(5)
+    woo_shop.sandbox.set_stock(woo_shop.shirt, 9)
+    until = clock.advance(5)
+    clock.advance(5)
+    woo_shop.sandbox.set_stock(woo_shop.hoodie_s, 1)
+    # When the feed reads the window
+    changes = feed.changes_since(since, until)
+    # Then only the shirt's change is in it
+    assert [e.level.item_id for e in changes.events if isinstance(e, StockLevelChanged)] == [str(woo_shop.shirt)]

@@ -166,3 +166,23 @@ def test_only_stores_of_connected_links_with_a_feed_and_not_awaiting_their_merch
     # Shopify store has no feed (Shopify resends its webhooks for 4 hours)
     assert report.stores_read == 0
     assert [feed.asked for feed in world.feeds.feeds.values()] == [[], []]
+
+
+def test_a_store_back_after_a_long_gap_is_caught_up_a_window_a_minute() -> None:
+    # Given a source last read two hours ago (its key was revoked meanwhile, now replaced)
+    world = World()
+    two_hours_ago = NOW - timedelta(hours=2)
+    world.marks.save("woo-src", two_hours_ago)
+    world.changes("woo-src", a_stock_change(4, store_id="woo-src"), latest=two_hours_ago + timedelta(minutes=3))
+    # When the catch-up runs twice
+    world.catch_up.catch_up()
+    world.catch_up.catch_up()
+    # Then each run reads one 15-minute window wholly in the past, and the mark moves to its end, not to the
+    # newest date the window held, so the next window starts there
+    start = two_hours_ago - timedelta(seconds=1)
+    end = start + timedelta(minutes=15)
+    assert world.feeds.feeds["woo-src"].windows == [
+        (start, end),
+        (end - timedelta(seconds=1), end + timedelta(minutes=15) - timedelta(seconds=1)),
+    ]
+    assert world.marks.marks["woo-src"] == end + timedelta(minutes=15) - timedelta(seconds=1)

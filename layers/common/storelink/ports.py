@@ -361,8 +361,9 @@ class ConnectorFactory(Protocol):
 class RecentChanges(Protocol):
     """A store's own record of what changed, read for the webhooks it may have lost (services/catch_up.py)."""
 
-    def changes_since(self, since: datetime) -> Changes:
-        """What changed after `since` (strictly), as the events its webhooks carry, keyed as they are."""
+    def changes_since(self, since: datetime, until: datetime | None = None) -> Changes:
+        """What changed after `since` (strictly), and before `until` when given, as the events its webhooks carry,
+        keyed as they are."""
         ...
 
 

@@ -29,6 +29,9 @@ FIRST_LOOK_BACK = timedelta(minutes=5)
 # the function's minute.
 STORES_AT_ONCE = 8
 ONE_SECOND = timedelta(seconds=1)
+# A store whose mark is older than two of these (back from its merchant's attention, or after an outage) is read
+# one window a run, each wholly in the past, instead of in one read that could outlast the function.
+WINDOW = timedelta(minutes=15)
 
 
 class CatchUpReport(BaseModel):
@@ -98,7 +101,12 @@ class StoreCatchUp:
         if feed is None:
             return None
         seen_until = self._marks.seen_until(store.store_id)
-        return feed.changes_since(seen_until - ONE_SECOND if seen_until else self._now() - FIRST_LOOK_BACK)
+        since = seen_until - ONE_SECOND if seen_until else self._now() - FIRST_LOOK_BACK
+        until = since + WINDOW
+        if until > self._now() - WINDOW:
+            return feed.changes_since(since)
+        # Nothing is modified in the past any more, whatever the store's clock: all of the window is read.
+        return feed.changes_since(since, until).model_copy(update={"latest": until})
 
     def _publish(self, store: Store, changes: Changes, *, is_source: bool) -> int:
         """As the webhook ingress does: a stock change of a store that is no connected link's source has nowhere

@@ -24,26 +24,26 @@ class WooCommerceChanges:
         self._rest = rest
         self._store = store
 
-    def changes_since(self, since: datetime) -> Changes:
+    def changes_since(self, since: datetime, until: datetime | None = None) -> Changes:
         """Products and their variations, then orders, modified after `since`; then the levels of the items those
         orders sell (only their levels: a sale moves stock without necessarily changing its product's date)."""
         events: list[StoreEvent] = []
         dates: list[datetime] = []
         read: set[Item] = set()
-        for product in self._modified("/products", since):
+        for product in self._modified("/products", since, until):
             dates.append(_modified_at(product))
             events += self._events("product.updated", [product])
             read.add(Item(int(product["id"])))
             if product.get("type") == "variable":
                 variations = [
                     _as_variation(int(product["id"]), body)
-                    for body in self._modified(f"/products/{product['id']}/variations", since)
+                    for body in self._modified(f"/products/{product['id']}/variations", since, until)
                 ]
                 dates += map(_modified_at, variations)
                 events += self._events("product.updated", variations)
                 read |= {Item(int(product["id"]), int(variation["id"])) for variation in variations}
         sold: set[Item] = set()
-        for order in self._modified("/orders", since):
+        for order in self._modified("/orders", since, until):
             dates.append(_modified_at(order))
             events += self._events(_order_topic(order, since), [order])
             sold |= {item_of(line["product_id"], line.get("variation_id", 0)) for line in order.get("line_items", [])}
@@ -51,11 +51,12 @@ class WooCommerceChanges:
         events += [event for event in levels if isinstance(event, StockLevelChanged)]
         return Changes(events=tuple(events), latest=max(dates, default=None))
 
-    def _modified(self, path: str, since: datetime) -> Iterator[dict[str, Any]]:
+    def _modified(self, path: str, since: datetime, until: datetime | None) -> Iterator[dict[str, Any]]:
         """Oldest id first: a listing read page by page stays in place while it is read (a resource changed
         meanwhile keeps its place instead of moving the others)."""
-        after = since.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
-        params = {"modified_after": after, "dates_are_gmt": "true", "orderby": "id", "order": "asc"}
+        params = {"modified_after": _gmt(since), "dates_are_gmt": "true", "orderby": "id", "order": "asc"}
+        if until is not None:
+            params["modified_before"] = _gmt(until)
         return self._rest.paged(path, params)
 
     def _current(self, items: Iterable[Item]) -> Iterator[dict[str, Any]]:
@@ -87,6 +88,11 @@ def _order_topic(order: dict[str, Any], since: datetime) -> str:
 def _as_variation(product_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """A variation as its webhook carries it: the product route's shape, typed `variation` under its product."""
     return body | {"type": "variation", "parent_id": product_id}
+
+
+def _gmt(moment: datetime) -> str:
+    """A moment as WooCommerce's `*_gmt` query dates are written: UTC, to the second, no offset."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def _modified_at(body: dict[str, Any]) -> datetime:
