@@ -20,6 +20,12 @@ def test_a_throttled_request_answers_429_with_retry_after_and_applies_nothing(wo
     assert (woo_shop.sandbox.stats.calls, woo_shop.sandbox.stats.failed) == (2, 1)
 
 
+def test_the_host_may_ask_for_a_longer_wait(woo_shop: StockedShop) -> None:
+    woo_shop.sandbox.retry_after = 30
+    woo_shop.sandbox.faults.throttle_next()
+    assert call(woo_shop.sandbox, "GET", "/products").headers["Retry-After"] == "30"
+
+
 def test_planned_server_errors_answer_in_order_a_503_with_retry_after(woo_shop: StockedShop) -> None:
     woo_shop.sandbox.faults.fail_next(503, 500)
     first, second, third = (call(woo_shop.sandbox, "GET", f"/products/{woo_shop.shirt}") for _ in range(3))

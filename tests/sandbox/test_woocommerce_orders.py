@@ -66,21 +66,45 @@ def test_a_pending_order_moves_no_stock_until_it_is_paid(woo_shop: StockedShop) 
     assert woo_shop.sandbox.stock(woo_shop.shirt) == 4
 
 
-def test_cancelling_gives_back_exactly_what_was_reduced_and_keeps_total_sales(woo_shop: StockedShop) -> None:
+def test_cancelling_gives_back_exactly_what_was_reduced_and_takes_the_sales_back(woo_shop: StockedShop) -> None:
     # Given a processing order of 2 shirts (5 -> 3), then a merchant's edit to 10
     order = create_order(woo_shop, [{"product_id": woo_shop.shirt, "quantity": 2}], set_paid=True)
     woo_shop.sandbox.set_stock(woo_shop.shirt, 10)
     # When the order is cancelled, twice
     cancelled = ok(call(woo_shop.sandbox, "PUT", f"/orders/{order['id']}", {"status": "cancelled"}))
     ok(call(woo_shop.sandbox, "PUT", f"/orders/{order['id']}", {"status": "cancelled"}))
-    # Then the 2 are added to what the stock is now, once; the line forgets them; total_sales is not lowered
+    # Then the 2 are added to what the stock is now, once; the line forgets them; total_sales drops them (8.0+)
     assert woo_shop.sandbox.stock(woo_shop.shirt) == 12
     assert "_reduced_stock" not in line_meta(cancelled)
     assert woo_shop.sandbox.order_notes(order["id"])[-2] == "Stock levels increased: Linen shirt (SHIRT) 10&rarr;12"
-    assert total_sales(woo_shop, woo_shop.shirt) == 2
-    # And paid again, it reduces again (its lines carry no _reduced_stock any more)
+    assert total_sales(woo_shop, woo_shop.shirt) == 0
+    # And paid again, it reduces and counts again (its lines carry no _reduced_stock any more)
     ok(call(woo_shop.sandbox, "PUT", f"/orders/{order['id']}", {"status": "processing"}))
     assert woo_shop.sandbox.stock(woo_shop.shirt) == 10
+    assert total_sales(woo_shop, woo_shop.shirt) == 2
+
+
+def test_an_order_counted_as_sold_by_its_meta_takes_sales_out_when_cancelled_unless_the_meta_says_no(
+    woo_shop: StockedShop,
+) -> None:
+    # Given the shirt sold twice at checkout (total_sales 2), and an order marked as already counted
+    woo_shop.sandbox.place_order([{"product_id": woo_shop.shirt, "quantity": 2}])
+    flags = [{"key": "_order_stock_reduced", "value": "yes"}, {"key": "_recorded_sales", "value": "yes"}]
+    marked = create_order(woo_shop, [{"product_id": woo_shop.shirt, "quantity": 1}], status="on-hold", meta_data=flags)
+    other = create_order(woo_shop, [{"product_id": woo_shop.shirt, "quantity": 1}], status="on-hold", meta_data=flags)
+    # When one is cancelled as is, and the other after setting _recorded_sales to no in the same update
+    ok(call(woo_shop.sandbox, "PUT", f"/orders/{marked['id']}", {"status": "cancelled"}))
+    ok(
+        call(
+            woo_shop.sandbox,
+            "PUT",
+            f"/orders/{other['id']}",
+            {"status": "cancelled", "meta_data": [{"key": "_recorded_sales", "value": "no"}]},
+        )
+    )
+    # Then the first took a sale it never counted out of total_sales; the second took nothing
+    assert total_sales(woo_shop, woo_shop.shirt) == 1
+    assert woo_shop.sandbox.stock(woo_shop.shirt) == 3
 
 
 def test_an_order_marked_stock_reduced_and_sales_recorded_moves_neither(woo_shop: StockedShop) -> None:
@@ -231,8 +255,9 @@ def test_a_refund_above_what_is_left_is_refused_and_refunding_all_sets_the_order
     assert (too_much.status_code, too_much.json()["message"]) == (500, "Invalid refund amount.")
     ok(call(woo_shop.sandbox, "POST", f"/orders/{order_id}/refunds", {"amount": "20.00", "api_refund": False}), 201)
     assert woo_shop.sandbox.order(order_id)["status"] == "refunded"
-    # A refund that restocks nothing: the shirts stay sold
+    # A refund that restocks nothing: the shirts stay sold, and counted
     assert woo_shop.sandbox.stock(woo_shop.shirt) == 3
+    assert total_sales(woo_shop, woo_shop.shirt) == 2
 
 
 @pytest.mark.parametrize("path", ["/system_status", "/data/currencies/current"])

@@ -147,6 +147,7 @@ class WooCommerceSandbox(Served):
         self.currency = currency
         self.shop_name = shop_name
         self.faults = faults if faults is not None else Faults()
+        self.retry_after = 1  # seconds, in the Retry-After of a planned 429 or 503
         self.stats = Stats()
         self._ids = iter(range(100, 10**9))
         self._ids_lock = threading.Lock()
@@ -407,7 +408,7 @@ class WooCommerceSandbox(Served):
         return None
 
     def _faulted(self, fault: Fault) -> Reply:
-        retry_after = (("Retry-After", str(max(1, round(fault.seconds or 1)))),)
+        retry_after = (("Retry-After", str(self.retry_after)),)
         if fault.kind == FaultKind.THROTTLE:
             return Reply.json(429, {"code": "too_many_requests", "message": "Too Many Requests"}, retry_after)
         if fault.kind == FaultKind.STATUS:

@@ -9,7 +9,11 @@ Read from WooCommerce's source (plugins/woocommerce/includes/wc-stock-functions.
   (`wc_update_product_stock(..., 'decrease')`), gets `_reduced_stock` = its quantity, and the order gets the note
   "Stock levels reduced: Name (SKU) 5&rarr;3, ..." and its flag.
 - Cancelled or pending (`wc_maybe_increase_stock_levels`): what the lines' `_reduced_stock` says is put back,
-  the meta goes, the note is "Stock levels increased: ...", the flag is cleared. total_sales is never lowered.
+  the meta goes, the note is "Stock levels increased: ...", the flag is cleared.
+- Since WooCommerce 8.0 (pull request #37842) `wc_update_total_sales_counts` also runs on
+  `{completed,processing,on-hold}_to_cancelled` and when an order is trashed or deleted: an order whose sales
+  are recorded takes them back out of total_sales and clears `recorded_sales` (paid again, it counts again).
+  A refund, even of everything, leaves total_sales alone.
 - A refund (`wc_create_refund`): the amount must be within what is left to refund; `api_refund` asks the payment
   gateway (the sandbox has none that refunds: refused as WooCommerce refuses it); `api_restock` puts back the
   refunded quantity of lines whose stock was reduced (`wc_restock_refunded_items`: `_reduced_stock` lowered,
@@ -191,6 +195,7 @@ class OrderBook:
         with self.lock:
             order = self.get(order_id)
             order.deleted = True
+            self._reverse_sales(order)  # woocommerce_trash_order / woocommerce_before_delete_order
             self._notify("order", "deleted", order.id)
             return order
 
@@ -213,6 +218,8 @@ class OrderBook:
                 self._reduce_stock(order)
             if status in RESTOCKING_STATUSES:
                 self._increase_stock(order)
+            if status == "cancelled" and previous in PAID_STATUSES:
+                self._reverse_sales(order)
             if status == "refunded" and order.total - order.refunded > 0:
                 self._refund(order, order.total - order.refunded, "Order fully refunded.", [], refund_payment=False)
             changed = f"Order status changed from {STATUS_LABELS[previous]} to {STATUS_LABELS[status]}."
@@ -330,6 +337,13 @@ class OrderBook:
         for line in order.line_items:
             self._catalogue.record_sale(line.product_id, line.quantity)
         order.recorded_sales = True
+
+    def _reverse_sales(self, order: Order) -> None:
+        if not order.recorded_sales:
+            return
+        for line in order.line_items:
+            self._catalogue.record_sale(line.product_id, -line.quantity)
+        order.recorded_sales = False
 
     def _reduce_stock(self, order: Order) -> None:
         if order.stock_reduced:

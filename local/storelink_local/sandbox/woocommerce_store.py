@@ -199,7 +199,8 @@ class Catalogue:
             return holder, before, after
 
     def record_sale(self, product_id: int, quantity: int) -> None:
-        """update_product_sales: total_sales += quantity, on the product (a variation's parent), atomically."""
+        """update_product_sales: total_sales += quantity (negative: a sale taken back), on the product (a
+        variation's parent), atomically."""
         with self.lock:
             product = self._products.get(product_id)
             if product is not None:
