@@ -55,13 +55,13 @@ def test_wrong_client_credentials_are_refused_at_registration_and_nothing_is_kep
         }
         # When it registers with a wrong client secret
         refused = httpx.post(
-            f"{runtime.api_url}/stores", json=registration | {"client_id": "app", "client_secret": "wrong"}
+            f"{runtime.api_url}/stores", timeout=30, json=registration | {"client_id": "app", "client_secret": "wrong"}
         )
         # Then a 422 says the credentials were refused, and nothing was kept: the right ones register after it
         assert refused.status_code == 422, refused.text
         assert "client credentials" in refused.json()["error"]["message"]
         registered = httpx.post(
-            f"{runtime.api_url}/stores", json=registration | {"client_id": "app", "client_secret": "right"}
+            f"{runtime.api_url}/stores", timeout=30, json=registration | {"client_id": "app", "client_secret": "right"}
         )
         assert registered.status_code in (200, 201), registered.text
 
@@ -70,6 +70,7 @@ def test_a_registration_names_what_is_missing_when_the_credentials_are_mixed(run
     # When a registration sends a client id with a webhook secret, Then a 4xx says which fields go together
     answer = httpx.post(
         f"{runtime.api_url}/stores",
+        timeout=30,
         json={
             "platform": "shopify",
             "shop_domain": "mixed.myshopify.com",

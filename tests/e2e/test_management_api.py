@@ -39,7 +39,9 @@ class Api:
 
     def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.request(method, f"{self.url}{path}", headers=headers, **kwargs)
+        # Registering checks credentials with the store and subscribes its webhooks: several store calls, which
+        # can outlast httpx's default 5 s on a loaded machine.
+        return httpx.request(method, f"{self.url}{path}", headers=headers, timeout=30, **kwargs)
 
     def register(self, name: str) -> Registered:
         # Unique per test: the runtime, and the stores registered in it, last the whole module.

@@ -75,6 +75,7 @@ def test_a_woocommerce_store_registers_with_its_rest_api_key(
         shop.sandbox.issue_keys("ck_other", "cs_other")
         again = httpx.post(
             f"{runtime.api_url}/stores",
+            timeout=30,
             json={
                 "platform": "woocommerce",
                 "site_url": shop.sandbox.site_url,
@@ -92,6 +93,7 @@ def test_a_key_the_shop_refuses_registers_nothing(runtime: LocalRuntime, request
         # Given a second site whose merchant typed the key wrong
         answer = httpx.post(
             f"{runtime.api_url}/stores",
+            timeout=30,
             json={
                 "platform": "woocommerce",
                 "site_url": shop.sandbox.site_url.replace("127.0.0.1", "localhost"),
