@@ -151,6 +151,12 @@ class FakeConnector:
     # The topics subscribed, by callback URL; `webhooks_down` makes asking about them fail, as an unreachable store.
     webhooks: dict[str, set[str]] = field(default_factory=dict)
     webhooks_down: bool = False
+    # Refund id -> the refund as the store shows it, for a webhook that told only its id.
+    refunds_shown: dict[str, RefundCreated] = field(default_factory=dict)
+
+    def read_refund(self, refund: RefundCreated) -> RefundCreated | None:
+        shown = self.refunds_shown.get(refund.refund_id)
+        return None if shown is None else shown.model_copy(update={"delivery_id": refund.delivery_id})
 
     def locations(self) -> list[Location]:
         return [Location(location_id=location_id, name=location_id) for location_id in self.location_ids]

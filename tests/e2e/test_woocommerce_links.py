@@ -192,6 +192,30 @@ def test_a_woocommerce_checkout_at_the_destination_decrements_the_shopify_source
     assert (shopify.available, woocommerce.available) == (10, 10)
 
 
+def test_a_restocking_refund_at_the_woocommerce_destination_gives_the_shopify_source_its_unit_back_once(
+    runtime: LocalRuntime, shopify_to_woocommerce: MixedLink
+) -> None:
+    shopify, woocommerce = shopify_to_woocommerce.shopify, shopify_to_woocommerce.woocommerce
+    # Given a buyer's checkout of 2 at the WooCommerce destination took them from the Shopify source (both at 10)
+    order_id = woocommerce.sandbox.place_order([{"product_id": woocommerce.product_id, "quantity": 2}])
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    assert (shopify.available, woocommerce.available) == (10, 10)
+    # When the WooCommerce merchant refunds one unit with restock (order.updated lists the refund, not its lines)
+    line_id = woocommerce.sandbox.order(order_id)["line_items"][0]["id"]
+    woocommerce.sandbox.refund_lines(order_id, {line_id: 1}, restock=True)
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    # Then storelink read the refund's lines and gave the unit back to the source, and the destination follows
+    assert (shopify.available, woocommerce.available) == (11, 11)
+    # When WooCommerce delivers an order.updated listing the same refund again (the merchant edits the order)
+    woocommerce.sandbox.set_order_status(order_id, "on-hold")
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    # Then nothing more comes back: the refund is given back once
+    assert (shopify.available, woocommerce.available) == (11, 11)
+
+
 def test_a_shopify_order_is_pushed_into_the_woocommerce_source_and_its_completion_comes_back(
     runtime: LocalRuntime, woocommerce_to_shopify: MixedLink
 ) -> None:

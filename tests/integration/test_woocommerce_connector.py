@@ -12,7 +12,7 @@ from storelink.adapters.woocommerce.client import WooCommerceREST
 from storelink.adapters.woocommerce.connector import WEBHOOK_TOPICS, WooCommerceConnector
 from storelink.adapters.woocommerce.ids import LOCATION_ID
 from storelink.adapters.woocommerce.webhooks import WooCommerceWebhooks
-from storelink.domain.events import OrderChanged
+from storelink.domain.events import OrderChanged, RefundCreated
 from storelink.domain.orders import OrderDraft, OrderLine
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform
@@ -136,6 +136,49 @@ def test_a_refund_is_applied_once_by_its_key(shop: WooCommerceSandbox, connector
     assert first.amount == Decimal("10.00")
     assert len(shop.order(int(created.order_id))["refunds"]) == 1
     assert shop.stock(shirt) == 10
+
+
+def told(order_id: str, refund_id: int | str) -> RefundCreated:
+    """A refund as an order.updated delivery tells it: by its id only."""
+    key = f"refund#{order_id}#{refund_id}"
+    return RefundCreated(store_id="woo", delivery_id=key, order_id=order_id, refund_id=str(refund_id), unread=True)
+
+
+def test_a_merchants_refund_is_read_with_what_it_restocked(
+    shop: WooCommerceSandbox, connector: WooCommerceConnector
+) -> None:
+    # Given a buyer's order of 2 shirts (10 -> 8), one refunded with restock and then one without
+    shirt = shop.add_product("Shirt", stock=10)
+    order_id = shop.place_order([{"product_id": shirt, "quantity": 2}])
+    line_id = shop.order(order_id)["line_items"][0]["id"]
+    restocked = shop.refund_lines(order_id, {line_id: 1}, restock=True)
+    kept = shop.refund_lines(order_id, {line_id: 1}, restock=False)
+    # When storelink reads each refund the order lists
+    first = connector.read_refund(told(str(order_id), restocked))
+    second = connector.read_refund(told(str(order_id), kept))
+    # Then the first gave one shirt back, the second none; both refunded a unit of the line, at its price
+    assert first is not None
+    assert second is not None
+    assert [(line.line_id, line.variant_id, line.quantity) for line in first.restocked] == [
+        (str(line_id), str(shirt), 1)
+    ]
+    assert second.restocked == ()
+    assert [(line.line_id, line.quantity) for line in second.lines] == [(str(line_id), 1)]
+    assert (first.amount, second.amount, first.unread) == (Decimal("10.00"), Decimal("10.00"), False)
+    # And a refund the order does not have is none
+    assert connector.read_refund(told(str(order_id), 999999)) is None
+
+
+def test_storelinks_own_refund_does_not_come_back_as_a_refund(
+    shop: WooCommerceSandbox, connector: WooCommerceConnector
+) -> None:
+    # Given storelink carried a refund into its order at a WooCommerce source (keyed, restocking nothing)
+    shirt = shop.add_product("Shirt", stock=10)
+    created = connector.create_order(storelink_order(shirt))
+    line_id = connector.order(created.order_id).lines[0].line_id
+    made = connector.refund(created.order_id, {line_id: 1}, Decimal("10.00"), key="refund-1", note="carried")
+    # When the order.updated it fired lists it, Then reading it finds storelink's own: no new refund (no echo)
+    assert connector.read_refund(told(created.order_id, made.refund_id)) is None
 
 
 def test_cancelling_lines_refunds_what_is_left_of_them_once(

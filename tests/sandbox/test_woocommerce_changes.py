@@ -12,7 +12,7 @@ import pytest
 from storelink.adapters.woocommerce.changes import WooCommerceChanges
 from storelink.adapters.woocommerce.client import WooCommerceREST
 from storelink.adapters.woocommerce.webhooks import WooCommerceWebhooks
-from storelink.domain.events import Changes, OrderChanged, StoreEvent
+from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.stock import StockLevelChanged
 from storelink.domain.stores import Platform, Store
 from storelink_local.sandbox import ManualClock
@@ -121,6 +121,24 @@ def test_an_order_created_since_comes_as_created(
 
     assert [(e.change, e.order_id) for e in orders] == [("created", str(order_id))]
     assert orders[0].delivery_id == as_delivered(store, "order.created", woo_shop.sandbox.order(order_id)).delivery_id  # type: ignore[union-attr]
+
+
+def test_a_refund_comes_as_its_webhook_tells_it_under_the_same_key(
+    woo_shop: StockedShop, feed: WooCommerceChanges, store: Store, clock: ManualClock
+) -> None:
+    # Given a checkout of 2 shirts before the last look, one refunded with restock by the merchant after it
+    order_id = woo_shop.sandbox.place_order([{"product_id": woo_shop.shirt, "quantity": 2}])
+    since = clock.advance(60)
+    clock.advance(5)
+    line_id = woo_shop.sandbox.order(order_id)["line_items"][0]["id"]
+    refund_id = woo_shop.sandbox.refund_lines(order_id, {line_id: 1})
+    # When the feed reads what changed since
+    refunds = [e for e in feed.changes_since(since).events if isinstance(e, RefundCreated)]
+    # Then the refund comes as the order.updated delivery tells it: by its id, under the same key
+    raw = json.dumps(woo_shop.sandbox.order(order_id)).encode()
+    delivered = WooCommerceWebhooks().read(store, woocommerce_headers(raw, "order.updated", SECRET), raw, SECRET)
+    assert refunds == list(delivered.also)
+    assert [(e.order_id, e.refund_id, e.unread) for e in refunds] == [(str(order_id), str(refund_id), True)]
 
 
 def test_a_quiet_store_costs_two_calls_a_minute(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from storelink.adapters.woocommerce.webhooks import PING_TOPIC, WooCommerceWebhooks
-from storelink.domain.events import FulfilmentCreated, OrderChanged, OrderLineSeen, ProductChanged
+from storelink.domain.events import FulfilmentCreated, OrderChanged, OrderLineSeen, ProductChanged, RefundCreated
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform
 from storelink.errors import InvalidSignature, MalformedWebhook
@@ -166,3 +166,38 @@ def test_signed_but_unreadable_bodies_are_malformed(body: bytes, reason: str) ->
 def test_a_topic_storelink_does_not_use_is_verified_and_carries_nothing() -> None:
     delivery = deliver({"id": 5, "email": "a@example.com"}, "customer.updated")
     assert (delivery.topic, delivery.event) == ("customer.updated", None)
+
+
+def test_an_order_update_listing_refunds_tells_each_refund_by_its_id() -> None:
+    # Given an order.updated whose order lists a refund (WooCommerce has no refund topic: only id, reason, total)
+    listed = [{"id": 726, "reason": "", "total": "-10.00"}]
+    delivery = deliver(documented("order", refunds=listed), "order.updated")
+    # Then the order's change is told, and the refund too, for the workers to read its lines from the store
+    assert isinstance(delivery.event, OrderChanged)
+    assert [(r.order_id, r.refund_id, r.unread, r.delivery_id) for r in delivery.also] == [
+        ("727", "726", True, "refund#727#726")
+    ]
+    assert isinstance(delivery.also[0], RefundCreated)
+
+
+def test_a_refund_listed_again_is_the_same_refund() -> None:
+    # Given a first update listing refund 726, and a later one (the order changed since) listing it with a second
+    first = deliver(documented("order", refunds=[{"id": 726, "total": "-10.00"}]), "order.updated")
+    later = deliver(
+        documented(
+            "order",
+            status="completed",
+            date_modified_gmt="2017-03-23T10:00:00",
+            refunds=[{"id": 726, "total": "-10.00"}, {"id": 730, "total": "-5.00"}],
+        ),
+        "order.updated",
+    )
+    # Then the deliveries differ, but 726 keeps its key (told once downstream) and 730 has its own
+    assert first.delivery_id != later.delivery_id
+    assert [r.delivery_id for r in later.also] == ["refund#727#726", "refund#727#730"]
+    assert later.also[0] == first.also[0]
+
+
+def test_an_order_without_refunds_tells_none() -> None:
+    assert deliver(documented("order"), "order.updated").also == ()
+    assert deliver(documented("product"), "product.updated").also == ()

@@ -300,6 +300,11 @@ class OrderDesk(Protocol):
         first refund."""
         ...
 
+    def read_refund(self, refund: RefundCreated) -> RefundCreated | None:
+        """The refund with its lines, restock and money as the store shows them (its webhook told only its id:
+        `unread`); None when it is gone, or is one storelink made that gives nothing back (no echo)."""
+        ...
+
 
 class OrderMirrors(Protocol):
     def create(self, mirror: OrderMirror) -> bool:

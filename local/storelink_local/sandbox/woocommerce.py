@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import partial
 from typing import Any, Concatenate, Literal, Protocol
 from urllib.parse import urlencode
@@ -307,6 +308,19 @@ class WooCommerceSandbox(Served):
     def set_order_status(self, order_id: int, status: str) -> None:
         """The merchant changes the order's status in wp-admin (completes, cancels, puts on hold...)."""
         self._orders.set_status(order_id, status)
+
+    @_merchant_action
+    def refund_lines(self, order_id: int, quantities: Mapping[int, int], *, restock: bool = True) -> int:
+        """The merchant refunds units of lines (line item id → units) manually in wp-admin, at their price, with
+        "Restock refunded items" ticked or not: order.updated fires, listing the refund. Returns its id."""
+        order = self._orders.get(order_id)
+        lines = []
+        for line_id, units in quantities.items():
+            line = order.line(line_id)
+            price = line.price if line is not None else Decimal()
+            lines.append({"id": line_id, "quantity": units, "refund_total": str(price * units)})
+        fields = {"line_items": lines, "api_refund": False, "api_restock": restock}
+        return self._orders.refund(order_id, fields).id
 
     @property
     def orders(self) -> list[dict[str, Any]]:

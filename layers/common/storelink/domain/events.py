@@ -65,6 +65,9 @@ class RefundCreated(_Event):
     # Every line refunded, restocked or not, and the money given back (the refund's successful transactions).
     lines: tuple[RefundedLine, ...] = ()
     amount: Decimal = Decimal(0)
+    # Only the refund's id is known (a WooCommerce order lists its refunds without their lines): the workers read
+    # the rest from the store (OrderDesk.read_refund) before acting on it.
+    unread: bool = False
 
 
 class VariantSeen(BaseModel):

@@ -13,3 +13,5 @@ class VerifiedDelivery(BaseModel):
     topic: str
     # None when the topic carries nothing for storelink.
     event: StoreEvent | None = None
+    # Events the delivery tells besides its own: the refunds a WooCommerce order lists.
+    also: tuple[StoreEvent, ...] = ()

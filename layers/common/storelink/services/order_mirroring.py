@@ -42,7 +42,7 @@ from storelink.ports import (
     StoreConnector,
     WaitingOrders,
 )
-from storelink.services.store_access import connector_of
+from storelink.services.store_access import connector_of, refund_read
 from storelink.services.waiting_orders import SkuMapWait
 
 
@@ -185,8 +185,11 @@ class OrderMirroring:
         )
         if mirror is None:
             return None
+        refund = refund_read(self._stores, self._connectors, event)
+        if refund is None:
+            return None  # gone, or storelink's own refund coming back
         links = {link_id: link for link_id in mirror.parts if (link := self._links.get(link_id)) is not None}
-        return self._take(mirror, decide_refund(mirror, event, links)) or mirror
+        return self._take(mirror, decide_refund(mirror, refund, links)) or mirror
 
     def _carry_refund(self, mirror: OrderMirror, action: CarryRefund) -> tuple[OrderMirror, str | None]:
         """Refund the part's share at the source, restocking nothing: the destination's restock already gave the

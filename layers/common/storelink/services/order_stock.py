@@ -35,6 +35,7 @@ from storelink.ports import (
     Oversells,
     WaitingOrders,
 )
+from storelink.services.store_access import refund_read
 from storelink.services.waiting_orders import SkuMapWait
 
 
@@ -91,10 +92,16 @@ class OrderStock:
             # The order it mirrors moved the stock of the chain's first source; a restocking refund of this one
             # finds nothing taken in the ledger, so gives nothing back either.
             return []
+        links = [
+            link for link in self._links.links_to_destination(event.store_id) if link.status is LinkStatus.CONNECTED
+        ]
+        if isinstance(event, RefundCreated) and links:
+            read = refund_read(self._stores, self._connectors, event)
+            if read is None:
+                return []  # gone, or storelink's own refund with nothing to give back
+            event = read
         applied = []
-        for link in self._links.links_to_destination(event.store_id):
-            if link.status is not LinkStatus.CONNECTED:
-                continue
+        for link in links:
             if not self._sku_map.ready(link, event):
                 continue  # sent again by the catalogue import once the link's SKU map is there
             if isinstance(event, RefundCreated):

@@ -1,5 +1,6 @@
 """Reaching a store that a link or an order names."""
 
+from storelink.domain.events import RefundCreated
 from storelink.errors import NotFound
 from storelink.ports import ConnectorFactory, StoreConnector, StoreRepository
 
@@ -10,3 +11,10 @@ def connector_of(stores: StoreRepository, connectors: ConnectorFactory, store_id
     if store is None:
         raise NotFound(f"store {store_id} no longer exists")
     return connectors.connector_for(store)
+
+
+def refund_read(stores: StoreRepository, connectors: ConnectorFactory, refund: RefundCreated) -> RefundCreated | None:
+    """The refund with its lines: as its webhook told it, or read from its store when it told only its id."""
+    if not refund.unread:
+        return refund
+    return connector_of(stores, connectors, refund.store_id).read_refund(refund)

@@ -59,6 +59,8 @@ class WebhookIngress:
         ):
             event = None
         queued = self._events.publish(event) if event else False
+        for also in delivery.also:
+            queued = self._events.publish(also) or queued
         return WebhookReceipt(delivery_id=delivery.delivery_id, topic=delivery.topic, queued=queued)
 
     def _verified(self, platform: Platform, store: Store, headers: Mapping[str, str], body: bytes) -> VerifiedDelivery:

@@ -15,6 +15,7 @@ from storelink.adapters.shopify import documents
 from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.ids import is_gid
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
+from storelink.domain.events import RefundCreated
 from storelink.domain.links import Identifier
 from storelink.domain.orders import (
     Address,
@@ -508,6 +509,10 @@ class ShopifyConnector:
         if result["orderCancelUserErrors"]:
             raise StoreRejected("cancel refused: " + "; ".join(e["message"] for e in result["orderCancelUserErrors"]))
         return True
+
+    def read_refund(self, refund: RefundCreated) -> RefundCreated | None:
+        """Shopify's refunds/create carries the refund whole (its lines, restock and transactions): nothing to read."""
+        return refund
 
     def refund(self, order_id: str, lines: Mapping[str, int], amount: Decimal, *, key: str, note: str) -> SourceRefund:
         """Refund the lines without restocking them, and `amount` against the order's first successful sale or

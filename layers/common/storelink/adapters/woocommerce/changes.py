@@ -13,7 +13,7 @@ from typing import Any
 
 from storelink.adapters.woocommerce.client import MAX_BATCH, WooCommerceREST
 from storelink.adapters.woocommerce.ids import Item
-from storelink.adapters.woocommerce.webhooks import PARSERS, dedup_key, gmt, item_of
+from storelink.adapters.woocommerce.webhooks import PARSERS, dedup_key, gmt, item_of, refunds_listed
 from storelink.domain.events import Changes, StoreEvent
 from storelink.domain.stock import StockLevelChanged
 from storelink.domain.stores import Store
@@ -46,6 +46,7 @@ class WooCommerceChanges:
         for order in self._modified("/orders", since, until):
             dates.append(_modified_at(order))
             events += self._events(_order_topic(order, since), [order])
+            events += refunds_listed(self._store, order)
             sold |= {item_of(line["product_id"], line.get("variation_id", 0)) for line in order.get("line_items", [])}
         levels = self._events("product.updated", self._current(item for item in sold - read if item.product_id))
         events += [event for event in levels if isinstance(event, StockLevelChanged)]

@@ -9,7 +9,14 @@ from typing import Any
 
 from storelink.adapters.woocommerce.client import WooCommerceREST
 from storelink.adapters.woocommerce.ids import LOCATION_ID, LOCATION_NAME, Item
-from storelink.adapters.woocommerce.orders import TAGS_META, meta_value, order_body, order_of
+from storelink.adapters.woocommerce.orders import (
+    TAGS_META,
+    meta_value,
+    order_body,
+    order_of,
+    refund_read,
+    refunded_units,
+)
 from storelink.adapters.woocommerce.stock import (
     KEPT_ADJUSTMENTS,
     MAX_ROUNDS,
@@ -20,6 +27,7 @@ from storelink.adapters.woocommerce.stock import (
     require_stocked,
 )
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
+from storelink.domain.events import RefundCreated
 from storelink.domain.links import Identifier
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
 from storelink.domain.refunds import SourceRefund
@@ -324,9 +332,8 @@ class WooCommerceConnector:
             return None
         refunded: dict[str, int] = {}
         for refund in self._rest.paged(f"/orders/{number}/refunds"):
-            for line in refund.get("line_items") or []:
-                origin = str(meta_value(line, "_refunded_item_id") or line.get("id"))
-                refunded[origin] = refunded.get(origin, 0) + abs(int(line.get("quantity") or 0))
+            for line_id, units in refunded_units(refund).items():
+                refunded[line_id] = refunded.get(line_id, 0) + units
         wanted = set(line_ids)
         left = {
             str(line["id"]): int(line["quantity"]) - refunded.get(str(line["id"]), 0)
@@ -352,6 +359,19 @@ class WooCommerceConnector:
         }
         made = self._rest.send("POST", f"/orders/{number}/refunds", body, applies_once=False)
         return str(made["id"])
+
+    def read_refund(self, refund: RefundCreated) -> RefundCreated | None:
+        """The order and its refunds, read (orders.refund_read). A refund storelink made is its own coming back:
+        none, unless it restocked (a cancellation of lines at a destination gives its units back that way)."""
+        number = _order_number(refund.order_id)
+        try:
+            order = self._rest.get(f"/orders/{number}")
+        except UnknownStoreObject:
+            return None
+        bodies = list(self._rest.paged(f"/orders/{number}/refunds"))
+        read = refund_read(refund, order, bodies)
+        own = any(str(body["id"]) == refund.refund_id and meta_value(body, REFUND_KEY_META) for body in bodies)
+        return None if read is None or (own and not read.restocked) else read
 
     def _refund_keyed(self, number: int, key: str) -> SourceRefund | None:
         for refund in self._rest.paged(f"/orders/{number}/refunds"):

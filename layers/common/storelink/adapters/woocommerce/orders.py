@@ -6,6 +6,7 @@ from typing import Any
 
 from storelink.adapters.woocommerce.ids import Item
 from storelink.adapters.woocommerce.webhooks import SOURCE_IDENTIFIER_META, item_of
+from storelink.domain.events import OrderLineSeen, RefundCreated, RefundedLine
 from storelink.domain.orders import (
     Address,
     Customer,
@@ -182,3 +183,65 @@ def order_body(draft: OrderDraft) -> dict[str, Any]:
             "postcode": address.zip or "",
         }
     return body
+
+
+def refund_read(refund: RefundCreated, order: dict[str, Any], refunds: list[dict[str, Any]]) -> RefundCreated | None:
+    """The refund `refund` names among the order's `refunds` (GET /orders/{id}/refunds), with its lines, what it
+    restocked and its amount; None when it is gone. A refund's lines show negative quantities and totals, each
+    naming its order line in `_refunded_item_id`. WooCommerce does not keep what one refund restocked, only the
+    units restocked of each order line in all (`_restock_refunded_items`, raised by `api_restock` or the admin's
+    "Restock refunded items"): they are counted against the line's refunds oldest first, so a refund is read the
+    same whenever it is read, and a line's restocks are never counted twice (an earlier refund that restocked
+    nothing, followed by one that did, is read as having given back nothing: short, never over)."""
+    this = next((body for body in refunds if str(body["id"]) == refund.refund_id), None)
+    if this is None:
+        return None
+    lines = {str(line["id"]): line for line in order.get("line_items") or []}
+    earlier: dict[str, int] = {}
+    for body in refunds:
+        if int(body["id"]) < int(this["id"]):
+            for line_id, units in refunded_units(body).items():
+                earlier[line_id] = earlier.get(line_id, 0) + units
+    restocked = []
+    for line_id, units in refunded_units(this).items():
+        line = lines.get(line_id) or {}
+        left = int(meta_value(line, "_restock_refunded_items") or 0) - earlier.get(line_id, 0)
+        if min(units, left) > 0 and line:
+            restocked.append(
+                OrderLineSeen(
+                    line_id=line_id,
+                    variant_id=str(item_of(line["product_id"], line.get("variation_id") or 0))
+                    if line.get("product_id")
+                    else None,
+                    sku=line.get("sku") or None,
+                    quantity=min(units, left),
+                )
+            )
+    return refund.model_copy(
+        update={
+            "unread": False,
+            "restocked": tuple(restocked),
+            "lines": tuple(
+                RefundedLine(
+                    line_id=_refunded_line_id(line),
+                    quantity=abs(int(line.get("quantity") or 0)),
+                    subtotal=abs(_money(line.get("subtotal"))),
+                )
+                for line in this.get("line_items") or []
+            ),
+            "amount": abs(_money(this.get("amount"))),
+        }
+    )
+
+
+def refunded_units(refund: dict[str, Any]) -> dict[str, int]:
+    """The units a refund refunded of each order line."""
+    units: dict[str, int] = {}
+    for line in refund.get("line_items") or []:
+        line_id = _refunded_line_id(line)
+        units[line_id] = units.get(line_id, 0) + abs(int(line.get("quantity") or 0))
+    return units
+
+
+def _refunded_line_id(line: dict[str, Any]) -> str:
+    return str(meta_value(line, "_refunded_item_id") or line.get("id"))

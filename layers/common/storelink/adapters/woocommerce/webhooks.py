@@ -17,7 +17,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from storelink.adapters.woocommerce.ids import LOCATION_ID, Item
-from storelink.domain.events import FulfilmentCreated, OrderChanged, OrderLineSeen, ProductChanged, StoreEvent
+from storelink.domain.events import (
+    FulfilmentCreated,
+    OrderChanged,
+    OrderLineSeen,
+    ProductChanged,
+    RefundCreated,
+    StoreEvent,
+)
 from storelink.domain.orders import PushedFrom, Tracking
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform, Store
@@ -58,6 +65,10 @@ class _LineItem(BaseModel):
     quantity: int
 
 
+class _RefundListed(BaseModel):
+    id: int
+
+
 class _Order(BaseModel):
     id: int
     number: str
@@ -66,6 +77,7 @@ class _Order(BaseModel):
     date_modified_gmt: datetime
     line_items: list[_LineItem] = []
     meta_data: list[_Meta] = []
+    refunds: list[_RefundListed] = []
 
 
 def gmt(value: datetime) -> datetime:
@@ -139,6 +151,28 @@ def _order_changed(store: Store, key: str, body: dict[str, Any], created: bool) 
     )
 
 
+def refunds_listed(store: Store, body: dict[str, Any]) -> tuple[RefundCreated, ...]:
+    """WooCommerce has no refund topic: a refund fires order.updated, whose order lists its refunds by id (with
+    reason and total, not their lines). Each is a refund for the workers to read from the store, keyed by its id:
+    every later delivery or catch-up read of the order lists it again under the same key, and the give-back
+    ledger and the mirror act on a refund id once."""
+    order = _Order.model_validate(body)
+    return tuple(
+        RefundCreated(
+            store_id=store.store_id,
+            delivery_id=refund_key(order.id, refund.id),
+            order_id=str(order.id),
+            refund_id=str(refund.id),
+            unread=True,
+        )
+        for refund in order.refunds
+    )
+
+
+def refund_key(order_id: int, refund_id: int) -> str:
+    return f"refund#{order_id}#{refund_id}"
+
+
 Parser = Callable[[Store, str, dict[str, Any]], StoreEvent | None]
 
 # The topics storelink subscribes to (connector.WEBHOOK_TOPICS), as X-WC-Webhook-Topic names them.
@@ -163,6 +197,7 @@ def dedup_key(topic: str, body: dict[str, Any]) -> str:
     return f"{kind}#{body.get('id')}#" + "#".join("" if part is None else str(part) for part in state)
 
 
+_ORDER_TOPICS = frozenset({"order.created", "order.updated"})
 _SAME_CHANGE = {"product.created": "product", "product.updated": "product"}
 
 
@@ -192,6 +227,7 @@ class WooCommerceWebhooks:
         parser = PARSERS.get(topic)
         try:
             event = parser(store, key, payload) if parser else None
+            also = refunds_listed(store, payload) if topic in _ORDER_TOPICS else ()
         except (ValidationError, ValueError, TypeError) as error:
             raise MalformedWebhook(f"{topic}: {error}") from error
-        return VerifiedDelivery(delivery_id=key, topic=topic, event=event)
+        return VerifiedDelivery(delivery_id=key, topic=topic, event=event, also=also)
