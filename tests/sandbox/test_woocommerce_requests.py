@@ -183,3 +183,6 @@ def test_every_request_is_recorded_with_its_route(woo_shop: StockedShop) -> None
         ("GET", "/products", {"sku": "SHIRT"}, {}),
         ("PUT", "/products/{id}", {}, {"stock_quantity": 4}),
     ]
+    # And stamped on arrival, in order: a benchmark times what came between two requests
+    read, write = woo_shop.sandbox.received_requests
+    assert read.received_at <= write.received_at

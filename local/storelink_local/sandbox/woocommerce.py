@@ -14,6 +14,7 @@ import functools
 import hmac
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +68,8 @@ class ReceivedRequest:
     path: str  # relative to /wp-json/wc/v3
     query: Mapping[str, Any]
     body: Mapping[str, Any]
+    # time.monotonic() on arrival, before the latency knob's wait: what a benchmark times between two requests.
+    received_at: float
 
 
 @dataclass(frozen=True)
@@ -379,7 +382,9 @@ class WooCommerceSandbox(Served):
         call = _Call(matched, query, fields, path)
         operation_name = f"{request.method} {matched.operation.route}"
         with self._lock:
-            self._received.append(ReceivedRequest(request.method, matched.operation.route, path, query, fields))
+            self._received.append(
+                ReceivedRequest(request.method, matched.operation.route, path, query, fields, time.monotonic())
+            )
         fault = self.faults.next_fault()
         if self.faults.latency:
             self.faults.sleep(self.faults.latency)
