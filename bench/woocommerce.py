@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 WARM_UP_CHANGES = 2  # the stock worker's cold start and the destination's first secret read
 BATCH_ROUTE, READ_ROUTE = "/products/batch", "/products"
 ITEMS_PER_BATCH = 100  # WooCommerce's batch limit, and per_page's
+SWEEP_READ_AND_BATCH = frozenset({f"GET {READ_ROUTE}", f"POST {BATCH_ROUTE}"})
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def report(
     if sweeps:
         print_table(
             f"sweep of a link, {args.latency_ms} ms per WooCommerce request: WooCommerce calls",
-            ["levels", "drifted", "reads", "batches", "total", "minimum", "corrected"],
+            ["levels", "drifted", "reads", "batches", "other", "total", "minimum", "corrected"],
             [
                 [
                     s.case,
@@ -219,6 +220,7 @@ def report(
                     s.drifted,
                     s.calls[f"GET {READ_ROUTE}"],
                     s.calls[f"POST {BATCH_ROUTE}"],
+                    ", ".join(f"{n} {name}" for name, n in s.calls.items() if name not in SWEEP_READ_AND_BATCH) or "-",
                     s.calls.total(),
                     # the levels read once, the drifted ones written in batches
                     math.ceil(s.levels / ITEMS_PER_BATCH) + math.ceil(s.drifted / ITEMS_PER_BATCH),
