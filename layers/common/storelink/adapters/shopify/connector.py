@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from storelink.adapters.level_rounds import LevelsRead, set_in_rounds
 from storelink.adapters.shopify import documents
 from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.ids import is_gid
@@ -34,14 +35,13 @@ from storelink.domain.orders import (
     Tracking,
 )
 from storelink.domain.refunds import SourceRefund
-from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, writes_to_reach
+from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite
 from storelink.errors import StoreRejected, StoreUnavailable, UnknownStoreObject
 
 # Shopify caps `nodes(ids:)` and mutation input arrays at 250 items.
 MAX_ITEMS_PER_CALL = 250
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 # A level that keeps moving under us (a flash sale) is given back to the queue after this many re-reads.
-MAX_STALE_ROUNDS = 5
 # Without read_all_orders an app sees the last 60 days of orders only.
 DEFAULT_ORDER_WINDOW = timedelta(days=60)
 # Above this many levels a bulk operation beats paging: paging 2,500 levels spends ~7,500 points, nearly a
@@ -66,12 +66,6 @@ WEBHOOK_TOPICS = (
 ALREADY_SUBSCRIBED = "has already been taken"
 
 FULFILLED_FROM = frozenset({"OPEN", "IN_PROGRESS", "CLOSED"})
-
-
-class StaleLevels(StoreUnavailable):
-    """Levels kept changing between our reads and writes; the queue retries the work later."""
-
-    code = "stale_levels"
 
 
 class ShopifyConnector:
@@ -215,28 +209,19 @@ class ShopifyConnector:
             yield json.loads(line)
 
     def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
-        """Make each level equal its target, compare-and-set: never over a change made after our read.
+        """Make each level equal its target, compare-and-set: never over a change made after our read. A stale
+        level is re-read and retried alone; the other writes of its call (Shopify applies a call all or nothing)
+        are sent again as they were."""
 
-        A stale level is re-read and retried alone; the other writes of its call (Shopify applies a call
-        all or nothing) are sent again as they were. Per-item refusals are reported, not raised.
-        Written as a bounded loop, not with a retry library: a stale compare wants an immediate re-read.
-        """
-        outcome = LevelsSet()
-        pending = dict(targets)
-        for _ in range(MAX_STALE_ROUNDS):
-            current = self._read(list(pending))
-            outcome.refused |= {level: "not stocked at this location" for level, q in current.items() if q is None}
-            known = {level: quantity for level, quantity in current.items() if quantity is not None}
-            writes = writes_to_reach({level: pending[level] for level in known}, known)
-            outcome.unchanged += len(known) - len(writes)
-            written = self.compare_and_set(writes, reference)
-            outcome.written += written.written
-            outcome.refused |= written.refused
-            if not written.stale:
-                return outcome
-            outcome.stale_retries += 1
-            pending = {level: targets[level] for level in written.stale}
-        raise StaleLevels(f"{len(pending)} levels kept changing over {MAX_STALE_ROUNDS} reads")
+        def read(levels: list[InventoryRef]) -> LevelsRead:
+            current = self._read(levels)
+            return LevelsRead(
+                known={level: quantity for level, quantity in current.items() if quantity is not None},
+                refused={level: "not stocked at this location" for level, q in current.items() if q is None},
+                compare_and_set=lambda writes: self.compare_and_set(writes, reference),
+            )
+
+        return set_in_rounds(targets, read)
 
     def compare_and_set(self, writes: list[LevelWrite], reference: str) -> LevelsSet:
         """Write each level only if it still holds `expected`, 250 a call. A stale level is left for the caller

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from storelink.adapters.level_rounds import LevelsRead, set_in_rounds
 from storelink.adapters.woocommerce.client import WooCommerceREST
 from storelink.adapters.woocommerce.ids import LOCATION_ID, LOCATION_NAME, Item
 from storelink.adapters.woocommerce.orders import (
@@ -19,9 +20,7 @@ from storelink.adapters.woocommerce.orders import (
 )
 from storelink.adapters.woocommerce.stock import (
     KEPT_ADJUSTMENTS,
-    MAX_ROUNDS,
     Snapshot,
-    StaleLevels,
     WitnessedStock,
     refused_reason,
     require_stocked,
@@ -31,7 +30,7 @@ from storelink.domain.events import RefundCreated
 from storelink.domain.links import Identifier
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
 from storelink.domain.refunds import SourceRefund
-from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite, writes_to_reach
+from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite
 from storelink.errors import StoreRejected, UnknownStoreObject
 
 WEBHOOK_TOPICS = ("product.created", "product.updated", "product.deleted", "order.created", "order.updated")
@@ -160,27 +159,21 @@ class WooCommerceConnector:
 
     def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
         """Make each level equal its target: read, write, read again, a sale overwritten given back (stale) and
-        the level read and written again, at most MAX_ROUNDS times."""
-        outcome = LevelsSet()
-        pending = dict(targets)
-        for _ in range(MAX_ROUNDS):
-            items = {level: item for level in pending if (item := _item_at(level)) is not None}
-            outcome.refused |= {level: "unknown to this WooCommerce store" for level in pending if level not in items}
+        the level read and written again, in rounds (adapters/level_rounds.py)."""
+
+        def read(levels: list[InventoryRef]) -> LevelsRead:
+            items = {level: item for level in levels if (item := _item_at(level)) is not None}
             seen = self._stock.read(set(items.values()))
-            outcome.refused |= {
-                level: "stock not managed" for level, item in items.items() if seen.stock.get(item) is None
-            }
-            known = {level: seen.stock[item] or 0 for level, item in items.items() if seen.stock.get(item) is not None}
-            writes = writes_to_reach({level: pending[level] for level in known}, known)
-            outcome.unchanged += len(known) - len(writes)
-            written = self._compare_and_set(writes, seen)
-            outcome.written += written.written
-            outcome.refused |= written.refused
-            if not written.stale:
-                return outcome
-            outcome.stale_retries += 1
-            pending = {level: targets[level] for level in written.stale}
-        raise StaleLevels(f"{len(pending)} levels kept changing over {MAX_ROUNDS} reads")
+            managed = {level: item for level, item in items.items() if seen.stock.get(item) is not None}
+            return LevelsRead(
+                known={level: seen.stock[item] or 0 for level, item in managed.items()},
+                refused={level: "unknown to this WooCommerce store" for level in levels if level not in items}
+                | {level: "stock not managed" for level in items if level not in managed},
+                # Written against this read: no second read before the write.
+                compare_and_set=lambda writes: self._compare_and_set(writes, seen),
+            )
+
+        return set_in_rounds(targets, read)
 
     def compare_and_set(self, writes: list[LevelWrite], reference: str) -> LevelsSet:
         return self._compare_and_set(writes, None)

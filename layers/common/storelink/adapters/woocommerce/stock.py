@@ -9,21 +9,14 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from storelink.adapters.level_rounds import MAX_STALE_ROUNDS, StaleLevels
 from storelink.adapters.woocommerce.client import MAX_BATCH, WooCommerceREST
 from storelink.adapters.woocommerce.ids import Item
-from storelink.errors import StoreRejected, StoreUnavailable, UnknownStoreObject
+from storelink.errors import StoreRejected, UnknownStoreObject
 
 # Where adjust_available keeps the keys it applied, with the level each produced: item meta, the last few.
 ADJUSTMENTS_META = "storelink_adjustments"
 KEPT_ADJUSTMENTS = 20
-# A level that keeps losing sales under our writes (a flash sale) goes back to the queue after this many rounds.
-MAX_ROUNDS = 5
-
-
-class StaleLevels(StoreUnavailable):
-    """Levels kept changing between our reads and writes; the queue retries the work later."""
-
-    code = "stale_levels"
 
 
 @dataclass
@@ -110,13 +103,13 @@ class WitnessedStock:
         has just made it): each round reads, asks `plan` for each item's level from that read (None: leave it),
         writes, and reads again. Units sold between the read and the write (the witness grew by more than the
         levels show) were overwritten: they are given back, and read again, until no sale was lost (at most
-        MAX_ROUNDS). `record(item, level)` is the adjustments meta written with a level, or None."""
+        MAX_STALE_ROUNDS). `record(item, level)` is the adjustments meta written with a level, or None."""
         done = Written()
         for batch in rounds(items):
             seen = first if first is not None else self.read(batch)
             first = None
             pending = {item: level for item in batch if (level := plan(item, seen)) is not None}
-            for _ in range(MAX_ROUNDS):
+            for _ in range(MAX_STALE_ROUNDS):
                 if not pending:
                     break
                 refused = self._send(pending, record)
@@ -131,7 +124,7 @@ class WitnessedStock:
                 seen = after
             else:
                 if pending:
-                    raise StaleLevels(f"{len(pending)} levels kept losing sales over {MAX_ROUNDS} writes")
+                    raise StaleLevels(f"{len(pending)} levels kept losing sales over {MAX_STALE_ROUNDS} writes")
         return done
 
     @staticmethod
