@@ -13,10 +13,11 @@ from datetime import datetime
 from storelink.domain.links import Link, LinkStatus, SweepReport
 from storelink.domain.messages import SweepJob
 from storelink.domain.stock import InventoryRef, LevelsSet, destination_quantity, writes_to_reach
+from storelink.domain.stores import Store
 from storelink.errors import StorelinkError
 from storelink.observability import logger
 from storelink.ports import JobQueue, LinkBook, LinkedStores, StoreConnector
-from storelink.services.store_access import connector_of
+from storelink.services.store_access import still_there
 from storelink.services.store_attention import StoreAttention
 
 # 2,500 entries read in 10 calls of 250 a side: a few minutes at Shopify Standard pacing, well inside
@@ -76,11 +77,12 @@ class StockSweep:
                 source_level = InventoryRef(item_id=entry.source_item_id, location_id=source_location)
                 destination_level = InventoryRef(item_id=entry.destination_item_id, location_id=destination_location)
                 pairs.setdefault(source_level, []).append(destination_level)
-        part = self._sweep_part(link, pairs, started_at=job.so_far.ran_at if job.so_far else self._now())
-        if pairs:
-            self._working_again(link)
+        # Both stores in one read, for the sweep's connectors, their attention and their webhooks.
+        stores = self._stores.get_many([link.source_store_id, link.destination_store_id])
+        part = self._sweep_part(link, stores, pairs, started_at=job.so_far.ran_at if job.so_far else self._now())
+        working_again = self._working_again(link, stores) if pairs else set()
         if job.resume_after is None and link.status is LinkStatus.CONNECTED:
-            self._keep_webhooks(link)
+            self._keep_webhooks(stores, working_again)
         found = part.merged_into(job.so_far) if job.so_far else part
         if resume_after:
             self._next_parts.send([SweepJob(link_id=link.link_id, resume_after=resume_after, so_far=found)])
@@ -93,13 +95,17 @@ class StockSweep:
         return part
 
     def _sweep_part(
-        self, link: Link, pairs: dict[InventoryRef, list[InventoryRef]], started_at: datetime
+        self,
+        link: Link,
+        stores: dict[str, Store],
+        pairs: dict[InventoryRef, list[InventoryRef]],
+        started_at: datetime,
     ) -> SweepReport:
-        destination = self._connector(link.destination_store_id)
+        destination = self._connector(stores, link.destination_store_id)
         if link.status is LinkStatus.DISCONNECTED:
             targets = {level: 0 for levels in pairs.values() for level in levels}
         else:
-            source_levels = self._connector(link.source_store_id).read_available(list(pairs))
+            source_levels = self._connector(stores, link.source_store_id).read_available(list(pairs))
             targets = {
                 level: destination_quantity(source_levels[source_level], link.stock)
                 for source_level, levels in pairs.items()
@@ -123,22 +129,24 @@ class StockSweep:
             failures={f"{level.item_id} at {level.location_id}": why for level, why in written.refused.items()},
         )
 
-    def _working_again(self, link: Link) -> None:
+    def _working_again(self, link: Link, stores: dict[str, Store]) -> set[str]:
         """The stores this sweep reached answered storelink: one that needed attention (its merchant re-approved
-        the app or a scope in the platform itself) works again, and its parked work resumes by itself."""
+        the app or a scope in the platform itself) works again, and its parked work resumes by itself. Returns
+        those stores."""
         reached = [link.destination_store_id] + ([link.source_store_id] if link.status is LinkStatus.CONNECTED else [])
-        for store in self._stores.get_many(reached).values():
-            if store.needs_attention is not None:
-                self._attention.resolved(store.store_id)
+        resolved = {store_id for store_id in reached if store_id in stores and stores[store_id].needs_attention}
+        for store_id in sorted(resolved):
+            self._attention.resolved(store_id)
+        return resolved
 
-    def _keep_webhooks(self, link: Link) -> None:
+    def _keep_webhooks(self, stores: dict[str, Store], working_again: set[str]) -> None:
         """Once a sweep, both stores' webhooks are subscribed again where the platform dropped or disabled them
         (WooCommerce disables one after more than 5 failed deliveries and never resends; Shopify removes one that
         kept failing): a call per store, and nothing written when they are all there. A store that cannot be
         reached is left to the sweep's own reads to report."""
-        stores = self._stores.get_many([link.source_store_id, link.destination_store_id]).values()
-        for store in stores:
-            if store.webhook_url is None or store.needs_attention is not None:
+        for store in stores.values():
+            needs_attention = store.needs_attention is not None and store.store_id not in working_again
+            if store.webhook_url is None or needs_attention:
                 continue
             try:
                 restored = self._connectors.connector_for(store).register_webhooks(store.webhook_url)
@@ -153,5 +161,5 @@ class StockSweep:
         fresh = self._links.get(link.link_id) or link
         self._links.save(fresh.model_copy(update={"last_sweep": report, "version": fresh.version + 1}), None)
 
-    def _connector(self, store_id: str) -> StoreConnector:
-        return connector_of(self._stores, self._connectors, store_id)
+    def _connector(self, stores: dict[str, Store], store_id: str) -> StoreConnector:
+        return self._connectors.connector_for(still_there(stores.get(store_id), store_id))
