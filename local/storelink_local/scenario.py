@@ -146,11 +146,18 @@ def registered_shop(
 
 
 def registered_woocommerce_shop(
-    api: ManagementApi, shop_name: str, available: int, stack: ExitStack, *, clock: Clock = system_clock
+    api: ManagementApi,
+    shop_name: str,
+    available: int,
+    stack: ExitStack,
+    *,
+    clock: Clock = system_clock,
+    **knobs: Any,
 ) -> tuple[LinkedWooCommerceShop, str]:
-    """A sandbox WooCommerce store holding `available` of the shirt, registered with storelink with its REST API
-    key (storelink checks it and creates its webhooks); returns it and its verification code."""
-    shop = woocommerce_shop(shop_name, available, stack, clock=clock, sku=SKU)
+    """A sandbox WooCommerce store holding `available` of the shirt (`knobs` as WooCommerceSandbox takes them),
+    registered with storelink with its REST API key (storelink checks it and creates its webhooks); returns it
+    and its verification code."""
+    shop = woocommerce_shop(shop_name, available, stack, clock=clock, sku=SKU, **knobs)
     registered = api.call("POST", "/stores", body=shop.registration(shop_name))
     level = InventoryRef(item_id=str(shop.product_id), location_id=WOOCOMMERCE_LOCATION)
     issued = registered["issued"]

@@ -136,10 +136,11 @@ def test_the_sweep_puts_back_a_woocommerce_destinations_drift(
 def woocommerce_to_shopify(
     runtime: LocalRuntime, api: ManagementApi, contract_schema: GraphQLSchema, request: pytest.FixtureRequest
 ) -> Iterator[MixedLink]:
-    """A WooCommerce source and a Shopify destination, 12 shirts each, linked, granted and matched by SKU."""
+    """A WooCommerce source (with the Shipment Tracking extension) and a Shopify destination, 12 shirts each,
+    linked, granted and matched by SKU."""
     name = unique_name(request)
     with ExitStack() as stack:
-        source, _ = registered_woocommerce_shop(api, f"woo-{name}", 12, stack)
+        source, _ = registered_woocommerce_shop(api, f"woo-{name}", 12, stack, shipment_tracking=True)
         destination, code = registered_shop(api, "Lumen", f"dst-{name}.myshopify.com", contract_schema, 12, stack)
         link = link_shops(api, source, destination, code, channel_name="Lumen on Shopify")
         runtime.drain()
@@ -228,12 +229,20 @@ def test_a_shopify_order_is_pushed_into_the_woocommerce_source_and_its_completio
     [pushed] = [o for o in woocommerce.sandbox.orders if o["created_via"] == "rest-api"]
     assert [(line["product_id"], line["quantity"]) for line in pushed["line_items"]] == [(woocommerce.product_id, 2)]
     assert (woocommerce.available, shopify.available) == (10, 10)
-    # When the WooCommerce merchant ships it (completed: WooCommerce's core has no fulfilments)
+    # When the WooCommerce merchant tracks it with the Shipment Tracking extension and ships it (completed:
+    # WooCommerce's core has no fulfilments)
+    woocommerce.sandbox.track_order(
+        pushed["id"], "JD014600006281", custom_provider="DHL", link="https://dhl.example/%1$s"
+    )
     woocommerce.sandbox.set_order_status(pushed["id"], "completed")
     woocommerce.sandbox.deliver_pending()
     runtime.drain()
-    # Then the Shopify destination's order is fulfilled, and no stock moved
-    assert shopify.sandbox.order(order.id).fulfillment_status == "FULFILLED"
+    # Then the Shopify destination's order is fulfilled with that tracking, and no stock moved
+    fulfilled = shopify.sandbox.order(order.id)
+    assert fulfilled.fulfillment_status == "FULFILLED"
+    assert [(t.company, t.number, t.url) for f in fulfilled.fulfillments for t in f.tracking] == [
+        ("DHL", "JD014600006281", "https://dhl.example/JD014600006281")
+    ]
     assert (woocommerce.available, shopify.available) == (10, 10)
 
 

@@ -13,7 +13,7 @@ from storelink.adapters.woocommerce.connector import WEBHOOK_TOPICS, WooCommerce
 from storelink.adapters.woocommerce.ids import LOCATION_ID
 from storelink.adapters.woocommerce.webhooks import WooCommerceWebhooks
 from storelink.domain.events import OrderChanged, RefundCreated
-from storelink.domain.orders import OrderDraft, OrderLine
+from storelink.domain.orders import OrderDraft, OrderLine, Tracking
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform
 from storelink_local.sandbox import WooCommerceSandbox, load_contract_spec
@@ -124,6 +124,56 @@ def test_storelink_orders_leave_the_sales_witness_alone(
     connector.cancel(created.order_id, restock=False)
     # Then neither moved the stock nor the sales count storelink witnesses sales by
     assert (counted, shop.product(shirt)["total_sales"], shop.stock(shirt)) == (1, 1, 9)
+
+
+DHL = Tracking(company="DHL", number="JD0146", url="https://dhl.example/track?id=JD0146&x=%7E")
+
+
+def test_tracking_goes_to_the_shipment_tracking_extension_before_completion_and_once(
+    transport: Counting,
+) -> None:
+    # Given a store with the Shipment Tracking extension and storelink's order in it
+    with WooCommerceSandbox(
+        consumer_key="ck_test", consumer_secret="cs_test", spec=load_contract_spec(), shipment_tracking=True
+    ) as shop:
+        connector = WooCommerceConnector(
+            WooCommerceREST(site_url=shop.site_url, token="ck_test:cs_test", http=httpx.Client(transport=transport)),
+            shop_domain="shop.example",
+            webhook_secret="secret",
+        )
+        created = connector.create_order(storelink_order(shop.add_product("Shirt", stock=10)))
+        order_id = int(created.order_id)
+        # When storelink fulfils it with tracking, and then again after the completion was undone (a retry whose
+        # first attempt tracked the order but did not complete it)
+        before = len(transport.requests)
+        connector.fulfil(created.order_id, DHL, {"1": 2})
+        shop.set_order_status(order_id, "processing")
+        connector.fulfil(created.order_id, DHL, {"1": 2})
+        # Then the extension holds one item, the customer's link to it working, added before the order completed
+        # (the Completed Order email carries it); the private note tells the story
+        [item] = shop.tracked(order_id)
+        assert (item["custom_tracking_provider"], item["tracking_number"]) == ("DHL", "JD0146")
+        assert item["custom_tracking_link"] == "https://dhl.example/track?id=JD0146&x=%%7E"
+        fulfilment = transport.requests[before:]
+        writes = [(r.method, r.url.path.split("/wp-json/")[1]) for r in fulfilment if r.method != "GET"]
+        assert writes[:3] == [
+            ("POST", f"wc-shipment-tracking/v3/orders/{order_id}/shipment-trackings"),
+            ("POST", f"wc/v3/orders/{order_id}/notes"),
+            ("PUT", f"wc/v3/orders/{order_id}"),
+        ]
+        assert shop.order(order_id)["status"] == "completed"
+
+
+def test_without_the_extension_the_tracking_is_a_private_note(
+    shop: WooCommerceSandbox, connector: WooCommerceConnector
+) -> None:
+    # Given a store without the Shipment Tracking extension
+    created = connector.create_order(storelink_order(shop.add_product("Shirt", stock=10)))
+    # When storelink fulfils its order with tracking
+    assert connector.fulfil(created.order_id, DHL, {"1": 2}) == f"{created.order_id}/completed"
+    # Then the order completed with the tracking in its note (the extension's route unknown to the store)
+    assert shop.order(int(created.order_id))["status"] == "completed"
+    assert any("JD0146" in note for note in shop.order_notes(int(created.order_id)))
 
 
 def test_a_refund_is_applied_once_by_its_key(shop: WooCommerceSandbox, connector: WooCommerceConnector) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from storelink.adapters.woocommerce.webhooks import PING_TOPIC, WooCommerceWebhooks
 from storelink.domain.events import FulfilmentCreated, OrderChanged, OrderLineSeen, ProductChanged, RefundCreated
+from storelink.domain.orders import Tracking
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform
 from storelink.errors import InvalidSignature, MalformedWebhook
@@ -103,9 +104,34 @@ def test_an_order_update_says_what_its_status_means(status: str, kind: type | No
         # Completed is WooCommerce's shipped: every line, no tracking (core has no tracking field)
         assert isinstance(event, FulfilmentCreated)
         assert (event.order_id, event.fulfilment_id, len(event.lines)) == ("727", "727/completed", 2)
+        assert event.tracking == Tracking()
     else:
         assert isinstance(event, kind)
         assert event.change == change
+
+
+def test_a_completed_order_carries_the_shipment_tracking_extensions_first_item() -> None:
+    # Given a completed order the merchant tracked with the Shipment Tracking extension (its items in the order's
+    # meta, as the extension keeps them: a custom provider's link formatted with sprintf)
+    items = [
+        {
+            "tracking_provider": "",
+            "custom_tracking_provider": "Parcel Express",
+            "custom_tracking_link": "https://track.example/?n=%1$s&lang=en%%20GB",
+            "tracking_number": "PX123",
+            "date_shipped": "1790000000",
+            "tracking_id": "abc",
+        },
+        {"tracking_provider": "USPS", "tracking_number": "9400", "tracking_id": "def"},
+    ]
+    meta = [{"id": 9, "key": "_wc_shipment_tracking_items", "value": items}]
+    # When its update is delivered
+    event = deliver(documented("order", status="completed", meta_data=meta), "order.updated").event
+    # Then the shipment carries the first item's carrier, number and link, as the customer sees it
+    assert isinstance(event, FulfilmentCreated)
+    assert event.tracking == Tracking(
+        company="Parcel Express", number="PX123", url="https://track.example/?n=PX123&lang=en%20GB"
+    )
 
 
 def test_the_dedup_key_is_the_resource_and_its_state_not_the_delivery_id() -> None:

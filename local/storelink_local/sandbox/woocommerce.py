@@ -46,6 +46,12 @@ from storelink_local.sandbox.woocommerce_spec import (
     load_contract_spec,
 )
 from storelink_local.sandbox.woocommerce_store import Catalogue, Product, StoreError
+from storelink_local.sandbox.woocommerce_tracking import (
+    SHIPMENT_TRACKING_PREFIX,
+    add_tracking_item,
+    serve_shipment_tracking,
+    tracking_items,
+)
 from storelink_local.sandbox.woocommerce_webhooks import Webhook, WebhookDispatcher, WooDelivery
 
 Permissions = Literal["read", "write", "read_write"]
@@ -65,7 +71,7 @@ _CANNOT_BATCH = ("woocommerce_rest_cannot_batch", "Sorry, you are not allowed to
 class ReceivedRequest:
     method: str
     route: str  # the spec's template, e.g. /products/{id}
-    path: str  # relative to /wp-json/wc/v3
+    path: str  # relative to /wp-json/wc/v3 (an extension's: the whole path, from /wp-json)
     query: Mapping[str, Any]
     body: Mapping[str, Any]
     # time.monotonic() on arrival, before the latency knob's wait: what a benchmark times between two requests.
@@ -140,6 +146,7 @@ class WooCommerceSandbox(Served):
         currency: str = "EUR",
         shop_name: str = "Sandbox shop",
         deliveries: Deliveries = "after_each_request",
+        shipment_tracking: bool = False,
     ) -> None:
         spec = spec if spec is not None else load_contract_spec()
         if spec is None:
@@ -156,6 +163,7 @@ class WooCommerceSandbox(Served):
         self._ids = iter(range(100, 10**9))
         self._ids_lock = threading.Lock()
         self.deliveries = deliveries
+        self.shipment_tracking = shipment_tracking  # the Shipment Tracking extension installed (woocommerce_tracking)
         self._webhooks = WebhookDispatcher(
             clock,
             self._allocate,
@@ -313,6 +321,24 @@ class WooCommerceSandbox(Served):
         self._orders.set_status(order_id, status)
 
     @_merchant_action
+    def track_order(
+        self, order_id: int, number: str, *, provider: str = "", custom_provider: str = "", link: str = ""
+    ) -> None:
+        """The merchant adds a shipment on the order screen's Shipment Tracking panel (the extension installed)."""
+        if not self.shipment_tracking:
+            raise RuntimeError("this sandbox store has no Shipment Tracking extension (shipment_tracking=True)")
+        fields = {
+            "tracking_number": number,
+            "tracking_provider": provider,
+            "custom_tracking_provider": custom_provider,
+            "custom_tracking_link": link,
+        }
+        add_tracking_item(self._orders, self._allocate, self.clock, order_id, fields)
+
+    def tracked(self, order_id: int) -> list[dict[str, Any]]:
+        """The order's Shipment Tracking items as the extension keeps them."""
+        return tracking_items(self._orders, order_id)
+
     def refund_lines(self, order_id: int, quantities: Mapping[int, int], *, restock: bool = True) -> int:
         """The merchant refunds units of lines (line item id → units) manually in wp-admin, at their price, with
         "Restock refunded items" ticked or not: order.updated fires, listing the refund. Returns its id."""
@@ -358,6 +384,8 @@ class WooCommerceSandbox(Served):
     # -- serving ----------------------------------------------------------------------------------
 
     def _reply(self, request: Request) -> Reply:
+        if self.shipment_tracking and request.path.startswith(SHIPMENT_TRACKING_PREFIX):
+            return self._shipment_tracking_reply(request)
         if not request.path.startswith(API_PREFIX):
             return _no_route()
         path = request.path.removeprefix(API_PREFIX) or "/"
@@ -405,6 +433,27 @@ class WooCommerceSandbox(Served):
         self.stats.record(operation_name, failed=fault is not None)
         self._settle()
         return self._faulted(fault) if fault is not None else reply
+
+    def _shipment_tracking_reply(self, request: Request) -> Reply:
+        credentials = _basic_credentials(request.headers.get("authorization"))
+        refused = self._refused_credentials(credentials, request.method)
+        if refused is not None:
+            return refused
+        if credentials is None:
+            return error_reply("woocommerce_rest_cannot_view", "Sorry, you cannot list resources.", 401)
+        try:
+            body = json.loads(request.body) if request.body.strip() else None
+        except ValueError:
+            return error_reply("rest_invalid_json", "Invalid JSON body passed.", 400)
+        path = request.path.removeprefix(SHIPMENT_TRACKING_PREFIX)
+        with self._lock:
+            self._received.append(
+                ReceivedRequest(request.method, request.path, request.path, {}, body or {}, time.monotonic())
+            )
+        reply = serve_shipment_tracking(
+            self._orders, self._allocate, self.clock, request.method, path, body, error_reply
+        )
+        return reply if reply is not None else _no_route()
 
     def _refused_credentials(self, credentials: tuple[str, str] | None, method: str) -> Reply | None:
         """WooCommerce's authentication: a key it does not know, a wrong secret, or a key without the permission

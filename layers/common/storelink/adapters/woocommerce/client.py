@@ -37,7 +37,7 @@ class WooCommerceREST:
         renew_token: Callable[[str], str | None] | None = None,
         store_id: str = "",
     ) -> None:
-        self.base_url = site_url.rstrip("/") + API_PATH
+        self.site_url = site_url.rstrip("/")
         self._token = token
         self._http = http
         self._attempts = attempts
@@ -65,10 +65,19 @@ class WooCommerceREST:
             yield from items
             number += 1
 
-    def send(self, method: str, path: str, body: dict[str, Any] | None = None, *, applies_once: bool = True) -> Any:
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        applies_once: bool = True,
+        api: str = API_PATH,
+    ) -> Any:
         """A write. `applies_once=False` for one WooCommerce would apply twice if resent (creating an order, a
-        note, a refund): retried only when refused unapplied (429); after a timeout the caller finds out first."""
-        return self.call(method, path, json=body, applies_once=applies_once).json()
+        note, a refund): retried only when refused unapplied (429); after a timeout the caller finds out first.
+        `api` is the REST namespace (an extension's, such as Shipment Tracking's)."""
+        return self.call(method, path, json=body, applies_once=applies_once, api=api).json()
 
     def call(
         self,
@@ -78,37 +87,38 @@ class WooCommerceREST:
         params: dict[str, Any] | None = None,
         json: dict[str, Any] | None = None,
         applies_once: bool = True,
+        api: str = API_PATH,
     ) -> httpx.Response:
+        url = self.site_url + api + path
         for attempt in retrying(applies_once=applies_once, attempts=self._attempts, seconds=self._retry_seconds):
             with attempt:
                 try:
-                    return self._call_renewing(method, path, params, json)
+                    return self._call_renewing(method, url, params, json)
                 except StoreRejected as error:
                     error.store_id = self._store_id
                     raise
         raise AssertionError("unreachable: stamina re-raises when attempts run out")
 
     def _call_renewing(
-        self, method: str, path: str, params: dict[str, Any] | None, json: dict[str, Any] | None
+        self, method: str, url: str, params: dict[str, Any] | None, json: dict[str, Any] | None
     ) -> httpx.Response:
         """A 401 asks once for newer credentials (the merchant may have replaced them since this container read
         them) and, given some, sends the call again (WooCommerce refused it unapplied)."""
         try:
-            return self._call_once(method, path, params, json)
+            return self._call_once(method, url, params, json)
         except StoreAccessRevoked:
             newer = self._renew_token(self._token) if self._renew_token is not None else None
             if newer is None:
                 raise
             self._token = newer
-            return self._call_once(method, path, params, json)
+            return self._call_once(method, url, params, json)
 
     def _call_once(
-        self, method: str, path: str, params: dict[str, Any] | None, json: dict[str, Any] | None
+        self, method: str, url: str, params: dict[str, Any] | None, json: dict[str, Any] | None
     ) -> httpx.Response:
+        path = url.removeprefix(self.site_url)
         try:
-            response = self._http.request(
-                method, self.base_url + path, params=_query(params), json=json, auth=_basic(self._token)
-            )
+            response = self._http.request(method, url, params=_query(params), json=json, auth=_basic(self._token))
         except httpx.TransportError as error:
             raise StoreUnavailable(f"WooCommerce did not answer: {type(error).__name__}") from error
         if response.status_code in (403, 404):

@@ -25,6 +25,13 @@ from storelink.adapters.woocommerce.stock import (
     refused_reason,
     require_stocked,
 )
+from storelink.adapters.woocommerce.tracking import (
+    SHIPMENT_TRACKING_API,
+    TRACKING_ITEMS_META,
+    already_tracked,
+    shipment_trackings_path,
+    tracking_item,
+)
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.events import RefundCreated
 from storelink.domain.links import Identifier
@@ -270,16 +277,32 @@ class WooCommerceConnector:
         return None
 
     def fulfil(self, order_id: str, tracking: Tracking, shipped: Mapping[str, int]) -> str | None:
-        """Core WooCommerce has no fulfilment: the order is completed and the tracking kept as a private note. The
-        order is read first: one completed already (an earlier attempt, the merchant) is fulfilled, nothing more."""
+        """Core WooCommerce has no fulfilment: the order is completed, its tracking kept as a private note and, where
+        the store has the Shipment Tracking extension, as the extension's item (tracking.py). The order is read
+        first: one completed already (an earlier attempt, the merchant) is fulfilled, nothing more."""
         number = _order_number(order_id)
         order = self._rest.get(f"/orders/{number}")
         if order["status"] in ("completed", "cancelled", "refunded"):
             return None
+        self._track(number, order, tracking)
         if any(tracking.model_dump(exclude_none=True).values()):
             self._rest.send("POST", f"/orders/{number}/notes", {"note": _tracking_note(tracking)}, applies_once=False)
         self._rest.send("PUT", f"/orders/{number}", {"status": "completed"})
         return f"{number}/completed"
+
+    def _track(self, number: int, order: dict[str, Any], tracking: Tracking) -> None:
+        """The Shipment Tracking extension's item, before the order completes so the Completed Order email carries
+        it; once (an item with this number already there is an earlier attempt's). Without the extension (its route
+        unknown to the store) the private note is the record."""
+        item = tracking_item(tracking)
+        if item is None or already_tracked(meta_value(order, TRACKING_ITEMS_META), tracking):
+            return
+        try:
+            self._rest.send(
+                "POST", shipment_trackings_path(number), item, applies_once=False, api=SHIPMENT_TRACKING_API
+            )
+        except UnknownStoreObject:
+            return
 
     def cancel(self, order_id: str, *, restock: bool) -> bool:
         """Cancel the order; False when it was already. WooCommerce gives back the stock it reduced for the order

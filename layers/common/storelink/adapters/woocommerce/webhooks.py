@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from storelink.adapters.woocommerce.ids import LOCATION_ID, Item
+from storelink.adapters.woocommerce.tracking import TRACKING_ITEMS_META, tracking_of
 from storelink.domain.events import (
     FulfilmentCreated,
     OrderChanged,
@@ -25,7 +26,7 @@ from storelink.domain.events import (
     RefundCreated,
     StoreEvent,
 )
-from storelink.domain.orders import PushedFrom, Tracking
+from storelink.domain.orders import PushedFrom
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform, Store
 from storelink.domain.webhooks import VerifiedDelivery
@@ -126,7 +127,8 @@ def _product_deleted(store: Store, key: str, body: dict[str, Any]) -> StoreEvent
 
 
 def _order_changed(store: Store, key: str, body: dict[str, Any], created: bool) -> StoreEvent:
-    """Completed is WooCommerce's "shipped" (core has no fulfilments): every line, with no tracking to tell."""
+    """Completed is WooCommerce's "shipped" (core has no fulfilments): every line, with the Shipment Tracking
+    extension's tracking where the store has it (tracking.py)."""
     order = _Order.model_validate(body)
     lines = tuple(line_seen(line) for line in order.line_items)
     if order.status == "completed" and not created:
@@ -135,7 +137,7 @@ def _order_changed(store: Store, key: str, body: dict[str, Any], created: bool) 
             delivery_id=key,
             order_id=str(order.id),
             fulfilment_id=f"{order.id}/completed",
-            tracking=Tracking(),
+            tracking=tracking_of(next((m.value for m in order.meta_data if m.key == TRACKING_ITEMS_META), None)),
             lines=lines,
         )
     return OrderChanged(
