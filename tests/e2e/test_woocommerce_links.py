@@ -217,6 +217,37 @@ def test_a_restocking_refund_at_the_woocommerce_destination_gives_the_shopify_so
     assert (shopify.available, woocommerce.available) == (11, 11)
 
 
+def test_a_woocommerce_destinations_refund_is_refunded_on_the_shopify_source_order_once(
+    runtime: LocalRuntime, api: ManagementApi, shopify_to_woocommerce: MixedLink
+) -> None:
+    shopify, woocommerce = shopify_to_woocommerce.shopify, shopify_to_woocommerce.woocommerce
+    # Given a link whose source settles per order (refunds carried to the source's order), and a buyer's checkout
+    # of 2 shirts (10.00 each) at the WooCommerce destination, pushed to the Shopify source paid
+    settings = {"orders": {"initial_status": "approved", "refunds": "refund_source"}}
+    api.call("PATCH", f"/links/{shopify_to_woocommerce.link_id}", woocommerce.api_token, settings)
+    order_id = woocommerce.sandbox.place_order([{"product_id": woocommerce.product_id, "quantity": 2}])
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    [pushed] = [o for o in shopify.sandbox.orders if "storelink" in o.tags]
+    # When the WooCommerce merchant refunds one of them with restock
+    line_id = woocommerce.sandbox.order(order_id)["line_items"][0]["id"]
+    woocommerce.sandbox.refund_lines(order_id, {line_id: 1}, restock=True)
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    # Then the Shopify source's order has a refund of that unit and its 10.00, not restocked there (the
+    # destination's restock gave the source its unit back, once)
+    [refund] = shopify.sandbox.order(pushed.id).refunds
+    assert [(line.quantity, line.restock_type) for line in refund.line_items] == [(1, "NO_RESTOCK")]
+    assert refund.amount == 10
+    assert (shopify.available, woocommerce.available) == (11, 11)
+    # When WooCommerce lists the same refund again (the merchant edits the order)
+    woocommerce.sandbox.set_order_status(order_id, "on-hold")
+    woocommerce.sandbox.deliver_pending()
+    runtime.drain()
+    # Then the source's order still has that one refund
+    assert len(shopify.sandbox.order(pushed.id).refunds) == 1
+
+
 def test_a_shopify_order_is_pushed_into_the_woocommerce_source_and_its_completion_comes_back(
     runtime: LocalRuntime, woocommerce_to_shopify: MixedLink
 ) -> None:
