@@ -92,6 +92,36 @@ def woocommerce_headers(
     }
 
 
+def shopwired_delivery(
+    topic: str,
+    data: dict[str, Any],
+    *,
+    event_id: int = 88153420,
+    subject_id: int | None = 6621880,
+    created_at: str = "Sat, 05 Dec 2026 20:01:13 +0000",
+    sent_at: str = "Sat, 05 Dec 2026 20:01:14 +0000",
+) -> bytes:
+    """A ShopWired delivery as its webhooks page documents it: RFC 2822 dates, the event under `event`; a retry
+    of it (hourly, for 24 hours) is the same event sent at a later `timestamp`."""
+    event = {
+        "id": event_id,
+        "businessId": 4127,
+        "createdAt": created_at,
+        "topic": topic,
+        "subjectId": subject_id,
+        "data": data,
+    }
+    return json.dumps({"timestamp": sent_at, "event": event}).encode()
+
+
+def shopwired_headers(body: bytes, secret: str) -> dict[str, str]:
+    """X-ShopWired-Signature: hex HMAC-SHA256 of the raw body with the account's webhook secret."""
+    return {
+        "Content-Type": "application/json",
+        "X-ShopWired-Signature": hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+    }
+
+
 def shopify_headers(
     body: bytes, secret: str, *, shop: str = "source.myshopify.com", delivery_id: str = "delivery-1"
 ) -> dict[str, str]:

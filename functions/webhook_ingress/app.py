@@ -43,6 +43,11 @@ def receive_woocommerce_webhook(store_id: str) -> WebhookReceipt:
     return receive(Platform.WOOCOMMERCE, store_id)
 
 
+@app.post("/webhooks/shopwired/<store_id>")
+def receive_shopwired_webhook(store_id: str) -> WebhookReceipt:
+    return receive(Platform.SHOPWIRED, store_id)
+
+
 def receive(platform: Platform, store_id: str) -> WebhookReceipt:
     event = app.current_event
     receipt = ingress().accept(platform, store_id, event.headers, raw_body(event))

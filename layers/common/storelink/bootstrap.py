@@ -31,6 +31,7 @@ from storelink.adapters.events import EventBridgePublisher
 from storelink.adapters.order_mirrors import DynamoDbOrderMirrors
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
+from storelink.adapters.shopwired.webhooks import ShopWiredWebhooks
 from storelink.adapters.sqs import (
     OncePerDelivery,
     SqsCheckpoints,
@@ -157,7 +158,12 @@ def webhook_ingress(
         links=_given(links, lambda: DynamoDbLinks(table(settings.links_table_name))),
         secrets=_given(secrets, _store_secrets),
         translators=_given(
-            translators, lambda: {Platform.SHOPIFY: ShopifyWebhooks(), Platform.WOOCOMMERCE: WooCommerceWebhooks()}
+            translators,
+            lambda: {
+                Platform.SHOPIFY: ShopifyWebhooks(),
+                Platform.WOOCOMMERCE: WooCommerceWebhooks(),
+                Platform.SHOPWIRED: ShopWiredWebhooks(),
+            },
         ),
         events=_given(events, lambda: _once_per_delivery(settings, dedup)),
     )

@@ -99,8 +99,9 @@ class SqsEventQueues:
         return queued
 
 
-# SQS FIFO deduplicates for 5 minutes only; Shopify retries a delivery for up to 4 hours.
-DELIVERY_MEMORY_SECONDS = 6 * 3600
+# SQS FIFO deduplicates for 5 minutes only; Shopify retries a delivery for up to 4 hours, ShopWired hourly for
+# 24 hours.
+DELIVERY_MEMORY_SECONDS = 25 * 3600
 # The same in every function that publishes deliveries (Powertools would prefix each key with the function's
 # name): a change the webhook ingress queued is found by the catch-up reading it back, and the reverse.
 DELIVERIES_KEY_PREFIX = "storelink.deliveries"

@@ -8,7 +8,8 @@ spares each echo the dedup record, the queue and the worker (docs/benchmarks.md)
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, model_serializer
+from pydantic.functional_serializers import SerializerFunctionWrapHandler
 
 from storelink.domain.stock import StockLevelChanged
 from storelink.domain.stores import Platform, Store
@@ -25,6 +26,13 @@ class WebhookReceipt(BaseModel):
     delivery_id: str
     topic: str
     queued: bool
+    # Only in the answer to ShopWired's verification request, as ShopWired reads it (docs/shopwired.md).
+    verification_token: str | None = Field(default=None, serialization_alias="verificationToken")
+
+    @model_serializer(mode="wrap")
+    def _without_absent_token(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        answer: dict[str, object] = handler(self)
+        return {name: value for name, value in answer.items() if value is not None}
 
 
 class WebhookIngress:
@@ -61,7 +69,12 @@ class WebhookIngress:
         queued = self._events.publish(event) if event else False
         for also in delivery.also:
             queued = self._events.publish(also) or queued
-        return WebhookReceipt(delivery_id=delivery.delivery_id, topic=delivery.topic, queued=queued)
+        return WebhookReceipt(
+            delivery_id=delivery.delivery_id,
+            topic=delivery.topic,
+            queued=queued,
+            verification_token=delivery.verification,
+        )
 
     def _verified(self, platform: Platform, store: Store, headers: Mapping[str, str], body: bytes) -> VerifiedDelivery:
         """Read with the store's webhook secret, or, within the grace after a rotation, the previous one (a

@@ -6,7 +6,6 @@ Shopify signs the raw body: X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(body, sec
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,7 +28,7 @@ from storelink.domain.events import (
 from storelink.domain.orders import PushedFrom, Tracking
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform, Store
-from storelink.domain.webhooks import VerifiedDelivery
+from storelink.domain.webhooks import VerifiedDelivery, json_object
 from storelink.errors import InvalidSignature, MalformedWebhook
 
 
@@ -254,12 +253,7 @@ class ShopifyWebhooks:
         topic, delivery_id = header.get("x-shopify-topic"), header.get("x-shopify-webhook-id")
         if not topic or not delivery_id:
             raise MalformedWebhook("X-Shopify-Topic and X-Shopify-Webhook-Id headers are required")
-        try:
-            payload = json.loads(body)
-        except ValueError as error:
-            raise MalformedWebhook(f"body is not JSON: {error}") from error
-        if not isinstance(payload, dict):
-            raise MalformedWebhook("body must be a JSON object")
+        payload = json_object(body)
         parser = PARSERS.get(topic)
         try:
             event = (
