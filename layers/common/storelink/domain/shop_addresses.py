@@ -5,10 +5,13 @@ import re
 
 from pydantic import HttpUrl
 
+from storelink.domain.credentials import digest
 from storelink.domain.stores import Platform
 from storelink.errors import InvalidRequest
 
 SHOPIFY_SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+# Every ShopWired account answers at the one API address (the version segment is required).
+SHOPWIRED_API_URL = "https://api.ecommerceapi.uk/v1"
 
 
 def shop_address(
@@ -18,6 +21,7 @@ def shop_address(
     site_url: HttpUrl | None,
     api_base_url: HttpUrl | None,
     allow_custom_urls: bool,
+    api_key: str | None = None,
 ) -> tuple[str, HttpUrl]:
     """The store's name (its shop domain) and the address its API answers at. `allow_custom_urls` only in local
     deployments, whose sandbox stores answer on localhost."""
@@ -25,7 +29,9 @@ def shop_address(
         return _shopify_shop(shop_domain, api_base_url, allow_custom_urls)
     if platform is Platform.WOOCOMMERCE:
         return _woocommerce_site(site_url, allow_custom_urls)
-    raise InvalidRequest(f"{platform} stores cannot be registered yet; shopify and woocommerce can")
+    if platform is Platform.SHOPWIRED:
+        return _shopwired_account(api_key, api_base_url, allow_custom_urls)
+    raise InvalidRequest(f"{platform} stores cannot be registered yet; shopify, woocommerce and shopwired can")
 
 
 def _shopify_shop(
@@ -51,6 +57,19 @@ def _woocommerce_site(site: HttpUrl | None, allow_custom_urls: bool) -> tuple[st
     # Host and path name the shop: the same site registered twice is refused as a duplicate.
     domain = f"{site.host}{port}{(site.path or '').rstrip('/')}".lower()
     return domain, HttpUrl(str(site).rstrip("/"))
+
+
+def _shopwired_account(
+    api_key: str | None, api_base_url: HttpUrl | None, allow_custom_urls: bool
+) -> tuple[str, HttpUrl]:
+    """ShopWired's API names no account (no shop, no domain), and an account has one API key: the account is named
+    by its key's digest (the key itself is a credential, kept only in Secrets Manager), so registering the same
+    account twice is refused as a duplicate."""
+    if not api_key:
+        raise InvalidRequest("api_key is required for a shopwired store")
+    if api_base_url and not allow_custom_urls:
+        raise InvalidRequest("api_base_url is accepted by local deployments only")
+    return f"shopwired-{digest(api_key.strip())[:16]}", api_base_url or HttpUrl(SHOPWIRED_API_URL)
 
 
 def _names_a_private_host(host: str) -> bool:

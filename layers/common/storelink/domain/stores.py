@@ -133,6 +133,12 @@ class StoreCredentials(BaseModel):
         consumer key, `ck_` and hex, never holds a colon)."""
         return cls(access_token=f"{consumer_key}:{consumer_secret}", webhook_secret=webhook_secret)
 
+    @classmethod
+    def of_api_key(cls, api_key: str, api_secret: str, webhook_secret: str) -> "StoreCredentials":
+        """A ShopWired account's API key and secret, kept as one access token `key:secret` as for WooCommerce,
+        with the webhook secret ShopWired shows the merchant (it signs every webhook of the account)."""
+        return cls(access_token=f"{api_key}:{api_secret}", webhook_secret=webhook_secret)
+
     def fingerprint(self) -> str:
         """The same credentials registered twice give the same fingerprint (Anchanto's duplicate connection):
         the app's client id when storelink renews the token, else the token itself."""

@@ -24,15 +24,23 @@ def own_store(caller: Store, store_id: str) -> Store:
     return caller
 
 
-# The credentials a platform's stores register with, each kind a pair of fields that go together.
-CREDENTIAL_KINDS: dict[Platform, tuple[tuple[str, str], ...]] = {
+# The credentials a platform's stores register with, each kind the fields that go together (its first names it).
+CREDENTIAL_KINDS: dict[Platform, tuple[tuple[str, ...], ...]] = {
     # A legacy custom app: its access token and webhook secret. Or a Dev Dashboard app (every app made since
     # 2026-01-01): its client id and secret; storelink obtains and renews the access token itself.
     Platform.SHOPIFY: (("access_token", "webhook_secret"), ("client_id", "client_secret")),
     # A REST API key (WooCommerce > Settings > Advanced > REST API, read/write); storelink makes the webhooks'
     # secret itself, as it registers the webhooks.
     Platform.WOOCOMMERCE: (("consumer_key", "consumer_secret"),),
+    # The account's API key and secret (Settings > API Access) and its webhook secret (Settings > Webhooks), as
+    # ShopWired's own inter-account stock sync asks for them: ShopWired shows the webhook secret, storelink
+    # cannot choose it.
+    Platform.SHOPWIRED: (("api_key", "api_secret", "webhook_secret"),),
 }
+
+
+def _listed(fields: tuple[str, ...]) -> str:
+    return " and ".join(fields) if len(fields) < 3 else f"{', '.join(fields[:-1])} and {fields[-1]}"
 
 
 class CredentialsRequest(BaseModel):
@@ -46,23 +54,26 @@ class CredentialsRequest(BaseModel):
     client_secret: str | None = Field(default=None, min_length=1, max_length=1000, repr=False)
     consumer_key: str | None = Field(default=None, min_length=1, max_length=255, repr=False)
     consumer_secret: str | None = Field(default=None, min_length=1, max_length=255, repr=False)
+    # A ShopWired API key never holds a colon: it is kept joined to its secret by one (StoreCredentials.of_api_key).
+    api_key: str | None = Field(default=None, min_length=1, max_length=255, pattern=r"^[^:]+$", repr=False)
+    api_secret: str | None = Field(default=None, min_length=1, max_length=255, repr=False)
 
     @model_validator(mode="after")
     def _one_kind_of_credentials(self) -> Self:
-        kinds = {pair for pairs in CREDENTIAL_KINDS.values() for pair in pairs}
-        sent = [pair for pair in kinds if any(getattr(self, field) is not None for field in pair)]
-        if len(sent) != 1:
-            raise ValueError("send one kind of credentials: " + "; or ".join(" and ".join(p) for p in sorted(kinds)))
-        ((first, second),) = sent
-        if getattr(self, first) is None or getattr(self, second) is None:
-            raise ValueError(f"{first} and {second} go together")
-        return self
+        kinds = sorted({kind for platform_kinds in CREDENTIAL_KINDS.values() for kind in platform_kinds})
+        sent = {field for kind in kinds for field in kind if getattr(self, field) is not None}
+        if any(set(kind) == sent for kind in kinds):
+            return self
+        started = [kind for kind in kinds if getattr(self, kind[0]) is not None]
+        if len(started) == 1 and sent < set(started[0]):
+            raise ValueError(f"{_listed(started[0])} go together")
+        raise ValueError("send one kind of credentials: " + "; or ".join(_listed(kind) for kind in kinds))
 
     def for_platform(self, platform: Platform) -> Self:
         """These credentials, when they are a kind `platform` takes."""
         taken = CREDENTIAL_KINDS.get(platform, ())
-        if not any(getattr(self, first) is not None for first, _ in taken):
-            kinds = "; or ".join(" and ".join(pair) for pair in taken) or "nothing yet"
+        if not any(getattr(self, kind[0]) is not None for kind in taken):
+            kinds = "; or ".join(_listed(kind) for kind in taken) or "nothing yet"
             raise InvalidRequest(f"{platform} stores register with {kinds}")
         return self
 
@@ -217,8 +228,11 @@ class StoreRegistration:
 
     def _credentials(self, store: Store, request: CredentialsRequest, *, webhook_secret: str) -> StoreCredentials:
         """What is kept in Secrets Manager; `webhook_secret` signs the webhooks storelink registers itself
-        (WooCommerce's), a new one at registration, the store's own when its key is replaced."""
+        (WooCommerce's), a new one at registration, the store's own when its key is replaced. A ShopWired account
+        signs with the secret it shows the merchant, given with its API key."""
         request = request.for_platform(store.platform)
+        if request.api_key is not None and request.api_secret is not None and request.webhook_secret is not None:
+            return StoreCredentials.of_api_key(request.api_key, request.api_secret, request.webhook_secret)
         if request.consumer_key is not None and request.consumer_secret is not None:
             return StoreCredentials.of_consumer_key(request.consumer_key, request.consumer_secret, webhook_secret)
         if request.client_id is not None and request.client_secret is not None:
@@ -241,6 +255,7 @@ class StoreRegistration:
             site_url=request.site_url,
             api_base_url=request.api_base_url,
             allow_custom_urls=self._allow_custom_api_urls,
+            api_key=request.api_key,
         )
         store_id = f"st_{uuid.uuid4().hex[:16]}"
         api_token, verification_code = credentials.new_api_token(store_id), credentials.new_verification_code()
