@@ -148,6 +148,12 @@ def rotate_verification_code(store_id: PathId) -> Response[IssuedSecrets]:
     return created(services().stores.rotate_verification_code(caller(), store_id))
 
 
+@app.get("/stores/<store_id>/stock.csv", responses=answers(*YOURS, *ASKS_THE_STORES, media_type="text/csv"))
+def export_stock(store_id: PathId) -> Response[str]:
+    """The store's stock as a CSV that POST reads back, here or in another of the merchant's stores."""
+    return Response(HTTPStatus.OK, "text/csv; charset=utf-8", services().stock.export(caller(), store_id))
+
+
 @app.post(
     "/stores/<store_id>/stock.csv",
     responses=answers(*YOURS, PayloadTooLarge, *ASKS_THE_STORES, unprocessable=StockUpdatePlan),

@@ -8,6 +8,7 @@ from storelink.domain.stock import InventoryRef
 from storelink.services.bulk_stock import MAX_CSV_BYTES
 from storelink_local.runtime import LocalRuntime
 from storelink_local.scenario import SKU, LinkedShop, LinkedStores
+from tests.e2e.conftest import ShopMaker
 
 pytestmark = pytest.mark.contract
 
@@ -99,3 +100,22 @@ def test_a_file_with_one_wrong_row_writes_nothing_and_names_the_row(
     assert upload(runtime, source, FILE, token=stores.destination.api_token).status_code == 404
     too_large = upload(runtime, source, b"x" * (MAX_CSV_BYTES + 1))
     assert (too_large.status_code, too_large.json()["error"]["code"]) == (413, "payload_too_large")
+
+
+def test_a_stores_exported_stock_is_the_file_another_of_the_merchants_stores_imports(
+    runtime: LocalRuntime, shops: ShopMaker
+) -> None:
+    # Given a master holding 7 shirts and a replica holding none, not linked (the seed's initial sync by hand)
+    master, replica = shops.shop("master", 7), shops.shop("replica", 0)
+    # When the merchant exports the master's stock through storelink and uploads the file to the replica
+    exported = httpx.get(
+        f"{runtime.api_url}/stores/{master.store.store_id}/stock.csv",
+        headers={"Authorization": f"Bearer {master.api_token}"},
+        timeout=30,
+    )
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith("text/csv")
+    uploaded = upload(runtime, replica, exported.content)
+    # Then the replica holds the master's shirts, found by SKU under its own ids
+    assert uploaded.status_code == 200, uploaded.text
+    assert (replica.available, master.available) == (7, 7)

@@ -100,3 +100,33 @@ def test_a_store_uploads_only_its_own_stock_and_within_the_size_limit(monkeypatc
     with pytest.raises(PayloadTooLarge, match="split the file"):
         service.upload(SOURCE, "source", FILE, dry_run=False)
     assert shop.levels == {TEE: 10, MUG: 5}
+
+
+def test_a_masters_exported_stock_is_imported_in_its_replica_through_storelink() -> None:
+    # Given a master with 10 tees and 5 mugs, and a replica selling the same SKUs under its own ids, with other
+    # levels and one location of the same name
+    master, replica = a_shop(), a_shop()
+    replica.variants = [
+        a_variant("r1", "TEE", inventory_item_id="r-tee"),
+        a_variant("r2", "MUG", inventory_item_id="r-mug"),
+    ]
+    replica.levels = {
+        InventoryRef(item_id="r-tee", location_id="loc-1"): 0,
+        InventoryRef(item_id="r-mug", location_id="loc-1"): 9,
+    }
+    stock = BulkStock(connectors=FakeConnectors({"master": master, "replica": replica}))
+    # When the merchant exports the master's stock and uploads the file to the replica
+    exported = stock.export(a_store("master"), "master")
+    plan = stock.upload(a_store("replica"), "replica", exported.encode(), dry_run=False)
+    # Then the replica holds the master's levels, and the master is untouched
+    assert (plan.applied, plan.errors) == (True, [])
+    assert replica.levels == {
+        InventoryRef(item_id="r-tee", location_id="loc-1"): 10,
+        InventoryRef(item_id="r-mug", location_id="loc-1"): 5,
+    }
+    assert master.levels == {TEE: 10, MUG: 5}
+
+
+def test_a_store_exports_only_its_own_stock() -> None:
+    with pytest.raises(NotFound):
+        BulkStock(connectors=FakeConnectors({"source": a_shop()})).export(a_store("another"), "source")

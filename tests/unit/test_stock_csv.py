@@ -180,3 +180,63 @@ def test_too_many_rows_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.errors == [
         RowError(row_number=3, column="", message="more than 1 rows: split the file and import each part")
     ]
+
+
+# A ShopWired master and its replica: the same SKUs under each account's own ids, one stock per SKU ("Stock").
+SHOPWIRED_STOCK = [Location(location_id="stock", name="Stock")]
+MASTER = [a_variant("12/1", "SHIRT-BLK-S", product_title="Linen shirt", title="Black / S"), a_variant("14", "TOTE-01")]
+REPLICA = [a_variant("903/7", "SHIRT-BLK-S"), a_variant("905", "tote-01"), a_variant("906", None)]
+
+
+def levels_of(variants: list, quantities: list[int]) -> dict[InventoryRef, int]:
+    return {
+        InventoryRef(item_id=variant.inventory_item_id, location_id="stock"): quantity
+        for variant, quantity in zip(variants, quantities, strict=True)
+    }
+
+
+def test_a_masters_export_imports_in_its_replica_by_sku() -> None:
+    # Given a master's stock exported (seed 004's initial sync by hand)
+    exported = stock_csv.export_stock_csv(MASTER, SHOPWIRED_STOCK, levels_of(MASTER, [7, 30]))
+    # When the replica reads it, its variants under other ids, one without a SKU
+    result = plan_stock_update(read_stock_csv(exported, REPLICA, SHOPWIRED_STOCK), levels_of(REPLICA, [0, 2, 5]))
+    # Then every master level is set in the replica, found by SKU at the account's one stock
+    assert exported.splitlines()[:2] == [
+        "sku,product,variant,location,set",
+        "SHIRT-BLK-S,Linen shirt,Black / S,Stock,7",
+    ]
+    assert (result.errors, [(level.variant_id, level.current, level.new) for level in result.levels]) == (
+        [],
+        [("903/7", 0, 7), ("905", 2, 30)],
+    )
+
+
+def test_the_export_lists_levels_of_variants_with_a_sku_of_their_own_and_protects_cells_from_spreadsheets() -> None:
+    # Given a variant whose SKU a spreadsheet would run as a formula, one without a SKU, a kit, all stocked,
+    # and a variant the store does not stock at its location
+    variants = [a_variant("v1", "=TEE"), a_variant("v2", None), a_variant("v3", "KIT", is_bundle=True)]
+    stocked = {InventoryRef(item_id=f"item-of-{v.variant_id}", location_id="loc-1"): 4 for v in variants}
+    unstocked = [a_variant("v9", "MUG")]
+    # When exported
+    exported = stock_csv.export_stock_csv([*variants, *unstocked], LOCATIONS[:1], stocked)
+    # Then only the level another store can find by SKU is listed, its SKU kept as text
+    assert exported.splitlines() == ["sku,product,variant,location,set", "'=TEE,Tee,v1,Warehouse,4"]
+
+
+def test_shopwireds_own_stock_export_is_read_as_it_comes() -> None:
+    # Given the file of a ShopWired account's stock management export (its headers assumed: docs/stock-csv.md):
+    # no location, ShopWired's names for the SKU and the quantity, product columns storelink ignores
+    text = "Product,Variation,SKU Code,Stock\r\nLinen shirt,Black / S,SHIRT-BLK-S,7\r\nCanvas tote,,TOTE-01,30\r\n"
+    # When a replica reads it
+    result = plan_stock_update(read_stock_csv(text, REPLICA, SHOPWIRED_STOCK), levels_of(REPLICA, [0, 2, 5]))
+    # Then it sets each SKU's stock, as the one location of the account
+    assert result.errors == []
+    assert [(level.sku, level.location, level.action, level.new) for level in result.levels] == [
+        ("SHIRT-BLK-S", "Stock", StockAction.SET, 7),
+        ("tote-01", "Stock", StockAction.SET, 30),
+    ]
+
+
+def test_a_store_with_several_locations_still_needs_the_location_column() -> None:
+    result = plan("TEE-S,25", header="sku,set")
+    assert [(error.row_number, error.column) for error in result.errors] == [(1, "location")]

@@ -73,9 +73,18 @@ class NeededColumns:
 class SheetReader:
     """Reads a CSV row by row as {column: value}, collecting what is wrong instead of stopping at it."""
 
-    def __init__(self, text: str, *, needed: Sequence[NeededColumns], max_rows: int) -> None:
+    def __init__(
+        self,
+        text: str,
+        *,
+        needed: Sequence[NeededColumns],
+        max_rows: int,
+        aliases: Mapping[str, str] | None = None,
+    ) -> None:
         self._text = text
         self._needed = needed
+        # Other names a column goes by (another tool's export), read as storelink's own name.
+        self._aliases = aliases or {}
         self._read_columns = {name for columns in needed for name in columns.names}
         self._max_rows = max_rows
         self.errors: list[RowError] = []
@@ -95,7 +104,7 @@ class SheetReader:
         try:
             for row_number, record in enumerate(records, start=1):
                 if header is None:
-                    header = [name.strip().lower() for name in record]
+                    header = [self._aliases.get(name.strip().lower(), name.strip().lower()) for name in record]
                     if not self._header_is_usable(header):
                         return
                 elif any(cell.strip() for cell in record):

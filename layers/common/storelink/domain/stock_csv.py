@@ -7,6 +7,8 @@ the store's catalogue and locations, then planning it against the levels read fr
 gives every row's current and new quantity, so a dry run shows exactly what applying would do.
 """
 
+import csv
+import io
 import re
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
@@ -23,6 +25,7 @@ from storelink.domain.spreadsheet_csv import (
     VariantFinder,
     identifier_column,
     listed,
+    spreadsheet_cell,
 )
 from storelink.domain.stock import InventoryRef
 
@@ -51,11 +54,16 @@ class StockAction(StrEnum):
     ADJUST = "adjust"
 
 
-NEEDED_COLUMNS = (
-    NeededColumns(VARIANT_NAMES, f"no variant column: add {ANY_VARIANT_NAME}"),
-    NeededColumns((LOCATION,), f"no {LOCATION} column: it names where each row's stock is, by name or id"),
-    NeededColumns(tuple(StockAction), "no quantity column: add set (the new quantity) or adjust (the change)"),
+VARIANT_NEEDED = NeededColumns(VARIANT_NAMES, f"no variant column: add {ANY_VARIANT_NAME}")
+LOCATION_NEEDED = NeededColumns((LOCATION,), f"no {LOCATION} column: it names where each row's stock is, by name or id")
+ACTION_NEEDED = NeededColumns(
+    tuple(StockAction), "no quantity column: add set (the new quantity) or adjust (the change)"
 )
+# ShopWired's own stock export (its stock management page), read as it comes: a SKU and its stock quantity, under
+# the headers assumed in docs/stock-csv.md. Its accounts keep one stock per SKU, so the file names no location.
+ALIASES = {"sku code": "sku", "stock": StockAction.SET}
+# What storelink's own export writes: a file any store of the merchant's can import (its variants found by SKU).
+EXPORT_COLUMNS = ("sku", "product", "variant", LOCATION, StockAction.SET)
 MAX_ROWS = 10_000
 WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 
@@ -119,9 +127,12 @@ class StockUpdatePlan(BaseModel):
 def read_stock_csv(text: str, catalogue: Iterable[CatalogueVariant], locations: Iterable[Location]) -> StockFile:
     """Read every row, finding its variant in `catalogue` and its location among `locations`.
 
-    A level may be named once per file. Kits and untracked variants hold no stock of their own.
+    A level may be named once per file. Kits and untracked variants hold no stock of their own. A store with one
+    location needs no location column: every row is at it.
     """
-    sheet = SheetReader(text, needed=NEEDED_COLUMNS, max_rows=MAX_ROWS)
+    places = _Locations(locations)
+    needed = [VARIANT_NEEDED, ACTION_NEEDED] if places.only else [VARIANT_NEEDED, LOCATION_NEEDED, ACTION_NEEDED]
+    sheet = SheetReader(text, needed=needed, max_rows=MAX_ROWS, aliases=ALIASES)
     variants = VariantFinder(
         catalogue,
         sheet,
@@ -131,7 +142,6 @@ def read_stock_csv(text: str, catalogue: Iterable[CatalogueVariant], locations: 
         catalogue="the store's catalogue",
         to_be="adjusted",
     )
-    places = _Locations(locations)
     rows: list[StockRow] = []
     seen: dict[InventoryRef, int] = {}
     for row_number, cells in sheet.rows():
@@ -184,6 +194,29 @@ def plan_stock_update(file: StockFile, current: Mapping[InventoryRef, int]) -> S
     return StockUpdatePlan(rows=file.rows_read, errors=errors, levels=levels)
 
 
+def export_stock_csv(
+    variants: Iterable[CatalogueVariant], locations: Iterable[Location], levels: Mapping[InventoryRef, int]
+) -> str:
+    """The store's stock, one row per variant with a SKU and location that stocks it: what read_stock_csv reads
+    back, in this store or another of the merchant's (a ShopWired master's export imported in its replica), since
+    the rows name their variants by SKU and their locations by name."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for variant in exported(variants):
+        for location in locations:
+            level = InventoryRef(item_id=variant.inventory_item_id, location_id=location.location_id)
+            if level in levels:
+                row = (variant.sku or "", variant.product_title, variant.title, location.name, str(levels[level]))
+                writer.writerow(spreadsheet_cell(value) for value in row)
+    return out.getvalue()
+
+
+def exported(variants: Iterable[CatalogueVariant]) -> list[CatalogueVariant]:
+    """The variants an export lists: those holding stock of their own that another store can find by SKU."""
+    return [variant for variant in variants if variant.sku and not variant.not_linkable_because]
+
+
 class _Locations:
     """The store's locations by id and by name (case and surrounding spaces ignored)."""
 
@@ -193,8 +226,13 @@ class _Locations:
         for location in locations:
             self._by_id[location.location_id] = location
             self._by_name.setdefault(location.name.strip().casefold(), []).append(location)
+        active = [location for location in self._by_id.values() if location.active]
+        # The store's one location, when it has only one: a row that names none is at it.
+        self.only = active[0] if len(active) == 1 else None
 
     def find(self, row_number: int, value: str, sheet: SheetReader) -> Location | None:
+        if not value and self.only is not None:
+            return self.only
         found = [self._by_id[value]] if value in self._by_id else self._by_name.get(value.casefold(), [])
         if len(found) == 1 and found[0].active:
             return found[0]

@@ -7,8 +7,16 @@ inventory_levels/update webhooks, which reach its destinations like any change m
 
 import hashlib
 
-from storelink.domain.stock import LevelWrite
-from storelink.domain.stock_csv import PlannedLevel, StockAction, StockUpdatePlan, plan_stock_update, read_stock_csv
+from storelink.domain.stock import InventoryRef, LevelWrite
+from storelink.domain.stock_csv import (
+    PlannedLevel,
+    StockAction,
+    StockUpdatePlan,
+    export_stock_csv,
+    exported,
+    plan_stock_update,
+    read_stock_csv,
+)
 from storelink.domain.stores import Store
 from storelink.errors import PayloadTooLarge, StoreRejected, StoreUnavailable
 from storelink.observability import logger
@@ -51,6 +59,21 @@ class BulkStock:
         _set(connector, [level for level in changed if level.action is StockAction.SET], reference)
         logger.info("stock uploaded", extra={"store_id": store.store_id, "levels_changed": len(changed)})
         return plan.model_copy(update={"applied": True})
+
+    def export(self, caller: Store, store_id: str) -> str:
+        """The store's stock as a CSV that `upload` reads back, in this store or another of the merchant's: a
+        master's stock imported in a replica (seed 004's initial sync by hand; a link's own initial sync needs no
+        file)."""
+        store = own_store(caller, store_id)
+        connector = self._connectors.connector_for(store)
+        variants = exported(connector.catalogue())
+        locations = [location for location in connector.locations() if location.active]
+        levels = [
+            InventoryRef(item_id=variant.inventory_item_id, location_id=location.location_id)
+            for variant in variants
+            for location in locations
+        ]
+        return export_stock_csv(variants, locations, connector.read_stocked(levels))
 
 
 def _set(stock: StockLevels, planned: list[PlannedLevel], reference: str) -> None:
