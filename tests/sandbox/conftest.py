@@ -7,10 +7,14 @@ from typing import Any
 import pytest
 from graphql import GraphQLSchema
 
-from storelink_local.sandbox import ManualClock, ShopifySandbox
+from storelink_local.sandbox import ManualClock, ShopifySandbox, ShopWiredSandbox
 from storelink_local.sandbox.server import Served
 from storelink_local.sandbox.woocommerce import WooCommerceSandbox
 from storelink_local.sandbox.woocommerce_spec import WooCommerceSpec
+from tests.sandbox.shopwired_support import API_KEY as SW_KEY
+from tests.sandbox.shopwired_support import API_SECRET as SW_SECRET
+from tests.sandbox.shopwired_support import WEBHOOK_SECRET as SW_WEBHOOK_SECRET
+from tests.sandbox.shopwired_support import StockedAccount, stock_an_account
 from tests.sandbox.support import (
     ACCESS_TOKEN,
     SHOP_DOMAIN,
@@ -95,3 +99,21 @@ def woocommerce(make_woocommerce: Callable[..., WooCommerceSandbox], clock: Manu
 @pytest.fixture
 def woo_shop(woocommerce: WooCommerceSandbox) -> WooShop:
     return stock_a_woo_shop(woocommerce)
+
+
+@pytest.fixture
+def shopwired_clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def shopwired(shopwired_clock: ManualClock) -> Iterator[ShopWiredSandbox]:
+    with ShopWiredSandbox(
+        api_key=SW_KEY, api_secret=SW_SECRET, webhook_secret=SW_WEBHOOK_SECRET, clock=shopwired_clock
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def sw_account(shopwired: ShopWiredSandbox) -> StockedAccount:
+    return stock_an_account(shopwired)

@@ -1,4 +1,4 @@
-"""Sandbox stores (Shopify, WooCommerce): local HTTP servers that behave like the platforms storelink links,
+"""Sandbox stores (Shopify, WooCommerce, ShopWired): local HTTP servers that behave like the platforms storelink links,
 refusals included."""
 
 from storelink_local.sandbox.clock import Clock, ManualClock, system_clock
@@ -23,6 +23,9 @@ from storelink_local.sandbox.shopify_orders import (
 from storelink_local.sandbox.shopify_scopes import DEFAULT_SCOPES
 from storelink_local.sandbox.shopify_store import InventoryLevel, Location, Product, Shop, Variant, legacy_id
 from storelink_local.sandbox.shopify_webhooks import WebhookDelivery, WebhookSubscription
+from storelink_local.sandbox.shopwired import ShopWiredSandbox
+from storelink_local.sandbox.shopwired_shops import ShopWiredShop, shopwired_shop
+from storelink_local.sandbox.shopwired_webhooks import ShopWiredDelivery
 from storelink_local.sandbox.woocommerce import WooCommerceSandbox
 from storelink_local.sandbox.woocommerce_spec import WooCommerceSpec, contract_spec_path, load_contract_spec
 
@@ -47,6 +50,9 @@ __all__ = [
     "ReceivedDocument",
     "Refund",
     "Shop",
+    "ShopWiredDelivery",
+    "ShopWiredSandbox",
+    "ShopWiredShop",
     "ShopifySandbox",
     "Stats",
     "Variant",
@@ -59,5 +65,6 @@ __all__ = [
     "legacy_id",
     "load_contract_schema",
     "load_contract_spec",
+    "shopwired_shop",
     "system_clock",
 ]

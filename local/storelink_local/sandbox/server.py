@@ -6,6 +6,8 @@ a 500 its own way); the server does the threads, the lifecycle, and the held ans
 test's teardown never waits one out.
 """
 
+import base64
+import binascii
 import json
 import logging
 import threading
@@ -177,3 +179,41 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests assert on what the store recorded, not on access logs."""
+
+
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(user, password) of an HTTP Basic Authorization header; None for anything else."""
+    if header is None or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    key, separator, secret = decoded.partition(":")
+    return (key, secret) if separator else None
+
+
+@dataclass(frozen=True)
+class _Hook:
+    callback: Callable[[], None]
+    path: str | None
+
+
+class WriteHooks:
+    """Callbacks a test plans to run once, when the next write (to a path, when given) is about to be applied:
+    how a sale lands between a client's read and its write."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hooks: list[_Hook] = []
+
+    def add(self, callback: Callable[[], None], path: str | None) -> None:
+        with self._lock:
+            self._hooks.append(_Hook(callback, path))
+
+    def run(self, path: str) -> None:
+        with self._lock:
+            due = [hook for hook in self._hooks if hook.path is None or hook.path == path]
+            self._hooks = [hook for hook in self._hooks if hook not in due]
+        for hook in due:
+            hook.callback()

@@ -8,8 +8,6 @@ the shop's catalogue in memory. Tests and the local runtime drive the merchant's
 `before_write`.
 """
 
-import base64
-import binascii
 import functools
 import hmac
 import json
@@ -25,7 +23,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from storelink_local.sandbox.clock import Clock, system_clock
-from storelink_local.sandbox.server import Reply, Request, SandboxServer, Served
+from storelink_local.sandbox.server import Reply, Request, SandboxServer, Served, WriteHooks, basic_credentials
 from storelink_local.sandbox.shopify_faults import Fault, FaultKind, Faults, Stats
 from storelink_local.sandbox.woocommerce_orders import Order, OrderBook
 from storelink_local.sandbox.woocommerce_payloads import (
@@ -93,12 +91,6 @@ class _Dated(Protocol):
     id: int
     date_created: datetime
     date_modified: datetime
-
-
-@dataclass(frozen=True)
-class _Hook:
-    callback: Callable[[], None]
-    path: str | None
 
 
 Handler = Callable[["WooCommerceSandbox", _Call], Reply]
@@ -175,7 +167,7 @@ class WooCommerceSandbox(Served):
         self._orders = OrderBook(self._catalogue, clock, self._allocate, currency, self._changed)
         self._lock = threading.Lock()
         self._received: list[ReceivedRequest] = []
-        self._hooks: list[_Hook] = []
+        self._hooks = WriteHooks()
         self._server = SandboxServer(self._reply, _internal_error, "woocommerce-sandbox")
 
     # -- where it is served -----------------------------------------------------------------------
@@ -378,8 +370,7 @@ class WooCommerceSandbox(Served):
         """Runs `callback` once, when the next write (POST, PUT, PATCH, DELETE; to `path` under /wp-json/wc/v3
         when given) has passed every check and is about to be applied: how a test lands a sale between a
         client's read and its write."""
-        with self._lock:
-            self._hooks.append(_Hook(callback, path))
+        self._hooks.add(callback, path)
 
     # -- serving ----------------------------------------------------------------------------------
 
@@ -389,7 +380,7 @@ class WooCommerceSandbox(Served):
         if not request.path.startswith(API_PREFIX):
             return _no_route()
         path = request.path.removeprefix(API_PREFIX) or "/"
-        credentials = _basic_credentials(request.headers.get("authorization"))
+        credentials = basic_credentials(request.headers.get("authorization"))
         refused = self._refused_credentials(credentials, request.method)
         if refused is not None:
             return refused
@@ -428,14 +419,14 @@ class WooCommerceSandbox(Served):
                     413,
                 )
         if request.method != "GET":
-            self._run_hooks(path)
+            self._hooks.run(path)
         reply = self._dispatch(call)
         self.stats.record(operation_name, failed=fault is not None)
         self._settle()
         return self._faulted(fault) if fault is not None else reply
 
     def _shipment_tracking_reply(self, request: Request) -> Reply:
-        credentials = _basic_credentials(request.headers.get("authorization"))
+        credentials = basic_credentials(request.headers.get("authorization"))
         refused = self._refused_credentials(credentials, request.method)
         if refused is not None:
             return refused
@@ -489,13 +480,6 @@ class WooCommerceSandbox(Served):
         if fault.kind == FaultKind.DROP:
             return Reply.dropped()
         return Reply.held(fault.seconds)
-
-    def _run_hooks(self, path: str) -> None:
-        with self._lock:
-            due = [hook for hook in self._hooks if hook.path is None or hook.path == path]
-            self._hooks = [hook for hook in self._hooks if hook not in due]
-        for hook in due:
-            hook.callback()
 
     def _dispatch(self, call: _Call) -> Reply:
         handler = _HANDLERS.get((call.matched.operation.method, call.matched.operation.route))
@@ -893,17 +877,6 @@ def _query_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
-
-
-def _basic_credentials(header: str | None) -> tuple[str, str] | None:
-    if header is None or not header.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    key, separator, secret = decoded.partition(":")
-    return (key, secret) if separator else None
 
 
 def _no_route() -> Reply:

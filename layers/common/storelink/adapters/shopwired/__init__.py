@@ -1,1 +1,2 @@
-"""ShopWired accounts: REST v1 at api.ecommerceapi.uk, webhooks (webhooks.py)."""
+"""ShopWired accounts: REST v1 at api.ecommerceapi.uk (client.py), how storelink names ShopWired things (ids.py),
+webhooks (webhooks.py)."""
