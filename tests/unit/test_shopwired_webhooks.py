@@ -199,3 +199,19 @@ def test_a_topic_storelink_does_not_use_is_answered_without_an_event() -> None:
 def test_a_malformed_delivery_is_refused(body: bytes) -> None:
     with pytest.raises(MalformedWebhook):
         read(body)
+
+
+def test_a_status_change_carrying_the_order_is_read_as_the_order() -> None:
+    # Given a status change whose data is the order in its new status (ShopWired's text leaves the shape open)
+    shipped = order(status={"id": 1383, "name": "Shipped", "type": "shipped"}, trackingUrl="https://track.example/1")
+    change = read(shopwired_delivery("order.status_changed", shipped["object"])).event
+    # Then it ships the order with its tracking URL, as order.updated would
+    assert isinstance(change, FulfilmentCreated)
+    assert (change.order_id, change.tracking.url) == ("6621880", "https://track.example/1")
+
+
+def test_a_refund_event_carrying_its_order_names_the_refund_under_refund() -> None:
+    refunded = ORDER | {"refund": {"id": 5531, "amount": 30.0, "created": "Sat, 05 Dec 2026 21:00:00 +0000"}}
+    change = read(shopwired_delivery("order.refund.created", refunded)).event
+    assert isinstance(change, RefundCreated)
+    assert (change.order_id, change.refund_id, change.amount, change.unread) == ("6621880", "5531", Decimal(30), True)

@@ -94,8 +94,20 @@ class _StatusChanged(BaseModel):
 
 class _Refund(BaseModel):
     id: int | str
-    orderId: int | str
     amount: Decimal = Decimal(0)
+
+
+class _RefundOfAnOrder(_Refund):
+    """A refund as its event is read by one integration: `{id, orderId, createdAt, amount, description}`."""
+
+    orderId: int | str
+
+
+class _OrderRefunded(BaseModel):
+    """As others read it: the order, with the refund the event names under `refund`."""
+
+    id: int | str
+    refund: _Refund
 
 
 def level_of(sku: str) -> InventoryRef:
@@ -173,7 +185,10 @@ def _shipped(store: Store, event: _Event, order_id: int | str, tracking_url: str
 
 
 def _status_changed(store: Store, event: _Event) -> OrderChanged | FulfilmentCreated | None:
-    """Only the new status: shipped and cancelled mean something to storelink, other statuses nothing."""
+    """The new status alone (`newStatus`), or the order in it (ShopWired's text leaves the shape open): shipped
+    and cancelled mean something to storelink, other statuses nothing."""
+    if "newStatus" not in event.data:
+        return _order(store, event, created=False)
     status = _StatusChanged.model_validate(event.data).newStatus
     if event.subjectId is None:
         raise ValueError("an order event names its order in subjectId")
@@ -194,11 +209,17 @@ def _status_changed(store: Store, event: _Event) -> OrderChanged | FulfilmentCre
 
 def _refund(store: Store, event: _Event) -> RefundCreated:
     """A refund's event carries its amount, not its lines: the workers read those from the store."""
-    refund = _Refund.model_validate(event.data)
+    data = event.data.get("object", event.data)
+    if "refund" in data:
+        refunded = _OrderRefunded.model_validate(data)
+        order_id, refund = refunded.id, refunded.refund
+    else:
+        refund = _RefundOfAnOrder.model_validate(data)
+        order_id = refund.orderId
     return RefundCreated(
         store_id=store.store_id,
         delivery_id=event.key,
-        order_id=str(refund.orderId),
+        order_id=str(order_id),
         refund_id=str(refund.id),
         amount=refund.amount,
         unread=True,
