@@ -107,12 +107,13 @@ def test_a_product_event_matches_the_product_again(topic: str) -> None:
 def test_an_order_placed_is_the_order_with_its_lines(topic: str) -> None:
     # Given an order placed on the website (created, then finalised at checkout)
     change = read(shopwired_delivery(topic, order())).event
-    # Then it is a new order named by its reference, each line by its order and place, with its SKU
+    # Then it is a new order named by its reference, each line by its id, its variant as the connector names it
+    # (the product's id, and the variation's when it has one)
     assert isinstance(change, OrderChanged)
     assert (change.change, change.order_id, change.name) == ("created", "6621880", "#1001")
     assert change.lines == (
-        OrderLineSeen(line_id="6621880/0", variant_id="SHIRT-BLK-M", sku="SHIRT-BLK-M", quantity=1),
-        OrderLineSeen(line_id="6621880/1", variant_id="TOTE-01", sku="TOTE-01", quantity=2),
+        OrderLineSeen(line_id="9911", variant_id="4410/87", sku="SHIRT-BLK-M", quantity=1),
+        OrderLineSeen(line_id="9912", variant_id="4415", sku="TOTE-01", quantity=2),
     )
 
 

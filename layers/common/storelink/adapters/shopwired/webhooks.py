@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
+from storelink.adapters.shopwired.ids import LOCATION_ID, Variant
 from storelink.domain.events import FulfilmentCreated, OrderChanged, OrderLineSeen, ProductChanged, RefundCreated
 from storelink.domain.orders import Tracking
 from storelink.domain.stock import InventoryRef, StockLevelChanged
@@ -26,8 +27,6 @@ from storelink.domain.webhooks import VerifiedDelivery, json_object
 from storelink.errors import InvalidSignature, MalformedWebhook
 
 VERIFICATION_TOPIC = "webhook.verification"
-# ShopWired keeps one stock quantity per SKU (GET/POST /stock name it by SKU alone), no locations.
-LOCATION_ID = "stock"
 
 
 def _dated(value: Any) -> Any:
@@ -76,6 +75,9 @@ class _Status(BaseModel):
 
 
 class _OrderLine(BaseModel):
+    id: int | str
+    productId: int | None = None
+    variationId: int | None = None
     sku: str | None = None
     quantity: int
 
@@ -115,20 +117,16 @@ def level_of(sku: str) -> InventoryRef:
     return InventoryRef(item_id=sku, location_id=LOCATION_ID)
 
 
-def order_line_id(order_id: int, position: int) -> str:
-    """ShopWired's order lines carry no id of their own: a line is its order's and its place in it."""
-    return f"{order_id}/{position}"
-
-
 def _lines(order: _Order) -> tuple[OrderLineSeen, ...]:
+    """Each line by its id, its variant named as the connector names it (its product's id and its variation's)."""
     return tuple(
         OrderLineSeen(
-            line_id=order_line_id(order.id, position),
-            variant_id=line.sku or None,
+            line_id=str(line.id),
+            variant_id=str(Variant(line.productId, line.variationId)) if line.productId else None,
             sku=line.sku or None,
             quantity=line.quantity,
         )
-        for position, line in enumerate(order.products)
+        for line in order.products
     )
 
 
