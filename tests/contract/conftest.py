@@ -13,16 +13,20 @@ from graphql import GraphQLSchema
 
 from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.connector import ShopifyConnector
+from storelink.adapters.shopwired.client import ShopWiredREST
+from storelink.adapters.shopwired.connector import ShopWiredConnector
+from storelink.adapters.shopwired.ids import LOCATION_ID as SHOPWIRED_STOCK
 from storelink.adapters.woocommerce.client import WooCommerceREST
 from storelink.adapters.woocommerce.connector import WooCommerceConnector
 from storelink.adapters.woocommerce.ids import LOCATION_ID, Item
 from storelink.domain.stock import InventoryRef
 from storelink.domain.stores import Platform, StoreCredentials
 from storelink.ports import StoreConnector
-from storelink_local.sandbox import ShopifySandbox, WooCommerceSandbox, load_contract_spec
+from storelink_local.sandbox import ShopifySandbox, ShopWiredSandbox, WooCommerceSandbox, load_contract_spec
 
 SHOPIFY_TOKEN = "shpat_contract"
 CONSUMER_KEY, CONSUMER_SECRET = "ck_contract", "cs_contract"
+API_KEY, API_SECRET = "sw_contract_key", "sw_contract_secret"
 
 
 class Counting(httpx.BaseTransport):
@@ -182,6 +186,52 @@ def woocommerce_store() -> Iterator[StoreUnderTest]:
         )
 
 
+def shopwired_store() -> Iterator[StoreUnderTest]:
+    with ShopWiredSandbox(api_key=API_KEY, api_secret=API_SECRET, webhook_secret="secret") as sandbox:
+        transport = Counting()
+        rest = ShopWiredREST(
+            sandbox.api_url, API_KEY, API_SECRET, http=httpx.Client(transport=transport), sleep=lambda _: None
+        )
+        variant_of: dict[InventoryRef, str] = {}
+
+        def stock(count: int, quantity: int) -> list[InventoryRef]:
+            levels = []
+            for n in range(count):
+                product = sandbox.add_product(f"Shirt {n}", sku=f"SHIRT-{n}", stock=quantity)
+                level = InventoryRef(item_id=f"SHIRT-{n}", location_id=SHOPWIRED_STOCK)
+                variant_of[level] = str(product.id)
+                levels.append(level)
+            return levels
+
+        def sell_before_next_write(level: InventoryRef, units: int) -> None:
+            line = {"sku": level.item_id, "quantity": units}
+            sandbox.before_write(lambda: sandbox.place_order([line]) and None, path="/stock")
+
+        def add_catalogue() -> set[tuple[str | None, str | None]]:
+            variations = [{"sku": "HOODIE-S", "gtin": "0012345678905", "stock": 3}, {"sku": "HOODIE-M", "stock": 3}]
+            sandbox.add_product("Hoodie", variations=variations)
+            return {("HOODIE-S", "0012345678905"), ("HOODIE-M", None)}
+
+        yield StoreUnderTest(
+            platform=Platform.SHOPWIRED,
+            connector=ShopWiredConnector(rest, shop_domain="contract.shopwired.example"),
+            transport=transport,
+            stock=stock,
+            available=lambda level: sandbox.stock(level.item_id),
+            add_catalogue=add_catalogue,
+            # Levels are read by the products' pages (of 100) beyond a few SKUs; stock is written 15 a call.
+            read_page=100,
+            revoke=sandbox.revoke_access,
+            unknown_level=InventoryRef(item_id="NO-SUCH-SKU", location_id=SHOPWIRED_STOCK),
+            unknown_order="999999",
+            variant_of=variant_of,
+            sell_before_next_write=sell_before_next_write,
+            tracking_of=lambda order_id: str(sandbox.order(int(order_id))["trackingUrl"]),
+            writes_through_a_race=True,
+            subscribed=lambda url: [w.topic for w in sandbox.webhooks if w.url == url],
+        )
+
+
 class _ItemIsVariant(dict[InventoryRef, str]):
     """On WooCommerce the product or variation holding the stock is the variant itself."""
 
@@ -189,9 +239,11 @@ class _ItemIsVariant(dict[InventoryRef, str]):
         return level.item_id
 
 
-@pytest.fixture(params=[Platform.SHOPIFY, Platform.WOOCOMMERCE], ids=str)
+@pytest.fixture(params=[Platform.SHOPIFY, Platform.WOOCOMMERCE, Platform.SHOPWIRED], ids=str)
 def store(request: pytest.FixtureRequest) -> Iterator[StoreUnderTest]:
     if request.param is Platform.SHOPIFY:
         yield from shopify_store(request.getfixturevalue("contract_schema"))
+    elif request.param is Platform.SHOPWIRED:
+        yield from shopwired_store()
     else:
         yield from woocommerce_store()

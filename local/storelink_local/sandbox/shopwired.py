@@ -248,6 +248,7 @@ class ShopWiredSandbox(Served):
 
     @_merchant_action
     def refund_order(self, order_id: int, lines: Mapping[int, int], amount: str) -> int:
+        """The merchant refunds units of the order's lines (line id → units) and an amount."""
         return self._account.refund(order_id, lines, Decimal(amount), "Refunded by the merchant").id
 
     # -- the merchant's API credentials -----------------------------------------------------------
@@ -314,13 +315,16 @@ class ShopWiredSandbox(Served):
         )
 
     def _occurred(self, topic: str, subject_id: int, data: dict[str, Any]) -> None:
-        """An order event carries the order as the API shows it, with the refund a refund event names (assumed);
-        a product's, the product (its stock event, ShopWired's {sku, isVariation, newQuantity, orderId?})."""
-        if topic.startswith("order."):
+        """What an event's `data` carries (assumed, as storelink's webhook reader reads it: docs/shopwired-webhooks.md):
+        an order event the order as `object` (its status as `newStatus` when that changed), a refund event the refund
+        (`id, orderId, createdAt, amount, description`), a product event the product; a stock event ShopWired's
+        `{sku, isVariation, newQuantity, orderId?}`."""
+        if topic == "order.refund.created":
             order = order_json(self._account.order(subject_id))
-            refund_id = data.get("refundId")
-            refund = next((r for r in order["refunds"] if r["id"] == refund_id), None)
-            data = order if refund is None else {**order, "refund": refund}
+            data = next(r for r in order["refunds"] if r["id"] == data["refundId"])
+        elif topic.startswith("order."):
+            order = order_json(self._account.order(subject_id))
+            data = {"object": order} | ({"newStatus": order["status"]} if topic == "order.status_changed" else {})
         elif topic in ("product.created", "product.updated"):
             data = product_json(self._account.product(subject_id))
         self._webhooks.occurred(topic, subject_id, data)
@@ -339,6 +343,25 @@ class ShopWiredSandbox(Served):
 
     def _get_product(self, call: _Call) -> Reply:
         return Reply.json(200, product_json(self._account.product(call.ids[0])))
+
+    def _create_product(self, call: _Call) -> Reply:
+        body = call.body if isinstance(call.body, dict) else {}
+        if not body.get("title"):
+            raise StoreError(422, "The title is required.")
+        product = self._account.add_product(
+            str(body["title"]),
+            sku=str(body.get("sku") or ""),
+            stock=body.get("stock"),
+            price=Decimal(str(body.get("price", "0"))),
+            variations=list(body.get("variations") or []),
+            active=bool(body.get("active", True)),
+            description=str(body.get("description") or ""),
+        )
+        return Reply.json(201, product_json(product))
+
+    def _update_product(self, call: _Call) -> Reply:
+        body = call.body if isinstance(call.body, dict) else {}
+        return Reply.json(200, product_json(self._account.update_product(call.ids[0], body)))
 
     def _delete_product(self, call: _Call) -> Reply:
         self._account.delete_product(call.ids[0])
@@ -444,16 +467,17 @@ class ShopWiredSandbox(Served):
         return Reply.json(200, [status_json(s) for s in self._account.statuses])
 
     def _list_refunds(self, call: _Call) -> Reply:
-        return Reply.json(200, [refund_json(r) for r in self._account.order(call.ids[0]).refunds])
+        order = self._account.order(call.ids[0])
+        return Reply.json(200, [refund_json(r, order.id) for r in order.refunds])
 
     def _create_refund(self, call: _Call) -> Reply:
         """A refund of products (line id and quantity) and an amount; it restocks nothing (assumed)."""
         body = call.body if isinstance(call.body, dict) else {}
         lines = {int(p["id"]): int(p["quantity"]) for p in body.get("products") or []}
         refund = self._account.refund(
-            call.ids[0], lines, Decimal(str(body.get("amount", 0))), str(body.get("reason") or "")
+            call.ids[0], lines, Decimal(str(body.get("amount", 0))), str(body.get("description") or "")
         )
-        return Reply.json(201, refund_json(refund))
+        return Reply.json(201, refund_json(refund, call.ids[0]))
 
     # -- webhooks ---------------------------------------------------------------------------------
 
@@ -483,6 +507,7 @@ def product_json(product: Product) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": product.id,
         "title": product.title,
+        "description": product.description,
         "active": product.active,
         "price": float(product.price),
         "gtin": product.gtin,
@@ -507,12 +532,13 @@ def status_json(status: OrderStatus) -> dict[str, Any]:
     return {"id": status.id, "name": status.name, "type": status.type}
 
 
-def refund_json(refund: Refund) -> dict[str, Any]:
+def refund_json(refund: Refund, order_id: int) -> dict[str, Any]:
     return {
         "id": refund.id,
+        "orderId": order_id,
+        "createdAt": rfc2822(refund.created),
         "amount": float(refund.amount),
-        "created": rfc2822(refund.created),
-        "reason": refund.reason,
+        "description": refund.description,
         "products": [{"id": line_id, "quantity": units} for line_id, units in refund.lines.items()],
     }
 
@@ -544,7 +570,7 @@ def order_json(order: Order) -> dict[str, Any]:
             }
             for line in order.lines
         ],
-        "refunds": [refund_json(refund) for refund in order.refunds],
+        "refunds": [refund_json(refund, order.id) for refund in order.refunds],
     }
 
 
@@ -585,9 +611,13 @@ def _faulted(fault: Fault) -> Reply:
 
 
 _HANDLERS: dict[str, dict[str, Handler]] = {
-    "/products": {"GET": ShopWiredSandbox._list_products},
+    "/products": {"GET": ShopWiredSandbox._list_products, "POST": ShopWiredSandbox._create_product},
     "/products/count": {"GET": ShopWiredSandbox._count_products},
-    "/products/{id}": {"GET": ShopWiredSandbox._get_product, "DELETE": ShopWiredSandbox._delete_product},
+    "/products/{id}": {
+        "GET": ShopWiredSandbox._get_product,
+        "PUT": ShopWiredSandbox._update_product,
+        "DELETE": ShopWiredSandbox._delete_product,
+    },
     "/stock": {
         "GET": ShopWiredSandbox._get_stock,
         "POST": ShopWiredSandbox._post_stock,

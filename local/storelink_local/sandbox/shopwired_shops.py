@@ -29,7 +29,7 @@ class ShopWiredShop:
         """The body of POST /stores that registers it."""
         return {
             "platform": "shopwired",
-            "api_url": self.sandbox.api_url,
+            "api_base_url": self.sandbox.api_url,
             "api_key": self.api_key,
             "api_secret": self.api_secret,
             "webhook_secret": self.webhook_secret,

@@ -59,6 +59,7 @@ class Product:
     gtin: str = ""
     price: Decimal = Decimal("10.00")
     active: bool = True
+    description: str = ""
     variations: list[Variation] = field(default_factory=list)
 
 
@@ -86,7 +87,7 @@ class Refund:
     amount: Decimal
     created: datetime
     lines: dict[int, int]  # line id -> units
-    reason: str
+    description: str
 
 
 @dataclass
@@ -146,11 +147,15 @@ class Account:
         gtin: str = "",
         price: Decimal = Decimal("10.00"),
         variations: Iterable[Mapping[str, Any]] = (),
+        active: bool = True,
+        description: str = "",
     ) -> Product:
         with self.lock:
             wanted = [str(v.get("sku", "")) for v in variations] + [sku]
             self._check_skus_free([s for s in wanted if s])
-            product = Product(self._next_id(), title, self._clock(), gtin=gtin, price=price)
+            product = Product(
+                self._next_id(), title, self._clock(), gtin=gtin, price=price, active=active, description=description
+            )
             product.variations = [
                 Variation(
                     self._next_id(),
@@ -178,6 +183,16 @@ class Account:
     def products(self) -> list[Product]:
         with self.lock:
             return sorted(self._products.values(), key=lambda p: p.id)
+
+    def update_product(self, product_id: int, fields: Mapping[str, Any]) -> Product:
+        """The product's own fields (title, description, active); its stock moves through the stock API."""
+        with self.lock:
+            product = self.product(product_id)
+            product.title = str(fields.get("title", product.title))
+            product.description = str(fields.get("description", product.description))
+            product.active = bool(fields.get("active", product.active))
+            self._notify("product.updated", product.id, {})
+            return product
 
     def delete_product(self, product_id: int) -> None:
         with self.lock:
@@ -297,7 +312,8 @@ class Account:
             self._notify("order.updated", order.id, {})
             return order
 
-    def refund(self, order_id: int, lines: Mapping[int, int], amount: Decimal, reason: str) -> Refund:
+    def refund(self, order_id: int, lines: Mapping[int, int], amount: Decimal, description: str) -> Refund:
+        """A refund of units of the order's lines (line id → units) and an amount."""
         with self.lock:
             order = self.order(order_id)
             known = {line.id: line for line in order.lines}
@@ -308,7 +324,7 @@ class Account:
                     raise StoreError(422, f"The order's product {line_id} cannot be refunded {units} more.")
             if amount < 0 or amount > order.total - sum((r.amount for r in order.refunds), Decimal(0)):
                 raise StoreError(422, "The refund is more than the order's total left.")
-            refund = Refund(self._next_id(), amount, self._clock(), dict(lines), reason)
+            refund = Refund(self._next_id(), amount, self._clock(), dict(lines), description)
             order.refunds.append(refund)
             self._notify("order.refund.created", order.id, {"refundId": refund.id})
             return refund

@@ -12,6 +12,8 @@ import httpx
 from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.connector import ShopifyConnector
 from storelink.adapters.shopify.token_grant import grant_access_token
+from storelink.adapters.shopwired.client import ShopWiredREST
+from storelink.adapters.shopwired.connector import ShopWiredConnector
 from storelink.adapters.woocommerce.changes import WooCommerceChanges
 from storelink.adapters.woocommerce.client import WooCommerceREST
 from storelink.adapters.woocommerce.connector import WooCommerceConnector
@@ -64,10 +66,31 @@ def woocommerce_connector(access: StoreAccess) -> StoreConnector:
     return WooCommerceConnector(rest, shop_domain=access.store.shop_domain, webhook_secret=access.webhook_secret)
 
 
+def shopwired_connector(access: StoreAccess) -> StoreConnector:
+    """The API key and secret are kept as one access token `key:secret`, as for WooCommerce."""
+    key, _, secret = access.token.partition(":")
+
+    def renew(stale: str) -> tuple[str, str] | None:
+        newer = access.renew_token(stale) if access.renew_token is not None else None
+        return None if newer is None else (newer.partition(":")[0], newer.partition(":")[2])
+
+    rest = ShopWiredREST(
+        str(access.store.api_base_url),
+        key,
+        secret,
+        http=access.http,
+        reserve_share=access.reserve_share,
+        renew_credentials=renew,
+        store_id=access.store.store_id,
+    )
+    return ShopWiredConnector(rest, shop_domain=access.store.shop_domain)
+
+
 # The one place a platform's connector is chosen, by the store's platform (ShopWired and manual stores join here).
 CONNECTOR_OF_PLATFORM: dict[Platform, Callable[[StoreAccess], StoreConnector]] = {
     Platform.SHOPIFY: shopify_connector,
     Platform.WOOCOMMERCE: woocommerce_connector,
+    Platform.SHOPWIRED: shopwired_connector,
 }
 
 
