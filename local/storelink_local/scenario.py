@@ -16,15 +16,17 @@ import httpx
 from graphql import GraphQLSchema
 
 from storelink.adapters.dynamodb import DynamoDbStores
+from storelink.adapters.shopwired.ids import LOCATION_ID as SHOPWIRED_LOCATION
 from storelink.adapters.woocommerce.ids import LOCATION_ID as WOOCOMMERCE_LOCATION
 from storelink.domain.links import Link
 from storelink.domain.stock import InventoryRef
 from storelink.domain.stores import Store
 from storelink.settings import LinksTable
 from storelink_local.runtime import LocalRuntime
-from storelink_local.sandbox import ShopifySandbox, WooCommerceSandbox
+from storelink_local.sandbox import ShopifySandbox, ShopWiredSandbox, WooCommerceSandbox
 from storelink_local.sandbox.clock import Clock, system_clock
 from storelink_local.sandbox.shopify_scopes import DEFAULT_SCOPES
+from storelink_local.sandbox.shopwired_shops import ShopWiredShop, shopwired_shop
 from storelink_local.sandbox.woocommerce_shops import WooCommerceShop, woocommerce_shop
 
 SKU = "LINEN-SHIRT-M"
@@ -64,6 +66,24 @@ class LinkedWooCommerceShop:
     @property
     def available(self) -> int:
         return self.shop.available or 0
+
+
+@dataclass(frozen=True)
+class LinkedShopWiredAccount:
+    """A sandbox ShopWired account registered with storelink, holding the shirt as a product without variations."""
+
+    store: Store
+    shop: ShopWiredShop
+    level: InventoryRef
+    api_token: str
+
+    @property
+    def sandbox(self) -> ShopWiredSandbox:
+        return self.shop.sandbox
+
+    @property
+    def available(self) -> int:
+        return self.shop.available
 
 
 class LinkParty(Protocol):
@@ -163,6 +183,26 @@ def registered_woocommerce_shop(
     issued = registered["issued"]
     store = _stored(registered["store"]["store_id"])
     return LinkedWooCommerceShop(store, shop, level, issued["api_token"]), issued["verification_code"]
+
+
+def registered_shopwired_account(
+    api: ManagementApi,
+    name: str,
+    available: int,
+    stack: ExitStack,
+    *,
+    clock: Clock = system_clock,
+    **knobs: Any,
+) -> tuple[LinkedShopWiredAccount, str]:
+    """A sandbox ShopWired account holding `available` of the shirt (`knobs` as ShopWiredSandbox takes them),
+    registered with storelink with its API key, API secret and webhook secret (seed 004's three); returns it and
+    its verification code."""
+    shop = shopwired_shop(name, available, stack, clock=clock, sku=SKU, **knobs)
+    registered = api.call("POST", "/stores", body=shop.registration(name))
+    issued = registered["issued"]
+    store = _stored(registered["store"]["store_id"])
+    level = InventoryRef(item_id=SKU, location_id=SHOPWIRED_LOCATION)
+    return LinkedShopWiredAccount(store, shop, level, issued["api_token"]), issued["verification_code"]
 
 
 def _stored(store_id: str) -> Store:
