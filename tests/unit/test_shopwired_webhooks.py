@@ -216,3 +216,16 @@ def test_a_refund_event_carrying_its_order_names_the_refund_under_refund() -> No
     change = read(shopwired_delivery("order.refund.created", refunded)).event
     assert isinstance(change, RefundCreated)
     assert (change.order_id, change.refund_id, change.amount, change.unread) == ("6621880", "5531", Decimal(30), True)
+
+
+def test_an_order_storelink_pushed_is_known_by_its_notes() -> None:
+    # Given an order storelink created in a master for a replica's sale: its origin kept in the order's notes
+    pushed = order(notes="storelink tags: storelink\nstorelink source: storelink:web:st_b:1001")
+    change = read(shopwired_delivery("order.created", pushed)).event
+    # Then it is known as storelink's own: it moves no stock again
+    assert isinstance(change, OrderChanged)
+    assert change.pushed_by_storelink
+    # And an order of the account's own is not
+    ordinary = read(shopwired_delivery("order.created", order())).event
+    assert isinstance(ordinary, OrderChanged)
+    assert not ordinary.pushed_by_storelink

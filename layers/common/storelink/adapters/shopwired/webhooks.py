@@ -19,8 +19,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
 from storelink.adapters.shopwired.ids import LOCATION_ID, Variant
+from storelink.adapters.shopwired.orders import SOURCE_LABEL, labelled
 from storelink.domain.events import FulfilmentCreated, OrderChanged, OrderLineSeen, ProductChanged, RefundCreated
-from storelink.domain.orders import Tracking
+from storelink.domain.orders import PushedFrom, Tracking
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform, Store
 from storelink.domain.webhooks import VerifiedDelivery, json_object
@@ -87,6 +88,8 @@ class _Order(BaseModel):
     reference: int | str | None = None
     status: _Status | None = None
     trackingUrl: str | None = None
+    # Where an order storelink pushed keeps its origin (adapters/shopwired/orders.py).
+    notes: str | None = None
     products: list[_OrderLine] = []
 
 
@@ -168,6 +171,7 @@ def _order(store: Store, event: _Event, *, created: bool) -> OrderChanged | Fulf
         source_name=None,
         changed_at=event.created_at,
         lines=_lines(order),
+        pushed_by_storelink=PushedFrom.read(labelled(order.notes, SOURCE_LABEL)) is not None,
     )
 
 
