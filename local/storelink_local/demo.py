@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from storelink_local.demo_accounts import inter_account_sync, say
 from storelink_local.template import load_template
 
 # The sandbox stores live on localhost, an address only a local deployment may register.
@@ -129,7 +130,8 @@ def main() -> int:
                 f" largest difference {sweep.largest_difference}"
             )
         levels(stores, woocommerce)
-        return 0 if source.available == destination.available == woocommerce.available else 1
+        in_sync = source.available == destination.available == woocommerce.available
+        return 0 if inter_account_sync(runtime, api) and in_sync else 1
 
 
 def show_order_round_trip(runtime: "LocalRuntime", stores: "LinkedStores", order_id: str, order_name: str) -> None:
@@ -202,10 +204,6 @@ def last_write(sandbox: "ShopifySandbox") -> dict[str, int]:
     [document] = [d for d in sandbox.received_documents if "inventorySetQuantities" in d.query][-1:]
     quantity: dict[str, int] = document.variables["input"]["quantities"][0]
     return quantity
-
-
-def say(line: str = "") -> None:
-    print(line, flush=True)
 
 
 if __name__ == "__main__":
