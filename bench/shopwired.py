@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from propagation import ms_row, print_table
 from stock_path import SANDBOX_STORES, TEMPLATE
-from woocommerce import calls_of, reached_ingress
+from woocommerce import SweepFigures, calls_of, print_calls_per_change, reached_ingress
 
 from storelink_local.runtime import LocalRuntime
 from storelink_local.template import load_template
@@ -82,15 +82,6 @@ def measure_changes(runtime: LocalRuntime, args: argparse.Namespace) -> list[Cha
     return figures
 
 
-@dataclass(frozen=True)
-class SweepFigures:
-    case: str
-    levels: int
-    drifted: int
-    calls: Counter[str]
-    corrected: int
-
-
 def measure_sweeps(runtime: LocalRuntime, args: argparse.Namespace) -> list[SweepFigures]:
     from storelink_local.scenario import ManagementApi, registered_shopwired_account
 
@@ -134,13 +125,8 @@ def report(changes: list[ChangeFigures], sweeps: list[SweepFigures], args: argpa
             ),
         ],
     )
-    per_change: Counter[str] = Counter()
-    for change in changes:
-        per_change.update(change.calls)
-    print_table(
-        "ShopWired calls per change at the replica (one level; minimum 1: one POST /stock)",
-        ["mean"],
-        [[name, f"{count / len(changes):.2f}"] for name, count in sorted(per_change.items())],
+    print_calls_per_change(
+        "ShopWired calls per change at the replica (one level; minimum 1: one POST /stock)", [c.calls for c in changes]
     )
     if sweeps:
         print_table(

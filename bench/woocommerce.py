@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Sequence
 from contextlib import ExitStack, redirect_stdout
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from propagation import SIZES_PER_PRODUCT, ms_row, print_table
 from stock_path import SANDBOX_STORES, TEMPLATE
@@ -64,7 +64,17 @@ def reached_ingress(runtime: LocalRuntime, store_id: str) -> float:
     return next(i for i in runtime.invocations if store_id in i.summary.get("path", "")).started
 
 
-def calls_of(requests: Sequence["ReceivedRequest"]) -> Counter[str]:
+class StoreRequest(Protocol):
+    """A request as a sandbox store received it (any platform's)."""
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def route(self) -> str: ...
+
+
+def calls_of(requests: Sequence[StoreRequest]) -> Counter[str]:
     return Counter(f"{request.method} {request.route}" for request in requests)
 
 
@@ -189,6 +199,14 @@ def measure_lost_deliveries(runtime: LocalRuntime, schema: "GraphQLSchema", args
     return latencies
 
 
+def print_calls_per_change(title: str, calls: Sequence[Counter[str]]) -> None:
+    """The store's calls of each kind, on average per change."""
+    total: Counter[str] = Counter()
+    for change in calls:
+        total.update(change)
+    print_table(title, ["mean"], [[name, f"{count / len(calls):.2f}"] for name, count in sorted(total.items())])
+
+
 def report(
     changes: list[ChangeFigures], sweeps: list[SweepFigures], lost: list[float], args: argparse.Namespace
 ) -> None:
@@ -201,14 +219,7 @@ def report(
             ms_row("race window: first read → write, at the store", [c.race_window for c in changes]),
         ],
     )
-    per_change: Counter[str] = Counter()
-    for change in changes:
-        per_change.update(change.calls)
-    print_table(
-        "WooCommerce calls per change (one level; minimum 1: one batch)",
-        ["mean"],
-        [[name, f"{count / len(changes):.2f}"] for name, count in sorted(per_change.items())],
-    )
+    print_calls_per_change("WooCommerce calls per change (one level; minimum 1: one batch)", [c.calls for c in changes])
     if sweeps:
         print_table(
             f"sweep of a link, {args.latency_ms} ms per WooCommerce request: WooCommerce calls",
