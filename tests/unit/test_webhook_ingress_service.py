@@ -5,7 +5,7 @@ import pytest
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
 from storelink.domain.stores import Platform, StoreCredentials
 from storelink.errors import InvalidSignature, MalformedWebhook, PayloadTooLarge, UnknownStore
-from storelink.services.webhook_ingress import MAX_WEBHOOK_BYTES, WebhookIngress
+from storelink.services.webhook_ingress import MAX_WEBHOOK_BYTES, WebhookIngress, WebhookReceipt
 from tests.builders import a_link, a_store, inventory_level_body, shopify_headers
 from tests.fakes import FakeLinks, FakeSecrets, FakeStores, RecordingQueue
 
@@ -97,3 +97,12 @@ def test_a_stock_change_of_a_store_that_is_no_links_source_is_answered_not_queue
     # Then it is verified and answered, and nothing is queued: there is nowhere for it to go
     assert not receipt.queued
     assert queue.published == []
+
+
+def test_the_answer_names_a_verification_token_only_when_there_is_one() -> None:
+    # Given the receipt of an ordinary delivery and of ShopWired's verification request
+    ordinary = WebhookReceipt(delivery_id="d1", topic="orders/create", queued=True)
+    verification = WebhookReceipt(delivery_id="v1", topic="webhook.verification", queued=False, verification_token="ab")
+    # Then only the second answer carries the signed token, under the name ShopWired reads
+    assert ordinary.model_dump(by_alias=True) == {"delivery_id": "d1", "topic": "orders/create", "queued": True}
+    assert verification.model_dump(by_alias=True)["verificationToken"] == "ab"
