@@ -4,13 +4,19 @@ small harness so every contract test is written once (tests/contract/test_connec
 A harness sets up what a test needs the way a merchant would (products, stock), lands a sale where the test
 says, and counts the connector's calls at the HTTP transport, between connector and store."""
 
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
+import boto3
 import httpx
 import pytest
 from graphql import GraphQLSchema
 
+from storelink.adapters.manual import ManualConnector, ManualStoreTable
 from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.connector import ShopifyConnector
 from storelink.adapters.shopwired.client import ShopWiredREST
@@ -19,6 +25,8 @@ from storelink.adapters.shopwired.ids import LOCATION_ID as SHOPWIRED_STOCK
 from storelink.adapters.woocommerce.client import WooCommerceREST
 from storelink.adapters.woocommerce.connector import WooCommerceConnector
 from storelink.adapters.woocommerce.ids import LOCATION_ID, Item
+from storelink.domain.manual_stores import LOCATION_ID as MANUAL_LOCATION
+from storelink.domain.manual_stores import ManualVariant
 from storelink.domain.stock import InventoryRef
 from storelink.domain.stores import Platform, StoreCredentials
 from storelink.ports import StoreConnector
@@ -38,6 +46,10 @@ class Counting(httpx.BaseTransport):
         self.before: list[tuple[Callable[[httpx.Request], bool], Callable[[], None]]] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen(request)
+        return self._inner.handle_request(request)
+
+    def seen(self, request: httpx.Request) -> None:
         self.requests.append(request)
         for hook in list(self.before):
             matches, run = hook
@@ -45,7 +57,6 @@ class Counting(httpx.BaseTransport):
                 self.before.remove(hook)
                 run()
                 break
-        return self._inner.handle_request(request)
 
 
 @dataclass
@@ -232,18 +243,111 @@ def shopwired_store() -> Iterator[StoreUnderTest]:
         )
 
 
+def manual_store() -> Iterator[StoreUnderTest]:
+    """A manual store on its DynamoDB table (moto server): the connector's calls are counted at botocore, the
+    store's own transport, and a buyer's sale is what its merchant enters by hand (another client's write)."""
+    store_id = f"st_manual_{uuid.uuid4().hex[:8]}"
+    table_name = os.environ["MANUAL_STORES_TABLE_NAME"]
+    transport = Counting()
+    client_table = boto3.session.Session().resource("dynamodb").Table(table_name)
+
+    def count(model: Any, **_: Any) -> None:
+        transport.seen(httpx.Request("POST", f"https://dynamodb.local/{model.name}"))
+
+    client_table.meta.client.meta.events.register("before-call.dynamodb", count)
+    data = ManualStoreTable(client_table, store_id)
+    merchant = ManualStoreTable(boto3.session.Session().resource("dynamodb").Table(table_name), store_id)
+    merchant.open("Contract stall", "EUR")
+    now = datetime.now(UTC)
+
+    def add(variants: list[ManualVariant]) -> None:
+        for start in range(0, len(variants), 90):
+            merchant.write(new_variants=variants[start : start + 90], at=now)
+
+    def stock(count: int, quantity: int) -> list[InventoryRef]:
+        variants = [
+            ManualVariant(
+                variant_id=f"v-{n}",
+                product_id="p-shirt",
+                product_title="Shirt",
+                title=str(n),
+                sku=f"SHIRT-{n}",
+                available=quantity,
+            )
+            for n in range(count)
+        ]
+        add(variants)
+        return [variant.level for variant in variants]
+
+    def sell_before_next_write(level: InventoryRef, units: int) -> None:
+        def sell() -> None:
+            variant = merchant.variants([level.item_id])[level.item_id]
+            sold = variant.model_copy(update={"available": variant.available - units, "version": variant.version + 1})
+            merchant.write(variants=[(sold, variant.version)], at=datetime.now(UTC))
+
+        transport.before.append((lambda r: r.url.path == "/TransactWriteItems", sell))
+
+    def add_catalogue() -> set[tuple[str | None, str | None]]:
+        add(
+            [
+                ManualVariant(
+                    variant_id="v-hs",
+                    product_id="p-hoodie",
+                    product_title="Hoodie",
+                    title="S",
+                    sku="HOODIE-S",
+                    barcode="0012345678905",
+                    available=3,
+                ),
+                ManualVariant(
+                    variant_id="v-hm",
+                    product_id="p-hoodie",
+                    product_title="Hoodie",
+                    title="M",
+                    sku="HOODIE-M",
+                    available=3,
+                ),
+            ]
+        )
+        return {("HOODIE-S", "0012345678905"), ("HOODIE-M", None)}
+
+    def tracking_of(order_id: str) -> str:
+        return repr([shipment.tracking for shipment in merchant.order(order_id).shipments])
+
+    yield StoreUnderTest(
+        platform=Platform.MANUAL,
+        connector=ManualConnector(data, shop_domain="contract-stall.manual"),
+        transport=transport,
+        stock=stock,
+        available=lambda level: merchant.variants([level.item_id])[level.item_id].available,
+        add_catalogue=add_catalogue,
+        read_page=99,
+        revoke=merchant.close,
+        unknown_level=InventoryRef(item_id="v-none", location_id=MANUAL_LOCATION),
+        unknown_order="o-none",
+        variant_of=_ItemIsVariant(),
+        sell_before_next_write=sell_before_next_write,
+        tracking_of=tracking_of,
+        writes_through_a_race=False,
+        subscribed=lambda url: [topic for topic, at in merchant.subscriptions().items() if at == url],
+    )
+
+
 class _ItemIsVariant(dict[InventoryRef, str]):
-    """On WooCommerce the product or variation holding the stock is the variant itself."""
+    """On WooCommerce (and in a manual store) the product or variation holding the stock is the variant itself."""
 
     def __missing__(self, level: InventoryRef) -> str:
         return level.item_id
 
 
-@pytest.fixture(params=[Platform.SHOPIFY, Platform.WOOCOMMERCE, Platform.SHOPWIRED], ids=str)
+@pytest.fixture(params=[Platform.SHOPIFY, Platform.WOOCOMMERCE, Platform.SHOPWIRED, Platform.MANUAL], ids=str)
 def store(request: pytest.FixtureRequest) -> Iterator[StoreUnderTest]:
     if request.param is Platform.SHOPIFY:
         yield from shopify_store(request.getfixturevalue("contract_schema"))
     elif request.param is Platform.SHOPWIRED:
         yield from shopwired_store()
+    elif request.param is Platform.MANUAL:
+        request.getfixturevalue("runtime")  # moto server with template.yaml's tables
+        yield from manual_store()
     else:
         yield from woocommerce_store()

@@ -122,7 +122,10 @@ def _connectors(settings: StoreConnections, *, background: bool = False) -> Plat
     """Store connectors reading credentials from Secrets Manager, sharing one HTTP client; `background`
     ones leave part of each store's rate budget to webhook-driven work."""
     http = httpx.Client(timeout=settings.store_http_timeout_seconds)
-    return PlatformConnectors(_store_secrets(), http, background=background)
+    table = _tables()
+    return PlatformConnectors(
+        _store_secrets(), http, background=background, manual_table=lambda: table(settings.manual_stores_table_name)
+    )
 
 
 def _store_secrets() -> SecretsManagerStoreSecrets:

@@ -37,6 +37,12 @@ class OrderMirrorsTable(_FromEnvironment):
     order_mirrors_table_name: str = Field(min_length=1)
 
 
+class ManualStoresTable(_FromEnvironment):
+    """storelink's own offline stores: their catalogue, stock, orders and change feed."""
+
+    manual_stores_table_name: str = Field(min_length=1)
+
+
 class IdempotencyTable(_FromEnvironment):
     idempotency_table_name: str = Field(min_length=1)
 
@@ -79,8 +85,8 @@ class StoreSecrets(StoreSecretsRead):
     store_secrets_prefix: str = Field(min_length=1)
 
 
-class StoreConnections(StoreSecretsRead):
-    """Calls the stores' own APIs, with their credentials."""
+class StoreConnections(StoreSecretsRead, ManualStoresTable):
+    """Calls the stores' own APIs, with their credentials; a manual store's connector is its table."""
 
     store_http_timeout_seconds: float = 10.0
 

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 import httpx
 
+from storelink.adapters.manual import ManualChanges, ManualConnector, ManualStoreTable
 from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.connector import ShopifyConnector
 from storelink.adapters.shopify.token_grant import grant_access_token
@@ -21,6 +23,9 @@ from storelink.domain.stores import GrantedToken, Platform, Store, StoreCredenti
 from storelink.errors import StoreRejected
 from storelink.observability import logger
 from storelink.ports import RecentChanges, StoreConnector, StoreSecrets
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 BACKGROUND_RESERVE_SHARE = 0.5
 
@@ -37,6 +42,9 @@ class StoreAccess:
     http: httpx.Client
     reserve_share: float
     webhook_secret: str = ""
+    # Where manual stores keep their catalogue, stock and orders (None in a function that never reaches one).
+    manual_table: "Callable[[], Table] | None" = None
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 def shopify_connector(access: StoreAccess) -> StoreConnector:
@@ -86,18 +94,31 @@ def shopwired_connector(access: StoreAccess) -> StoreConnector:
     return ShopWiredConnector(rest, shop_domain=access.store.shop_domain)
 
 
+def manual_store(access: StoreAccess) -> ManualStoreTable:
+    if access.manual_table is None:
+        raise StoreRejected("this function has no manual stores table")
+    return ManualStoreTable(access.manual_table(), access.store.store_id, access.now)
+
+
+def manual_connector(access: StoreAccess) -> StoreConnector:
+    return ManualConnector(manual_store(access), shop_domain=access.store.shop_domain)
+
+
 # The one place a platform's connector is chosen, by the store's platform (ShopWired and manual stores join here).
 CONNECTOR_OF_PLATFORM: dict[Platform, Callable[[StoreAccess], StoreConnector]] = {
     Platform.SHOPIFY: shopify_connector,
     Platform.WOOCOMMERCE: woocommerce_connector,
     Platform.SHOPWIRED: shopwired_connector,
+    Platform.MANUAL: manual_connector,
 }
 
 
 # Platforms that never resend a lost webhook delivery, so storelink reads what changed every minute
-# (services/catch_up.py). Shopify resends for 4 hours: none.
+# (services/catch_up.py). Shopify resends for 4 hours: none. A manual store's feed is read the same way: it
+# carries storelink's own writes to the store, and any merchant's change whose publish was lost.
 CHANGES_OF_PLATFORM: dict[Platform, Callable[[StoreAccess], RecentChanges]] = {
     Platform.WOOCOMMERCE: lambda access: WooCommerceChanges(woocommerce_rest(access), access.store),
+    Platform.MANUAL: lambda access: ManualChanges(manual_store(access)),
 }
 
 
@@ -109,8 +130,10 @@ class PlatformConnectors:
         *,
         background: bool = False,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        manual_table: "Callable[[], Table] | None" = None,
     ) -> None:
         self._secrets = secrets
+        self._manual_table = manual_table
         self._http = http
         self._now = now
         # One renewal at a time in this container; the others find the token renewed when they get the lock.
@@ -161,6 +184,8 @@ class PlatformConnectors:
             http=self._http,
             reserve_share=self._reserve_share,
             webhook_secret=credentials.webhook_secret,
+            manual_table=self._manual_table,
+            now=self._now,
         )
 
     def grant(self, store: Store, client_id: str, client_secret: str) -> GrantedToken:
