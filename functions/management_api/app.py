@@ -1,6 +1,7 @@
 """Management API: stores register and link themselves. Every call but registration carries a store's
 API token, and a store sees and acts only on itself and on links it is a party to."""
 
+from datetime import UTC, datetime
 from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -14,11 +15,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime, BaseModel, Field
 
 from storelink import bootstrap
+from storelink.adapters.sqs import once_per_delivery_config
 from storelink.domain.cursors import opened_cursor, sealed_cursor
 from storelink.domain.links import Action, DisconnectOption, Link, SkuMapEntry
+from storelink.domain.manual_desk import CataloguePlan, OrderEntry, ProductRequest
+from storelink.domain.manual_stores import ManualOrder, ManualVariant
 from storelink.domain.mapping_csv import MappingImportPlan
 from storelink.domain.matching import HealthReport, MatchState
 from storelink.domain.mirrors import MirrorStatus, OrderMirror
+from storelink.domain.orders import Tracking
 from storelink.domain.stock_csv import StockUpdatePlan
 from storelink.domain.stores import Store
 from storelink.entrypoints.http import answers, raw_body, register_error_handlers
@@ -36,6 +41,7 @@ from storelink.errors import (
 from storelink.observability import logger, metrics, tracer
 from storelink.services.link_orders import EARLIEST, LATEST, PushByHand
 from storelink.services.links import Disconnection, LinkRequest, LinkSettingsChange, LinkView
+from storelink.services.manual_stores import OrdersImport
 from storelink.services.stores import (
     CredentialsRequest,
     IssuedSecrets,
@@ -59,9 +65,13 @@ ASKS_THE_STORES = (StoreRejected, StoreUnavailable)
 app = APIGatewayHttpResolver(enable_validation=True)
 
 
+# A manual store's changes made by hand are queued once each, as the webhook ingress queues a platform's.
+once_per_delivery = once_per_delivery_config()
+
+
 @cache
 def services() -> bootstrap.Management:
-    return bootstrap.management(ManagementApiSettings.from_env())
+    return bootstrap.management(ManagementApiSettings.from_env(), once_per_delivery)
 
 
 # The only routes a caller reaches without a store's API token: registration, and the API's description.
@@ -108,7 +118,9 @@ def created(body: Any) -> Response[Any]:
     return Response(HTTPStatus.CREATED, content_types.APPLICATION_JSON, body)
 
 
-def all_or_nothing(plan: MappingImportPlan | StockUpdatePlan) -> Response[dict[str, Any]]:
+def all_or_nothing(
+    plan: MappingImportPlan | StockUpdatePlan | CataloguePlan | OrdersImport,
+) -> Response[dict[str, Any]]:
     """A CSV import's plan: 200 when every row is valid (applied, or a dry run), else 422 naming each bad row."""
     status = HTTPStatus.OK if plan.applicable else HTTPStatus.UNPROCESSABLE_ENTITY
     return Response(status, content_types.APPLICATION_JSON, plan.model_dump(mode="json"))
@@ -161,7 +173,81 @@ def export_stock(store_id: PathId) -> Response[str]:
 def bulk_adjust_stock(store_id: PathId, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
     """Set or adjust the store's own stock levels from a CSV: all rows or none (docs/stock-csv.md)."""
     body = raw_body(app.current_event)
-    return all_or_nothing(services().stock.upload(caller(), store_id, body, dry_run=dry_run))
+    started = datetime.now(UTC)
+    plan = services().stock.upload(caller(), store_id, body, dry_run=dry_run)
+    if plan.applied:  # a manual store's new levels go out at once, as a platform's webhooks would carry them
+        services().manual.deliver(caller(), started)
+    return all_or_nothing(plan)
+
+
+# --- a manual store's own catalogue and orders (docs/manual-stores.md); another platform's store answers 403 ---
+MANUAL = (*YOURS, NotAllowed)
+
+
+@app.post("/stores/<store_id>/products", responses=answers(*MANUAL, *A_JSON_BODY, Conflict, success=HTTPStatus.CREATED))
+def add_manual_product(store_id: PathId, request: ProductRequest) -> Response[dict[str, list[ManualVariant]]]:
+    return created({"variants": services().manual.add_product(caller(), store_id, request)})
+
+
+@app.get("/stores/<store_id>/catalogue.csv", responses=answers(*MANUAL, media_type="text/csv"))
+def export_manual_catalogue(store_id: PathId) -> Response[str]:
+    return Response(HTTPStatus.OK, "text/csv; charset=utf-8", services().manual.export_catalogue(caller(), store_id))
+
+
+@app.post(
+    "/stores/<store_id>/catalogue.csv",
+    responses=answers(*MANUAL, PayloadTooLarge, Conflict, unprocessable=CataloguePlan),
+)
+def import_manual_catalogue(store_id: PathId, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
+    """Add and change the manual store's variants from a CSV: all rows or none."""
+    body = raw_body(app.current_event)
+    return all_or_nothing(services().manual.import_catalogue(caller(), store_id, body, dry_run=dry_run))
+
+
+@app.post("/stores/<store_id>/orders", responses=answers(*MANUAL, *A_JSON_BODY, Conflict, success=HTTPStatus.CREATED))
+def enter_manual_order(store_id: PathId, entry: OrderEntry) -> Response[ManualOrder]:
+    order = services().manual.enter_order(caller(), store_id, entry)
+    return created(services().manual.order(caller(), store_id, order.order_id))
+
+
+@app.get("/stores/<store_id>/orders", responses=answers(*MANUAL, *A_PAGE))
+def list_manual_orders(store_id: PathId, limit: PageSize = 25, cursor: Cursor = None) -> dict[str, Any]:
+    store = caller()
+    orders, after = services().manual.orders(store, store_id, limit=limit, cursor=position(store, cursor))
+    return {"orders": orders, "next_cursor": sealed(store, after)}
+
+
+@app.post(
+    "/stores/<store_id>/orders.csv", responses=answers(*MANUAL, PayloadTooLarge, Conflict, unprocessable=OrdersImport)
+)
+def import_manual_orders(store_id: PathId, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
+    """Enter the manual store's orders from a CSV, a row per line: all orders or none."""
+    body = raw_body(app.current_event)
+    return all_or_nothing(services().manual.import_orders(caller(), store_id, body, dry_run=dry_run))
+
+
+@app.get("/stores/<store_id>/orders/<order_id>", responses=answers(*MANUAL))
+def get_manual_order(store_id: PathId, order_id: PathId) -> ManualOrder:
+    return services().manual.order(caller(), store_id, order_id)
+
+
+class FulfilRequest(BaseModel):
+    tracking: Tracking = Tracking()
+
+
+@app.post("/stores/<store_id>/orders/<order_id>/fulfil", responses=answers(*MANUAL, *A_JSON_BODY, Conflict))
+def fulfil_manual_order(store_id: PathId, order_id: PathId, request: FulfilRequest) -> ManualOrder:
+    """Ship what is left of the order, with its tracking (carried to the order's destination when it was pushed)."""
+    return services().manual.fulfil(caller(), store_id, order_id, request.tracking)
+
+
+@app.post("/stores/<store_id>/orders/<order_id>/cancel", responses=answers(*MANUAL, Conflict))
+def cancel_manual_order(
+    store_id: PathId,
+    order_id: PathId,
+    restock: Annotated[bool, Query(description="give its unshipped units back to stock")] = True,
+) -> ManualOrder:
+    return services().manual.cancel(caller(), store_id, order_id, restock=restock)
 
 
 @app.post("/links", responses=answers(*YOURS, *A_JSON_BODY, Conflict, *ASKS_THE_STORES, success=HTTPStatus.CREATED))
@@ -310,4 +396,5 @@ def openapi() -> Response[str]:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    once_per_delivery.register_lambda_context(context)
     return app.resolve(event, context)

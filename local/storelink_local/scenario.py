@@ -16,12 +16,14 @@ import httpx
 from graphql import GraphQLSchema
 
 from storelink.adapters.dynamodb import DynamoDbStores
+from storelink.adapters.manual import ManualStoreTable
 from storelink.adapters.shopwired.ids import LOCATION_ID as SHOPWIRED_LOCATION
 from storelink.adapters.woocommerce.ids import LOCATION_ID as WOOCOMMERCE_LOCATION
 from storelink.domain.links import Link
+from storelink.domain.manual_stores import LOCATION_ID as MANUAL_LOCATION
 from storelink.domain.stock import InventoryRef
 from storelink.domain.stores import Store
-from storelink.settings import LinksTable
+from storelink.settings import LinksTable, ManualStoresTable
 from storelink_local.runtime import LocalRuntime
 from storelink_local.sandbox import ShopifySandbox, ShopWiredSandbox, WooCommerceSandbox
 from storelink_local.sandbox.clock import Clock, system_clock
@@ -84,6 +86,21 @@ class LinkedShopWiredAccount:
     @property
     def available(self) -> int:
         return self.shop.available
+
+
+@dataclass(frozen=True)
+class LinkedManualStore:
+    """A manual (offline) store kept by storelink itself, registered with its name, holding the shirt."""
+
+    store: Store
+    level: InventoryRef
+    variant_id: str
+    api_token: str
+
+    @property
+    def available(self) -> int:
+        table = boto3.resource("dynamodb").Table(ManualStoresTable.from_env().manual_stores_table_name)
+        return ManualStoreTable(table, self.store.store_id).variants([self.variant_id])[self.variant_id].available
 
 
 class LinkParty(Protocol):
@@ -203,6 +220,33 @@ def registered_shopwired_account(
     store = _stored(registered["store"]["store_id"])
     level = InventoryRef(item_id=SKU, location_id=SHOPWIRED_LOCATION)
     return LinkedShopWiredAccount(store, shop, level, issued["api_token"]), issued["verification_code"]
+
+
+# A market stall's catalogue: the shirt every sandbox store sells, and two products only it has.
+STALL_PRODUCTS = (
+    {"title": "Linen shirt", "variants": [{"title": "M", "sku": SKU}]},
+    {"title": "Canvas tote", "variants": [{"title": "Natural", "sku": "CANVAS-TOTE", "stock": 8}]},
+    {"title": "Wool scarf", "variants": [{"title": "Grey", "sku": "WOOL-SCARF-GREY", "stock": 3}]},
+)
+
+
+def registered_manual_store(
+    api: ManagementApi, name: str, available: int, *, currency: str = "EUR"
+) -> tuple[LinkedManualStore, str]:
+    """A manual store registered with its name alone and given STALL_PRODUCTS through the management API, with
+    `available` of the shirt; returns it and its verification code."""
+    registered = api.call("POST", "/stores", body={"platform": "manual", "name": name, "currency": currency})
+    issued, store_id = registered["issued"], registered["store"]["store_id"]
+    shirt = None
+    for product in STALL_PRODUCTS:
+        if product["title"] == "Linen shirt":
+            product = {"title": "Linen shirt", "variants": [{"title": "M", "sku": SKU, "stock": available}]}
+        added = api.call("POST", f"/stores/{store_id}/products", issued["api_token"], product)
+        shirt = shirt or next((v for v in added["variants"] if v["sku"] == SKU), None)
+    assert shirt is not None
+    level = InventoryRef(item_id=shirt["variant_id"], location_id=MANUAL_LOCATION)
+    store = LinkedManualStore(_stored(store_id), level, shirt["variant_id"], issued["api_token"])
+    return store, issued["verification_code"]
 
 
 def _stored(store_id: str) -> Store:

@@ -28,6 +28,7 @@ from storelink.adapters.dynamodb import (
     DynamoDbWaitingOrders,
 )
 from storelink.adapters.events import EventBridgePublisher
+from storelink.adapters.manual import ManualStoreTables
 from storelink.adapters.order_mirrors import DynamoDbOrderMirrors
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
@@ -57,6 +58,7 @@ from storelink.ports import (
     JobQueue,
     LinkBook,
     LinkedStores,
+    ManualStoreBooks,
     OrderMirrors,
     Oversells,
     ParkedWork,
@@ -73,6 +75,7 @@ from storelink.services.catalogue_import import CatalogueImport, ProductRematchi
 from storelink.services.catch_up import StoreCatchUp
 from storelink.services.link_orders import LinkOrders
 from storelink.services.links import LinkManagement
+from storelink.services.manual_stores import ManualStoreDesk
 from storelink.services.mappings import Mappings
 from storelink.services.order_history import OrderHistory
 from storelink.services.order_mirroring import OrderMirroring
@@ -133,7 +136,7 @@ def _store_secrets() -> SecretsManagerStoreSecrets:
 
 
 def _event_queues(
-    settings: WebhookIngressSettings | StoreCatchUpSettings | CatalogueImportSettings,
+    settings: WebhookIngressSettings | StoreCatchUpSettings | CatalogueImportSettings | ManagementApiSettings,
 ) -> SqsEventQueues:
     """Where store events go, whoever sends them: ingress, the catch-up, or the catalogue import releasing
     waiting orders."""
@@ -173,7 +176,7 @@ def webhook_ingress(
 
 
 def _once_per_delivery(
-    settings: WebhookIngressSettings | StoreCatchUpSettings, dedup: IdempotencyConfig
+    settings: WebhookIngressSettings | StoreCatchUpSettings | ManagementApiSettings, dedup: IdempotencyConfig
 ) -> OncePerDelivery:
     """The event queues behind the deliveries already queued: the ingress and the catch-up share them, so a change
     both see is queued once."""
@@ -268,6 +271,7 @@ class Management(NamedTuple):
     mappings: Mappings
     orders: LinkOrders
     stock: BulkStock
+    manual: ManualStoreDesk
 
 
 def link_management(
@@ -298,6 +302,7 @@ def link_management(
 
 def management(
     settings: ManagementApiSettings,
+    dedup: IdempotencyConfig,
     *,
     linked: LinkedStores | None = None,
     registry: StoreRegistry | None = None,
@@ -310,9 +315,12 @@ def management(
     health: HealthReports | None = None,
     mirrors: OrderMirrors | None = None,
     pushes: JobQueue[PushRequested] | None = None,
+    manual: ManualStoreBooks | None = None,
+    store_events: EventQueue | None = None,
 ) -> Management:
     table = _tables()
     linked = _given(linked, lambda: linked_stores(settings))
+    manual = _given(manual, lambda: ManualStoreTables(lambda: table(settings.manual_stores_table_name), linked.now))
     registry = _given(registry, lambda: DynamoDbStores(table(settings.links_table_name)))
     links = link_management(
         settings,
@@ -331,6 +339,7 @@ def management(
             attention=_given(attention, lambda: store_attention(settings)),
             secrets_prefix=settings.store_secrets_prefix,
             allow_custom_api_urls=settings.allow_custom_store_urls,
+            manual=manual,
             now=linked.now,
         ),
         links=links,
@@ -351,6 +360,13 @@ def management(
                     fifo_group=lambda push: order_group(push.destination_store_id, push.order_id),
                 ),
             ),
+        ),
+        manual=ManualStoreDesk(
+            books=manual,
+            connectors=linked.connectors,
+            links=linked.links,
+            events=_given(store_events, lambda: _once_per_delivery(settings, dedup)),
+            now=linked.now,
         ),
     )
 

@@ -10,6 +10,7 @@ from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
+from storelink.domain.manual_stores import ManualOrder, ManualVariant
 from storelink.domain.matching import HealthReport
 from storelink.domain.messages import ImportCheckpoint
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
@@ -400,6 +401,51 @@ class LinkedStores:
     sku_maps: SkuMapBook
     connectors: ConnectorFactory
     now: Callable[[], datetime] = utc_now
+
+
+class ManualStoreData(Protocol):
+    """One manual store's items (adapters/manual.py): every write is all of it or nothing, compare-and-set on each
+    item's version, with the events it makes put into the store's change feed."""
+
+    store_id: str
+
+    def open(self, name: str, currency: str) -> None: ...
+
+    def close(self) -> None: ...
+
+    def record(self) -> Mapping[str, object]:
+        """The store's own record (name, currency); StoreAccessRevoked once it is removed."""
+        ...
+
+    def next_order_name(self) -> str: ...
+
+    def variants(self, variant_ids: Collection[str]) -> dict[str, ManualVariant]: ...
+
+    def all_variants(self) -> Iterable[ManualVariant]: ...
+
+    def order(self, order_id: str) -> ManualOrder: ...
+
+    def all_orders(self, *, tag: str | None = None) -> list[ManualOrder]: ...
+
+    def write(
+        self,
+        *,
+        variants: Collection[tuple[ManualVariant, int]] = (),
+        new_variants: Collection[ManualVariant] = (),
+        orders: Collection[tuple[ManualOrder, bool]] = (),
+        adjustment: tuple[str, dict[str, int]] | None = None,
+        events: Collection[StoreEvent] = (),
+        at: datetime,
+    ) -> None:
+        """Variants over the version each was read at, new variants, orders (new, or over their version before),
+        an adjustment's key, and the events into the feed: one transaction. Conflict when any changed meanwhile."""
+        ...
+
+    def changes(self, since: datetime, until: datetime | None) -> list[tuple[datetime, tuple[StoreEvent, ...]]]: ...
+
+
+class ManualStoreBooks(Protocol):
+    def of(self, store_id: str) -> ManualStoreData: ...
 
 
 class WebhookTranslator(Protocol):

@@ -143,7 +143,17 @@ class StoreEventsSettings(LinkManagementSettings):
     """An uninstalled app ends its store's links; a product change is re-matched on the links' SKU maps."""
 
 
-class ManagementApiSettings(LinkManagementSettings, OrderMirrorsTable, OrderEventsQueue, StoreSecrets):
+class ManagementApiSettings(
+    LinkManagementSettings,
+    OrderMirrorsTable,
+    OrderEventsQueue,
+    StoreSecrets,
+    IdempotencyTable,
+    StockChangesQueue,
+    StoreEventsQueue,
+):
+    """A manual store's changes made by hand are queued as the webhook ingress queues a platform's, once each."""
+
     # Local deployments register sandbox stores at local addresses; a real one never calls an
     # address a caller chose (see StoreRegistrationRequest.api_base_url).
     allow_custom_store_urls: bool = False

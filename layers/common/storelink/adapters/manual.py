@@ -200,7 +200,7 @@ class ManualStoreTable:
         *,
         variants: Collection[tuple[ManualVariant, int]] = (),
         new_variants: Collection[ManualVariant] = (),
-        order: tuple[ManualOrder, bool] | None = None,
+        orders: Collection[tuple[ManualOrder, bool]] = (),
         adjustment: tuple[str, dict[str, int]] | None = None,
         events: Collection[StoreEvent] = (),
         at: datetime,
@@ -221,8 +221,7 @@ class ManualStoreTable:
             put = self._put(_variant_item(self.store_id, variant), "#v = :read", {":read": read_version})
             items.append(put)
         items += [self._put(_variant_item(self.store_id, v), "attribute_not_exists(pk)", {}) for v in new_variants]
-        if order is not None:
-            kept, new = order
+        for kept, new in orders:
             item = _order_item(self.store_id, kept)
             items.append(
                 self._put(item, "attribute_not_exists(pk)", {})
@@ -523,7 +522,7 @@ class ManualConnector:
             passed_through=pushed.stores if pushed else (),
         )
         kept = ManualOrder(order=order)
-        self._data.write(order=(kept, True), events=[order_changed(self._data.store_id, kept, "created", at)], at=at)
+        self._data.write(orders=[(kept, True)], events=[order_changed(self._data.store_id, kept, "created", at)], at=at)
         return CreatedOrder(order_id=order.order_id, name=order.name)
 
     def order_tagged(self, tag: str) -> CreatedOrder | None:
@@ -555,7 +554,7 @@ class ManualConnector:
         )
         at = self._data.now()
         event = fulfilment_created(self._data.store_id, updated, fulfilment_id, tracking, lacking)
-        self._data.write(order=(updated, False), events=[event], at=at)
+        self._data.write(orders=[(updated, False)], events=[event], at=at)
         return fulfilment_id
 
     def cancel(self, order_id: str, *, restock: bool) -> bool:
@@ -599,7 +598,7 @@ class ManualConnector:
         if restocked:
             events.append(refund_created(store_id, updated, updated.refunds[-1]))
         events += [level_changed(store_id, variant, at) for variant, _ in written]
-        self._data.write(variants=written, order=(updated, False), events=events, at=at)
+        self._data.write(variants=written, orders=[(updated, False)], events=events, at=at)
 
     def cancel_lines(self, order_id: str, line_ids: Collection[str], *, restock_at: str | None, key: str) -> str | None:
         kept = self._data.order(order_id)
@@ -627,7 +626,7 @@ class ManualConnector:
                 refund_id=f"r{len(kept.refunds) + 1}", key=key, lines=dict(lines), amount=amount, by_storelink=True
             )
             updated = kept.model_copy(update={"refunds": (*kept.refunds, earlier), "version": kept.version + 1})
-            self._data.write(order=(updated, False), at=self._data.now())
+            self._data.write(orders=[(updated, False)], at=self._data.now())
         return SourceRefund(refund_id=earlier.refund_id, amount=earlier.amount)
 
     def read_refund(self, refund: RefundCreated) -> RefundCreated | None:
@@ -668,6 +667,17 @@ def _units_by_variant(order: Order, units: Mapping[str, int]) -> dict[str, int]:
         if line.variant_id and units.get(line.line_id):
             by_variant[line.variant_id] = by_variant.get(line.variant_id, 0) + units[line.line_id]
     return by_variant
+
+
+class ManualStoreTables:
+    """Every manual store's items, on the one table (ManualStoreBooks)."""
+
+    def __init__(self, table: Callable[[], "Table"], now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._table = table
+        self._now = now
+
+    def of(self, store_id: str) -> ManualStoreTable:
+        return ManualStoreTable(self._table(), store_id, self._now)
 
 
 class ManualChanges:

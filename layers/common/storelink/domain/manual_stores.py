@@ -3,23 +3,48 @@ edited by their merchant through the management API (docs/manual-stores.md). Wha
 each change makes: the same events a platform's webhooks carry, so the rest of storelink cannot tell them apart.
 """
 
+import re
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 
 from storelink.domain.catalogue import CatalogueVariant
-from storelink.domain.events import FulfilmentCreated, OrderChanged, OrderLineSeen, RefundCreated, StoreEvent
+from storelink.domain.events import (
+    FulfilmentCreated,
+    OrderChanged,
+    OrderLineSeen,
+    ProductChanged,
+    RefundCreated,
+    StoreEvent,
+    VariantSeen,
+)
 from storelink.domain.orders import Order, Tracking
 from storelink.domain.stock import InventoryRef, StockLevelChanged
 from storelink.domain.stores import Platform
+from storelink.errors import InvalidRequest
 
 # A manual store keeps one stock quantity per variant: storelink sees one location.
 LOCATION_ID = "stock"
 LOCATION_NAME = "Stock"
 # Where a manual store's "webhooks" point: its changes are delivered by storelink itself (docs/manual-stores.md).
 FEED_TOPICS = ("stock", "orders", "products")
+
+
+def manual_address(name: str, also_sent: Collection[str]) -> tuple[str, HttpUrl]:
+    """A manual store's name as its shop domain (`market-stall.manual`: a second store of the name is refused as a
+    duplicate shop) and an address nobody answers at (.invalid), since storelink never calls one. InvalidRequest
+    when anything else was sent (credentials, an address)."""
+    if also_sent:
+        raise InvalidRequest(
+            f"a manual store registers with its name (and currency) alone, not {', '.join(sorted(also_sent))}"
+        )
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    if not slug:
+        raise InvalidRequest("a manual store registers with its name (letters or digits), e.g. 'Market stall'")
+    return f"{slug}.manual", HttpUrl(f"https://{slug}.manual.invalid")
 
 
 class ManualVariant(BaseModel):
@@ -122,6 +147,19 @@ def level_changed(store_id: str, variant: ManualVariant, at: datetime) -> StockL
         changed_at=at,
         delivery_id=delivery_id(f"level:{variant.variant_id}:{variant.version}"),
         received_at=at,
+    )
+
+
+def product_changed(store_id: str, product_id: str, variants: list[ManualVariant], at: datetime) -> ProductChanged:
+    """A product added or changed by hand, for the links' SKU maps to match its variants again."""
+    return ProductChanged(
+        store_id=store_id,
+        delivery_id=delivery_id(f"product:{product_id}:{at.isoformat()}"),
+        product_id=product_id,
+        variants=tuple(
+            VariantSeen(variant_id=v.variant_id, inventory_item_id=v.variant_id, sku=v.sku, barcode=v.barcode)
+            for v in variants
+        ),
     )
 
 

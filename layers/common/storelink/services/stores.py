@@ -9,11 +9,12 @@ from typing import Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from storelink.domain import credentials
+from storelink.domain.manual_stores import manual_address
 from storelink.domain.shop_addresses import shop_address
 from storelink.domain.stores import WEBHOOK_SECRET_GRACE, Attention, Platform, Store, StoreCredentials
 from storelink.errors import InvalidRequest, NotAuthenticated, NotFound, StoreRejected
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, SecretWriter, StoreRegistry
+from storelink.ports import ConnectorFactory, ManualStoreBooks, SecretWriter, StoreRegistry
 from storelink.services.store_attention import StoreAttention
 
 
@@ -62,6 +63,8 @@ class CredentialsRequest(BaseModel):
     def _one_kind_of_credentials(self) -> Self:
         kinds = sorted({kind for platform_kinds in CREDENTIAL_KINDS.values() for kind in platform_kinds})
         sent = {field for kind in kinds for field in kind if getattr(self, field) is not None}
+        if not sent and getattr(self, "platform", None) is Platform.MANUAL:
+            return self  # kept by storelink itself: a name, no credentials
         if any(set(kind) == sent for kind in kinds):
             return self
         started = [kind for kind in kinds if getattr(self, kind[0]) is not None]
@@ -85,6 +88,8 @@ class StoreRegistrationRequest(CredentialsRequest):
     # WooCommerce: the site's address (https), where WordPress answers /wp-json.
     site_url: HttpUrl | None = None
     name: str = Field(default="", max_length=100)
+    # A manual store (kept by storelink itself: its name, no credentials): the currency of its orders.
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     # Only where the deployment allows it (the local runtime's sandbox stores): elsewhere a Shopify shop's
     # own address is derived from its domain, so storelink never calls an address a caller chose.
     api_base_url: HttpUrl | None = None
@@ -138,8 +143,10 @@ class StoreRegistration:
         attention: StoreAttention,
         secrets_prefix: str,
         allow_custom_api_urls: bool,
+        manual: ManualStoreBooks | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self._manual = manual
         self._registry = registry
         self._secrets = secrets
         self._connectors = connectors
@@ -150,6 +157,8 @@ class StoreRegistration:
 
     def register(self, request: StoreRegistrationRequest, webhook_base_url: str) -> RegisteredStore:
         """Check the credentials with the platform, then keep them: all of it, or nothing."""
+        if request.platform is Platform.MANUAL:
+            return self._open_manual(request)
         store, issued = self._new_store(request)
         try:
             secret = self._credentials(store, request, webhook_secret=secrets.token_urlsafe(32))
@@ -175,6 +184,24 @@ class StoreRegistration:
             issued=issued,
             webhooks_registered=topics,
         )
+
+    def _open_manual(self, request: StoreRegistrationRequest) -> RegisteredStore:
+        """A manual store (docs/manual-stores.md): its name, unique like a shop's domain, and its books opened in
+        storelink. Its secret holds keys nobody is shown, so that it is read like any store's."""
+        if self._manual is None:
+            raise InvalidRequest("this deployment keeps no manual stores")
+        store, issued = self._new_store(request)
+        secret = StoreCredentials(access_token=secrets.token_urlsafe(32), webhook_secret=secrets.token_urlsafe(32))
+        store = store.model_copy(update={"credentials_fingerprint": secret.fingerprint()})
+        self._secrets.create(store.secret_name, secret)
+        try:
+            self._registry.register(store)
+            self._manual.of(store.store_id).open(store.name, request.currency)
+        except Exception:
+            self._forget(store)
+            raise
+        logger.info("store registered", extra={"store_id": store.store_id, "platform": store.platform})
+        return RegisteredStore(store=StoreView.of(store), issued=issued, webhooks_registered=[])
 
     def authenticate(self, token: str | None) -> Store:
         """The store whose current API token this is; the same refusal for every way it can be wrong."""
@@ -248,15 +275,20 @@ class StoreRegistration:
         return StoreCredentials.model_validate(request.model_dump(include={"access_token", "webhook_secret"}))
 
     def _new_store(self, request: StoreRegistrationRequest) -> tuple[Store, IssuedSecrets]:
-        request.for_platform(request.platform)
-        domain, api_base_url = shop_address(
-            request.platform,
-            shop_domain=request.shop_domain,
-            site_url=request.site_url,
-            api_base_url=request.api_base_url,
-            allow_custom_urls=self._allow_custom_api_urls,
-            api_key=request.api_key,
-        )
+        if request.platform is Platform.MANUAL:
+            domain, api_base_url = manual_address(
+                request.name, request.model_fields_set - {"platform", "name", "currency"}
+            )
+        else:
+            request.for_platform(request.platform)
+            domain, api_base_url = shop_address(
+                request.platform,
+                shop_domain=request.shop_domain,
+                site_url=request.site_url,
+                api_base_url=request.api_base_url,
+                allow_custom_urls=self._allow_custom_api_urls,
+                api_key=request.api_key,
+            )
         store_id = f"st_{uuid.uuid4().hex[:16]}"
         api_token, verification_code = credentials.new_api_token(store_id), credentials.new_verification_code()
         store = Store(
@@ -277,3 +309,5 @@ class StoreRegistration:
         if self._registry.get(store.store_id) is not None:
             self._registry.remove(store)
         self._secrets.delete(store.secret_name)
+        if store.platform is Platform.MANUAL and self._manual is not None:
+            self._manual.of(store.store_id).close()

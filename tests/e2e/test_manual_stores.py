@@ -1,0 +1,158 @@
+"""An Anchanto-style offline store end to end on the local runtime: a manual store kept by storelink itself, linked
+with a Shopify store both ways through the management API (docs/manual-stores.md).
+
+As a destination (a market stall): an order entered by hand takes the Shopify source's stock exactly once and is
+pushed into it like a web order, the source's shipment comes back to it, and the source's stock changes reach it.
+As a source (a warehouse spreadsheet): its stock CSV reaches the Shopify destination, whose orders take its stock
+once and are kept in it, for its merchant to ship by hand.
+"""
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from graphql import GraphQLSchema
+
+from storelink_local.runtime import LocalRuntime
+from storelink_local.scenario import (
+    SKU,
+    LinkedManualStore,
+    LinkedShop,
+    ManagementApi,
+    link_shops,
+    registered_manual_store,
+    registered_shop,
+)
+from tests.e2e.conftest import unique_name
+
+pytestmark = pytest.mark.contract
+
+
+@dataclass(frozen=True)
+class OfflineLink:
+    shopify: LinkedShop
+    manual: LinkedManualStore
+    link_id: str
+
+
+@pytest.fixture
+def api(runtime: LocalRuntime) -> ManagementApi:
+    return ManagementApi(runtime)
+
+
+@pytest.fixture
+def shopify_to_stall(
+    runtime: LocalRuntime, api: ManagementApi, contract_schema: GraphQLSchema, request: pytest.FixtureRequest
+) -> Iterator[OfflineLink]:
+    """A Shopify source and a market stall (a manual destination), 12 shirts each, linked, granted, matched by SKU."""
+    name = unique_name(request)
+    with ExitStack() as stack:
+        source, _ = registered_shop(api, "Lumen", f"src-{name}.myshopify.com", contract_schema, 12, stack)
+        stall, code = registered_manual_store(api, f"Stall {name}", 12)
+        link = link_shops(api, source, stall, code, channel_name="Market stall")
+        runtime.drain()
+        yield OfflineLink(source, stall, link.link_id)
+
+
+def enter_order(api: ManagementApi, store: LinkedManualStore, units: int, reference: str) -> dict:  # type: ignore[type-arg]
+    body = {"reference": reference, "lines": [{"sku": SKU, "quantity": units, "unit_price": "30.00"}]}
+    entered: dict = api.call("POST", f"/stores/{store.store.store_id}/orders", store.api_token, body)  # type: ignore[type-arg]
+    return entered
+
+
+def test_a_sale_entered_at_the_stall_takes_the_sources_stock_once_and_is_pushed_into_it(
+    runtime: LocalRuntime, api: ManagementApi, shopify_to_stall: OfflineLink
+) -> None:
+    shopify, stall = shopify_to_stall.shopify, shopify_to_stall.manual
+    # Given both at 12, When the stall's merchant enters a sale of 2 shirts
+    order = enter_order(api, stall, 2, "STALL-1")["order"]
+    runtime.drain()
+    # Then the Shopify source went down by 2, and both show 10
+    assert (shopify.available, stall.available) == (10, 10)
+    # And the sale is pushed into the source as the stall's web order, tagged with its origin
+    [pushed] = [o for o in shopify.sandbox.orders if "storelink" in o.tags]
+    assert [(line.quantity, line.sku) for line in pushed.line_items] == [(2, SKU)]
+    mirror = api.call("GET", f"/links/{shopify_to_stall.link_id}/orders/{order['order_id']}", stall.api_token)
+    assert mirror["parts"][shopify_to_stall.link_id]["status"] == "pushed"
+    # When the catch-up reads the stall's feed again (the same sale, the same delivery ids)
+    runtime.fire_schedule("StoreCatchUpFunction")
+    runtime.drain()
+    # Then nothing moves twice
+    assert (shopify.available, stall.available) == (10, 10)
+    assert len([o for o in shopify.sandbox.orders if "storelink" in o.tags]) == 1
+    # When the source ships it with tracking
+    shopify.sandbox.fulfil(pushed.id, tracking_company="DHL", tracking_number="JD014600003828")
+    runtime.drain()
+    # Then the stall's order is fulfilled with the same tracking
+    shipped = api.call("GET", f"/stores/{stall.store.store_id}/orders/{order['order_id']}", stall.api_token)
+    assert shipped["order"]["fulfillment_status"] == "fulfilled"
+    assert [s["tracking"]["number"] for s in shipped["shipments"]] == ["JD014600003828"]
+
+
+def test_the_sources_stock_changes_reach_the_stall(runtime: LocalRuntime, shopify_to_stall: OfflineLink) -> None:
+    shopify, stall = shopify_to_stall.shopify, shopify_to_stall.manual
+    # When the Shopify merchant sets the shirt to 7, Then the stall shows 7
+    shopify.sandbox.set_available(shopify.level.item_id, shopify.level.location_id, 7)
+    runtime.drain()
+    assert stall.available == 7
+
+
+@pytest.fixture
+def warehouse_to_shopify(
+    runtime: LocalRuntime, api: ManagementApi, contract_schema: GraphQLSchema, request: pytest.FixtureRequest
+) -> Iterator[OfflineLink]:
+    """A warehouse spreadsheet kept as a manual source and a Shopify destination, 12 shirts each, linked, matched."""
+    name = unique_name(request)
+    with ExitStack() as stack:
+        warehouse, _ = registered_manual_store(api, f"Warehouse {name}", 12)
+        destination, code = registered_shop(api, "Lumen", f"dst-{name}.myshopify.com", contract_schema, 12, stack)
+        link = link_shops(api, warehouse, destination, code, channel_name="Lumen on Shopify")
+        runtime.drain()
+        yield OfflineLink(destination, warehouse, link.link_id)
+
+
+def test_the_warehouse_stock_csv_reaches_the_shopify_destination(
+    runtime: LocalRuntime, warehouse_to_shopify: OfflineLink
+) -> None:
+    shopify, warehouse = warehouse_to_shopify.shopify, warehouse_to_shopify.manual
+    # When the warehouse uploads its count, 5 shirts
+    answer = httpx.post(
+        f"{runtime.api_url}/stores/{warehouse.store.store_id}/stock.csv",
+        headers={"Authorization": f"Bearer {warehouse.api_token}", "Content-Type": "text/csv"},
+        content=f"sku,location,set\n{SKU},Stock,5\n",
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    runtime.drain()
+    # Then the Shopify destination shows 5 at once (no catch-up needed)
+    assert (warehouse.available, shopify.available) == (5, 5)
+
+
+def test_a_shopify_order_takes_the_warehouse_stock_once_and_is_kept_there_to_ship(
+    runtime: LocalRuntime, api: ManagementApi, warehouse_to_shopify: OfflineLink
+) -> None:
+    shopify, warehouse = warehouse_to_shopify.shopify, warehouse_to_shopify.manual
+    # Given both at 12, When a customer orders 2 at the Shopify destination
+    order = shopify.sandbox.place_order([{"variant_id": shopify.variant_id, "quantity": 2}])
+    runtime.drain()
+    # Then the warehouse went down by 2, once, and its orders list the pushed order
+    assert warehouse.available == 10
+    store_id = warehouse.store.store_id
+    [kept] = api.call("GET", f"/stores/{store_id}/orders", warehouse.api_token)["orders"]
+    assert [(line["sku"], line["quantity"]) for line in kept["order"]["lines"]] == [(SKU, 2)]
+    # When the catch-up delivers storelink's own writes to the warehouse (its level, the pushed order)
+    runtime.fire_schedule("StoreCatchUpFunction")
+    runtime.drain()
+    # Then the destination follows the warehouse's 10 and nothing moves twice
+    assert (warehouse.available, shopify.available) == (10, 10)
+    assert len(api.call("GET", f"/stores/{store_id}/orders", warehouse.api_token)["orders"]) == 1
+    # When the warehouse ships it by hand with tracking
+    tracking = {"tracking": {"company": "DHL", "number": "JD0146"}}
+    api.call("POST", f"/stores/{store_id}/orders/{kept['order']['order_id']}/fulfil", warehouse.api_token, tracking)
+    runtime.drain()
+    # Then the Shopify customer's order is fulfilled with it
+    fulfilled = shopify.sandbox.order(order.id)
+    assert fulfilled.fulfillment_status == "FULFILLED"
+    assert [t.number for f in fulfilled.fulfillments for t in f.tracking] == ["JD0146"]
