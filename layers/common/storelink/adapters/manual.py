@@ -500,14 +500,13 @@ class ManualConnector:
         """Keep the order without touching stock: storelink already moved the source's for it."""
         pushed = PushedFrom.read(draft.source_identifier)
         at = self._data.now()
-        record = self._data.record()
         order = Order(
             order_id=new_id("o"),
             name=self._data.next_order_name(),
             created_at=at,
             source_name="storelink",
             channel=pushed.channel if pushed else SalesChannel.OTHER,
-            currency=draft.currency or str(record["currency"]),
+            currency=draft.currency,
             customer=draft.customer,
             shipping_address=draft.shipping_address,
             lines=tuple(

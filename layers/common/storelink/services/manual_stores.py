@@ -167,10 +167,10 @@ class ManualStoreDesk:
     ) -> EnteredOrder:
         """The order decided on `variants`; Conflict when its reference was entered before (the write refuses it
         too, should it be entered meanwhile)."""
-        if entry.reference is not None and data.all_orders(tag=f"reference:{entry.reference}"):
+        order_id = order_id_of(entry.reference, self._new_id("o"))
+        if entry.reference is not None and _entered_before(data, order_id):
             raise Conflict(f"order {entry.reference} was entered already")
         currency = str(data.record()["currency"])
-        order_id = order_id_of(entry.reference, self._new_id("o"))
         return enter_order(entry, variants, order_id=order_id, name="", currency=currency, at=at)
 
     def _write_orders(
@@ -259,6 +259,14 @@ class ManualStoreDesk:
                 f"store {store_id} is a {store.platform} store: its catalogue and orders are kept by {store.platform}"
             )
         return store, self._books.of(store.store_id)
+
+
+def _entered_before(data: ManualStoreData, order_id: str) -> bool:
+    try:
+        data.order(order_id)
+    except UnknownStoreObject:
+        return False
+    return True
 
 
 def _order(data: ManualStoreData, order_id: str) -> ManualOrder:
