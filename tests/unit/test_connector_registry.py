@@ -1,10 +1,12 @@
 """Connectors are chosen in one place by the store's platform: a platform without one is refused by name,
 before any credentials are read."""
 
+import boto3
 import httpx
 import pytest
 
 from storelink.adapters.connectors import CONNECTOR_OF_PLATFORM, PlatformConnectors
+from storelink.adapters.manual import ManualConnector
 from storelink.adapters.shopify.connector import ShopifyConnector
 from storelink.adapters.woocommerce.changes import WooCommerceChanges
 from storelink.adapters.woocommerce.connector import WooCommerceConnector
@@ -24,13 +26,21 @@ def test_a_shopify_store_gets_the_shopify_connector() -> None:
     assert connectors.connector_for(a_store("outlet")) is connector
 
 
-@pytest.mark.parametrize("platform", sorted(set(Platform) - CONNECTOR_OF_PLATFORM.keys()))
-def test_a_platform_without_a_connector_is_refused_by_name(platform: Platform) -> None:
-    # Given a store of a platform storelink has no connector for yet (nothing is read for it)
-    connectors = PlatformConnectors(FakeSecrets(), httpx.Client())
-    # When its connector is asked for, Then it is refused, naming the platform
-    with pytest.raises(StoreRejected, match=f"{platform} stores have no connector yet"):
-        connectors.connector_for(a_store("shop", platform=platform))
+def test_every_platform_has_its_connector() -> None:
+    assert set(CONNECTOR_OF_PLATFORM) == set(Platform)
+
+
+def test_a_manual_store_gets_its_books_only_where_the_function_has_the_table() -> None:
+    # Given a manual store (its secret holds keys nobody is shown)
+    secrets = FakeSecrets({"stall": StoreCredentials(access_token="k", webhook_secret="s")})
+    store = a_store("stall", platform=Platform.MANUAL, shop_domain="stall.manual")
+    # When a function given the manual stores table asks for its connector, Then it is the manual one
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table("manual-stores")  # made, never called
+    connector = PlatformConnectors(secrets, httpx.Client(), manual_table=lambda: table).connector_for(store)
+    assert isinstance(connector, ManualConnector)
+    # And a function without the table is refused by name, not by an AWS error
+    with pytest.raises(StoreRejected, match="no manual stores table"):
+        PlatformConnectors(secrets, httpx.Client()).connector_for(store)
 
 
 def test_a_woocommerce_store_gets_the_woocommerce_connector_with_its_webhook_secret() -> None:
