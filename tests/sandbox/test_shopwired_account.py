@@ -102,3 +102,18 @@ def test_the_local_runtime_makes_an_account_holding_the_shirt() -> None:
         assert shop.available == 7
         assert shop.registration()["platform"] == "shopwired"
         assert httpx.get(f"{shop.sandbox.api_url}/products", auth=(shop.api_key, shop.api_secret)).status_code == 200
+
+
+def test_products_are_created_and_their_own_fields_updated(shopwired: ShopWiredSandbox) -> None:
+    # Given a hidden product created through the API, When its description is updated
+    made = ok(call(shopwired, "POST", "/products", {"title": "Notes", "active": False, "description": "[]"}), 201)
+    updated = ok(call(shopwired, "PUT", f"/products/{made['id']}", {"description": '["k"]'}))
+    # Then it keeps its other fields, holds no stock, and a product needs a title
+    assert (updated["title"], updated["active"], updated["description"], updated["stock"]) == (
+        "Notes",
+        False,
+        '["k"]',
+        None,
+    )
+    assert call(shopwired, "POST", "/products", {"active": True}).status_code == 422
+    assert call(shopwired, "PUT", "/products/999", {"title": "x"}).status_code == 404

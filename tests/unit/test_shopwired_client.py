@@ -81,6 +81,18 @@ def test_calls_beyond_the_burst_are_paced_to_two_a_second() -> None:
     assert clock.slept == [0.5, 0.5]
 
 
+def test_room_is_made_for_calls_that_must_follow_each_other() -> None:
+    # Given a client whose bucket is full
+    rest, _, clock = client(lambda _: httpx.Response(200, json={}))
+    for _ in range(40):
+        rest.get("/products/count")
+    # When it makes room for a read and its write, Then it waits once, and the two then go back to back
+    rest.make_room(2)
+    rest.get("/stock")
+    rest.send("POST", "/stock", [])
+    assert clock.slept == [1.0]
+
+
 def test_background_work_leaves_a_share_of_the_bucket() -> None:
     rest, _, clock = client(lambda _: httpx.Response(200, json={}), reserve_share=0.5)
     for _ in range(21):

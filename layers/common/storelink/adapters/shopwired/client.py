@@ -44,12 +44,21 @@ class CallBucket:
     def seconds_until_a_call_fits(self) -> float:
         """How long to wait before the next call; the call is counted as made once it fits."""
         with self._lock:
-            now = self._clock()
-            self._level = max(0.0, self._level - (now - self._at) * DRAIN_PER_SECOND)
-            self._at = now
-            over = self._level + 1 + self._reserve - BURST
+            wait = self._seconds_until(1)
             self._level += 1
-            return over / DRAIN_PER_SECOND if over > 0 else 0.0
+            return wait
+
+    def seconds_until(self, calls: int) -> float:
+        """How long until `calls` calls in a row fit without waiting between them (none is counted)."""
+        with self._lock:
+            return self._seconds_until(min(calls, BURST))
+
+    def _seconds_until(self, calls: int) -> float:
+        now = self._clock()
+        self._level = max(0.0, self._level - (now - self._at) * DRAIN_PER_SECOND)
+        self._at = now
+        over = self._level + calls + self._reserve - BURST
+        return over / DRAIN_PER_SECOND if over > 0 else 0.0
 
     def full(self) -> None:
         with self._lock:
@@ -102,6 +111,13 @@ class ShopWiredREST:
             if len(items) < PAGE:
                 return
             offset += PAGE
+
+    def make_room(self, calls: int) -> None:
+        """Wait until `calls` calls in a row fit in the account's bucket: calls that must follow each other closely
+        (a stock read and its write) are then not paced apart."""
+        pause = self.bucket.seconds_until(calls)
+        if pause:
+            self._sleep(pause)
 
     def send(self, method: str, path: str, body: Any = None, *, applies_once: bool = True) -> Any:
         """A write. `applies_once=False` for one ShopWired would apply twice if resent (creating an order or a

@@ -212,7 +212,7 @@ class ShopWiredConnector:
         entry = next((e for e in entries if e.get("key") == key), None)
         if entry is not None and entry.get("done"):
             return {level: int(entry["levels"][sku]) for level, sku in skus.items()}
-        seen = self._stock.read(set(skus.values()), orders_first=True)
+        seen = self._stock.read(set(skus.values()), orders_first=True, calls_between=1)
         _require_known(skus.values(), seen.stock)
         if entry is not None and self._was_applied(entry, seen):
             levels = {sku: seen.stock[sku] for sku in skus.values()}

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storelink.adapters.level_rounds import MAX_STALE_ROUNDS, StaleLevels
-from storelink.adapters.shopwired.client import STOCK_WRITE_LIMIT, ShopWiredREST
+from storelink.adapters.shopwired.client import PAGE, STOCK_WRITE_LIMIT, ShopWiredREST
 from storelink.errors import UnknownStoreObject
 
 # Up to this many SKUs are read one GET /stock each; more, by reading the products a page at a time.
@@ -82,12 +82,22 @@ class WitnessedStock:
                 break
         return found
 
-    def read(self, skus: Collection[str], *, orders_first: bool) -> Snapshot:
+    @staticmethod
+    def _read_calls(count: int) -> int:
+        """The calls reading `count` SKUs' levels takes: one each for a few, else at least ⌈count/PAGE⌉ pages."""
+        return count if count <= READ_ONE_BY_ONE else -(-count // PAGE)
+
+    def read(self, skus: Collection[str], *, orders_first: bool, calls_between: int = 0) -> Snapshot:
         """Stock and witness. Before a write the orders are read first, after it last: a sale landing between the
-        two reads is then counted by the witness whichever way it falls, never missed (docs/shopwired.md)."""
+        two reads is then counted by the witness whichever way it falls, never missed (docs/shopwired.md).
+        `calls_between` are the calls the caller makes between this read and its write (the ledger's record)."""
         seen = Snapshot()
         if orders_first:
             seen.taken = self._orders()
+            # The level read and the write that follows it go back to back, not paced apart: the write window
+            # stays one round trip when the account's bucket is full.
+            writes = -(-len(skus) // STOCK_WRITE_LIMIT)
+            self._rest.make_room(self._read_calls(len(skus)) + calls_between + writes)
         seen.stock = self.stock(skus)
         if not orders_first:
             seen.taken = self._orders()
