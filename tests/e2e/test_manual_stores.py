@@ -91,6 +91,28 @@ def test_a_sale_entered_at_the_stall_takes_the_sources_stock_once_and_is_pushed_
     assert [s["tracking"]["number"] for s in shipped["shipments"]] == ["JD014600003828"]
 
 
+def test_a_sale_cancelled_at_the_stall_gives_the_source_its_units_back_once(
+    runtime: LocalRuntime, api: ManagementApi, shopify_to_stall: OfflineLink
+) -> None:
+    shopify, stall = shopify_to_stall.shopify, shopify_to_stall.manual
+    # Given a stall sale of 2 took them from the Shopify source (both at 10)
+    order = enter_order(api, stall, 2, "STALL-2")["order"]
+    runtime.drain()
+    assert (shopify.available, stall.available) == (10, 10)
+    # When the stall's merchant cancels it, restocked
+    path = f"/stores/{stall.store.store_id}/orders/{order['order_id']}/cancel"
+    api.call("POST", path, stall.api_token)
+    runtime.drain()
+    # Then the source has its 2 back, and the pushed order there is cancelled
+    assert (shopify.available, stall.available) == (12, 12)
+    [pushed] = [o for o in shopify.sandbox.orders if "storelink" in o.tags]
+    assert shopify.sandbox.order(pushed.id).cancelled_at is not None
+    # And reading the stall's feed again gives nothing back twice
+    runtime.fire_schedule("StoreCatchUpFunction")
+    runtime.drain()
+    assert (shopify.available, stall.available) == (12, 12)
+
+
 def test_the_sources_stock_changes_reach_the_stall(runtime: LocalRuntime, shopify_to_stall: OfflineLink) -> None:
     shopify, stall = shopify_to_stall.shopify, shopify_to_stall.manual
     # When the Shopify merchant sets the shirt to 7, Then the stall shows 7
@@ -156,3 +178,28 @@ def test_a_shopify_order_takes_the_warehouse_stock_once_and_is_kept_there_to_shi
     fulfilled = shopify.sandbox.order(order.id)
     assert fulfilled.fulfillment_status == "FULFILLED"
     assert [t.number for f in fulfilled.fulfillments for t in f.tracking] == ["JD0146"]
+
+
+def test_a_sale_at_one_destination_of_the_warehouse_reaches_the_other_with_the_catch_up(
+    runtime: LocalRuntime,
+    api: ManagementApi,
+    contract_schema: GraphQLSchema,
+    warehouse_to_shopify: OfflineLink,
+    request: pytest.FixtureRequest,
+) -> None:
+    shopify, warehouse = warehouse_to_shopify.shopify, warehouse_to_shopify.manual
+    with ExitStack() as stack:
+        # Given the warehouse feeds a second Shopify store too, all at 12
+        name = unique_name(request)
+        other, code = registered_shop(api, "Lumen 2", f"two-{name}.myshopify.com", contract_schema, 12, stack)
+        link_shops(api, warehouse, other, code, channel_name="Lumen 2")
+        runtime.drain()
+        # When a customer orders 2 at the first
+        shopify.sandbox.place_order([{"variant_id": shopify.variant_id, "quantity": 2}])
+        runtime.drain()
+        # Then the warehouse went down by 2 at once (storelink's own write to it)
+        assert (warehouse.available, other.available) == (10, 12)
+        # And the minute's catch-up carries that write from the warehouse's feed to the other destination
+        runtime.fire_schedule("StoreCatchUpFunction")
+        runtime.drain()
+        assert (warehouse.available, shopify.available, other.available) == (10, 10, 10)
