@@ -24,6 +24,7 @@ from storelink.domain.mapping_csv import MappingImportPlan
 from storelink.domain.matching import HealthReport, MatchState
 from storelink.domain.mirrors import MirrorStatus, OrderMirror
 from storelink.domain.orders import Tracking
+from storelink.domain.reports import EARLIEST, LATEST, date_range, time_zone
 from storelink.domain.stock_csv import StockUpdatePlan
 from storelink.domain.stores import Store
 from storelink.entrypoints.http import answers, raw_body, register_error_handlers
@@ -39,7 +40,7 @@ from storelink.errors import (
     StoreUnavailable,
 )
 from storelink.observability import logger, metrics, tracer
-from storelink.services.link_orders import EARLIEST, LATEST, PushByHand
+from storelink.services.link_orders import PushByHand
 from storelink.services.links import Disconnection, LinkRequest, LinkSettingsChange, LinkView
 from storelink.services.manual_stores import OrdersImport
 from storelink.services.stores import (
@@ -320,6 +321,75 @@ def get_link_order(link_id: PathId, order_ref: PathId) -> OrderMirror:
 def push_link_orders(link_id: PathId, request: PushByHand) -> Response[dict[str, Any]]:
     queued = services().orders.push(caller(), link_id, request)
     return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, {"queued": queued})
+
+
+# The pushed-orders report's filters, the same for its JSON pages and its CSV.
+ReportStatus = Annotated[
+    MirrorStatus | None,
+    Query(description="only orders in this status: pushed, not_pushed, partially_pushed, failed, cancelled, history"),
+]
+ReportFrom = Annotated[
+    str | None,
+    Query(
+        alias="from",
+        max_length=40,
+        description="created on or after: a date (from its first moment in time_zone) or a date and time with its"
+        " offset (2026-11-30T23:00:00Z)",
+    ),
+]
+ReportTo = Annotated[
+    str | None,
+    Query(
+        alias="to",
+        max_length=40,
+        description="created on or before: a date (to its last moment in time_zone) or a date and time with its offset",
+    ),
+]
+ReportTimeZone = Annotated[
+    str, Query(alias="time_zone", max_length=64, description="the store's time zone, as Europe/London")
+]
+
+
+@app.get("/links/<link_id>/reports/pushed-orders", responses=answers(*YOURS, *A_PAGE, InvalidRequest))
+def pushed_orders_report(
+    link_id: PathId,
+    status: ReportStatus = None,
+    start: ReportFrom = None,
+    end: ReportTo = None,
+    time_zone_name: ReportTimeZone = "UTC",
+    limit: PageSize = 25,
+    cursor: Cursor = None,
+) -> Response[Any]:
+    """Each order mirrored on the link in the range, newest first: the destination's and the source's order, its
+    lines, units and value (in its currency), its status, and whether it was pushed automatically or by hand.
+    The same report as CSV with `Accept: text/csv`."""
+    if "text/csv" in app.current_event.headers.get("accept", ""):
+        return pushed_orders_report_csv(link_id, status, start, end, time_zone_name)
+    store, zone = caller(), time_zone(time_zone_name)
+    since, until = date_range(start, end, zone)
+    orders, after = services().orders.report(
+        store, link_id, status, since=since, until=until, limit=limit, cursor=position(store, cursor)
+    )
+    body = {"from": since, "to": until, "orders": orders, "next_cursor": sealed(store, after)}
+    return Response(HTTPStatus.OK, content_types.APPLICATION_JSON, body)
+
+
+@app.get(
+    "/links/<link_id>/reports/pushed-orders.csv",
+    responses=answers(*YOURS, InvalidRequest, media_type="text/csv"),
+)
+def pushed_orders_report_csv(
+    link_id: PathId,
+    status: ReportStatus = None,
+    start: ReportFrom = None,
+    end: ReportTo = None,
+    time_zone_name: ReportTimeZone = "UTC",
+) -> Response[Any]:
+    """The pushed-orders report as one CSV (dates in time_zone), at most 20,000 orders."""
+    zone = time_zone(time_zone_name)
+    since, until = date_range(start, end, zone)
+    text = services().orders.report_csv(caller(), link_id, status, since=since, until=until, zone=zone)
+    return Response(HTTPStatus.OK, "text/csv; charset=utf-8", text)
 
 
 class MapRequest(BaseModel):

@@ -323,7 +323,7 @@ class OrderMirrors(Protocol):
     def page_of_link(
         self,
         link_id: str,
-        status: MirrorStatus,
+        status: MirrorStatus | None,
         *,
         since: datetime,
         until: datetime,

@@ -1,8 +1,9 @@
 """Order mirrors in DynamoDB (OrderMirrorsTable; docs/data-model.md).
 
 Per mirror: the mirror itself (`MIRROR`, compare-and-set on its version), one listing per link (`LINK#…`,
-in the `mirrors-by-link-status` index under `{status}#{created_at}`, so a link's orders are listed by
-status and date without reading whole mirrors), and for each part pushed a pointer from the source's
+in the `mirrors-by-link-status` index under `{status}#{created_at}` and in `mirrors-by-link-date` under
+`created_at`, so a link's orders are listed by status and date, or by date alone for the reports, without
+reading whole mirrors), and for each part pushed a pointer from the source's
 order back to the mirror, so the source's fulfilments and cancellations find it. All in one transaction.
 """
 
@@ -61,17 +62,23 @@ class DynamoDbOrderMirrors:
     def page_of_link(
         self,
         link_id: str,
-        status: MirrorStatus,
+        status: MirrorStatus | None,
         *,
         since: datetime,
         until: datetime,
         limit: int,
         cursor: str | None,
     ) -> tuple[list[OrderSummary], str | None]:
+        """A link's orders created from `since` to `until` (both inclusive), newest first: those in `status`, or
+        all of them (None)."""
+        if status is None:
+            index, dated, prefix = "mirrors-by-link-date", "created_at", ""
+        else:
+            index, dated, prefix = "mirrors-by-link-status", "push_status_created_at", f"{status}#"
         query: dict[str, Any] = {
-            "IndexName": "mirrors-by-link-status",
+            "IndexName": index,
             "KeyConditionExpression": Key("link_id").eq(link_id)
-            & Key("push_status_created_at").between(f"{status}#{_utc(since)}", f"{status}#{_utc(until)}"),
+            & Key(dated).between(f"{prefix}{_utc(since)}", f"{prefix}{_utc(until)}"),
             "Limit": limit,
             "ScanIndexForward": False,  # newest first
         }
@@ -110,6 +117,7 @@ class DynamoDbOrderMirrors:
                             "sk": f"LINK#{link_id}",  # replaces the mirror key's sk
                             "link_id": link_id,
                             "push_status_created_at": f"{mirror.status}#{_utc(mirror.created_at)}",
+                            "created_at": _utc(mirror.created_at),
                             "summary": summary.model_dump_json(),
                         },
                     }

@@ -126,6 +126,8 @@ class SourcePart(_Frozen):
     last_error: str | None = None
     source_order_id: str | None = None
     source_order_name: str | None = None
+    # How the part was pushed: "automatic" (the link pushes every order) or "hand" (the destination asked).
+    pushed_by: str | None = None
     fulfilment: Fulfilment = Fulfilment.UNFULFILLED
     tracking: Tracking | None = None
     shipments: tuple[Shipment, ...] = ()
@@ -250,6 +252,7 @@ class OrderMirror(_Frozen):
             value=part.value,
             currency=self.currency,
             source_order_name=part.source_order_name,
+            pushed_by=part.pushed_by,
             fulfilment=part.fulfilment,
             last_error=part.last_error,
         )
@@ -280,6 +283,7 @@ class OrderSummary(_Frozen):
     value: Decimal
     currency: str
     source_order_name: str | None
+    pushed_by: str | None = None
     fulfilment: Fulfilment
     last_error: str | None
 
@@ -598,6 +602,7 @@ class PushToSource(MirrorAction):
                 "status": PartStatus.PUSHED,
                 "source_order_id": order_id,
                 "source_order_name": name,
+                "pushed_by": self.by,
                 "last_error": None,
             }
         )

@@ -1,21 +1,25 @@
-"""A link's orders as its stores see them through the API: lists by status and date, one order's mirror
-with its history, and pushes by hand (the destination's, when automatic push is off or a push failed)."""
+"""A link's orders as its stores see them through the API: lists by status and date, the pushed-orders report
+(JSON pages or one CSV), one order's mirror with its history, and pushes by hand (the destination's, when
+automatic push is off or a push failed)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from storelink.domain.links import Link, Role
 from storelink.domain.messages import PushRequested
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary, PartStatus
+from storelink.domain.reports import EARLIEST, LATEST, pushed_orders_csv
 from storelink.domain.stores import Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.ports import JobQueue, OrderMirrors
 from storelink.services.links import LinkManagement
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+# A CSV report answers directly, within Lambda's 6 MB response: about 150 bytes a row.
+MAX_CSV_ROWS = 20_000
+CSV_PAGE = 1_000
 
 
 class PushByHand(BaseModel):
@@ -48,6 +52,45 @@ class LinkOrders:
         return self._mirrors.page_of_link(
             link.link_id, status, since=since or EARLIEST, until=until or LATEST, limit=limit, cursor=cursor
         )
+
+    def report(
+        self,
+        caller: Store,
+        link_id: str,
+        status: MirrorStatus | None,
+        *,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[OrderSummary], str | None]:
+        """The link's orders created in the range, newest first, in one status or all."""
+        link = self._links.get(caller, link_id)
+        return self._mirrors.page_of_link(link.link_id, status, since=since, until=until, limit=limit, cursor=cursor)
+
+    def report_csv(
+        self,
+        caller: Store,
+        link_id: str,
+        status: MirrorStatus | None,
+        *,
+        since: datetime,
+        until: datetime,
+        zone: ZoneInfo,
+    ) -> str:
+        """The whole report as one CSV, refused when the range holds more orders than one answer carries."""
+        link = self._links.get(caller, link_id)
+        orders: list[OrderSummary] = []
+        cursor: str | None = None
+        while True:
+            page, cursor = self._mirrors.page_of_link(
+                link.link_id, status, since=since, until=until, limit=CSV_PAGE, cursor=cursor
+            )
+            orders.extend(page)
+            if len(orders) > MAX_CSV_ROWS:
+                raise InvalidRequest(f"more than {MAX_CSV_ROWS:,} orders in this range: ask for shorter ranges")
+            if cursor is None:
+                return pushed_orders_csv(orders, zone)
 
     def get(self, caller: Store, link_id: str, order_ref: str) -> OrderMirror:
         return self._mirror(self._links.get(caller, link_id), order_ref)
