@@ -35,6 +35,8 @@ FUNCTION = "AWS::Lambda::Function"
 EVENT_SOURCE_MAPPING = "AWS::Lambda::EventSourceMapping"
 HTTP_API = "AWS::ApiGatewayV2::Api"
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+FOR_EACH = "Fn::ForEach::"
 # samtranslator accepts only S3 code locations: a local CodeUri travels to the translated function as the
 # key in this placeholder bucket (what `sam local` does with its own plugin).
 LOCAL_CODE_BUCKET = "storelink-local-code"
@@ -253,19 +255,56 @@ class Template:
 def load_template(path: Path, context: StackContext | None = None) -> Template:
     """Read a SAM template and resolve everything the local runtime needs from it."""
     context = context or StackContext()
+    return _TemplateReader(load_cloudformation(path, context), context).read(path)
+
+
+def load_cloudformation(path: Path, context: StackContext | None = None) -> dict[str, Any]:
+    """The template as CloudFormation deploys it, once its transforms ran: every resource, alarms included."""
+    return _without_sam(load_sam_template(path), context or StackContext())
+
+
+def load_sam_template(path: Path) -> dict[str, Any]:
+    """The SAM template as written, in long-form intrinsics, its `Fn::ForEach` loops expanded."""
     try:
         # cfn-lint's loader turns the short tags (!Ref, !GetAtt A.B, !Sub ...) into their long forms;
         # the JSON round trip drops its node classes (position-carrying str/dict subclasses).
         raw = json.loads(json.dumps(cfn_yaml.load(str(path))))
     except (OSError, cfn_yaml.CfnParseError) as error:
         raise TemplateError(f"cannot read {path}: {error}") from error
-    return _TemplateReader(_without_sam(raw, context), context).read(path)
+    return _with_loops_expanded(raw)
+
+
+def _transforms(raw: Mapping[str, Any]) -> list[str]:
+    transforms = raw.get("Transform") or []
+    return [transforms] if isinstance(transforms, str) else list(transforms)
+
+
+def _with_loops_expanded(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The resources every `Fn::ForEach` of `AWS::LanguageExtensions` stands for, as CloudFormation expands
+    them before SAM's transform. samtranslator has no expander of its own (CloudFormation runs that transform),
+    so this one covers what the template uses: a literal list, `${Identifier}` in names and strings."""
+    if LANGUAGE_EXTENSIONS not in _transforms(raw):
+        return dict(raw)
+    template = dict(raw)
+    template["Transform"] = [t for t in _transforms(raw) if t != LANGUAGE_EXTENSIONS]
+    resources: dict[str, Any] = {}
+    for logical_id, resource in (raw.get("Resources") or {}).items():
+        if not logical_id.startswith(FOR_EACH):
+            resources[logical_id] = resource
+            continue
+        identifier, collection, output = resource
+        if not isinstance(collection, list) or not all(isinstance(item, str) for item in collection):
+            raise TemplateError(f"{logical_id}: only a literal list of strings is expanded locally")
+        for item in collection:
+            expanded = json.loads(json.dumps(output).replace("${" + identifier + "}", item))
+            resources.update(expanded)
+    template["Resources"] = resources
+    return template
 
 
 def _without_sam(raw: Mapping[str, Any], context: StackContext) -> dict[str, Any]:
     """The template as CloudFormation sees it once SAM's transform ran (unchanged when it declares none)."""
-    transforms = raw.get("Transform") or []
-    if SAM_TRANSFORM not in ([transforms] if isinstance(transforms, str) else transforms):
+    if SAM_TRANSFORM not in _transforms(raw):
         return dict(raw)
     template = copy.deepcopy(dict(raw))
     for section in [*template.get("Resources", {}).values(), template.get("Globals", {})]:

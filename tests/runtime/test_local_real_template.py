@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cfnlint.decode import cfn_yaml
-
 from storelink_local.dev import describe
 from storelink_local.runtime import LocalRuntime
+from storelink_local.template import load_sam_template
 
 TEMPLATE = Path(__file__).parents[2] / "template.yaml"
 
@@ -30,7 +29,7 @@ def test_every_table_queue_route_and_schedule_of_the_real_template_is_there() ->
     when the runtime starts on it and stops again,
     then each table (with its GSIs), queue, route and schedule exists under the local naming rule and is
     listed by `make dev`, no handler has run, and the process environment is as it was afterwards."""
-    resources = cfn_yaml.load(str(TEMPLATE))["Resources"]
+    resources = load_sam_template(TEMPLATE)["Resources"]
     environment_before = dict(os.environ)
 
     with LocalRuntime(TEMPLATE) as rt:

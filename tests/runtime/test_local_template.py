@@ -148,3 +148,25 @@ def test_a_template_sam_would_refuse_is_refused_with_sams_reason(tmp_path: Path)
 
     with pytest.raises(TemplateError, match=r"F.*Runtime and Handler needs to be present"):
         load_template(tmp_path / "template.yaml")
+
+
+def test_a_for_each_loop_stands_for_one_resource_per_item_as_cloudformation_expands_it(tmp_path: Path) -> None:
+    """Given a template with AWS::LanguageExtensions and an Fn::ForEach over two names,
+    when the template is read,
+    then there is one resource per name, its identifier replaced in the logical id and in its strings."""
+    (tmp_path / "template.yaml").write_text(
+        "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]\n"
+        "Resources:\n"
+        "  Fn::ForEach::Queues:\n"
+        "    - Name\n"
+        "    - [Orders, Stock]\n"
+        "    - ${Name}Queue:\n"
+        "        Type: AWS::SQS::Queue\n"
+        "        Properties:\n"
+        "          QueueName: !Sub ${AWS::StackName}-${Name}\n"
+    )
+
+    template = load_template(tmp_path / "template.yaml")
+
+    assert sorted(template.queues) == ["OrdersQueue", "StockQueue"]
+    assert template.queues["StockQueue"].name.endswith("-Stock")

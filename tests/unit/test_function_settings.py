@@ -2,20 +2,18 @@
 holds exactly the variables its settings read, every resource a variable names is granted by a policy, and
 nothing is granted that no variable names, but for the exceptions named here, each with its reason."""
 
-import json
 import re
 from typing import Any
 
 import pytest
-from cfnlint.decode import cfn_yaml
 
 from storelink import settings
 from storelink.settings import SETTINGS_OF_FUNCTION, StoreSecrets, StoreSecretsRead
-from storelink_local.template import load_template
+from storelink_local.template import load_sam_template, load_template
 from tests.conftest import PROJECT_ROOT
 
 TEMPLATE = PROJECT_ROOT / "template.yaml"
-RAW = json.loads(json.dumps(cfn_yaml.load(str(TEMPLATE))))
+RAW = load_sam_template(TEMPLATE)
 RESOURCES: dict[str, Any] = RAW["Resources"]
 FUNCTIONS = sorted(logical_id for logical_id, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function")
 GLOBAL_VARIABLES: dict[str, Any] = RAW["Globals"]["Function"]["Environment"]["Variables"]

@@ -6,8 +6,10 @@ sent back to its queues, oldest first (docs/failures.md)."""
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from storelink.domain.stores import Attention, ParkedMessage
-from storelink.observability import logger
+from storelink.observability import logger, metrics
 from storelink.ports import ParkedWork, StoreRepository, WorkQueues
 
 
@@ -27,6 +29,7 @@ class StoreAttention:
     def needed(self, store_id: str, reason: str) -> None:
         self._stores.set_attention(store_id, Attention(reason=reason, since=self._now()))
         logger.warning("store needs attention", extra={"store_id": store_id, "reason": reason})
+        metrics.add_metric(name="StoresNeedingAttention", unit=MetricUnit.Count, value=1)  # StoreNeedsAttentionAlarm
 
     def park(self, store_id: str, message: ParkedMessage) -> None:
         self._parked.park(store_id, message)
