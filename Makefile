@@ -41,7 +41,8 @@ lint: $(STAMP)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/sam validate --lint --template template.yaml --region us-east-1
 
 build: $(STAMP)
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/sam build --template template.yaml
+	# --language-extensions: the alarms in template.yaml are Fn::ForEach loops (docs/operations.md).
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/sam build --language-extensions --template template.yaml
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
