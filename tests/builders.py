@@ -44,6 +44,11 @@ def a_link(link_id: str = "link-1", **overrides: Any) -> Link:
     return Link.model_validate(fields | overrides)
 
 
+def a_moment_after_the_change() -> datetime:
+    """The clock of a stock path that writes a destination 1.5 s after a_stock_change's change at the source."""
+    return datetime(2026, 11, 23, 12, 0, 1, 500000, tzinfo=UTC)
+
+
 def a_stock_change(available: int, **overrides: Any) -> StockLevelChanged:
     fields: dict[str, Any] = {
         "store_id": "source",

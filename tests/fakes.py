@@ -2,13 +2,14 @@
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
 
 from storelink.domain.catalogue import CatalogueVariant, Location
 from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
+from storelink.domain.figures import FigureDay, FigureKind, FigureUpdate, order_updates
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.messages import HistoryChunk, SweepJob
@@ -490,19 +491,41 @@ class FakeGiveBackLedgers:
 
 
 @dataclass
+class FakeFigures:
+    """Counters by (owner, UTC day, kind), added to as the DynamoDB adapter's ADD does."""
+
+    items: dict[tuple[str, date, FigureKind], FigureDay] = field(default_factory=dict)
+
+    def add(self, updates: list[FigureUpdate]) -> None:
+        for update in updates:
+            key = (update.owner, update.day, update.kind)
+            kept = self.items.get(key) or FigureDay(day=update.day, kind=update.kind)
+            counters = dict(kept.counters)
+            for name, amount in update.add.items():
+                counters[name] = counters.get(name, Decimal(0)) + amount
+            self.items[key] = FigureDay(
+                day=update.day, kind=update.kind, counters=counters, names={**kept.names, **update.names}
+            )
+
+    def days(self, owner: str, first: date, last: date) -> list[FigureDay]:
+        return [item for (who, day, _), item in sorted(self.items.items()) if who == owner and first <= day <= last]
+
+
+@dataclass
 class FakeOrderMirrors:
-    """Mirrors by (destination store, order ref), with the repository's compare-and-set on the version; the
-    `cut_off_at`-th save is never made (the function stops there)."""
+    """Mirrors by (destination store, order ref), with the repository's compare-and-set on the version and what
+    each write adds to the figures; the `cut_off_at`-th save is never made (the function stops there)."""
 
     by_order: dict[tuple[str, str], OrderMirror] = field(default_factory=dict)
     saves: int = 0
     cut_off_at: int | None = None
+    figures: FakeFigures = field(default_factory=FakeFigures)
 
     def create(self, mirror: OrderMirror) -> bool:
         key = (mirror.destination_store_id, order_ref(mirror.order_id))
         if key in self.by_order:
             return False
-        self.by_order[key] = mirror
+        self.by_order[key] = self._counted(mirror)
         return True
 
     def save(self, mirror: OrderMirror) -> None:
@@ -512,7 +535,12 @@ class FakeOrderMirrors:
         key = (mirror.destination_store_id, order_ref(mirror.order_id))
         if self.by_order[key].version != mirror.version - 1:
             raise Conflict("changed meanwhile")
-        self.by_order[key] = mirror
+        self.by_order[key] = self._counted(mirror)
+
+    def _counted(self, mirror: OrderMirror) -> OrderMirror:
+        updates, counted = order_updates(mirror)
+        self.figures.add(updates)
+        return mirror.model_copy(update={"counted": counted})
 
     def get(self, destination_store_id: str, order_id: str) -> OrderMirror | None:
         return self.by_order.get((destination_store_id, order_ref(order_id)))

@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from storelink import bootstrap
 from storelink.adapters.sqs import once_per_delivery_config
 from storelink.domain.cursors import opened_cursor, sealed_cursor
+from storelink.domain.figures import LinkFigures, StoreFigures
 from storelink.domain.links import Action, DisconnectOption, Link, SkuMapEntry
 from storelink.domain.manual_desk import CataloguePlan, OrderEntry, ProductRequest
 from storelink.domain.manual_stores import ManualOrder, ManualVariant
@@ -24,7 +25,7 @@ from storelink.domain.mapping_csv import MappingImportPlan
 from storelink.domain.matching import HealthReport, MatchState
 from storelink.domain.mirrors import MirrorStatus, OrderMirror
 from storelink.domain.orders import Tracking
-from storelink.domain.reports import EARLIEST, LATEST, date_range, time_zone
+from storelink.domain.reports import EARLIEST, LATEST, FiguresRange, date_range, time_zone
 from storelink.domain.stock_csv import StockUpdatePlan
 from storelink.domain.stores import Store
 from storelink.entrypoints.http import answers, raw_body, register_error_handlers
@@ -390,6 +391,42 @@ def pushed_orders_report_csv(
     since, until = date_range(start, end, zone)
     text = services().orders.report_csv(caller(), link_id, status, since=since, until=until, zone=zone)
     return Response(HTTPStatus.OK, "text/csv; charset=utf-8", text)
+
+
+# -- Figures (docs/reports.md, Figures): a link's or a store's counters summed over a range ------------------
+
+FiguresRangeQuery = Annotated[
+    FiguresRange | None,
+    Query(alias="range", description="today, 7d or 30d (with today), in time_zone; 30d when neither range nor from/to"),
+]
+
+
+@app.get("/links/<link_id>/figures", responses=answers(*YOURS, InvalidRequest))
+def link_figures(
+    link_id: PathId,
+    named: FiguresRangeQuery = None,
+    start: ReportFrom = None,
+    end: ReportTo = None,
+    time_zone_name: ReportTimeZone = "UTC",
+) -> LinkFigures:
+    """The link's orders by state, units and revenue per currency, per day in time_zone, its top products, its
+    products at the source and synced, and its stock path: oversells, sweeps' drift, sync lag p50/p95."""
+    figures = services().figures
+    return figures.for_link(caller(), link_id, figures.period(named, start, end, time_zone_name))
+
+
+@app.get("/stores/<store_id>/figures", responses=answers(*YOURS, InvalidRequest))
+def store_figures(
+    store_id: PathId,
+    named: FiguresRangeQuery = None,
+    start: ReportFrom = None,
+    end: ReportTo = None,
+    time_zone_name: ReportTimeZone = "UTC",
+) -> StoreFigures:
+    """The store's links and their status, its orders as a destination (with its top products and sources), what
+    its destinations took from it as a source, and its links' stock paths."""
+    figures = services().figures
+    return figures.for_store(caller(), store_id, figures.period(named, start, end, time_zone_name))
 
 
 class MapRequest(BaseModel):

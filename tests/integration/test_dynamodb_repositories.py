@@ -17,6 +17,7 @@ from storelink.adapters.dynamodb import (
     DynamoDbStores,
     DynamoDbWaitingOrders,
 )
+from storelink.adapters.figures import DynamoDbFigures
 from storelink.domain.events import OrderChanged
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Action, LinkStatus, Role, SkuMapEntry, Transition
@@ -233,12 +234,17 @@ def test_an_oversell_is_kept_once_per_order_line_beside_its_link(table) -> None:
         recorded_at=NOW,
     )
     # When its oversell is recorded twice (a replayed order)
-    oversells = DynamoDbOversells(table)
+    figures_table = os.environ["FIGURES_TABLE_NAME"]
+    oversells = DynamoDbOversells(table, figures_table)
     oversells.record(oversell)
     oversells.record(oversell.model_copy(update={"recorded_at": NOW.replace(hour=13)}))
     # Then one is kept, the first, and the destination's links are still only links
     assert oversells.of_link("oversold-link", limit=10, cursor=None) == ([oversell], None)
     assert [link.link_id for link in links.links_to_destination("oversold-shop")] == ["oversold-link"]
+    # And the link's figures count it once, in the hour it was recorded
+    day = NOW.astimezone(UTC).date()
+    [counted] = DynamoDbFigures(boto3.resource("dynamodb").Table(figures_table)).days("LINK#oversold-link", day, day)
+    assert counted.counters == {f"{NOW.hour:02d}#oversells": 1, f"{NOW.hour:02d}#oversold_units": 1}
 
 
 def test_many_stores_are_read_in_one_batch_and_missing_ones_left_out(table) -> None:  # type: ignore[no-untyped-def]

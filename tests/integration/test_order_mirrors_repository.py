@@ -19,7 +19,9 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def mirrors(runtime: LocalRuntime) -> DynamoDbOrderMirrors:
-    return DynamoDbOrderMirrors(boto3.resource("dynamodb").Table(os.environ["ORDER_MIRRORS_TABLE_NAME"]))
+    return DynamoDbOrderMirrors(
+        boto3.resource("dynamodb").Table(os.environ["ORDER_MIRRORS_TABLE_NAME"]), os.environ["FIGURES_TABLE_NAME"]
+    )
 
 
 def a_mirror(number: int, link_id: str, *, days_ago: int = 0) -> OrderMirror:

@@ -63,7 +63,9 @@ def tokens(runtime: LocalRuntime) -> dict[str, str]:
         DynamoDbStores(links_table).add(a_store(store_id, api_token_digest=credentials.digest(token)))
         issued[store_id] = token
     DynamoDbLinks(links_table).add(a_link(LINK, source_store_id="report-main", destination_store_id="report-outlet"))
-    mirrors = DynamoDbOrderMirrors(boto3.resource("dynamodb").Table(os.environ["ORDER_MIRRORS_TABLE_NAME"]))
+    mirrors = DynamoDbOrderMirrors(
+        boto3.resource("dynamodb").Table(os.environ["ORDER_MIRRORS_TABLE_NAME"]), os.environ["FIGURES_TABLE_NAME"]
+    )
     mirrors.create(a_mirror(1, datetime(2026, 10, 31, 23, 0, tzinfo=UTC), pushed_by="automatic"))
     mirrors.create(a_mirror(2, datetime(2026, 11, 30, 22, 30, tzinfo=UTC), pushed_by="automatic"))
     mirrors.create(a_mirror(3, datetime(2026, 12, 1, 0, 30, tzinfo=UTC), pushed_by="hand"))

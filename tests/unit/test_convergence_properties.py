@@ -27,6 +27,7 @@ from tests.fakes import (
     FakeAppliedLevels,
     FakeConnector,
     FakeConnectors,
+    FakeFigures,
     FakeGiveBackLedgers,
     FakeLinkBook,
     FakeOrderMirrors,
@@ -108,7 +109,9 @@ class Network:
         # The stock worker's and the sweep worker's own wiring, on fakes.
         linked = LinkedStores(stores=stores, links=self.links, sku_maps=sku_maps, connectors=connectors)
         stock_worker = StockWorkerSettings.model_construct()
-        self.propagation = bootstrap.stock_propagation(stock_worker, linked=linked, applied=FakeAppliedLevels())
+        self.propagation = bootstrap.stock_propagation(
+            stock_worker, linked=linked, applied=FakeAppliedLevels(), figures=FakeFigures()
+        )
         self.order_stock = bootstrap.order_stock(
             stock_worker,
             linked=linked,
@@ -122,6 +125,7 @@ class Network:
             linked=linked,
             next_parts=RecordingSweeps(),
             attention=store_attention(stores),
+            figures=FakeFigures(),
         )
         self.orders: list[OrderChanged] = []
         self.refunded: set[int] = set()

@@ -14,11 +14,20 @@ from tests.builders import (
     DESTINATION_LOCATION,
     SOURCE_ITEM,
     a_link,
+    a_moment_after_the_change,
     a_stock_change,
     a_store,
     propagate,
 )
-from tests.fakes import FakeAppliedLevels, FakeConnector, FakeConnectors, FakeLinks, FakeSkuMaps, FakeStores
+from tests.fakes import (
+    FakeAppliedLevels,
+    FakeConnector,
+    FakeConnectors,
+    FakeFigures,
+    FakeLinks,
+    FakeSkuMaps,
+    FakeStores,
+)
 
 DESTINATION_LEVEL = InventoryRef(item_id=DESTINATION_ITEM, location_id=DESTINATION_LOCATION)
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -46,6 +55,8 @@ def test_any_delivery_order_converges_to_the_newest_level(levels: list[int], dat
         ),
         connectors=FakeConnectors({"destination": destination}),
         applied=FakeAppliedLevels(),
+        figures=FakeFigures(),
+        now=a_moment_after_the_change,
     )
     # When every delivery is propagated
     for change in deliveries:

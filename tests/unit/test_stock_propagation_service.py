@@ -3,7 +3,7 @@
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -17,17 +17,29 @@ from tests.builders import (
     SOURCE_ITEM,
     SOURCE_LOCATION,
     a_link,
+    a_moment_after_the_change,
     a_stock_change,
     a_store,
     propagate,
 )
-from tests.fakes import FakeAppliedLevels, FakeConnector, FakeConnectors, FakeLinks, FakeSkuMaps, FakeStores
+from tests.fakes import (
+    FakeAppliedLevels,
+    FakeConnector,
+    FakeConnectors,
+    FakeFigures,
+    FakeLinks,
+    FakeSkuMaps,
+    FakeStores,
+)
 
 DESTINATION_LEVEL = InventoryRef(item_id=DESTINATION_ITEM, location_id=DESTINATION_LOCATION)
 
 
 def propagation_with(
-    destination: FakeConnector, source: FakeConnector | None = None, **link_fields
+    destination: FakeConnector,
+    source: FakeConnector | None = None,
+    figures: FakeFigures | None = None,
+    **link_fields,
 ) -> StockPropagation:
     return StockPropagation(
         stores=FakeStores({"source": a_store("source"), "destination": a_store("destination")}),
@@ -37,7 +49,21 @@ def propagation_with(
         ),
         connectors=FakeConnectors({"destination": destination, "source": source or FakeConnector()}),
         applied=FakeAppliedLevels(),
+        figures=figures or FakeFigures(),
+        now=a_moment_after_the_change,
     )
+
+
+def test_each_propagation_measures_its_sync_lag_on_the_links_figures_of_the_day() -> None:
+    # Given a destination written 1.5 s after its source's change
+    figures = FakeFigures()
+    propagation = propagation_with(FakeConnector({DESTINATION_LEVEL: 10}), figures=figures)
+    # When two changes of the shirt come in one batch, one made at the source 40 s earlier than the other
+    early = a_stock_change(8, changed_at=datetime(2026, 11, 23, 11, 59, 21, tzinfo=UTC), delivery_id="early")
+    propagation.propagate_batch([early, a_stock_change(7)])
+    # Then the link's stock figures of the day count one within 2 s and one within 60 s, in one update
+    [day] = figures.days("LINK#link-1", date(2026, 11, 23), date(2026, 11, 23))
+    assert day.counters == {"lag#2000": 1, "lag#60000": 1}
 
 
 def test_source_change_sets_the_mapped_destination_level() -> None:
@@ -127,6 +153,8 @@ def fan_out_to(destinations: dict[str, FakeConnector]) -> StockPropagation:
         ),
         connectors=FakeConnectors(destinations),
         applied=FakeAppliedLevels(),
+        figures=FakeFigures(),
+        now=a_moment_after_the_change,
     )
 
 
@@ -186,6 +214,8 @@ def test_a_batchs_changes_reach_each_destination_in_one_call() -> None:
         ),
         connectors=FakeConnectors({"destination": destination}),
         applied=FakeAppliedLevels(),
+        figures=FakeFigures(),
+        now=a_moment_after_the_change,
     )
     changes = [
         a_stock_change(9, delivery_id="first"),

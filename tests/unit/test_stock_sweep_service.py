@@ -14,6 +14,7 @@ from tests.builders import DESTINATION_LOCATION, SOURCE_LOCATION, a_link, a_stor
 from tests.fakes import (
     FakeConnector,
     FakeConnectors,
+    FakeFigures,
     FakeLinkBook,
     FakeParkedWork,
     FakeSkuMaps,
@@ -40,6 +41,7 @@ class World:
         self.next_parts = RecordingSweeps()
         self.stores = FakeStores({"source": a_store("source"), "destination": a_store("destination")})
         self.parked, self.queues = FakeParkedWork(), FakeWorkQueues()
+        self.figures = FakeFigures()
         self.sweep = StockSweep(
             linked=LinkedStores(
                 stores=self.stores,
@@ -55,6 +57,7 @@ class World:
             ),
             next_parts=self.next_parts,
             attention=StoreAttention(self.stores, self.parked, self.queues),
+            figures=self.figures,
             entries_per_part=entries_per_part,
         )
 
@@ -74,8 +77,9 @@ def test_a_clean_sweep_writes_nothing() -> None:
     world = World(source_levels=[5, 9], destination_levels=[4, 8])
     # When the link is swept
     world.run_until_done()
-    # Then no store was written, and the report says so
+    # Then no store was written, nor the figures, and the report says so
     assert world.destination.set_calls == []
+    assert world.figures.items == {}
     report = world.links.links["link-1"].last_sweep
     assert report is not None
     assert (report.variants_checked, report.variants_corrected, report.largest_difference) == (2, 0, 0)
@@ -98,6 +102,9 @@ def test_a_large_link_is_swept_in_parts_and_reported_once() -> None:
         2,
         7,
     )
+    # And the link's figures count the drift found and corrected, each part's once, in the hour it ran
+    [day] = world.figures.days("LINK#link-1", NOW.date(), NOW.date())
+    assert day.counters == {f"{NOW.hour:02d}#drift_found": 2, f"{NOW.hour:02d}#drift_corrected": 2}
 
 
 def test_a_sale_between_the_sweeps_read_and_its_write_is_kept_and_the_level_set_from_a_new_read() -> None:

@@ -28,6 +28,7 @@ from storelink.adapters.dynamodb import (
     DynamoDbWaitingOrders,
 )
 from storelink.adapters.events import EventBridgePublisher
+from storelink.adapters.figures import DynamoDbFigures
 from storelink.adapters.manual import ManualStoreTables
 from storelink.adapters.order_mirrors import DynamoDbOrderMirrors
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
@@ -53,6 +54,7 @@ from storelink.ports import (
     CheckpointQueue,
     EventPublisher,
     EventQueue,
+    Figures,
     GiveBackLedgers,
     HealthReports,
     JobQueue,
@@ -73,6 +75,7 @@ from storelink.ports import (
 from storelink.services.bulk_stock import BulkStock
 from storelink.services.catalogue_import import CatalogueImport, ProductRematching
 from storelink.services.catch_up import StoreCatchUp
+from storelink.services.figures import FigureReports
 from storelink.services.link_orders import LinkOrders
 from storelink.services.links import LinkManagement
 from storelink.services.manual_stores import ManualStoreDesk
@@ -93,6 +96,7 @@ from storelink.settings import (
     LinksTable,
     ManagementApiSettings,
     OrderHistorySettings,
+    OrderMirrorsTable,
     OrderWorkerSettings,
     StockSweepSettings,
     StockWorkerSettings,
@@ -119,6 +123,11 @@ def _tables() -> Callable[[str], "Table"]:
     milliseconds of a cold start."""
     resource = cache(lambda: boto3.resource("dynamodb"))
     return cache(lambda name: resource().Table(name))
+
+
+def _order_mirrors(settings: OrderMirrorsTable, table: Callable[[str], "Table"]) -> DynamoDbOrderMirrors:
+    """Mirrors, each save adding to the figures in its own transaction."""
+    return DynamoDbOrderMirrors(table(settings.order_mirrors_table_name), settings.figures_table_name)
 
 
 def _connectors(settings: StoreConnections, *, background: bool = False) -> PlatformConnectors:
@@ -219,7 +228,11 @@ def linked_stores(settings: LinkedStoresSettings, *, background: bool = False) -
 
 
 def stock_propagation(
-    settings: StockWorkerSettings, *, linked: LinkedStores | None = None, applied: AppliedLevels | None = None
+    settings: StockWorkerSettings,
+    *,
+    linked: LinkedStores | None = None,
+    applied: AppliedLevels | None = None,
+    figures: Figures | None = None,
 ) -> StockPropagation:
     table = _tables()
     linked = _given(linked, lambda: linked_stores(settings))
@@ -229,6 +242,8 @@ def stock_propagation(
         sku_maps=linked.sku_maps,
         connectors=linked.connectors,
         applied=_given(applied, lambda: DynamoDbAppliedLevels(table(settings.links_table_name))),
+        figures=_given(figures, lambda: DynamoDbFigures(table(settings.figures_table_name))),
+        now=linked.now,
     )
 
 
@@ -242,7 +257,7 @@ def order_mirroring(
     table = _tables()
     return OrderMirroring(
         linked=_given(linked, lambda: linked_stores(settings)),
-        mirrors=_given(mirrors, lambda: DynamoDbOrderMirrors(table(settings.order_mirrors_table_name))),
+        mirrors=_given(mirrors, lambda: _order_mirrors(settings, table)),
         waiting=_given(waiting, lambda: DynamoDbWaitingOrders(table(settings.links_table_name))),
     )
 
@@ -272,6 +287,7 @@ class Management(NamedTuple):
     orders: LinkOrders
     stock: BulkStock
     manual: ManualStoreDesk
+    figures: FigureReports
 
 
 def link_management(
@@ -317,11 +333,13 @@ def management(
     pushes: JobQueue[PushRequested] | None = None,
     manual: ManualStoreBooks | None = None,
     store_events: EventQueue | None = None,
+    figures: Figures | None = None,
 ) -> Management:
     table = _tables()
     linked = _given(linked, lambda: linked_stores(settings))
     manual = _given(manual, lambda: ManualStoreTables(lambda: table(settings.manual_stores_table_name), linked.now))
     registry = _given(registry, lambda: DynamoDbStores(table(settings.links_table_name)))
+    health = _given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name)))
     links = link_management(
         settings,
         linked=linked,
@@ -343,15 +361,11 @@ def management(
             now=linked.now,
         ),
         links=links,
-        mappings=Mappings(
-            links=links,
-            linked=linked,
-            health=_given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name))),
-        ),
+        mappings=Mappings(links=links, linked=linked, health=health),
         stock=BulkStock(connectors=linked.connectors),
         orders=LinkOrders(
             links=links,
-            mirrors=_given(mirrors, lambda: DynamoDbOrderMirrors(table(settings.order_mirrors_table_name))),
+            mirrors=_given(mirrors, lambda: _order_mirrors(settings, table)),
             pushes=_given(
                 pushes,
                 lambda: SqsJobs[PushRequested](
@@ -366,6 +380,14 @@ def management(
             connectors=linked.connectors,
             links=linked.links,
             events=_given(store_events, lambda: _once_per_delivery(settings, dedup)),
+            now=linked.now,
+        ),
+        figures=FigureReports(
+            links=links,
+            link_book=linked.links,
+            stores=linked.stores,
+            figures=_given(figures, lambda: DynamoDbFigures(table(settings.figures_table_name))),
+            health=health,
             now=linked.now,
         ),
     )
@@ -412,11 +434,14 @@ def stock_sweep(
     linked: LinkedStores | None = None,
     next_parts: JobQueue[SweepJob] | None = None,
     attention: StoreAttention | None = None,
+    figures: Figures | None = None,
 ) -> StockSweep:
+    table = _tables()
     return StockSweep(
         linked=_given(linked, lambda: linked_stores(settings, background=True)),
         next_parts=_given(next_parts, lambda: sweep_jobs(settings)),
         attention=_given(attention, lambda: store_attention(settings)),
+        figures=_given(figures, lambda: DynamoDbFigures(table(settings.figures_table_name))),
     )
 
 
@@ -450,10 +475,12 @@ def order_stock(
     table = _tables()
     return OrderStock(
         linked=_given(linked, lambda: linked_stores(settings)),
-        oversells=_given(oversells, lambda: DynamoDbOversells(table(settings.links_table_name))),
+        oversells=_given(
+            oversells, lambda: DynamoDbOversells(table(settings.links_table_name), settings.figures_table_name)
+        ),
         waiting=_given(waiting, lambda: DynamoDbWaitingOrders(table(settings.links_table_name))),
         ledgers=_given(ledgers, lambda: DynamoDbGiveBackLedgers(table(settings.links_table_name))),
-        mirrors=_given(mirrors, lambda: DynamoDbOrderMirrors(table(settings.order_mirrors_table_name))),
+        mirrors=_given(mirrors, lambda: _order_mirrors(settings, table)),
     )
 
 

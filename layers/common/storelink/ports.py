@@ -2,12 +2,13 @@
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Protocol
 
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
+from storelink.domain.figures import FigureDay, FigureUpdate
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.manual_stores import ManualOrder, ManualVariant
@@ -172,6 +173,16 @@ class GiveBackLedgers(Protocol):
         ...
 
 
+class Figures(Protocol):
+    """Counters per link and per store per UTC day (domain/figures.py)."""
+
+    def add(self, updates: list[FigureUpdate]) -> None: ...
+
+    def days(self, owner: str, first: date, last: date) -> list[FigureDay]:
+        """The owner's items of the UTC days `first` to `last` (both included), every kind."""
+        ...
+
+
 class HealthReports(Protocol):
     def save(self, link_id: str, report: HealthReport) -> None: ...
 
@@ -308,6 +319,9 @@ class OrderDesk(Protocol):
 
 
 class OrderMirrors(Protocol):
+    """Every create and save also adds what it changes to the daily figures, once (`OrderMirror.counted`): a
+    caller going on with a mirror it saved goes on with `figures.counted(mirror)`."""
+
     def create(self, mirror: OrderMirror) -> bool:
         """Keep a new mirror; False when the order has one already."""
         ...

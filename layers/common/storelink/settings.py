@@ -33,7 +33,15 @@ class SkuMapsTable(_FromEnvironment):
     sku_maps_table_name: str = Field(min_length=1)
 
 
-class OrderMirrorsTable(_FromEnvironment):
+class FiguresTable(_FromEnvironment):
+    """Counters per link and per store per day: the figures (docs/reports.md)."""
+
+    figures_table_name: str = Field(min_length=1)
+
+
+class OrderMirrorsTable(FiguresTable):
+    """Each mirror's save adds what it changes to the figures, in the same transaction."""
+
     order_mirrors_table_name: str = Field(min_length=1)
 
 
@@ -131,8 +139,8 @@ class StockSweepSettings(LinksTable, SweepQueue):
     pass
 
 
-class SweepWorkerSettings(LinkedStoresSettings, SweepQueue):
-    pass
+class SweepWorkerSettings(LinkedStoresSettings, SweepQueue, FiguresTable):
+    """The figures: the drift each sweep found and corrected."""
 
 
 class LinkManagementSettings(LinkedStoresSettings, SweepQueue, EventBus):

@@ -10,7 +10,9 @@ from boto3.dynamodb.conditions import ConditionBase, Key
 from botocore.exceptions import ClientError
 from pydantic import TypeAdapter
 
+from storelink.adapters.figures import figure_update
 from storelink.domain.events import OrderChanged, OrderEvent, RefundCreated
+from storelink.domain.figures import oversell_update
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
@@ -453,22 +455,32 @@ class DynamoDbAppliedLevels:
 
 
 class DynamoDbOversells:
-    """Oversells beside their link, one item per order line (so a replayed order records nothing more)."""
+    """Oversells beside their link, one item per order line (so a replayed order records nothing more), each
+    counted on the link's figures of its day in the same transaction: once, as the item is put once."""
 
-    def __init__(self, table: "Table") -> None:
+    def __init__(self, table: "Table", figures_table_name: str | None = None) -> None:
+        """`figures_table_name`: where `record` counts each oversell; a function that only reads them has none."""
         self._table = table
+        self._figures = figures_table_name
 
     def record(self, oversell: Oversell) -> None:
+        assert self._figures, "an oversell recorded is counted in the figures: give the figures table"
         item: dict[str, Any] = {
             "pk": f"LINK#{oversell.link_id}",
             "sk": f"OVERSELL#{oversell.order_id}#{oversell.line_id}",
             # Nested: a top-level destination_store_id would put the item in the links-by-destination index.
             "oversell": oversell.model_dump(mode="json"),
         }
+        put = {"TableName": self._table.name, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+        writes: list[dict[str, Any]] = [
+            {"Put": put},
+            {"Update": figure_update(self._figures, oversell_update(oversell))},
+        ]
         try:
-            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+            self._table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            reasons = error.response.get("CancellationReasons", [])
+            if not reasons or reasons[0].get("Code") != "ConditionalCheckFailed":
                 raise
 
     def of_link(self, link_id: str, *, limit: int, cursor: str | None) -> tuple[list[Oversell], str | None]:

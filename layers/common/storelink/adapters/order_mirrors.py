@@ -4,7 +4,10 @@ Per mirror: the mirror itself (`MIRROR`, compare-and-set on its version), one li
 in the `mirrors-by-link-status` index under `{status}#{created_at}` and in `mirrors-by-link-date` under
 `created_at`, so a link's orders are listed by status and date, or by date alone for the reports, without
 reading whole mirrors), and for each part pushed a pointer from the source's
-order back to the mirror, so the source's fulfilments and cancellations find it. All in one transaction.
+order back to the mirror, so the source's fulfilments and cancellations find it. All in one transaction,
+with what the save changes in the daily figures of the order's links and destination store (FiguresTable,
+adapters/figures.py): an ADD of the difference to what the mirror last counted, kept on the mirror item
+(`counted`), so a conflict or a retry never counts twice.
 """
 
 import base64
@@ -14,12 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
+from pydantic import TypeAdapter
 
+from storelink.adapters.figures import figure_update
+from storelink.domain.figures import Tally, order_updates
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary, order_ref
 from storelink.errors import Conflict
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
+
+
+_TALLY = TypeAdapter(Tally)
 
 
 def _mirror_key(destination_store_id: str, order_id: str) -> dict[str, str]:
@@ -36,8 +45,9 @@ def _utc(moment: datetime) -> str:
 
 
 class DynamoDbOrderMirrors:
-    def __init__(self, table: "Table") -> None:
+    def __init__(self, table: "Table", figures_table_name: str) -> None:
         self._table = table
+        self._figures = figures_table_name
 
     def create(self, mirror: OrderMirror) -> bool:
         """Keep a new mirror; False when the order has one already (a redelivered orders/create)."""
@@ -53,7 +63,10 @@ class DynamoDbOrderMirrors:
 
     def get(self, destination_store_id: str, order_id: str) -> OrderMirror | None:
         item = self._table.get_item(Key=_mirror_key(destination_store_id, order_id), ConsistentRead=True).get("Item")
-        return OrderMirror.model_validate_json(str(item["mirror"])) if item else None
+        if not item:
+            return None
+        mirror = OrderMirror.model_validate_json(str(item["mirror"]))
+        return mirror.model_copy(update={"counted": _TALLY.validate_json(str(item.get("counted", "{}")))})
 
     def by_source_order(self, source_store_id: str, source_order_id: str) -> OrderMirror | None:
         pointer = self._table.get_item(Key=_pointer_key(source_store_id, source_order_id)).get("Item")
@@ -94,12 +107,14 @@ class DynamoDbOrderMirrors:
 
     def _write(self, mirror: OrderMirror, condition: str, values: dict[str, Any]) -> None:
         table = self._table.name
+        figures, counted = order_updates(mirror)
         put_mirror: dict[str, Any] = {
             "TableName": table,
             "Item": {
                 **_mirror_key(mirror.destination_store_id, mirror.order_id),
                 "version": mirror.version,
                 "mirror": mirror.model_dump_json(),
+                "counted": _TALLY.dump_json(counted).decode(),
             },
             "ConditionExpression": condition,
         }
@@ -131,6 +146,7 @@ class DynamoDbOrderMirrors:
                     "order_id": mirror.order_id,
                 }
                 writes.append({"Put": {"TableName": table, "Item": pointer}})
+        writes += [{"Update": figure_update(self._figures, update)} for update in figures]
         try:
             self._table.meta.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
         except ClientError as error:

@@ -193,6 +193,8 @@ class SweepReport(BaseModel):
 
     ran_at: AwareDatetime
     variants_checked: int = 0
+    # Destination levels found different from their source's (the drift), and those written back.
+    variants_drifted: int = 0
     variants_corrected: int = 0
     largest_difference: int = 0
     failures: dict[str, str] = Field(default_factory=dict)
@@ -203,6 +205,7 @@ class SweepReport(BaseModel):
         return SweepReport(
             ran_at=earlier.ran_at,
             variants_checked=earlier.variants_checked + self.variants_checked,
+            variants_drifted=earlier.variants_drifted + self.variants_drifted,
             variants_corrected=earlier.variants_corrected + self.variants_corrected,
             largest_difference=max(earlier.largest_difference, self.largest_difference),
             failures=failures,

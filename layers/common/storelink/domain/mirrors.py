@@ -214,6 +214,9 @@ class OrderMirror(_Frozen):
     cancelled_at: AwareDatetime | None = None
     log: tuple[HistoryEntry, ...] = ()
     version: int = 0
+    # What the daily figures count of this order (domain/figures.py: owner -> counter -> amount), written with
+    # it: each save adds only the difference, once. Kept beside the mirror, never shown.
+    counted: dict[str, dict[str, Decimal]] = Field(default_factory=dict, exclude=True)
 
     @property
     def status(self) -> MirrorStatus:

@@ -8,7 +8,10 @@ import csv
 import io
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from storelink.domain.mirrors import OrderSummary
 from storelink.domain.spreadsheet_csv import spreadsheet_cell
@@ -67,6 +70,61 @@ def date_range(start: str | None, end: str | None, zone: ZoneInfo) -> tuple[date
     if since > until:
         raise InvalidRequest(f"from {start} is after to {end}")
     return max(since, EARLIEST), min(until, LATEST)
+
+
+# The figures' named ranges: today, or the last 7 or 30 days with today, in the caller's time zone.
+FiguresRange = Literal["today", "7d", "30d"]
+RANGE_DAYS = {"today": 1, "7d": 7, "30d": 30}
+# The longest range the figures read: a year of days, one item each.
+MAX_FIGURES_DAYS = 366
+
+
+class FiguresPeriod(BaseModel):
+    """The range a figures answer covers, both ends inclusive, and the zone its days are counted in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    since: AwareDatetime
+    until: AwareDatetime
+    time_zone: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def utc_days(self) -> tuple[date, date]:
+        """The UTC days whose items hold this range's counters."""
+        return self.since.astimezone(UTC).date(), self.until.astimezone(UTC).date()
+
+    def holds_hour(self, day: date, hour: int) -> bool:
+        """A UTC hour's counters count when the hour starts within the range: exact for every zone a whole
+        number of hours off UTC; in a zone off by a half hour, the hour across midnight goes to the day it starts in."""
+        return self.since <= datetime.combine(day, time(hour), UTC) <= self.until
+
+    def local_day(self, day: date, hour: int) -> date:
+        """The day in the range's zone in which a UTC hour starts."""
+        return datetime.combine(day, time(hour), UTC).astimezone(self.zone).date()
+
+
+def figures_period(
+    named: FiguresRange | None, start: str | None, end: str | None, zone_name: str, now: datetime
+) -> FiguresPeriod:
+    """The period `range` names (today and the days before it, in the zone; up to now) or `from`/`to` give (as
+    the reports read them); 30 days when none is given."""
+    zone = time_zone(zone_name)
+    if named is not None and (start or end):
+        raise InvalidRequest("give either range or from/to, not both")
+    if start or end:
+        since, until = date_range(start, end, zone)
+        if not start or not end:
+            raise InvalidRequest("a custom range needs both from and to")
+    else:
+        today = now.astimezone(zone).date()
+        since = datetime.combine(today - timedelta(days=RANGE_DAYS[named or "30d"] - 1), time(), zone)
+        until = now
+    if (until - since).days >= MAX_FIGURES_DAYS:
+        raise InvalidRequest(f"a range of figures spans at most {MAX_FIGURES_DAYS} days: ask for shorter ranges")
+    return FiguresPeriod(since=since, until=until, time_zone=zone_name)
 
 
 def pushed_orders_csv(orders: Iterable[OrderSummary], zone: ZoneInfo) -> str:

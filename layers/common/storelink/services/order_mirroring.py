@@ -11,6 +11,7 @@ unit moves once. In a chain the same holds hop by hop (docs/orders.md).
 """
 
 from storelink.domain.events import FulfilmentCreated, OrderChanged, RefundCreated
+from storelink.domain.figures import counted
 from storelink.domain.links import Link, LinkStatus
 from storelink.domain.messages import PushRequested
 from storelink.domain.mirrors import (
@@ -96,7 +97,7 @@ class OrderMirroring:
         what = "imported from the destination's history" if history else "mirrored from the destination"
         created = mirror.noted(self._now(), what)
         if self._mirrors.create(created):
-            return created
+            return counted(created)
         return self._mirrors.get(destination_store_id, order.order_id)
 
     def _sourcing(self, order: Order, links: list[Link]) -> dict[str, Sourcing]:
@@ -287,7 +288,7 @@ class OrderMirroring:
             update={"version": mirror.version + 1}
         )
         self._mirrors.save(changed)
-        return changed
+        return counted(changed)
 
     def _link(self, link_id: str) -> Link:
         link = self._links.get(link_id)

@@ -2,21 +2,34 @@
 
 The plan (links, SKU maps, stores: DynamoDB) is read first, one link after another, as boto3's table
 resources are not thread-safe; the store writes, which are most of the time, then run concurrently. The
-changes of one SQS batch are written together: one call per link's destination, whatever their number.
+changes of one SQS batch are written together: one call per link's destination, whatever their number. Each
+write measures its sync lag, from each change's time at the source to the destination's answer, and the
+batch adds them to the link's daily figures: one UpdateItem per link (domain/figures.py).
 """
 
 import contextvars
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from storelink.domain.figures import FigureKind, FigureUpdate, lag_bucket, link_owner
 from storelink.domain.links import Link
 from storelink.domain.stock import InventoryRef, LevelClaim, StockLevelChanged, destination_quantity
 from storelink.domain.stores import Store
 from storelink.errors import SomeStoresFailed, UnknownStore
 from storelink.observability import logger
-from storelink.ports import AppliedLevels, ConnectorFactory, LinkRepository, SkuMapRepository, StoreRepository
+from storelink.ports import (
+    AppliedLevels,
+    ConnectorFactory,
+    Figures,
+    LinkRepository,
+    SkuMapRepository,
+    StoreRepository,
+)
 
 # Destinations written at once for one change; above it, writes wait their turn (a source with more
 # destinations than this still propagates, in rounds).
@@ -33,6 +46,8 @@ class DestinationUpdate(BaseModel):
     stale_retries: int
     # Levels the destination refused (e.g. the item is no longer stocked there), with its reason.
     refused: dict[str, str]
+    # The changes' sync lags: histogram bucket -> changes (domain/figures.py).
+    lags: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,8 @@ class _LinkWrite:
     link: Link
     targets: dict[InventoryRef, int]
     deliveries: tuple[str, ...]
+    # When each change happened at the source: the start of its sync lag.
+    changed_at: tuple[datetime, ...]
 
 
 @dataclass
@@ -65,8 +82,12 @@ class StockPropagation:
         sku_maps: SkuMapRepository,
         connectors: ConnectorFactory,
         applied: AppliedLevels,
+        figures: Figures,
+        now: Callable[[], datetime],
         fan_out: Executor | None = None,
     ) -> None:
+        self._figures = figures
+        self._now = now
         self._stores = stores
         self._links = links
         self._sku_maps = sku_maps
@@ -108,6 +129,7 @@ class StockPropagation:
                     # A later change of the same level wins: the batch is in the queue's order.
                     {**earlier.targets, **targets} if earlier else targets,
                     (*earlier.deliveries, change.delivery_id) if earlier else (change.delivery_id,),
+                    (*earlier.changed_at, change.changed_at) if earlier else (change.changed_at,),
                 )
         return self._write_all(list(planned.values()))
 
@@ -162,13 +184,29 @@ class StockPropagation:
             )
             failed.__cause__ = next(iter(failures.values()))
             outcome.failed = dict.fromkeys(failed_deliveries, failed)
+        self._measured(outcome.updates)
         return outcome
+
+    def _measured(self, updates: list[DestinationUpdate]) -> None:
+        """The batch's lags on each link's figures of the day. A measure, not the work: failing to keep it is
+        logged, and the changes written are not retried for it."""
+        day = self._now().astimezone(UTC).date()
+        measured = [
+            FigureUpdate(owner=link_owner(update.link_id), day=day, kind=FigureKind.STOCK, add=dict(update.lags))
+            for update in updates
+            if update.lags
+        ]
+        try:
+            self._figures.add(measured)
+        except Exception as error:
+            logger.warning("sync lag not kept in the figures", extra={"reason": repr(error)})
 
     def _write(self, write: _LinkWrite, destination: Store) -> DestinationUpdate:
         # One change: its delivery names the write in the store's inventory history; several: the first of them.
         more = f"-and-{len(write.deliveries) - 1}-more" if len(write.deliveries) > 1 else ""
         reference = f"storelink://links/{write.link.link_id}/deliveries/{write.deliveries[0]}{more}"
         result = self._connectors.connector_for(destination).set_available(write.targets, reference=reference)
+        written_at = self._now()
         update = DestinationUpdate(
             link_id=write.link.link_id,
             destination_store_id=destination.store_id,
@@ -176,6 +214,7 @@ class StockPropagation:
             writes=result.written,
             stale_retries=result.stale_retries,
             refused={f"{level.item_id} at {level.location_id}": reason for level, reason in result.refused.items()},
+            lags=dict(Counter(lag_bucket(written_at - changed_at) for changed_at in write.changed_at)),
         )
         logger.info("destination updated", extra=update.model_dump())
         return update

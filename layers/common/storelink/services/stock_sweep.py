@@ -4,19 +4,21 @@ The 15-minute schedule fans out one job per connected link through SQS. A job sw
 (`ENTRIES_PER_PART` matched SKU-map entries): it reads both sides in calls of 250, writes only the
 differences (compare-and-set) and, when the link has more, queues the next part with what it found so
 far, so a link of any size is swept within Lambda's time limit. The last part keeps the report on the
-link. A clean sweep writes nothing to any store. Sweeps run on background connectors, which leave part
+link, and the link's figures count the drift each part found and corrected. A clean sweep writes nothing to
+any store, nor to the figures. Sweeps run on background connectors, which leave part
 of each store's rate budget to webhook-driven work.
 """
 
 from datetime import datetime
 
+from storelink.domain.figures import drift_update
 from storelink.domain.links import Link, LinkStatus, SweepReport
 from storelink.domain.messages import SweepJob
 from storelink.domain.stock import InventoryRef, LevelsSet, destination_quantity, writes_to_reach
 from storelink.domain.stores import Store
 from storelink.errors import StorelinkError
 from storelink.observability import logger
-from storelink.ports import JobQueue, LinkBook, LinkedStores, StoreConnector
+from storelink.ports import Figures, JobQueue, LinkBook, LinkedStores, StoreConnector
 from storelink.services.store_access import still_there
 from storelink.services.store_attention import StoreAttention
 
@@ -46,8 +48,10 @@ class StockSweep:
         linked: LinkedStores,
         next_parts: JobQueue[SweepJob],
         attention: StoreAttention,
+        figures: Figures,
         entries_per_part: int = ENTRIES_PER_PART,
     ) -> None:
+        self._figures = figures
         self._stores, self._links, self._sku_maps = linked.stores, linked.links, linked.sku_maps
         self._connectors, self._now = linked.connectors, linked.now
         self._next_parts = next_parts
@@ -80,6 +84,9 @@ class StockSweep:
         # Both stores in one read, for the sweep's connectors, their attention and their webhooks.
         stores = self._stores.get_many([link.source_store_id, link.destination_store_id])
         part = self._sweep_part(link, stores, pairs, started_at=job.so_far.ran_at if job.so_far else self._now())
+        if part.variants_drifted:
+            # Each part its own: a link swept in parts adds each part's drift once, in the hour it ran.
+            self._figures.add([drift_update(link.link_id, self._now(), part.variants_drifted, part.variants_corrected)])
         working_again = self._working_again(link, stores) if pairs else set()
         if job.resume_after is None and link.status is LinkStatus.CONNECTED:
             self._keep_webhooks(stores, working_again)
@@ -124,6 +131,7 @@ class StockSweep:
         return SweepReport(
             ran_at=started_at,
             variants_checked=len(targets),
+            variants_drifted=len(drift),
             variants_corrected=written.written,
             largest_difference=max((abs(write.expected - write.quantity) for write in drift), default=0),
             failures={f"{level.item_id} at {level.location_id}": why for level, why in written.refused.items()},
