@@ -43,6 +43,17 @@ def runtime() -> Iterator[LocalRuntime]:
         yield running
 
 
+@pytest.fixture(autouse=True)
+def _every_aws_call_allowed_by_the_template(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Given a test on the local runtime, Then no handler made an AWS call its role in template.yaml does not
+    allow (storelink_local/permissions.py), even where the code retried or swallowed the AccessDenied."""
+    yield
+    if "runtime" in request.fixturenames:
+        denied = request.getfixturevalue("runtime").permissions.denied
+        refused, denied[:] = list(denied), []
+        assert not refused, "calls IAM would refuse in AWS:\n" + "\n".join(refused)
+
+
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext(

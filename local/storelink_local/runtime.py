@@ -36,6 +36,7 @@ from storelink_local.function_logs import FunctionLogs
 from storelink_local.http_api import INTERNAL_SERVER_ERROR, HttpApi, Route, status_of
 from storelink_local.invocations import Invocation, InvocationLog, Outcome, Trigger
 from storelink_local.lambda_context import LambdaContext
+from storelink_local.permissions import PermissionGuard
 from storelink_local.redrive import redrive
 from storelink_local.schedules import Schedules
 from storelink_local.sqs_mapping import DEFAULT_MAX_ROUNDS, DrainSummary, SqsEventSource
@@ -110,6 +111,8 @@ class LocalRuntime:
         self.http_api: HttpApi
         self.sqs: SqsEventSource
         self.schedules: Schedules
+        # Every AWS call a handler makes, checked against its role in the template (permissions.py).
+        self.permissions: PermissionGuard
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -132,6 +135,8 @@ class LocalRuntime:
             stack.callback(moto.stop)
             context = StackContext(sqs_endpoint=self.moto_endpoint, parameter_overrides=self._parameter_overrides)
             self.template = load_template(self.template_path, context)
+            self.permissions = PermissionGuard(context)
+            stack.enter_context(self.permissions.installed())
             self._load_locks = {logical_id: threading.Lock() for logical_id in self.template.functions}
             self._run_locks = {logical_id: threading.Lock() for logical_id in self.template.functions}
             aws_env = aws_environment(self.moto_endpoint, context.region)
@@ -251,7 +256,7 @@ class LocalRuntime:
             # result that is not JSON fails the invocation (Runtime.MarshalError).
             # One invocation of a function at a time, as in one Lambda container: its module state (Powertools'
             # resolver keeps the current event on the class) is shared by every invocation in this process.
-            with self._run_locks[function], self.function_logs.capturing(function):
+            with self._run_locks[function], self.function_logs.capturing(function), self.permissions.acting_as(spec):
                 result = json.loads(json.dumps(handler(json.loads(json.dumps(event)), context)))
         except Exception as error:
             record("error", on_error or {}, f"{type(error).__name__}: {error}")

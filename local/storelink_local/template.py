@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +35,7 @@ SCHEDULE = "AWS::Scheduler::Schedule"
 FUNCTION = "AWS::Lambda::Function"
 EVENT_SOURCE_MAPPING = "AWS::Lambda::EventSourceMapping"
 HTTP_API = "AWS::ApiGatewayV2::Api"
+MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 FOR_EACH = "Fn::ForEach::"
@@ -183,6 +185,19 @@ class ScheduleEvent:
 
 
 @dataclass(frozen=True)
+class Grant:
+    """One Allow statement of a function's role: IAM action patterns on resource ARN patterns (`*`, `?`)."""
+
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+
+    def allows(self, action: str, resource: str) -> bool:
+        return any(fnmatchcase(action.lower(), pattern.lower()) for pattern in self.actions) and any(
+            fnmatchcase(resource, pattern) for pattern in self.resources
+        )
+
+
+@dataclass(frozen=True)
 class Function:
     logical_id: str
     name: str
@@ -195,6 +210,11 @@ class Function:
     http_events: tuple[HttpApiEvent, ...] = ()
     sqs_events: tuple[SqsEvent, ...] = ()
     schedule_events: tuple[ScheduleEvent, ...] = ()
+    # What its role in the template allows; None when its role comes from outside the template.
+    grants: tuple[Grant, ...] | None = None
+
+    def may(self, action: str, resource: str) -> bool:
+        return self.grants is None or any(grant.allows(action, resource) for grant in self.grants)
 
     @property
     def handler_file(self) -> Path:
@@ -602,7 +622,39 @@ class _TemplateReader:
             http_events=tuple(self._http_api_events(logical_id)),
             sqs_events=tuple(self._sqs_events(logical_id)),
             schedule_events=tuple(self._schedule_events(logical_id)),
+            grants=self._grants(logical_id, properties.get("Role")),
         )
+
+    def _grants(self, function: str, role: Any) -> tuple[Grant, ...] | None:
+        """The Allow statements of the function's role: its inline policies (SAM's policy templates expand to
+        them) and the template's own managed policies it attaches. AWS-managed ones (logs, X-Ray) grant nothing
+        storelink's code calls through boto3."""
+        if not (isinstance(role, dict) and "Fn::GetAtt" in role):
+            return None
+        role_id = role["Fn::GetAtt"][0] if isinstance(role["Fn::GetAtt"], list) else role["Fn::GetAtt"].split(".")[0]
+        properties = self._properties(role_id)
+        documents = [policy["PolicyDocument"] for policy in properties.get("Policies") or []]
+        for policy in properties.get("ManagedPolicyArns") or []:
+            policy_id = policy.get("Ref") if isinstance(policy, dict) else None
+            if policy_id and self.resources.get(policy_id, {}).get("Type") == MANAGED_POLICY:
+                documents.append(self._properties(policy_id)["PolicyDocument"])
+        grants = []
+        for document in documents:
+            statements = document["Statement"]
+            for statement in statements if isinstance(statements, list) else [statements]:
+                if statement.get("Effect") != "Allow":
+                    continue
+                where = f"{function}.Role"
+                actions, resources = statement["Action"], self._resolve(statement["Resource"], where)
+                grants.append(
+                    Grant(
+                        actions=tuple(actions if isinstance(actions, list) else [actions]),
+                        resources=tuple(
+                            self._string(r, where) for r in (resources if isinstance(resources, list) else [resources])
+                        ),
+                    )
+                )
+        return tuple(grants)
 
     def _http_api_events(self, function: str) -> list[HttpApiEvent]:
         """The routes of every HttpApi whose Lambda integration invokes the function."""

@@ -1,0 +1,134 @@
+"""Each function calls AWS only as its role in template.yaml allows, as IAM enforces in AWS.
+
+moto runs every call with one set of credentials, so a grant missing from the template would pass every local
+test and fail on the first deploy. The runtime therefore checks each boto3 call a handler makes (and the threads
+it starts with its context) against the Allow statements of the function's role, resolved from the template
+(`Function.grants`), and refuses what they do not allow with the AccessDenied AWS would answer; the refusals are
+also kept on the runtime, so a test fails even when the code under it retries or swallows the error.
+
+botocore has no IAM model of its own (what action and resource a request is authorised as), so the few rules the
+services storelink uses need are written here: batch and transaction operations authorised per item, S3's
+actions that differ from its operation names, and each service's resource ARN.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from threading import Lock
+from typing import Any
+
+import botocore.session
+from botocore.exceptions import ClientError
+
+from storelink_local.template import Function, StackContext
+
+_acting: ContextVar[Function | None] = ContextVar("storelink_local_acting_function", default=None)
+
+# An operation authorised as another action (the batch forms are authorised as their single forms).
+SQS_ACTIONS = {
+    "SendMessageBatch": "SendMessage",
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+}
+S3_ACTIONS = {"HeadObject": "GetObject", "ListObjectsV2": "ListBucket", "ListObjects": "ListBucket"}
+TRANSACTION_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+class PermissionGuard:
+    def __init__(self, context: StackContext) -> None:
+        self._context = context
+        self._lock = Lock()
+        self.denied: list[str] = []
+
+    @contextmanager
+    def acting_as(self, function: Function) -> Iterator[None]:
+        token = _acting.set(function)
+        try:
+            yield
+        finally:
+            _acting.reset(token)
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Every botocore client created in this process, until the block ends, has its calls checked."""
+        create_client = botocore.session.Session.create_client
+
+        def guarded_client(session: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+            client = create_client(session, *args, **kwargs)
+            client.meta.events.register("before-parameter-build", self._check)
+            return client
+
+        botocore.session.Session.create_client = guarded_client  # type: ignore[method-assign, assignment]
+        try:
+            yield
+        finally:
+            botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+
+    def _check(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        function = _acting.get()
+        if function is None:  # the runtime's own calls: creating resources, polling queues as Lambda does
+            return
+        service = model.service_model.signing_name
+        for action, resource in self.authorised_as(service, model.name, params):
+            if not function.may(action, resource):
+                message = f"{function.logical_id} is not allowed {action} on {resource} by its role in template.yaml"
+                with self._lock:
+                    self.denied.append(message)
+                raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": message}}, model.name)
+
+    def authorised_as(self, service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+        """The IAM (action, resource) pairs a call is authorised as; [] for services not checked here."""
+        match service:
+            case "dynamodb":
+                return self._dynamodb(operation, params)
+            case "sqs":
+                name = params["QueueName"] if operation == "GetQueueUrl" else params["QueueUrl"].rsplit("/", 1)[-1]
+                return [(f"sqs:{SQS_ACTIONS.get(operation, operation)}", self._context.arn("sqs", name))]
+            case "secretsmanager":
+                secret = params.get("SecretId") or params["Name"]
+                # Secrets Manager ends a secret's ARN with 6 random characters after its name.
+                arn = (
+                    secret
+                    if secret.startswith("arn:")
+                    else self._context.arn("secretsmanager", f"secret:{secret}-AbCdEf")
+                )
+                return [(f"secretsmanager:{operation}", arn)]
+            case "events":
+                buses = {entry.get("EventBusName", "default") for entry in params.get("Entries", [])} or {"default"}
+                return [
+                    (
+                        f"events:{operation}",
+                        bus if bus.startswith("arn:") else self._context.arn("events", f"event-bus/{bus}"),
+                    )
+                    for bus in sorted(buses)
+                ]
+            case "s3":
+                key = f"/{params['Key']}" if "Key" in params else ""
+                arn = f"arn:{self._context.partition}:s3:::{params['Bucket']}{key}"
+                return [(f"s3:{S3_ACTIONS.get(operation, operation)}", arn)]
+        return []
+
+    def _arn(self, service: str, resource: str, named: str) -> str:
+        """`named` when the call named its resource by ARN, else the ARN of `resource` in this stack's account."""
+        return named if named.startswith("arn:") else self._context.arn(service, resource)
+
+    def _dynamodb(self, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+        def table(name: str, index: str | None = None) -> str:
+            return self._context.arn("dynamodb", f"table/{name}" + (f"/index/{index}" if index else ""))
+
+        if operation == "TransactWriteItems":
+            return [
+                (f"dynamodb:{TRANSACTION_ACTIONS[kind]}", table(request["TableName"]))
+                for item in params["TransactItems"]
+                for kind, request in item.items()
+            ]
+        if operation == "TransactGetItems":
+            return [("dynamodb:GetItem", table(item["Get"]["TableName"])) for item in params["TransactItems"]]
+        if operation in ("BatchGetItem", "BatchWriteItem"):
+            return [(f"dynamodb:{operation}", table(name)) for name in params["RequestItems"]]
+        return [(f"dynamodb:{operation}", table(params["TableName"], params.get("IndexName")))]
