@@ -74,6 +74,8 @@ def propagate_level_changes(event: dict[str, Any]) -> dict[str, Exception]:
     metrics.add_metric(
         name="DestinationLevelsWritten", unit=MetricUnit.Count, value=sum(update.writes for update in outcome.updates)
     )
+    for lag in (lag for update in outcome.updates for lag in update.lags_ms):  # SyncLagAlarm watches its p95
+        metrics.add_metric(name="SyncLag", unit=MetricUnit.Milliseconds, value=lag)
     return {
         message_id: outcome.failed[change.delivery_id]
         for message_id, change in changes.items()

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -46,8 +46,9 @@ class DestinationUpdate(BaseModel):
     stale_retries: int
     # Levels the destination refused (e.g. the item is no longer stocked there), with its reason.
     refused: dict[str, str]
-    # The changes' sync lags: histogram bucket -> changes (domain/figures.py).
-    lags: dict[str, int]
+    # Each change's sync lag, from its time at the source to the destination's answer, in milliseconds: the
+    # day's histogram in the figures (domain/figures.py) and the SyncLag metric the alarm watches.
+    lags_ms: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -192,9 +193,14 @@ class StockPropagation:
         logged, and the changes written are not retried for it."""
         day = self._now().astimezone(UTC).date()
         measured = [
-            FigureUpdate(owner=link_owner(update.link_id), day=day, kind=FigureKind.STOCK, add=dict(update.lags))
+            FigureUpdate(
+                owner=link_owner(update.link_id),
+                day=day,
+                kind=FigureKind.STOCK,
+                add=dict(Counter(lag_bucket(timedelta(milliseconds=lag)) for lag in update.lags_ms)),
+            )
             for update in updates
-            if update.lags
+            if update.lags_ms
         ]
         try:
             self._figures.add(measured)
@@ -214,7 +220,8 @@ class StockPropagation:
             writes=result.written,
             stale_retries=result.stale_retries,
             refused={f"{level.item_id} at {level.location_id}": reason for level, reason in result.refused.items()},
-            lags=dict(Counter(lag_bucket(written_at - changed_at) for changed_at in write.changed_at)),
+            # A platform's clock ahead of ours reads as no lag, not a negative one.
+            lags_ms=tuple(max(0, round((written_at - at).total_seconds() * 1000)) for at in write.changed_at),
         )
         logger.info("destination updated", extra=update.model_dump())
         return update
