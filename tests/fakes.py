@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from storelink.domain.catalogue import CatalogueVariant, Location
+from storelink.domain.dashboard_sessions import DashboardSession
 from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.figures import FigureDay, FigureKind, FigureUpdate, order_updates
 from storelink.domain.give_back import LineLedger
@@ -603,3 +604,19 @@ class FakeCatchUpMarks:
 
     def save(self, store_id: str, seen_until: datetime) -> None:
         self.marks[store_id] = seen_until
+
+
+@dataclass
+class FakeDashboardSessions:
+    """Sessions by digest, as the table keeps them."""
+
+    by_digest: dict[str, DashboardSession] = field(default_factory=dict)
+
+    def open(self, session: DashboardSession) -> None:
+        self.by_digest[session.session_digest] = session
+
+    def get(self, session_digest: str) -> DashboardSession | None:
+        return self.by_digest.get(session_digest)
+
+    def end(self, session_digest: str) -> None:
+        self.by_digest.pop(session_digest, None)

@@ -4,6 +4,7 @@ import argparse
 import logging
 import threading
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from storelink_local.runtime import LocalRuntime
@@ -62,6 +63,45 @@ def start_woocommerce_store(stack: ExitStack) -> list[str]:
     return ["sandbox WooCommerce store (wc/v3; its POST /stores body):", f"  {fields}  product={shop.product_id}"]
 
 
+@dataclass(frozen=True)
+class DashboardStory:
+    """Stores registered and linked so that the dashboard has something to show."""
+
+    outlet_token: str
+    source_token: str
+    link_id: str
+
+    def describe(self, api_url: str) -> list[str]:
+        return [
+            "",
+            f"dashboard: {api_url}/dashboard  (sign in with a store's API token; Lumen's are registered and linked)",
+            f"  Lumen Outlet (destination: one order waits to be pushed by hand)  {self.outlet_token}",
+            f"  Lumen (main store) (source)                                         {self.source_token}",
+        ]
+
+
+def dashboard_story(rt: LocalRuntime, stack: ExitStack) -> DashboardStory | None:
+    """A source and an outlet: an order the outlet's link pushed automatically, then, its orders pushed by hand from
+    then on, one waiting to be pushed. None without the Shopify contract (no sandbox stores)."""
+    from storelink_local.scenario import ManagementApi, link_shops, registered_shop
+
+    schema = load_contract_schema()
+    if schema is None:
+        return None
+    api = ManagementApi(rt)
+    source, _ = registered_shop(api, "Lumen (main store)", "lumen-main.myshopify.com", schema, 40, stack)
+    outlet, code = registered_shop(api, "Lumen Outlet", "lumen-outlet.myshopify.com", schema, 40, stack)
+    link = link_shops(api, source, outlet, code, channel_name="Lumen Outlet")
+    rt.drain()  # the grant's catalogue import matches the shirt
+    sale = {"variant_id": outlet.variant_id, "quantity": 2, "price": "35.00"}
+    outlet.sandbox.place_order([sale])
+    rt.drain()
+    api.call("PATCH", f"/links/{link.link_id}", outlet.api_token, {"orders": {"automatic": False}})
+    outlet.sandbox.place_order([{**sale, "quantity": 1}])
+    rt.drain()
+    return DashboardStory(outlet.api_token, source.api_token, link.link_id)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m storelink_local.dev", description=__doc__)
     parser.add_argument("--template", type=Path, default=Path("template.yaml"))
@@ -89,6 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     ):
         print("\n".join(describe(rt)), flush=True)
         print("\n".join(start_sandbox_stores(stores)), flush=True)
+        if story := dashboard_story(rt, stores):
+            print("\n".join(story.describe(rt.api_url)), flush=True)
         rt.start_pollers()
         rt.start_schedules()
         print("\nrunning; Ctrl-C stops", flush=True)

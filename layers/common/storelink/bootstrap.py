@@ -6,6 +6,7 @@ given is never built (a test that gives them all needs no AWS; its settings can 
 """
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -15,6 +16,7 @@ from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 from storelink.adapters.connectors import PlatformConnectors
+from storelink.adapters.dashboard_sessions import DynamoDbDashboardSessions
 from storelink.adapters.dynamodb import (
     DynamoDbAppliedLevels,
     DynamoDbCatchUpMarks,
@@ -52,6 +54,7 @@ from storelink.ports import (
     CatchUpMarks,
     ChangeFeeds,
     CheckpointQueue,
+    DashboardSessions,
     EventPublisher,
     EventQueue,
     Figures,
@@ -75,9 +78,10 @@ from storelink.ports import (
 from storelink.services.bulk_stock import BulkStock
 from storelink.services.catalogue_import import CatalogueImport, ProductRematching
 from storelink.services.catch_up import StoreCatchUp
+from storelink.services.dashboard import Dashboard
 from storelink.services.figures import FigureReports
 from storelink.services.link_orders import LinkOrders
-from storelink.services.links import LinkManagement
+from storelink.services.links import LinkManagement, YourLinks
 from storelink.services.manual_stores import ManualStoreDesk
 from storelink.services.mappings import Mappings
 from storelink.services.order_history import OrderHistory
@@ -91,6 +95,7 @@ from storelink.services.stores import StoreRegistration
 from storelink.services.webhook_ingress import WebhookIngress
 from storelink.settings import (
     CatalogueImportSettings,
+    DashboardSettings,
     LinkedStoresSettings,
     LinkManagementSettings,
     LinksTable,
@@ -366,14 +371,7 @@ def management(
         orders=LinkOrders(
             links=links,
             mirrors=_given(mirrors, lambda: _order_mirrors(settings, table)),
-            pushes=_given(
-                pushes,
-                lambda: SqsJobs[PushRequested](
-                    boto3.client("sqs"),
-                    settings.order_events_queue_url,
-                    fifo_group=lambda push: order_group(push.destination_store_id, push.order_id),
-                ),
-            ),
+            pushes=_given(pushes, lambda: _pushes_by_hand(settings)),
         ),
         manual=ManualStoreDesk(
             books=manual,
@@ -390,6 +388,50 @@ def management(
             health=health,
             now=linked.now,
         ),
+    )
+
+
+def _pushes_by_hand(settings: ManagementApiSettings | DashboardSettings) -> SqsJobs[PushRequested]:
+    """A push by hand, for the order worker, in the order's FIFO group."""
+    return SqsJobs[PushRequested](
+        boto3.client("sqs"),
+        settings.order_events_queue_url,
+        fifo_group=lambda push: order_group(push.destination_store_id, push.order_id),
+    )
+
+
+# --- The dashboard page (docs/dashboard.md) ---
+
+
+def dashboard(
+    settings: DashboardSettings,
+    *,
+    stores: StoreRepository | None = None,
+    links: LinkBook | None = None,
+    oversells: Oversells | None = None,
+    mirrors: OrderMirrors | None = None,
+    pushes: JobQueue[PushRequested] | None = None,
+    sessions: DashboardSessions | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Dashboard:
+    """Reads what the management API reads, through the same services, and reaches no store's platform."""
+    table = _tables()
+    stores = _given(stores, lambda: DynamoDbStores(table(settings.links_table_name)))
+    yours = YourLinks(
+        stores=stores,
+        links=_given(links, lambda: DynamoDbLinks(table(settings.links_table_name))),
+        oversells=_given(oversells, lambda: DynamoDbOversells(table(settings.links_table_name))),
+    )
+    return Dashboard(
+        stores=stores,
+        sessions=_given(sessions, lambda: DynamoDbDashboardSessions(table(settings.dashboard_sessions_table_name))),
+        links=yours,
+        orders=LinkOrders(
+            links=yours,
+            mirrors=_given(mirrors, lambda: _order_mirrors(settings, table)),
+            pushes=_given(pushes, lambda: _pushes_by_hand(settings)),
+        ),
+        now=now,
     )
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
+from storelink.domain.dashboard_sessions import DashboardSession
 from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.figures import FigureDay, FigureUpdate
 from storelink.domain.give_back import LineLedger
@@ -466,3 +467,16 @@ class WebhookTranslator(Protocol):
     """One platform's webhooks: verify the signature, then turn the payload into a storelink event."""
 
     def read(self, store: Store, headers: Mapping[str, str], body: bytes, secret: str) -> VerifiedDelivery: ...
+
+
+# --- The dashboard page's sessions (docs/dashboard.md) ---
+
+
+class DashboardSessions(Protocol):
+    """Sessions by the digest of their id; the raw id never reaches storage."""
+
+    def open(self, session: DashboardSession) -> None: ...
+
+    def get(self, session_digest: str) -> DashboardSession | None: ...
+
+    def end(self, session_digest: str) -> None: ...

@@ -83,6 +83,12 @@ class EventBus(_FromEnvironment):
     event_bus_name: str = "default"
 
 
+class DashboardSessionsTable(_FromEnvironment):
+    """The dashboard page's sessions, by the digest of their id (docs/dashboard.md)."""
+
+    dashboard_sessions_table_name: str = Field(min_length=1)
+
+
 class StoreSecretsRead(_FromEnvironment):
     """Reads stores' credentials by the secret name on each store's record: no variable, only a grant."""
 
@@ -167,6 +173,11 @@ class ManagementApiSettings(
     allow_custom_store_urls: bool = False
 
 
+class DashboardSettings(LinksTable, OrderMirrorsTable, OrderEventsQueue, DashboardSessionsTable):
+    """The dashboard page reads stores, links, oversells and order mirrors, queues pushes by hand, and keeps its
+    sessions; it never reaches a store's platform, so it reads no store's credentials."""
+
+
 # Which settings each function of template.yaml reads (by logical id): the handler's, and the test's.
 SETTINGS_OF_FUNCTION: dict[str, type[_FromEnvironment]] = {
     "WebhookIngressFunction": WebhookIngressSettings,
@@ -179,4 +190,5 @@ SETTINGS_OF_FUNCTION: dict[str, type[_FromEnvironment]] = {
     "SweepWorkerFunction": SweepWorkerSettings,
     "StoreEventsFunction": StoreEventsSettings,
     "ManagementApiFunction": ManagementApiSettings,
+    "DashboardFunction": DashboardSettings,
 }

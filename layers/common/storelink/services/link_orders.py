@@ -15,7 +15,7 @@ from storelink.domain.reports import EARLIEST, LATEST, pushed_orders_csv
 from storelink.domain.stores import Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.ports import JobQueue, OrderMirrors
-from storelink.services.links import LinkManagement
+from storelink.services.links import YourLinks
 
 # A CSV report answers directly, within Lambda's 6 MB response: about 150 bytes a row.
 MAX_CSV_ROWS = 20_000
@@ -30,7 +30,7 @@ class PushByHand(BaseModel):
 
 
 class LinkOrders:
-    def __init__(self, *, links: LinkManagement, mirrors: OrderMirrors, pushes: JobQueue[PushRequested]) -> None:
+    def __init__(self, *, links: YourLinks, mirrors: OrderMirrors, pushes: JobQueue[PushRequested]) -> None:
         self._links = links
         self._mirrors = mirrors
         self._pushes = pushes

@@ -31,7 +31,15 @@ from storelink.domain.product_removal import ProductRemovalPlan, parts_of
 from storelink.domain.stock import Oversell
 from storelink.domain.stores import Attention, Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
-from storelink.ports import ConnectorFactory, EventPublisher, JobQueue, LinkBook, Oversells, StoreRegistry
+from storelink.ports import (
+    ConnectorFactory,
+    EventPublisher,
+    JobQueue,
+    LinkBook,
+    Oversells,
+    StoreRegistry,
+    StoreRepository,
+)
 from storelink.services.product_removal import ProductRemoval
 
 # Links that still bind their two stores; a denied link does not, and may be asked for again.
@@ -95,7 +103,57 @@ class Disconnection(Link):
     products: ProductRemovalPlan | None = None
 
 
-class LinkManagement:
+class YourLinks:
+    """The links a store is a party to, as it reads them; any other link is not found."""
+
+    def __init__(self, *, stores: StoreRepository, links: LinkBook, oversells: Oversells) -> None:
+        self._stores = stores
+        self._links = links
+        self._oversells = oversells
+
+    def get(self, caller: Store, link_id: str) -> Link:
+        link = self._links.get(link_id)
+        if link is None or link.role_of(caller.store_id) is None:
+            raise NotFound(f"no link {link_id} among yours")
+        return link
+
+    def view(self, caller: Store, link_id: str) -> LinkView:
+        (view,) = self._views([self.get(caller, link_id)])
+        return view
+
+    def page(self, caller: Store, *, limit: int, cursor: str | None) -> tuple[list[LinkView], str | None]:
+        links, after = self._links.page_of_links(caller.store_id, limit=limit, cursor=cursor)
+        return self._views(links), after
+
+    def _views(self, links: list[Link]) -> list[LinkView]:
+        parties = self._stores.get_many(
+            [party for link in links for party in (link.source_store_id, link.destination_store_id)]
+        )
+        return [
+            LinkView(
+                **dict(link),
+                needs_attention={
+                    party: store.needs_attention
+                    for party in (link.source_store_id, link.destination_store_id)
+                    if (store := parties.get(party)) is not None and store.needs_attention is not None
+                },
+            )
+            for link in links
+        ]
+
+    def history(
+        self, caller: Store, link_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[Transition], str | None]:
+        return self._links.history(self.get(caller, link_id).link_id, limit=limit, cursor=cursor)
+
+    def oversells(
+        self, caller: Store, link_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[Oversell], str | None]:
+        """Order lines of the destination that took the source below zero, for either party to see."""
+        return self._oversells.of_link(self.get(caller, link_id).link_id, limit=limit, cursor=cursor)
+
+
+class LinkManagement(YourLinks):
     def __init__(
         self,
         *,
@@ -108,19 +166,18 @@ class LinkManagement:
         removal: ProductRemoval,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._stores = stores
-        self._links = links
+        super().__init__(stores=stores, links=links, oversells=oversells)
+        self._registry = stores
         self._connectors = connectors
         self._events = events
         self._sweeps = sweeps
-        self._oversells = oversells
         self._removal = removal
         self._now = now
 
     def request(self, caller: Store, request: LinkRequest) -> Link:
         """The source asks to link with the destination's verification code; the link waits for its grant."""
         code = credentials.normalise_verification_code(request.verification_code)
-        destination_id = self._stores.store_with_verification_code(credentials.digest(code))
+        destination_id = self._registry.store_with_verification_code(credentials.digest(code))
         destination = self._stores.get(destination_id) if destination_id else None
         if destination is None:
             raise InvalidRequest("verification_code is not any store's current code")
@@ -236,47 +293,6 @@ class LinkManagement:
         )
         self._links.save(changed, transition)
         return changed
-
-    def get(self, caller: Store, link_id: str) -> Link:
-        link = self._links.get(link_id)
-        if link is None or link.role_of(caller.store_id) is None:
-            raise NotFound(f"no link {link_id} among yours")
-        return link
-
-    def view(self, caller: Store, link_id: str) -> LinkView:
-        (view,) = self._views([self.get(caller, link_id)])
-        return view
-
-    def page(self, caller: Store, *, limit: int, cursor: str | None) -> tuple[list[LinkView], str | None]:
-        links, after = self._links.page_of_links(caller.store_id, limit=limit, cursor=cursor)
-        return self._views(links), after
-
-    def _views(self, links: list[Link]) -> list[LinkView]:
-        parties = self._stores.get_many(
-            [party for link in links for party in (link.source_store_id, link.destination_store_id)]
-        )
-        return [
-            LinkView(
-                **dict(link),
-                needs_attention={
-                    party: store.needs_attention
-                    for party in (link.source_store_id, link.destination_store_id)
-                    if (store := parties.get(party)) is not None and store.needs_attention is not None
-                },
-            )
-            for link in links
-        ]
-
-    def history(
-        self, caller: Store, link_id: str, *, limit: int, cursor: str | None
-    ) -> tuple[list[Transition], str | None]:
-        return self._links.history(self.get(caller, link_id).link_id, limit=limit, cursor=cursor)
-
-    def oversells(
-        self, caller: Store, link_id: str, *, limit: int, cursor: str | None
-    ) -> tuple[list[Oversell], str | None]:
-        """Order lines of the destination that took the source below zero, for either party to see."""
-        return self._oversells.of_link(self.get(caller, link_id).link_id, limit=limit, cursor=cursor)
 
     def end_links_of(self, store: Store, reason: str) -> list[Link]:
         """A removed or uninstalled store leaves its links disconnected, each transition recorded."""

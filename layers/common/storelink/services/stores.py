@@ -14,7 +14,7 @@ from storelink.domain.shop_addresses import shop_address
 from storelink.domain.stores import WEBHOOK_SECRET_GRACE, Attention, Platform, Store, StoreCredentials
 from storelink.errors import InvalidRequest, NotAuthenticated, NotFound, StoreRejected
 from storelink.observability import logger
-from storelink.ports import ConnectorFactory, ManualStoreBooks, SecretWriter, StoreRegistry
+from storelink.ports import ConnectorFactory, ManualStoreBooks, SecretWriter, StoreRegistry, StoreRepository
 from storelink.services.store_attention import StoreAttention
 
 
@@ -23,6 +23,15 @@ def own_store(caller: Store, store_id: str) -> Store:
     if caller.store_id != store_id:
         raise NotFound(f"no store {store_id} among yours")
     return caller
+
+
+def authenticated(stores: StoreRepository, token: str | None) -> Store:
+    """The store whose current API token this is; the same refusal for every way it can be wrong."""
+    store_id = credentials.store_id_of_token(token or "")
+    store = stores.get(store_id) if store_id else None
+    if store is None or not token or not credentials.matches(token, store.api_token_digest):
+        raise NotAuthenticated("send a store's API token as 'Authorization: Bearer sl_…'")
+    return store
 
 
 # The credentials a platform's stores register with, each kind the fields that go together (its first names it).
@@ -204,12 +213,7 @@ class StoreRegistration:
         return RegisteredStore(store=StoreView.of(store), issued=issued, webhooks_registered=[])
 
     def authenticate(self, token: str | None) -> Store:
-        """The store whose current API token this is; the same refusal for every way it can be wrong."""
-        store_id = credentials.store_id_of_token(token or "")
-        store = self._registry.get(store_id) if store_id else None
-        if store is None or not token or not credentials.matches(token, store.api_token_digest):
-            raise NotAuthenticated("send a store's API token as 'Authorization: Bearer sl_…'")
-        return store
+        return authenticated(self._registry, token)
 
     def view(self, caller: Store, store_id: str) -> StoreView:
         return StoreView.of(own_store(caller, store_id))
