@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from storelink.domain.catalogue import CatalogueVariant, Location
 from storelink.domain.dashboard_sessions import DashboardSession
 from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
-from storelink.domain.figures import FigureDay, FigureKind, FigureUpdate, order_updates
+from storelink.domain.figures import FigureDay, FigureUpdate, order_updates
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.messages import HistoryChunk, SweepJob
@@ -495,11 +495,11 @@ class FakeGiveBackLedgers:
 class FakeFigures:
     """Counters by (owner, UTC day, kind), added to as the DynamoDB adapter's ADD does."""
 
-    items: dict[tuple[str, date, FigureKind], FigureDay] = field(default_factory=dict)
+    items: dict[tuple[str, date, str], FigureDay] = field(default_factory=dict)
 
     def add(self, updates: list[FigureUpdate]) -> None:
         for update in updates:
-            key = (update.owner, update.day, update.kind)
+            key = (update.owner, update.day, update.item)
             kept = self.items.get(key) or FigureDay(day=update.day, kind=update.kind)
             counters = dict(kept.counters)
             for name, amount in update.add.items():

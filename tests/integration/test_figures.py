@@ -94,17 +94,18 @@ def test_a_save_adds_only_what_changed_and_a_conflicting_save_adds_nothing(
     tokens: dict[str, str], figures: DynamoDbFigures
 ) -> None:
     # Given the first order mirrored not pushed, then saved pushed: the link's item of 30 November
-    (orders, stock) = figures.days(link_owner(LINK), date(2026, 11, 30), date(2026, 11, 30))
-    # Then it holds one order at 22:00 UTC, pushed and no longer not pushed, with its product's name
-    assert (orders.kind, stock.kind) == (FigureKind.ORDERS, FigureKind.STOCK)
-    assert {name: amount for name, amount in orders.counters.items() if name.startswith("22#")} == {
+    (orders, products, stock) = figures.days(link_owner(LINK), date(2026, 11, 30), date(2026, 11, 30))
+    # Then it holds one order at 22:00 UTC, pushed and no longer not pushed, and its product with its name
+    assert (orders.kind, products.kind, stock.kind) == (FigureKind.ORDERS, FigureKind.PRODUCTS, FigureKind.STOCK)
+    assert orders.counters == {
         "22#orders": 1,
         "22#status#pushed": 1,
         "22#status#not_pushed": 0,
         "22#units": 2,
         "22#revenue#GBP": Decimal("60"),
     }
-    assert orders.names == {"source-shirt": "Shirt (SHIRT)"}
+    assert products.counters == {"product#source-shirt#units": 2, "product#source-shirt#value#GBP": Decimal(60)}
+    assert products.names == {"source-shirt": "Shirt (SHIRT)"}
     # When a stale save of the same order is tried (its version taken meanwhile)
     mirrors = DynamoDbOrderMirrors(
         boto3.resource("dynamodb").Table(os.environ["ORDER_MIRRORS_TABLE_NAME"]), os.environ["FIGURES_TABLE_NAME"]
@@ -113,7 +114,7 @@ def test_a_save_adds_only_what_changed_and_a_conflicting_save_adds_nothing(
     with pytest.raises(Conflict):
         mirrors.save(stale.model_copy(update={"version": 1, "cancelled_at": datetime(2026, 12, 1, tzinfo=UTC)}))
     # Then the figures are as they were, and the mirror read back knows what it counted
-    (again, _) = figures.days(link_owner(LINK), date(2026, 11, 30), date(2026, 11, 30))
+    (again, _, _) = figures.days(link_owner(LINK), date(2026, 11, 30), date(2026, 11, 30))
     assert again.counters == orders.counters
     kept = mirrors.get("figures-outlet", "gid://shopify/Order/1")
     assert kept is not None

@@ -22,7 +22,7 @@ from storelink.domain.figures import (
     store_owner,
     summed,
 )
-from storelink.domain.mirrors import MirrorLine, OrderMirror, SourcePart
+from storelink.domain.mirrors import MirrorLine, OrderMirror, PartStatus, SourcePart
 from storelink.domain.orders import SalesChannel
 from storelink.domain.reports import FiguresPeriod, figures_period
 from storelink.errors import InvalidRequest
@@ -226,3 +226,26 @@ def test_sync_lag_over_a_range_is_read_from_the_buckets_summed_over_its_days() -
 def test_a_slower_lag_than_any_bucket_is_kept_in_the_last() -> None:
     assert lag_bucket(timedelta(days=3)) == "lag#86400000"
     assert lag_bucket(timedelta(seconds=-1)) == "lag#250"  # a source clock ahead of storelink's: no lag
+
+
+def test_a_new_order_writes_its_owners_hourly_item_and_only_its_own_products_items() -> None:
+    # Given an order of one product on one link
+    mirror = a_mirror(1, datetime(2026, 12, 1, 9, tzinfo=UTC))
+    # When it is first counted, then counted again once pushed
+    created, tally = order_updates(mirror)
+    pushed_part = mirror.parts[LINK].model_copy(update={"status": PartStatus.PUSHED})
+    pushed, _ = order_updates(mirror.with_part(pushed_part).model_copy(update={"counted": tally}))
+    # Then the creation writes each owner's `orders` item and the `products` item(s) of its product and source
+    assert {(u.owner, u.kind) for u in created} >= {
+        (link_owner(LINK), FigureKind.ORDERS),
+        (link_owner(LINK), FigureKind.PRODUCTS),
+        (store_owner("outlet"), FigureKind.ORDERS),
+    }
+    assert all(update.item.startswith("2026-12-01#") for update in created)
+    [link_products] = [u for u in created if u.owner == link_owner(LINK) and u.kind is FigureKind.PRODUCTS]
+    assert set(link_products.add) == {"product#source-shirt#units", "product#source-shirt#value#NZD"}
+    # And the push only moves states, in the two small `orders` items
+    assert [(u.owner, u.kind, u.add) for u in pushed] == [
+        (link_owner(LINK), FigureKind.ORDERS, {"09#status#not_pushed": -1, "09#status#pushed": 1}),
+        (store_owner("outlet"), FigureKind.ORDERS, {"09#status#not_pushed": -1, "09#status#pushed": 1}),
+    ]

@@ -1,6 +1,7 @@
 """Figures in DynamoDB (FiguresTable; docs/data-model.md, docs/reports.md).
 
-One item per owner (a link, a store), UTC day and kind: pk `LINK#{id}` / `STORE#{id}`, sk `{YYYY-MM-DD}#{kind}`,
+One item per owner (a link, a store), UTC day and kind: pk `LINK#{id}` / `STORE#{id}`, sk `{YYYY-MM-DD}#{kind}`
+(`{YYYY-MM-DD}#products#{shard}` for the rankings),
 each counter a top-level number attribute (`ADD` makes it, and only top-level attributes can be added to
 without the map existing first), each product's name `name#{key}`. A range of days is one `Query`.
 """
@@ -33,7 +34,7 @@ def figure_update(table_name: str, update: FigureUpdate) -> dict[str, Any]:
     expression = "ADD " + ", ".join(adds) + (" SET " + ", ".join(sets) if sets else "")
     return {
         "TableName": table_name,
-        "Key": {"pk": update.owner, "sk": f"{update.day.isoformat()}#{update.kind}"},
+        "Key": {"pk": update.owner, "sk": update.item},
         "UpdateExpression": expression,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
@@ -68,6 +69,7 @@ class DynamoDbFigures:
 
 def _day(item: dict[str, Any]) -> FigureDay:
     day, _, kind = str(item["sk"]).partition("#")
+    kind = kind.partition("#")[0]  # a `products` item's shard
     counters: dict[str, Decimal] = {}
     names: dict[str, str] = {}
     for attribute, value in item.items():

@@ -1,14 +1,16 @@
 """Figures: what a link or a store did over a range of days, summed from counters kept per UTC day as the work
 happens (docs/reports.md, Figures). Pure: what an order adds to the counters, and what the counters say.
 
-Each owner (a link, a store) has at most two items a UTC day: `orders` (what its orders add) and `stock` (what
-its stock path measured). Counts an hour sharp matter for (orders, their states, units, revenue, oversells,
-drift) are kept per UTC hour inside the day's item, `{HH}#{name}`, so a range in the store's time zone is cut at
-its own midnight for every zone a whole number of hours off UTC. Rankings and the lag histogram are kept per
-day (`{name}`): hourly they would multiply the item, and an item's size is what each of its writes costs.
+Each owner (a link, a store) has at most three items a UTC day: `orders` and `products` (what its orders
+add) and `stock` (what its stock path measured). Counts an hour sharp matter for (orders, their states, units,
+revenue, oversells, drift) are kept per UTC hour inside the day's item, `{HH}#{name}`, so a range in the store's
+time zone is cut at its own midnight for every zone a whole number of hours off UTC. Rankings and the lag
+histogram are kept per day (`{name}`): hourly they would multiply the item, and an item's size is what each of
+its writes costs.
 """
 
 import math
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -29,10 +31,15 @@ Tally = dict[str, dict[str, Decimal]]
 # from the summed buckets, as at most the bound of the bucket it falls in. The last catches everything slower.
 LAG_BUCKETS_MS = (250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000, 86_400_000)
 TOP = 10
+# A busy day's products are spread over this many items by their key: an order writes only its products' items,
+# each a few KB where one would grow with every product of the day (a write costs a unit per KB of its item,
+# and an item holds at most 400 KB: about 2,000 products in one, 16,000 over eight).
+PRODUCT_SHARDS = 8
 
 
 class FigureKind(StrEnum):
-    ORDERS = "orders"
+    ORDERS = "orders"  # an owner's orders, their states, units and revenue, hour by hour
+    PRODUCTS = "products"  # its products' (and a store's suppliers') units and value, for the rankings
     STOCK = "stock"
 
 
@@ -116,25 +123,53 @@ class FigureUpdate(BaseModel):
     kind: FigureKind
     add: dict[str, Decimal]
     names: dict[str, str] = Field(default_factory=dict)
+    # Which of the day's `products` items (PRODUCT_SHARDS of them); none for the other kinds.
+    shard: int | None = None
+
+    @property
+    def item(self) -> str:
+        """The item's sort key: `{day}#{kind}`, `{day}#products#{shard}`."""
+        return f"{self.day.isoformat()}#{self.kind}" + (f"#{self.shard}" if self.shard is not None else "")
 
 
 def order_updates(mirror: OrderMirror) -> tuple[list[FigureUpdate], Tally]:
     """What saving `mirror` adds to the counters (only what changed since it was last counted), and what it
-    counts for then: kept on the mirror, in the same write, so each change is counted once."""
+    counts for then: kept on the mirror, in the same write, so each change is counted once.
+
+    An owner's hourly counters go to its small `orders` item, its rankings to its `products` item, which grows
+    with the day's products: a push or a cancellation moves states, so only a new order (or a cancelled one)
+    writes the larger item, and a write costs a unit per KB of its item."""
     now = order_tally(mirror)
     names = product_names(mirror)
     day = mirror.created_at.astimezone(UTC).date()
-    updates = [
-        FigureUpdate(
-            owner=owner,
-            day=day,
-            kind=FigureKind.ORDERS,
-            add=add,
-            names={key: names[key] for key in _products_in(add) if key in names},
-        )
-        for owner, add in sorted(tally_change(mirror.counted, now).items())
-    ]
+    updates = []
+    for owner, add in sorted(tally_change(mirror.counted, now).items()):
+        hourly_counts = {name: amount for name, amount in add.items() if _is_hourly(name)}
+        if hourly_counts:
+            updates.append(FigureUpdate(owner=owner, day=day, kind=FigureKind.ORDERS, add=hourly_counts))
+        shards: dict[int, dict[str, Decimal]] = defaultdict(dict)
+        for name, amount in add.items():
+            if not _is_hourly(name):
+                shards[_shard(name)][name] = amount
+        for shard, rankings in sorted(shards.items()):
+            named = {key: names[key] for key in _products_in(rankings) if key in names}
+            updates.append(
+                FigureUpdate(owner=owner, day=day, kind=FigureKind.PRODUCTS, add=rankings, names=named, shard=shard)
+            )
     return updates, now
+
+
+def _shard(counter: str) -> int:
+    """The `products` item of a ranking counter: by its product's (or source's) key, the same for all of its
+    counters; crc32, as Python's own hash of a string changes from one process to the next."""
+    _, _, rest = counter.partition("#")
+    key = rest.rpartition("#value#")[0] or rest.removesuffix("#units")
+    return zlib.crc32(key.encode()) % PRODUCT_SHARDS
+
+
+def _is_hourly(name: str) -> bool:
+    hour, _, _ = name.partition("#")
+    return len(hour) == 2 and hour.isdigit()
 
 
 def counted(mirror: OrderMirror) -> OrderMirror:
@@ -326,7 +361,7 @@ def summed(days: Iterable[FigureDay], period: FiguresPeriod) -> Summed:
         names.update(item.names)
         for name, amount in item.counters.items():
             hour, _, counter = name.partition("#")
-            if len(hour) == 2 and hour.isdigit():
+            if _is_hourly(name):
                 if period.holds_hour(item.day, int(hour)):
                     counters[counter] += amount
                     by_day[period.local_day(item.day, int(hour))][counter] += amount

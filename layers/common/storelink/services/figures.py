@@ -110,7 +110,7 @@ class FigureReports:
         """The owner's orders and stock counters over `period`, from the one Query of its days."""
         days = self._figures.days(owner, *period.utc_days())
         return (
-            summed((day for day in days if day.kind is FigureKind.ORDERS), period),
+            summed((day for day in days if day.kind is not FigureKind.STOCK), period),
             summed((day for day in days if day.kind is FigureKind.STOCK), period),
         )
 
