@@ -1,11 +1,14 @@
 """The ingress service: every refusal happens before anything is queued."""
 
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
-from storelink.domain.stores import Platform, StoreCredentials
+from storelink.domain.stores import Platform, Store, StoreCredentials
 from storelink.errors import InvalidSignature, MalformedWebhook, PayloadTooLarge, UnknownStore
-from storelink.services.webhook_ingress import MAX_WEBHOOK_BYTES, WebhookIngress, WebhookReceipt
+from storelink.services.webhook_ingress import MAX_WEBHOOK_BYTES, RECENT_SECONDS, WebhookIngress, WebhookReceipt
 from tests.builders import a_link, a_store, inventory_level_body, shopify_headers
 from tests.fakes import FakeLinks, FakeSecrets, FakeStores, RecordingQueue
 
@@ -106,3 +109,79 @@ def test_the_answer_names_a_verification_token_only_when_there_is_one() -> None:
     # Then only the second answer carries the signed token, under the name ShopWired reads
     assert ordinary.model_dump(by_alias=True) == {"delivery_id": "d1", "topic": "orders/create", "queued": True}
     assert verification.model_dump(by_alias=True)["verificationToken"] == "ab"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class CountingStores(FakeStores):
+    reads: int = 0
+
+    def get(self, store_id: str) -> Store | None:
+        self.reads += 1
+        return super().get(store_id)
+
+
+def destination_ingress(queue: RecordingQueue, clock: Clock, stores: FakeStores, links: FakeLinks) -> WebhookIngress:
+    return WebhookIngress(
+        stores=stores,
+        links=links,
+        secrets=FakeSecrets({"destination": StoreCredentials(access_token="token", webhook_secret=SECRET)}),
+        translators={Platform.SHOPIFY: ShopifyWebhooks()},
+        events=queue,
+        now=clock,
+    )
+
+
+def echo(ingress: WebhookIngress, available: int) -> WebhookReceipt:
+    body = inventory_level_body(available=available)
+    headers = shopify_headers(body, SECRET, shop="destination.myshopify.com")
+    return ingress.accept(Platform.SHOPIFY, "destination", headers, body)
+
+
+def test_echoes_within_the_window_read_the_store_once() -> None:
+    # Given a destination store whose first echo was answered (its record and secret read once)
+    stores, clock, queue = CountingStores({"destination": a_store("destination")}), Clock(), RecordingQueue()
+    ingress = destination_ingress(queue, clock, stores, FakeLinks([a_link()]))
+    echo(ingress, 4)
+    # When nine more echoes come within the window, and one after it
+    for available in range(5, 14):
+        clock.now += timedelta(seconds=RECENT_SECONDS / 10)
+        assert not echo(ingress, available).queued
+    clock.now += timedelta(seconds=RECENT_SECONDS / 10)
+    echo(ingress, 14)
+    # Then the store was read again only once the window had passed, and nothing was queued
+    assert stores.reads == 2
+    assert queue.published == []
+
+
+def test_a_store_that_becomes_a_source_has_its_next_change_queued_at_once() -> None:
+    # Given a destination's echo answered, then a link connected from that store
+    clock, queue, links = Clock(), RecordingQueue(), FakeLinks([a_link()])
+    ingress = destination_ingress(queue, clock, FakeStores({"destination": a_store("destination")}), links)
+    echo(ingress, 4)
+    links.add(a_link("from-destination", source_store_id="destination", destination_store_id="third"))
+    # When its stock changes a second later, well inside the window its record is kept for
+    clock.now += timedelta(seconds=1)
+    receipt = echo(ingress, 5)
+    # Then the change is queued for the new link: not being a source is never taken from memory
+    assert receipt.queued
+    assert [change.available for change in queue.published] == [5]
+
+
+def test_an_unknown_store_is_read_again_at_once() -> None:
+    # Given a delivery for a store not registered yet, refused
+    stores, clock, queue = FakeStores(), Clock(), RecordingQueue()
+    ingress = destination_ingress(queue, clock, stores, FakeLinks())
+    with pytest.raises(UnknownStore):
+        echo(ingress, 4)
+    # When the store registers and its next webhook arrives in the same second
+    stores.add(a_store("destination"))
+    # Then it is accepted: nothing was kept of the unknown store
+    assert echo(ingress, 5).delivery_id

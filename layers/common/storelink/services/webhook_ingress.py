@@ -2,22 +2,37 @@
 
 One thing is looked up: a stock change of a store that is no connected link's source has nowhere to go (most
 are the echoes of storelink's own writes to destinations), so it is answered without being queued; this
-spares each echo the dedup record, the queue and the worker (docs/benchmarks.md).
+spares each echo the dedup record, the queue and the worker (docs/benchmarks.md). The store's record and its
+credentials are kept in the function for `RECENT_SECONDS`, and so is its being a source, never its not being
+one: an echo costs one query, and a link connected a moment ago carries its source's next change.
 """
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field, model_serializer
 from pydantic.functional_serializers import SerializerFunctionWrapHandler
 
 from storelink.domain.stock import StockLevelChanged
-from storelink.domain.stores import Platform, Store
+from storelink.domain.stores import Platform, Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 from storelink.errors import InvalidSignature, PayloadTooLarge, UnknownStore
 from storelink.ports import EventQueue, LinkRepository, StoreRepository, StoreSecrets, WebhookTranslator
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
+# How long a function keeps a store's record and credentials (rotated with a grace for the previous secret, far
+# longer than this) and its being a link's source (a change queued for a link disconnected meanwhile finds no
+# link at the stock worker, which looks again).
+RECENT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class _Recent:
+    store: Store
+    credentials: StoreCredentials
+    is_source: bool
+    until: datetime
 
 
 class WebhookReceipt(BaseModel):
@@ -52,19 +67,20 @@ class WebhookIngress:
         self._secrets = secrets
         self._translators = translators
         self._events = events
+        # Written by hand: Powertools parameters keep values by the wall clock only, and this one follows `now`
+        # (tests step it). Bounded by the stores that send webhooks to this function.
+        self._recent: dict[str, _Recent] = {}
 
     def accept(self, platform: Platform, store_id: str, headers: Mapping[str, str], body: bytes) -> WebhookReceipt:
         """Raise before queueing anything when the delivery is too large, unknown, unsigned or malformed."""
         if len(body) > MAX_WEBHOOK_BYTES:
             raise PayloadTooLarge(f"webhook body is {len(body)} bytes; the limit is {MAX_WEBHOOK_BYTES}")
-        store = self._stores.get(store_id)
-        if store is None or store.platform is not platform:
+        recent = self._recently_read(platform, store_id)
+        if recent is None:
             raise UnknownStore(f"no {platform} store {store_id!r}")
-        delivery = self._verified(platform, store, headers, body)
+        delivery = self._verified(platform, recent, headers, body)
         event = delivery.event
-        if isinstance(event, StockLevelChanged) and not any(
-            link.syncs_stock for link in self._links.links_from_source(store.store_id)
-        ):
+        if isinstance(event, StockLevelChanged) and not self._is_source(recent):
             event = None
         queued = self._events.publish(event) if event else False
         for also in delivery.also:
@@ -76,13 +92,38 @@ class WebhookIngress:
             verification_token=delivery.verification,
         )
 
-    def _verified(self, platform: Platform, store: Store, headers: Mapping[str, str], body: bytes) -> VerifiedDelivery:
+    def _recently_read(self, platform: Platform, store_id: str) -> _Recent | None:
+        """The store as read at most `RECENT_SECONDS` ago; an unknown one is read again every time (a store just
+        registered receives webhooks at once)."""
+        now = self._now()
+        recent = self._recent.get(store_id)
+        if recent is None or recent.until <= now:
+            store = self._stores.get(store_id)
+            if store is None or store.platform is not platform:
+                self._recent.pop(store_id, None)
+                return None
+            recent = _Recent(store, self._secrets.credentials(store), False, now + timedelta(seconds=RECENT_SECONDS))
+            self._recent[store_id] = recent
+        return recent
+
+    def _is_source(self, recent: _Recent) -> bool:
+        """Asked again while the answer is no: a store that just became a source must not lose its next change."""
+        if recent.is_source:
+            return True
+        is_source = any(link.syncs_stock for link in self._links.links_from_source(recent.store.store_id))
+        if is_source:
+            self._recent[recent.store.store_id] = replace(recent, is_source=True)
+        return is_source
+
+    def _verified(
+        self, platform: Platform, recent: _Recent, headers: Mapping[str, str], body: bytes
+    ) -> VerifiedDelivery:
         """Read with the store's webhook secret, or, within the grace after a rotation, the previous one (a
         delivery signed before the rotation may be retried for hours)."""
-        *newer, oldest = self._secrets.credentials(store).webhook_secrets(self._now())
+        *newer, oldest = recent.credentials.webhook_secrets(self._now())
         for secret in newer:
             try:
-                return self._translators[platform].read(store, headers, body, secret)
+                return self._translators[platform].read(recent.store, headers, body, secret)
             except InvalidSignature:
                 continue
-        return self._translators[platform].read(store, headers, body, oldest)
+        return self._translators[platform].read(recent.store, headers, body, oldest)
