@@ -206,6 +206,7 @@ def main(orders: int) -> None:
             sku_maps.add(
                 SkuMapEntry(
                     link_id="bench-link",
+                    source_store_id="source",
                     destination_item_id=f"destination-item-{n}",
                     destination_variant_id=variant_id,
                     source_item_id=f"source-item-{n}",

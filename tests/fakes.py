@@ -85,8 +85,12 @@ class FakeLinks:
 class FakeSkuMaps:
     entries: list[SkuMapEntry] = field(default_factory=list)
 
-    def destinations_of(self, link_id: str, source_item_id: str) -> list[SkuMapEntry]:
-        return [e for e in self.entries if e.link_id == link_id and e.source_item_id == source_item_id]
+    def destinations_of(self, source_store_id: str, source_item_id: str) -> list[SkuMapEntry]:
+        return [
+            e
+            for e in self.entries
+            if e.source_store_id == source_store_id and e.source_item_id == source_item_id and e.state == "matched"
+        ]
 
     def page_in_state(
         self, link_id: str, state: str | None, *, limit: int, cursor: str | None

@@ -202,7 +202,7 @@ def test_replacing_a_links_sku_map_writes_only_what_differs(runtime: LocalRuntim
     maps = DynamoDbSkuMaps(boto3.resource("dynamodb").Table(os.environ["SKU_MAPS_TABLE_NAME"]))
 
     def entry(n: int, **fields: str) -> SkuMapEntry:
-        defaults = {"source_item_id": f"src-{n}", "destination_variant_id": f"var-{n}"}
+        defaults = {"source_store_id": "src", "source_item_id": f"src-{n}", "destination_variant_id": f"var-{n}"}
         return SkuMapEntry(link_id="replace-link", destination_item_id=f"dst-{n}", **(defaults | fields))
 
     assert maps.replace_all("replace-link", [], [entry(1), entry(2), entry(3)]) == 3
@@ -216,6 +216,45 @@ def test_replacing_a_links_sku_map_writes_only_what_differs(runtime: LocalRuntim
         ("dst-2", "by hand"),
         ("dst-4", ""),
     }
+
+
+def test_a_source_items_destinations_in_every_link_come_from_one_query(runtime: LocalRuntime) -> None:
+    # Given two links from one source selling its item "shirt", a third link from another store whose source
+    # has an item of the same id, and an entry left unmatched
+    maps = DynamoDbSkuMaps(boto3.resource("dynamodb").Table(os.environ["SKU_MAPS_TABLE_NAME"]))
+
+    def entry(link_id: str, source_store_id: str, destination_item_id: str, **fields: str) -> SkuMapEntry:
+        return SkuMapEntry(
+            link_id=link_id,
+            source_store_id=source_store_id,
+            source_item_id="shirt",
+            destination_item_id=destination_item_id,
+            destination_variant_id=f"var-{destination_item_id}",
+            **fields,
+        )
+
+    maps.replace_all("plan-a", [], [entry("plan-a", "plan-src", "a-1"), entry("plan-a", "plan-src", "a-2")])
+    maps.replace_all("plan-b", [], [entry("plan-b", "plan-src", "b-1")])
+    maps.replace_all("plan-c", [], [entry("plan-c", "other-src", "c-1")])
+    unmatched = SkuMapEntry(link_id="plan-b", destination_item_id="b-2", state="unmatched", source_store_id="plan-src")
+    maps.replace_all("plan-b", maps.all_of("plan-b"), [*maps.all_of("plan-b"), unmatched])
+    # When the destinations of the source's "shirt" are asked for
+    found = maps.destinations_of("plan-src", "shirt")
+    # Then the matched entries of both its links come, and nothing of the other store or unmatched
+    assert sorted((e.link_id, e.destination_item_id) for e in found) == [
+        ("plan-a", "a-1"),
+        ("plan-a", "a-2"),
+        ("plan-b", "b-1"),
+    ]
+
+
+def test_a_matched_entry_without_its_source_store_is_refused(runtime: LocalRuntime) -> None:
+    # Given a matched entry that does not name its link's source store
+    maps = DynamoDbSkuMaps(boto3.resource("dynamodb").Table(os.environ["SKU_MAPS_TABLE_NAME"]))
+    nameless = SkuMapEntry(link_id="nameless", source_item_id="shirt", destination_item_id="d-1")
+    # When it is written, Then it is refused: no stock change could ever find it
+    with pytest.raises(ValueError, match="names no source store"):
+        maps.replace_all("nameless", [], [nameless])
 
 
 def test_an_oversell_is_kept_once_per_order_line_beside_its_link(table) -> None:  # type: ignore[no-untyped-def]

@@ -97,6 +97,7 @@ class Network:
             [
                 SkuMapEntry(
                     link_id=f"link-{d}",
+                    source_store_id="source",
                     source_item_id=SOURCE_ITEM,
                     destination_item_id=f"{d}-item",
                     destination_variant_id=f"{d}-shirt",

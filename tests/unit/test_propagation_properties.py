@@ -51,7 +51,14 @@ def test_any_delivery_order_converges_to_the_newest_level(levels: list[int], dat
         stores=FakeStores({"source": a_store("source"), "destination": a_store("destination")}),
         links=FakeLinks([a_link()]),
         sku_maps=FakeSkuMaps(
-            [SkuMapEntry(link_id="link-1", source_item_id=SOURCE_ITEM, destination_item_id=DESTINATION_ITEM)]
+            [
+                SkuMapEntry(
+                    link_id="link-1",
+                    source_store_id="source",
+                    source_item_id=SOURCE_ITEM,
+                    destination_item_id=DESTINATION_ITEM,
+                )
+            ]
         ),
         connectors=FakeConnectors({"destination": destination}),
         applied=FakeAppliedLevels(),

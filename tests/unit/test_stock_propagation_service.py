@@ -45,7 +45,14 @@ def propagation_with(
         stores=FakeStores({"source": a_store("source"), "destination": a_store("destination")}),
         links=FakeLinks([a_link(**link_fields)]),
         sku_maps=FakeSkuMaps(
-            [SkuMapEntry(link_id="link-1", source_item_id=SOURCE_ITEM, destination_item_id=DESTINATION_ITEM)]
+            [
+                SkuMapEntry(
+                    link_id="link-1",
+                    source_store_id="source",
+                    source_item_id=SOURCE_ITEM,
+                    destination_item_id=DESTINATION_ITEM,
+                )
+            ]
         ),
         connectors=FakeConnectors({"destination": destination, "source": source or FakeConnector()}),
         applied=FakeAppliedLevels(),
@@ -147,7 +154,12 @@ def fan_out_to(destinations: dict[str, FakeConnector]) -> StockPropagation:
         links=FakeLinks([a_link(f"link-{store_id}", destination_store_id=store_id) for store_id in destinations]),
         sku_maps=FakeSkuMaps(
             [
-                SkuMapEntry(link_id=f"link-{d}", source_item_id=SOURCE_ITEM, destination_item_id=DESTINATION_ITEM)
+                SkuMapEntry(
+                    link_id=f"link-{d}",
+                    source_store_id="source",
+                    source_item_id=SOURCE_ITEM,
+                    destination_item_id=DESTINATION_ITEM,
+                )
                 for d in destinations
             ]
         ),
@@ -208,8 +220,18 @@ def test_a_batchs_changes_reach_each_destination_in_one_call() -> None:
         links=FakeLinks([a_link()]),
         sku_maps=FakeSkuMaps(
             [
-                SkuMapEntry(link_id="link-1", source_item_id=SOURCE_ITEM, destination_item_id=DESTINATION_ITEM),
-                SkuMapEntry(link_id="link-1", source_item_id=other_source, destination_item_id=other_destination),
+                SkuMapEntry(
+                    link_id="link-1",
+                    source_store_id="source",
+                    source_item_id=SOURCE_ITEM,
+                    destination_item_id=DESTINATION_ITEM,
+                ),
+                SkuMapEntry(
+                    link_id="link-1",
+                    source_store_id="source",
+                    source_item_id=other_source,
+                    destination_item_id=other_destination,
+                ),
             ]
         ),
         connectors=FakeConnectors({"destination": destination}),

@@ -127,7 +127,9 @@ class EventPublisher(Protocol):
 
 
 class SkuMapRepository(Protocol):
-    def destinations_of(self, link_id: str, source_item_id: str) -> list[SkuMapEntry]: ...
+    def destinations_of(self, source_store_id: str, source_item_id: str) -> list[SkuMapEntry]:
+        """The matched entries selling a source item, in every link from its store (one query)."""
+        ...
 
     def add(self, entry: SkuMapEntry) -> None: ...
 

@@ -362,16 +362,18 @@ def _cursor(position: dict[str, Any]) -> str:
 
 
 class DynamoDbSkuMaps:
-    """One item per destination variant of a link. Matched items sort under their source item, so a
-    source stock change finds its destinations with one Query; the others sort under `~state`."""
+    """One item per destination variant of a link. Matched items sort under their source item, and carry it
+    with its store in `source_item_key` (the sparse maps-by-source-item index), so a source stock change finds
+    its destinations in every link with one Query; the others sort under `~state`."""
 
     def __init__(self, table: "Table") -> None:
         self._table = table
 
-    def destinations_of(self, link_id: str, source_item_id: str) -> list[SkuMapEntry]:
+    def destinations_of(self, source_store_id: str, source_item_id: str) -> list[SkuMapEntry]:
         items = _query_all(
             self._table,
-            KeyConditionExpression=Key("link_id").eq(link_id) & Key("source_key").begins_with(f"{source_item_id}#"),
+            IndexName="maps-by-source-item",
+            KeyConditionExpression=Key("source_item_key").eq(_source_item_key(source_store_id, source_item_id)),
         )
         return [SkuMapEntry.model_validate(item) for item in items]
 
@@ -564,11 +566,19 @@ class DynamoDbHealthReports:
         return HealthReport.model_validate_json(str(item["report"])) if item else None
 
 
+def _source_item_key(source_store_id: str, source_item_id: str) -> str:
+    return f"{source_store_id}#{source_item_id}"
+
+
 def _map_item(entry: SkuMapEntry) -> dict[str, Any]:
     variant = entry.destination_variant_id or entry.destination_item_id
-    source_key = (
-        f"{entry.source_item_id}#{entry.destination_item_id}"
-        if entry.state == "matched"
-        else f"~{entry.state}#{variant}"
-    )
-    return {"source_key": source_key, "state_key": f"{entry.state}#{variant}", **entry.model_dump(mode="json")}
+    item = {"state_key": f"{entry.state}#{variant}", **entry.model_dump(mode="json")}
+    if entry.state != "matched":
+        return {"source_key": f"~{entry.state}#{variant}", **item}
+    if not entry.source_store_id or not entry.source_item_id:
+        raise ValueError(f"matched entry of {entry.destination_item_id} names no source store: propagation misses it")
+    return {
+        "source_key": f"{entry.source_item_id}#{entry.destination_item_id}",
+        "source_item_key": _source_item_key(entry.source_store_id, entry.source_item_id),
+        **item,
+    }

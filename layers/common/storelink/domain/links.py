@@ -341,6 +341,8 @@ class SkuMapEntry(BaseModel):
     link_id: str = Field(min_length=1)
     destination_item_id: str = Field(min_length=1)
     source_item_id: str | None = None
+    # The link's source: a source stock change finds its destinations across all links with one query.
+    source_store_id: str = ""
     # The destination variant's identifiers, as matched.
     sku: str = ""
     barcode: str = ""

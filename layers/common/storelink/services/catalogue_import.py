@@ -224,6 +224,7 @@ def entry_of(link: Link, match: VariantMatch) -> SkuMapEntry:
     destination, source = match.destination, match.source
     return SkuMapEntry(
         link_id=link.link_id,
+        source_store_id=link.source_store_id,
         identifier=link.identifier,
         destination_item_id=destination.inventory_item_id,
         destination_variant_id=destination.variant_id,

@@ -1,10 +1,11 @@
 """Apply source stock changes to every connected destination, with compare-and-set writes.
 
-The plan (links, SKU maps, stores: DynamoDB) is read first, one link after another, as boto3's table
-resources are not thread-safe; the store writes, which are most of the time, then run concurrently. The
-changes of one SQS batch are written together: one call per link's destination, whatever their number. Each
-write measures its sync lag, from each change's time at the source to the destination's answer, and the
-batch adds them to the link's daily figures: one UpdateItem per link (domain/figures.py).
+The plan is read first, in three DynamoDB calls (boto3's table resources are not thread-safe): the links from
+the source, the SKU-map entries of the changed item in all of them, the destination stores. The store writes,
+which are most of the time, then run concurrently. The changes of one SQS batch are written together: one call
+per link's destination, whatever their number. Each write measures its sync lag, from each change's time at the
+source to the destination's answer, and the batch adds them to the link's daily figures: one UpdateItem per link
+(domain/figures.py).
 """
 
 import contextvars
@@ -147,14 +148,16 @@ class StockPropagation:
         return change.model_copy(update={"available": available})
 
     def _targets(self, change: StockLevelChanged, links: list[Link]) -> list[tuple[Link, dict[InventoryRef, int]]]:
-        """For each link, the destination levels that sell the changed source level, and what they must show."""
+        """For each link, the destination levels that sell the changed source level, and what they must show;
+        the entries of every link come in one read."""
+        entries = self._sku_maps.destinations_of(change.store_id, change.level.item_id)
         found = []
         for link in links:
             location_id = link.destination_location(change.level.location_id)
-            entries = self._sku_maps.destinations_of(link.link_id, change.level.item_id) if location_id else []
-            if location_id and entries:
+            items = [entry.destination_item_id for entry in entries if entry.link_id == link.link_id]
+            if location_id and items:
                 quantity = destination_quantity(change.available, link.stock)
-                levels = [InventoryRef(item_id=entry.destination_item_id, location_id=location_id) for entry in entries]
+                levels = [InventoryRef(item_id=item_id, location_id=location_id) for item_id in items]
                 found.append((link, dict.fromkeys(levels, quantity)))
         return found
 
