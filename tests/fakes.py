@@ -17,7 +17,15 @@ from storelink.domain.messages import HistoryChunk, SweepJob
 from storelink.domain.mirrors import OrderMirror, order_ref
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, SalesChannel, Tracking
 from storelink.domain.refunds import SourceRefund
-from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
+from storelink.domain.stock import (
+    AppliedClaim,
+    InventoryRef,
+    LevelClaim,
+    LevelsSet,
+    LevelWrite,
+    Oversell,
+    StockLevelChanged,
+)
 from storelink.domain.stores import Attention, ParkedMessage, Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict, StoreRejected, StoreUnavailable
 from storelink.services.store_attention import StoreAttention
@@ -147,6 +155,8 @@ class FakeConnector:
 
     levels: dict[InventoryRef, int] = field(default_factory=dict)
     set_calls: list[tuple[dict[InventoryRef, int], str]] = field(default_factory=list)
+    # What each set_available was told storelink last wrote to its levels.
+    last_written_given: list[dict[InventoryRef, int]] = field(default_factory=list)
     location_ids: tuple[str, ...] = ()
     adjusted: dict[str, dict[InventoryRef, int]] = field(default_factory=dict)  # idempotency key -> levels after
     variants: list[CatalogueVariant] = field(default_factory=list)
@@ -223,8 +233,14 @@ class FakeConnector:
             self.adjusted[key] = {level: self.levels[level] for level in deltas}
         return self.adjusted[key]
 
-    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
+    def set_available(
+        self,
+        targets: Mapping[InventoryRef, int],
+        reference: str,
+        last_written: Mapping[InventoryRef, int] | None = None,
+    ) -> LevelsSet:
         self.set_calls.append((dict(targets), reference))
+        self.last_written_given.append(dict(last_written or {}))
         outcome = LevelsSet()
         for level, quantity in targets.items():
             if level not in self.levels:
@@ -455,14 +471,14 @@ class RecordingHistoryChunks:
 class FakeAppliedLevels:
     """The repository's rule: newer (or the same delivery again) applies, older skips, same time reads."""
 
-    latest: dict[InventoryRef, tuple[datetime, str]] = field(default_factory=dict)
+    latest: dict[InventoryRef, tuple[datetime, str, int]] = field(default_factory=dict)
 
-    def claim(self, change: StockLevelChanged) -> LevelClaim:
+    def claim(self, change: StockLevelChanged) -> AppliedClaim:
         applied = self.latest.get(change.level)
-        if applied is None or applied[0] < change.changed_at or applied == (change.changed_at, change.delivery_id):
-            self.latest[change.level] = (change.changed_at, change.delivery_id)
-            return LevelClaim.APPLY
-        return LevelClaim.READ_SOURCE if applied[0] == change.changed_at else LevelClaim.SKIP
+        if applied is None or applied[0] < change.changed_at or applied[:2] == (change.changed_at, change.delivery_id):
+            self.latest[change.level] = (change.changed_at, change.delivery_id, change.available)
+            return AppliedClaim(LevelClaim.APPLY, applied[2] if applied else None)
+        return AppliedClaim(LevelClaim.READ_SOURCE if applied[0] == change.changed_at else LevelClaim.SKIP)
 
 
 @dataclass

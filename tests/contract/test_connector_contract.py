@@ -9,6 +9,7 @@ import pytest
 
 from storelink.domain.orders import OrderDraft, OrderLine, ShippingLine, Tracking
 from storelink.domain.stock import InventoryRef, LevelWrite
+from storelink.domain.stores import Platform
 from storelink.errors import StoreAccessRevoked, UnknownStoreObject
 from tests.contract.conftest import StoreUnderTest
 from tests.sandbox.support import webhook_receiver
@@ -118,6 +119,43 @@ def test_set_available_reads_again_after_a_race_and_reaches_its_target(store: St
     store.sell_before_next_write(level, 1)
     outcome = store.connector.set_available({level: 6}, "storelink://race")
     assert (outcome.written, outcome.stale_retries, store.available(level)) == (1, 1, 6)
+
+
+def test_a_write_against_what_storelink_last_wrote_reads_nothing_first(store: StoreUnderTest) -> None:
+    # Given a level storelink wrote at 10, and the calls a write that reads first takes
+    first, second = store.stock(2, 10)
+    store.transport.requests.clear()
+    store.connector.set_available({first: 7}, "storelink://contract/read-first")
+    reading_first = len(store.transport.requests)
+    store.transport.requests.clear()
+    # When storelink writes the other level against the 10 it knows it wrote there
+    outcome = store.connector.set_available({second: 7}, "storelink://contract/known", last_written={second: 10})
+    # Then the level is set, in fewer calls where the platform compares (Shopify: the write alone), never more
+    assert (outcome.written, outcome.stale_retries, store.available(second)) == (1, 0, 7)
+    assert len(store.transport.requests) <= reading_first
+    if store.platform is Platform.SHOPIFY:
+        assert len(store.transport.requests) == 1
+
+
+def test_a_sale_since_storelink_last_wrote_is_read_not_written_over(store: StoreUnderTest) -> None:
+    # Given a level storelink wrote at 10, and a buyer's order of 1 landing before its next write
+    [level] = store.stock(1, 10)
+    store.sell_before_next_write(level, 1)
+    # When storelink writes 6 against the 10 it last wrote
+    outcome = store.connector.set_available({level: 6}, "storelink://contract/sold", last_written={level: 10})
+    # Then the write came back stale (Shopify refused it; the others gave the sale back), the level was read
+    # and written against what it held: the target is reached once, after one more round
+    assert (outcome.written, outcome.stale_retries, store.available(level)) == (1, 1, 6)
+
+
+def test_a_level_already_at_what_storelink_last_wrote_is_read_before_it_is_left(store: StoreUnderTest) -> None:
+    # Given a level storelink wrote at 10 that the merchant has set to 8 since
+    [level] = store.stock(1, 10)
+    store.connector.set_available({level: 8}, "storelink://contract/merchant")
+    # When storelink's target is the 10 it believes is there already
+    outcome = store.connector.set_available({level: 10}, "storelink://contract/same", last_written={level: 10})
+    # Then nothing is taken for granted: the level is read, found at 8 and set to 10
+    assert (outcome.written, store.available(level)) == (1, 10)
 
 
 def test_a_decrement_racing_a_sale_loses_neither(store: StoreUnderTest) -> None:

@@ -188,13 +188,14 @@ def test_applied_levels_move_only_forward(table) -> None:  # type: ignore[no-unt
     # Given a change applied at 12:05
     applied = DynamoDbAppliedLevels(table)
     later = a_stock_change(5, changed_at=datetime(2026, 11, 23, 12, 5, tzinfo=UTC), delivery_id="later")
-    assert applied.claim(later) is LevelClaim.APPLY
+    assert applied.claim(later) == (LevelClaim.APPLY, None)
     # Then the same delivery again applies, an older one is skipped, another one of the same second reads the
-    # source, and a newer one applies
-    assert applied.claim(later) is LevelClaim.APPLY
-    assert applied.claim(a_stock_change(7, delivery_id="older")) is LevelClaim.SKIP
-    assert applied.claim(later.model_copy(update={"delivery_id": "same-second"})) is LevelClaim.READ_SOURCE
-    assert applied.claim(a_stock_change(4, changed_at=datetime(2026, 11, 23, 12, 6, tzinfo=UTC))) is LevelClaim.APPLY
+    # source, and a newer one applies, each apply naming the level the change before it carried
+    assert applied.claim(later) == (LevelClaim.APPLY, 5)
+    assert applied.claim(a_stock_change(7, delivery_id="older")) == (LevelClaim.SKIP, None)
+    assert applied.claim(later.model_copy(update={"delivery_id": "same-second"})) == (LevelClaim.READ_SOURCE, None)
+    newer = a_stock_change(4, changed_at=datetime(2026, 11, 23, 12, 6, tzinfo=UTC))
+    assert applied.claim(newer) == (LevelClaim.APPLY, 5)
 
 
 def test_replacing_a_links_sku_map_writes_only_what_differs(runtime: LocalRuntime) -> None:

@@ -33,6 +33,7 @@ from tests.fakes import (
 )
 
 DESTINATION_LEVEL = InventoryRef(item_id=DESTINATION_ITEM, location_id=DESTINATION_LOCATION)
+SOURCE_LEVEL = InventoryRef(item_id=SOURCE_ITEM, location_id=SOURCE_LOCATION)
 
 
 def propagation_with(
@@ -176,9 +177,14 @@ class MeetingConnector(FakeConnector):
 
     meeting: threading.Barrier = field(default_factory=lambda: threading.Barrier(1))
 
-    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
+    def set_available(
+        self,
+        targets: Mapping[InventoryRef, int],
+        reference: str,
+        last_written: Mapping[InventoryRef, int] | None = None,
+    ) -> LevelsSet:
         self.meeting.wait()
-        return super().set_available(targets, reference)
+        return super().set_available(targets, reference, last_written)
 
 
 def test_destinations_are_written_concurrently() -> None:
@@ -195,7 +201,12 @@ def test_destinations_are_written_concurrently() -> None:
 
 @dataclass
 class FailingConnector(FakeConnector):
-    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
+    def set_available(
+        self,
+        targets: Mapping[InventoryRef, int],
+        reference: str,
+        last_written: Mapping[InventoryRef, int] | None = None,
+    ) -> LevelsSet:
         raise StoreUnavailable("HTTP 503 from the store")
 
 
@@ -263,3 +274,45 @@ def test_every_change_a_failed_write_carried_is_failed() -> None:
     outcome = propagation.propagate_batch(changes)
     assert sorted(outcome.failed) == ["first", "second"]
     assert "d1: StoreUnavailable" in str(outcome.failed["first"])
+
+
+def test_a_change_is_written_against_what_the_previous_one_propagated() -> None:
+    # Given a link with a buffer of 1, whose source's change to 10 was propagated (the first: read first)
+    destination = FakeConnector({DESTINATION_LEVEL: 3})
+    propagation = propagation_with(destination, stock=StockRules(buffer=1))
+    propagate(propagation, a_stock_change(10, delivery_id="first"))
+    # When the source changes to 7
+    propagate(
+        propagation, a_stock_change(7, delivery_id="second", changed_at=datetime(2026, 11, 23, 12, 1, tzinfo=UTC))
+    )
+    # Then the first write knew nothing, and the second goes against the 9 storelink wrote (10 less the buffer)
+    assert destination.last_written_given == [{}, {DESTINATION_LEVEL: 9}]
+    assert destination.levels[DESTINATION_LEVEL] == 6
+
+
+def test_a_batch_writes_a_level_against_what_was_there_before_its_first_change() -> None:
+    # Given a level propagated at 12, then a batch changing it to 9 and then 8
+    destination = FakeConnector({DESTINATION_LEVEL: 10})
+    propagation = propagation_with(destination)
+    propagate(propagation, a_stock_change(12, delivery_id="before"))
+    changes = [
+        a_stock_change(9, delivery_id="first", changed_at=datetime(2026, 11, 23, 12, 1, tzinfo=UTC)),
+        a_stock_change(8, delivery_id="second", changed_at=datetime(2026, 11, 23, 12, 2, tzinfo=UTC)),
+    ]
+    # When the batch is propagated
+    propagation.propagate_batch(changes)
+    # Then its one write sets 8 against 12, never against the 9 that was never written
+    assert destination.set_calls[-1][0] == {DESTINATION_LEVEL: 8}
+    assert destination.last_written_given[-1] == {DESTINATION_LEVEL: 12}
+
+
+def test_a_same_second_change_read_from_the_source_is_read_at_the_destination_too() -> None:
+    # Given a level propagated at 12, then another delivery of the same second
+    destination, source = FakeConnector({DESTINATION_LEVEL: 12}), FakeConnector({SOURCE_LEVEL: 5})
+    propagation = propagation_with(destination, source)
+    propagate(propagation, a_stock_change(12, delivery_id="first"))
+    # When the second is propagated: the source's own level is read (neither webhook can be trusted)
+    propagate(propagation, a_stock_change(11, delivery_id="other"))
+    # Then the destination is set to it after a read, against nothing assumed
+    assert destination.last_written_given[-1] == {}
+    assert destination.levels[DESTINATION_LEVEL] == 5

@@ -18,7 +18,14 @@ from storelink.domain.messages import ImportCheckpoint
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
 from storelink.domain.refunds import SourceRefund
-from storelink.domain.stock import InventoryRef, LevelClaim, LevelsSet, LevelWrite, Oversell, StockLevelChanged
+from storelink.domain.stock import (
+    AppliedClaim,
+    InventoryRef,
+    LevelsSet,
+    LevelWrite,
+    Oversell,
+    StockLevelChanged,
+)
 from storelink.domain.stores import Attention, GrantedToken, ParkedMessage, Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 
@@ -203,9 +210,10 @@ class StoreSecrets(Protocol):
 
 
 class AppliedLevels(Protocol):
-    def claim(self, change: StockLevelChanged) -> LevelClaim:
+    def claim(self, change: StockLevelChanged) -> AppliedClaim:
         """Record `change` as the latest applied to its level when it is newer (or the same delivery again);
-        SKIP when a newer one was applied; READ_SOURCE when another delivery of the same time was."""
+        SKIP when a newer one was applied; READ_SOURCE when another delivery of the same time was. An APPLY
+        carries the level the change it replaces had (None when there was none)."""
         ...
 
 
@@ -227,8 +235,15 @@ class StockLevels(Protocol):
         read is left as it is and listed in `stale`, for the caller to decide."""
         ...
 
-    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
-        """Compare-and-set every level to its target; `reference` is a URI naming the storelink change."""
+    def set_available(
+        self,
+        targets: Mapping[InventoryRef, int],
+        reference: str,
+        last_written: Mapping[InventoryRef, int] | None = None,
+    ) -> LevelsSet:
+        """Compare-and-set every level to its target; `reference` is a URI naming the storelink change. A level in
+        `last_written` (what storelink last wrote there) is written against it without a read first; one that no
+        longer holds it is read and written against what it holds (adapters/level_rounds.py)."""
         ...
 
     def adjust_available(

@@ -16,7 +16,7 @@ from storelink.domain.figures import oversell_update
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
-from storelink.domain.stock import LevelClaim, Oversell, StockLevelChanged
+from storelink.domain.stock import AppliedClaim, LevelClaim, Oversell, StockLevelChanged
 from storelink.domain.stores import Attention, ParkedMessage, Store
 from storelink.errors import AlreadyExists, Conflict
 
@@ -434,26 +434,30 @@ class DynamoDbAppliedLevels:
     def __init__(self, table: "Table") -> None:
         self._table = table
 
-    def claim(self, change: StockLevelChanged) -> LevelClaim:
+    def claim(self, change: StockLevelChanged) -> AppliedClaim:
         level = change.level
         key = {"pk": f"LEVEL#{change.store_id}#{level.item_id}#{level.location_id}", "sk": "APPLIED"}
         at = change.changed_at.astimezone(UTC).isoformat()
         try:
-            self._table.update_item(
+            answer = self._table.update_item(
                 Key=key,
-                UpdateExpression="SET changed_at = :at, delivery_id = :delivery",
+                UpdateExpression="SET changed_at = :at, delivery_id = :delivery, available = :available",
                 # Strictly newer, or the same delivery retried; a same-second change of another delivery is
                 # told apart below (Shopify stamps to the second and promises no order).
                 ConditionExpression="attribute_not_exists(changed_at) OR changed_at < :at OR "
                 "(changed_at = :at AND delivery_id = :delivery)",
-                ExpressionAttributeValues={":at": at, ":delivery": change.delivery_id},
+                ExpressionAttributeValues={":at": at, ":delivery": change.delivery_id, ":available": change.available},
+                # The level the replaced change carried comes back with the same call (the item as it was: an
+                # updated attribute whose value did not change is not "updated" to every implementation).
+                ReturnValues="ALL_OLD",
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             applied = self._table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
-            return LevelClaim.READ_SOURCE if applied.get("changed_at") == at else LevelClaim.SKIP
-        return LevelClaim.APPLY
+            return AppliedClaim(LevelClaim.READ_SOURCE if applied.get("changed_at") == at else LevelClaim.SKIP)
+        before = answer.get("Attributes", {}).get("available")
+        return AppliedClaim(LevelClaim.APPLY, None if before is None else int(str(before)))
 
 
 class DynamoDbOversells:

@@ -426,7 +426,12 @@ class ManualConnector:
             outcome.written += 1
         return outcome
 
-    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
+    def set_available(
+        self,
+        targets: Mapping[InventoryRef, int],
+        reference: str,
+        last_written: Mapping[InventoryRef, int] | None = None,
+    ) -> LevelsSet:
         def read(levels: list[InventoryRef]) -> LevelsRead:
             variants = self._data.variants([level.item_id for level in levels if level.location_id == LOCATION_ID])
             known = {
@@ -440,6 +445,7 @@ class ManualConnector:
                 compare_and_set=lambda writes: self._compare_and_set(writes, variants),
             )
 
+        # `last_written` would save nothing: a manual store's write reads the variants' versions anyway.
         return set_in_rounds(targets, read)
 
     def adjust_available(

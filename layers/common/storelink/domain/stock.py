@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -42,6 +43,12 @@ class LevelClaim(StrEnum):
     # As old as one applied by another delivery: Shopify stamps to the second and promises no order, so
     # neither webhook's number can be trusted; the source's level is read and propagated instead.
     READ_SOURCE = "read_source"
+
+
+class AppliedClaim(NamedTuple):
+    outcome: LevelClaim
+    # The source level the change applied before this one carried: what storelink last propagated from it.
+    available_before: int | None = None
 
 
 class LevelWrite(BaseModel):

@@ -61,6 +61,8 @@ class _LinkWrite:
     deliveries: tuple[str, ...]
     # When each change happened at the source: the start of its sync lag.
     changed_at: tuple[datetime, ...]
+    # What storelink last wrote to these levels, as far as it knows: the write goes against it with no read first.
+    last_written: dict[InventoryRef, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,20 +120,33 @@ class StockPropagation:
             links = links_from[change.store_id]
             if not links:
                 continue  # nothing to claim: the store is no connected link's source
-            claim = self._applied.claim(change)
+            claim, available_before = self._applied.claim(change)
             if claim is LevelClaim.SKIP:
                 logger.info("older than what was applied: skipped", extra={"delivery_id": change.delivery_id})
                 continue
             if claim is LevelClaim.READ_SOURCE:
                 change = self._as_the_source_has_it(change)
             for link, targets in self._targets(change, links):
+                # The change before this one was propagated as this link's rules make of it: unless that write
+                # failed, or the destination sold since (then the write is stale, and its level read).
+                last = (
+                    dict.fromkeys(targets, destination_quantity(available_before, link.stock))
+                    if available_before is not None
+                    else {}
+                )
                 earlier = planned.get(link.link_id)
+                if earlier:
+                    # A later change of the same level wins (the batch is in the queue's order), written against
+                    # what the first change of the level found.
+                    last = {
+                        level: q for level, q in last.items() if level not in earlier.targets
+                    } | earlier.last_written
                 planned[link.link_id] = _LinkWrite(
                     link,
-                    # A later change of the same level wins: the batch is in the queue's order.
                     {**earlier.targets, **targets} if earlier else targets,
                     (*earlier.deliveries, change.delivery_id) if earlier else (change.delivery_id,),
                     (*earlier.changed_at, change.changed_at) if earlier else (change.changed_at,),
+                    last,
                 )
         return self._write_all(list(planned.values()))
 
@@ -214,7 +229,9 @@ class StockPropagation:
         # One change: its delivery names the write in the store's inventory history; several: the first of them.
         more = f"-and-{len(write.deliveries) - 1}-more" if len(write.deliveries) > 1 else ""
         reference = f"storelink://links/{write.link.link_id}/deliveries/{write.deliveries[0]}{more}"
-        result = self._connectors.connector_for(destination).set_available(write.targets, reference=reference)
+        result = self._connectors.connector_for(destination).set_available(
+            write.targets, reference=reference, last_written=write.last_written
+        )
         written_at = self._now()
         update = DestinationUpdate(
             link_id=write.link.link_id,

@@ -208,7 +208,12 @@ class ShopifyConnector:
         for line in response.text.splitlines():
             yield json.loads(line)
 
-    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
+    def set_available(
+        self,
+        targets: Mapping[InventoryRef, int],
+        reference: str,
+        last_written: Mapping[InventoryRef, int] | None = None,
+    ) -> LevelsSet:
         """Make each level equal its target, compare-and-set: never over a change made after our read. A stale
         level is re-read and retried alone; the other writes of its call (Shopify applies a call all or nothing)
         are sent again as they were."""
@@ -221,7 +226,12 @@ class ShopifyConnector:
                 compare_and_set=lambda writes: self.compare_and_set(writes, reference),
             )
 
-        return set_in_rounds(targets, read)
+        return set_in_rounds(
+            targets,
+            read,
+            last_written=last_written,
+            compare_and_set=lambda writes: self.compare_and_set(writes, reference),
+        )
 
     def compare_and_set(self, writes: list[LevelWrite], reference: str) -> LevelsSet:
         """Write each level only if it still holds `expected`, 250 a call. A stale level is left for the caller

@@ -157,7 +157,12 @@ class ShopWiredConnector:
         found = self._stock.stock(set(skus.values()))
         return {level: found[sku] for level, sku in skus.items() if sku in found}
 
-    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
+    def set_available(
+        self,
+        targets: Mapping[InventoryRef, int],
+        reference: str,
+        last_written: Mapping[InventoryRef, int] | None = None,
+    ) -> LevelsSet:
         """Make each level equal its target: read, write, read again, a sale overwritten given back (stale) and the
         level read and written again, in rounds (adapters/level_rounds.py)."""
 
@@ -171,6 +176,8 @@ class ShopWiredConnector:
                 compare_and_set=lambda writes: self._compare_and_set(writes, seen),
             )
 
+        # `last_written` would save nothing: with no compare-and-set at ShopWired, every write reads first anyway
+        # (the witness of a sale made meanwhile), and a level no longer at it would be read twice.
         return set_in_rounds(targets, read)
 
     def compare_and_set(self, writes: list[LevelWrite], reference: str) -> LevelsSet:

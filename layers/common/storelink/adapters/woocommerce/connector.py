@@ -164,7 +164,12 @@ class WooCommerceConnector:
         seen = self._stock.read(set(items.values()))
         return {level: quantity for level, item in items.items() if (quantity := seen.stock.get(item)) is not None}
 
-    def set_available(self, targets: Mapping[InventoryRef, int], reference: str) -> LevelsSet:
+    def set_available(
+        self,
+        targets: Mapping[InventoryRef, int],
+        reference: str,
+        last_written: Mapping[InventoryRef, int] | None = None,
+    ) -> LevelsSet:
         """Make each level equal its target: read, write, read again, a sale overwritten given back (stale) and
         the level read and written again, in rounds (adapters/level_rounds.py)."""
 
@@ -180,6 +185,8 @@ class WooCommerceConnector:
                 compare_and_set=lambda writes: self._compare_and_set(writes, seen),
             )
 
+        # `last_written` would save nothing: with no compare-and-set at WooCommerce, every write reads first anyway
+        # (the witness of a sale made meanwhile), and a level no longer at it would be read twice.
         return set_in_rounds(targets, read)
 
     def compare_and_set(self, writes: list[LevelWrite], reference: str) -> LevelsSet:
