@@ -1,6 +1,8 @@
 """In-memory implementations of storelink's ports, for unit tests (fakes, not mocks: they keep the rules)."""
 
-from collections.abc import Callable, Collection, Mapping
+import io
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -11,6 +13,7 @@ from storelink.domain.catalogue import CatalogueVariant, Location
 from storelink.domain.dashboard_sessions import DashboardSession
 from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.figures import FigureDay, FigureUpdate, order_updates
+from storelink.domain.file_jobs import FileJob
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.messages import HistoryChunk, SweepJob
@@ -122,6 +125,10 @@ class FakeSkuMaps:
 
     def add(self, entry: SkuMapEntry) -> None:
         self.entries.append(entry)
+
+    def replace_all(self, link_id: str, stored: list[SkuMapEntry], wanted: list[SkuMapEntry]) -> int:
+        self.entries = [e for e in self.entries if e.link_id != link_id] + wanted
+        return len(wanted)
 
 
 @dataclass
@@ -640,3 +647,43 @@ class FakeDashboardSessions:
 
     def end(self, session_digest: str) -> None:
         self.by_digest.pop(session_digest, None)
+
+
+@dataclass
+class FakeFileJobs:
+    jobs: dict[str, FileJob] = field(default_factory=dict)
+
+    def get(self, job_id: str) -> FileJob | None:
+        return self.jobs.get(job_id)
+
+    def save(self, job: FileJob) -> None:
+        self.jobs[job.job_id] = job
+
+
+@dataclass
+class FakeFiles:
+    """A bucket in memory: what a presigned URL would let the merchant PUT is put with `uploaded`."""
+
+    objects: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    signed: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def upload_url(self, key: str, *, size: int, content_type: str) -> str:
+        self.signed.append((key, size, content_type))
+        return f"https://files.example/{key}?signed-for={size}"
+
+    def download_url(self, key: str, *, filename: str) -> str:
+        return f"https://files.example/{key}?as={filename}"
+
+    def uploaded(self, key: str, body: bytes, content_type: str = "text/csv") -> None:
+        self.objects[key] = (body, content_type)
+
+    def described(self, key: str) -> tuple[int, str | None]:
+        body, content_type = self.objects[key]
+        return len(body), content_type
+
+    @contextmanager
+    def open_text(self, key: str) -> Iterator[Iterable[str]]:
+        yield io.StringIO(self.objects[key][0].decode("utf-8-sig"), newline="")
+
+    def put_text(self, key: str, text: str, *, content_type: str) -> None:
+        self.objects[key] = (text.encode(), content_type)

@@ -18,6 +18,7 @@ from storelink import bootstrap
 from storelink.adapters.sqs import once_per_delivery_config
 from storelink.domain.cursors import opened_cursor, sealed_cursor
 from storelink.domain.figures import LinkFigures, StoreFigures
+from storelink.domain.file_jobs import FileJob
 from storelink.domain.links import Action, DisconnectOption, Link, SkuMapEntry
 from storelink.domain.manual_desk import CataloguePlan, OrderEntry, ProductRequest
 from storelink.domain.manual_stores import ManualOrder, ManualVariant
@@ -41,6 +42,7 @@ from storelink.errors import (
     StoreUnavailable,
 )
 from storelink.observability import logger, metrics, tracer
+from storelink.services.file_jobs import StartedImport, UploadRequest
 from storelink.services.link_orders import PushByHand
 from storelink.services.links import Disconnection, LinkRequest, LinkSettingsChange, LinkView
 from storelink.services.manual_stores import OrdersImport
@@ -465,11 +467,30 @@ def export_mappings(link_id: PathId) -> Response[str]:
 
 @app.post(
     "/links/<link_id>/mappings.csv",
-    responses=answers(*YOURS, NotAllowed, *ASKS_THE_STORES, unprocessable=MappingImportPlan),
+    responses=answers(*YOURS, NotAllowed, PayloadTooLarge, *ASKS_THE_STORES, unprocessable=MappingImportPlan),
 )
 def import_mappings(link_id: PathId, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
     text = raw_body(app.current_event).decode("utf-8-sig", errors="replace")
     return all_or_nothing(services().mappings.import_csv(caller(), link_id, text, dry_run=dry_run))
+
+
+# --- Files of any size (docs/files.md): jobs with presigned upload and download URLs ---------------------------
+
+
+@app.post(
+    "/links/<link_id>/mappings/imports",
+    responses=answers(*YOURS, *A_JSON_BODY, NotAllowed, PayloadTooLarge, success=HTTPStatus.CREATED),
+)
+def start_mappings_import(link_id: PathId, request: UploadRequest) -> Response[StartedImport]:
+    """A mappings CSV of any size: PUT the file to the answer's upload URL, then follow the job at /jobs/{job_id};
+    its rows are checked and applied all or none, as POST /links/{link_id}/mappings.csv does."""
+    return created(services().files.start_mappings_import(caller(), link_id, request))
+
+
+@app.get("/jobs/<job_id>", responses=answers(*YOURS))
+def get_file_job(job_id: PathId) -> FileJob:
+    """A file job of the caller's: its state, the rows read and applied, and the bad rows."""
+    return services().files.view(caller(), job_id)
 
 
 @app.post("/links/<link_id>/sweep", responses=answers(*YOURS, Conflict, success=HTTPStatus.ACCEPTED))

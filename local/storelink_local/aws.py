@@ -17,6 +17,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from storelink_local.template import (
+    Bucket,
     Function,
     KeyElement,
     Queue,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_events.type_defs import TargetTypeDef
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 FAKE_CREDENTIALS = {
@@ -115,6 +117,7 @@ class AwsClients:
     events: "EventBridgeClient"
     # No stubs for EventBridge Scheduler in the dev dependencies.
     scheduler: Any
+    s3: "S3Client"
 
     @classmethod
     def from_environment(cls) -> "AwsClients":
@@ -124,14 +127,17 @@ class AwsClients:
             sqs=boto3.client("sqs"),
             events=boto3.client("events"),
             scheduler=boto3.client("scheduler"),
+            s3=boto3.client("s3"),
         )
 
 
 def create_resources(template: Template, clients: AwsClients) -> None:
-    """Every table, queue and schedule the template declares, each after the resources it references."""
+    """Every table, queue, bucket and schedule the template declares, each after the resources it references."""
     for resource in template.creation_order():
         if isinstance(resource, Table):
             _create_table(clients.dynamodb, resource)
+        elif isinstance(resource, Bucket):
+            _create_bucket(clients.s3, resource)
         else:
             _create_queue(clients.sqs, resource)
     for function in template.functions.values():
@@ -192,6 +198,56 @@ def _create_queue(sqs: "SQSClient", queue: Queue) -> None:
     url = sqs.create_queue(QueueName=queue.name, Attributes=dict(queue.attributes))["QueueUrl"]  # type: ignore[arg-type]
     if url != queue.url:
         raise ProvisioningError(f"moto created {queue.logical_id} at {url}, but !Ref resolves to {queue.url}")
+
+
+def _create_bucket(s3: "S3Client", bucket: Bucket) -> None:
+    """The bucket with the settings its CloudFormation properties give, in S3's API shapes. moto keeps them (a
+    test reads them back) and sends the notifications to the queues itself, as S3 does."""
+    s3.create_bucket(Bucket=bucket.name)
+    properties = bucket.properties
+    settings: list[tuple[Any, dict[str, Any]]] = []
+    if encryption := properties.get("BucketEncryption"):
+        rules = [
+            {"ApplyServerSideEncryptionByDefault": dict(rule["ServerSideEncryptionByDefault"])}
+            for rule in encryption["ServerSideEncryptionConfiguration"]
+        ]
+        settings.append((s3.put_bucket_encryption, {"ServerSideEncryptionConfiguration": {"Rules": rules}}))
+    if public_access := properties.get("PublicAccessBlockConfiguration"):
+        settings.append((s3.put_public_access_block, {"PublicAccessBlockConfiguration": public_access}))
+    if ownership := properties.get("OwnershipControls"):
+        settings.append((s3.put_bucket_ownership_controls, {"OwnershipControls": ownership}))
+    if lifecycle := properties.get("LifecycleConfiguration"):
+        rules = [_lifecycle_rule(rule) for rule in lifecycle["Rules"]]
+        settings.append((s3.put_bucket_lifecycle_configuration, {"LifecycleConfiguration": {"Rules": rules}}))
+    if bucket.notifications:
+        queues = [
+            {
+                "QueueArn": notification.queue_arn,
+                "Events": list(notification.events),
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": notification.prefix}]}},
+            }
+            for notification in bucket.notifications
+        ]
+        configuration = {"QueueConfigurations": queues}
+        settings.append((s3.put_bucket_notification_configuration, {"NotificationConfiguration": configuration}))
+    for put, request in settings:
+        put(Bucket=bucket.name, **request)
+    # The bucket policy is not put: moto enforces it, and its TLS-only rule would refuse every request to the
+    # local endpoint, which speaks plain HTTP (tests/runtime checks the policy the template gives).
+
+
+def _lifecycle_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule as S3's PutBucketLifecycleConfiguration takes it."""
+    converted: dict[str, Any] = {
+        "ID": rule.get("Id", ""),
+        "Status": rule["Status"],
+        "Filter": {"Prefix": rule.get("Prefix", "")},
+    }
+    if "ExpirationInDays" in rule:
+        converted["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    if abort := rule.get("AbortIncompleteMultipartUpload"):
+        converted["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(abort["DaysAfterInitiation"])}
+    return converted
 
 
 def _create_schedule(clients: AwsClients, context: StackContext, function: Function, schedule: ScheduleEvent) -> None:

@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
+BUCKET = "AWS::S3::Bucket"
+BUCKET_POLICY = "AWS::S3::BucketPolicy"
 EVENT_RULE = "AWS::Events::Rule"
 SCHEDULE = "AWS::Scheduler::Schedule"
 FUNCTION = "AWS::Lambda::Function"
@@ -143,6 +145,28 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class QueueNotification:
+    """S3 sends an event of `events` for a key starting with `prefix` to the queue (a queue of the template)."""
+
+    queue_arn: str
+    events: tuple[str, ...]
+    prefix: str
+
+
+@dataclass(frozen=True)
+class Bucket:
+    logical_id: str
+    name: str
+    arn: str
+    # CloudFormation's properties, resolved: encryption, public access block, lifecycle and ownership rules.
+    properties: Mapping[str, Any]
+    notifications: tuple[QueueNotification, ...]
+    # The bucket's AWS::S3::BucketPolicy document, when the template gives it one.
+    policy: Mapping[str, Any] | None
+    depends_on: frozenset[str]
+
+
+@dataclass(frozen=True)
 class HttpApiEvent:
     api: str  # logical id of the HttpApi
     api_id: str
@@ -246,10 +270,12 @@ class Template:
     queues: Mapping[str, Queue]
     functions: Mapping[str, Function]
     event_rules: Mapping[str, EventRule] = field(default_factory=dict)
+    buckets: Mapping[str, Bucket] = field(default_factory=dict)
 
-    def creation_order(self) -> list[Table | Queue]:
-        """Tables and queues with every resource after the ones it references (a DLQ before its queue)."""
-        resources: dict[str, Table | Queue] = {**self.tables, **self.queues}
+    def creation_order(self) -> list[Table | Queue | Bucket]:
+        """Tables, queues and buckets with every resource after the ones it references (a DLQ before its queue, a
+        queue before the bucket that notifies it)."""
+        resources: dict[str, Table | Queue | Bucket] = {**self.tables, **self.queues, **self.buckets}
         graph = {logical_id: r.depends_on & resources.keys() for logical_id, r in resources.items()}
         try:
             return [resources[logical_id] for logical_id in TopologicalSorter(graph).static_order()]
@@ -362,6 +388,7 @@ class _TemplateReader:
             functions={lid: self._function(lid) for lid in self._of_type(FUNCTION)},
             # Schedules are read with the functions they invoke; these rules route events to queues.
             event_rules={lid: self._event_rule(lid) for lid in self._of_type(EVENT_RULE) if self._routes_events(lid)},
+            buckets={lid: self._bucket(lid) for lid in self._of_type(BUCKET)},
         )
 
     def _routes_events(self, logical_id: str) -> bool:
@@ -409,6 +436,10 @@ class _TemplateReader:
         if resource_type == FUNCTION:
             name = properties.get("FunctionName") or self.context.physical_name(logical_id)
             return self._string(name, f"{logical_id}.FunctionName")
+        if resource_type == BUCKET:
+            # CloudFormation makes a name of the stack and logical id in lower case (bucket names allow no other).
+            name = properties.get("BucketName") or self.context.physical_name(logical_id).lower()
+            return self._string(name, f"{logical_id}.BucketName")
         if resource_type in (EVENT_RULE, SCHEDULE):
             name = properties.get("Name") or self.context.physical_name(logical_id)
             return self._string(name, f"{logical_id}.Name")[:EVENTBRIDGE_NAME_MAX]
@@ -442,6 +473,8 @@ class _TemplateReader:
                 return self._physical_name(logical_id)
             case "AWS::SQS::Queue", "QueueUrl":
                 return self._ref(logical_id, where)
+            case "AWS::S3::Bucket", "Arn":
+                return f"arn:{self.context.partition}:s3:::{self._physical_name(logical_id)}"
             case "AWS::Lambda::Function", "Arn":
                 return self.context.arn("lambda", f"function:{self._physical_name(logical_id)}")
         raise TemplateError(f"{where}: !GetAtt {logical_id}.{attribute} ({resource_type}) is not supported locally")
@@ -589,6 +622,31 @@ class _TemplateReader:
             visibility_timeout=int(properties.get("VisibilityTimeout", 30)),
             redrive=redrive,
             attributes=attributes,
+            depends_on=self._depends_on(logical_id),
+        )
+
+    def _bucket(self, logical_id: str) -> Bucket:
+        properties = self._resolve(self._properties(logical_id), logical_id)
+        notifications = []
+        for n, spec in enumerate((properties.get("NotificationConfiguration") or {}).get("QueueConfigurations", [])):
+            # Only the template's queues exist locally: a notification aimed elsewhere would be lost silently.
+            self._queue_with_arn(spec["Queue"], f"{logical_id}.NotificationConfiguration.QueueConfigurations[{n}]")
+            rules = ((spec.get("Filter") or {}).get("S3Key") or {}).get("Rules", [])
+            prefix = next((rule["Value"] for rule in rules if rule["Name"].lower() == "prefix"), "")
+            notifications.append(QueueNotification(queue_arn=spec["Queue"], events=(spec["Event"],), prefix=prefix))
+        name = self._physical_name(logical_id)
+        policies = [
+            self._resolve(self._properties(policy), policy)["PolicyDocument"]
+            for policy in self._of_type(BUCKET_POLICY)
+            if self._resolve(self._properties(policy).get("Bucket"), policy) == name
+        ]
+        return Bucket(
+            logical_id=logical_id,
+            name=name,
+            arn=self._get_att(logical_id, "Arn", logical_id),
+            properties=properties,
+            notifications=tuple(notifications),
+            policy=policies[0] if policies else None,
             depends_on=self._depends_on(logical_id),
         )
 

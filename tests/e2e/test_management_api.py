@@ -424,7 +424,12 @@ def test_every_route_refuses_a_caller_without_a_stores_token_and_hides_what_is_n
 ) -> None:
     # Given a route of the resolver, on the source's own store or link
     url = path.format(
-        store_id=world.source.store_id, link_id=world.link_id, order_ref="1", order_id="o-1", action="grant"
+        store_id=world.source.store_id,
+        link_id=world.link_id,
+        order_ref="1",
+        order_id="o-1",
+        action="grant",
+        job_id="j-1",
     )
     # When it is called with no token, or with a token that is not a store's, Then 401 with the error body
     for token in (None, f"sl_{world.source.store_id}.not-the-token"):

@@ -33,7 +33,7 @@ def own_variables(props: dict[str, Any]) -> dict[str, Any]:
 
 def resource_named(value: Any) -> str | None:
     """The template resource a variable's or a policy's value names: !Ref / !GetAtt of a resource, the store
-    secrets' prefix, an event bus by its name; None for anything else (a parameter, a flag)."""
+    secrets' prefix, objects of a bucket, an event bus by its name; None for anything else (a parameter, a flag)."""
     if isinstance(value, dict):
         if "Ref" in value:
             return value["Ref"] if value["Ref"] in RESOURCES else None
@@ -41,6 +41,9 @@ def resource_named(value: Any) -> str | None:
             return str(value["Fn::GetAtt"][0])
         if "Fn::Sub" in value and "${AWS::StackName}/stores/" in value["Fn::Sub"]:
             return STORE_SECRETS
+        # Part of a resource, as "${FilesBucket.Arn}/uploads/*" names the objects under a prefix of a bucket.
+        if "Fn::Sub" in value and (part := re.match(r"\$\{(\w+)\.Arn\}/", value["Fn::Sub"])):
+            return part[1] if part[1] in RESOURCES else None
     return None
 
 

@@ -14,6 +14,7 @@ import boto3
 import httpx
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+from botocore.config import Config
 
 from storelink.adapters.connectors import PlatformConnectors
 from storelink.adapters.dashboard_sessions import DynamoDbDashboardSessions
@@ -31,6 +32,7 @@ from storelink.adapters.dynamodb import (
 )
 from storelink.adapters.events import EventBridgePublisher
 from storelink.adapters.figures import DynamoDbFigures
+from storelink.adapters.files import DynamoDbFileJobs, S3Files
 from storelink.adapters.manual import ManualStoreTables
 from storelink.adapters.order_mirrors import DynamoDbOrderMirrors
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
@@ -58,6 +60,8 @@ from storelink.ports import (
     EventPublisher,
     EventQueue,
     Figures,
+    FileJobBook,
+    FileStore,
     GiveBackLedgers,
     HealthReports,
     JobQueue,
@@ -80,8 +84,9 @@ from storelink.services.catalogue_import import CatalogueImport, ProductRematchi
 from storelink.services.catch_up import StoreCatchUp
 from storelink.services.dashboard import Dashboard
 from storelink.services.figures import FigureReports
+from storelink.services.file_jobs import FileJobs
 from storelink.services.link_orders import LinkOrders
-from storelink.services.links import LinkManagement, YourLinks
+from storelink.services.links import LinkManagement, PartyLinks, YourLinks
 from storelink.services.manual_stores import ManualStoreDesk
 from storelink.services.mappings import Mappings
 from storelink.services.order_history import OrderHistory
@@ -96,6 +101,7 @@ from storelink.services.webhook_ingress import WebhookIngress
 from storelink.settings import (
     CatalogueImportSettings,
     DashboardSettings,
+    FileJobsSettings,
     LinkedStoresSettings,
     LinkManagementSettings,
     LinksTable,
@@ -293,6 +299,7 @@ class Management(NamedTuple):
     stock: BulkStock
     manual: ManualStoreDesk
     figures: FigureReports
+    files: FileJobs
 
 
 def link_management(
@@ -339,6 +346,8 @@ def management(
     manual: ManualStoreBooks | None = None,
     store_events: EventQueue | None = None,
     figures: Figures | None = None,
+    file_jobs: FileJobBook | None = None,
+    files: FileStore | None = None,
 ) -> Management:
     table = _tables()
     linked = _given(linked, lambda: linked_stores(settings))
@@ -354,6 +363,7 @@ def management(
         removals=removals,
         oversells=oversells,
     )
+    mappings = Mappings(links=links, linked=linked, health=health)
     return Management(
         stores=StoreRegistration(
             registry=registry,
@@ -366,7 +376,7 @@ def management(
             now=linked.now,
         ),
         links=links,
-        mappings=Mappings(links=links, linked=linked, health=health),
+        mappings=mappings,
         stock=BulkStock(connectors=linked.connectors),
         orders=LinkOrders(
             links=links,
@@ -388,6 +398,7 @@ def management(
             health=health,
             now=linked.now,
         ),
+        files=_file_jobs(settings, linked, mappings, jobs=file_jobs, files=files),
     )
 
 
@@ -433,6 +444,45 @@ def dashboard(
         ),
         now=now,
     )
+
+
+def _file_jobs(
+    settings: FileJobsSettings | ManagementApiSettings,
+    linked: LinkedStores,
+    mappings: Mappings,
+    *,
+    jobs: FileJobBook | None,
+    files: FileStore | None,
+) -> FileJobs:
+    table = _tables()
+    return FileJobs(
+        jobs=_given(jobs, lambda: DynamoDbFileJobs(table(settings.file_jobs_table_name))),
+        # SigV4 for presigned URLs in every region (boto3 would sign some with the legacy SigV2).
+        files=_given(
+            files,
+            lambda: S3Files(boto3.client("s3", config=Config(signature_version="s3v4")), settings.files_bucket_name),
+        ),
+        stores=linked.stores,
+        mappings=mappings,
+        now=linked.now,
+    )
+
+
+def file_jobs(
+    settings: FileJobsSettings,
+    *,
+    linked: LinkedStores | None = None,
+    health: HealthReports | None = None,
+    jobs: FileJobBook | None = None,
+    files: FileStore | None = None,
+) -> FileJobs:
+    """The file jobs function's: the SKU map changed through the same service as the API's CSV route, the
+    links only read for their parties."""
+    table = _tables()
+    linked = _given(linked, lambda: linked_stores(settings))
+    health = _given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name)))
+    mappings = Mappings(links=PartyLinks(linked.links), linked=linked, health=health)
+    return _file_jobs(settings, linked, mappings, jobs=jobs, files=files)
 
 
 def catalogue_import(

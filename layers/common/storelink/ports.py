@@ -1,6 +1,7 @@
 """The small interfaces services depend on; adapters implement them, bootstrap wires them."""
 
 from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -10,6 +11,7 @@ from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.dashboard_sessions import DashboardSession
 from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
 from storelink.domain.figures import FigureDay, FigureUpdate
+from storelink.domain.file_jobs import FileJob
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.manual_stores import ManualOrder, ManualVariant
@@ -497,3 +499,37 @@ class DashboardSessions(Protocol):
     def get(self, session_digest: str) -> DashboardSession | None: ...
 
     def end(self, session_digest: str) -> None: ...
+
+
+# --- Files of any size (docs/files.md) ---------------------------------------------------------
+
+
+class FileJobBook(Protocol):
+    """File jobs by id (each names the store that owns it)."""
+
+    def get(self, job_id: str) -> FileJob | None: ...
+
+    def save(self, job: FileJob) -> None: ...
+
+
+class FileStore(Protocol):
+    """Where uploads and exports are kept, reached by the merchant through presigned URLs only."""
+
+    def upload_url(self, key: str, *, size: int, content_type: str) -> str:
+        """A URL to PUT exactly `size` bytes of `content_type` to `key`, for URL_LIFETIME."""
+        ...
+
+    def download_url(self, key: str, *, filename: str) -> str:
+        """A URL to GET `key`, saved as `filename`, for URL_LIFETIME."""
+        ...
+
+    def described(self, key: str) -> tuple[int, str | None]:
+        """The object's size and Content-Type."""
+        ...
+
+    def open_text(self, key: str) -> AbstractContextManager[Iterable[str]]:
+        """The object's lines as UTF-8 text (a byte order mark removed, undecodable bytes replaced), read as they
+        are consumed: a file of any size is never held whole."""
+        ...
+
+    def put_text(self, key: str, text: str, *, content_type: str) -> None: ...

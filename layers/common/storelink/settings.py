@@ -79,6 +79,16 @@ class SweepQueue(_FromEnvironment):
     sweep_queue_url: str = Field(min_length=1)
 
 
+class FilesBucket(_FromEnvironment):
+    """Uploads and exports of file jobs (docs/files.md)."""
+
+    files_bucket_name: str = Field(min_length=1)
+
+
+class FileJobsTable(_FromEnvironment):
+    file_jobs_table_name: str = Field(min_length=1)
+
+
 class EventBus(_FromEnvironment):
     event_bus_name: str = "default"
 
@@ -165,8 +175,11 @@ class ManagementApiSettings(
     IdempotencyTable,
     StockChangesQueue,
     StoreEventsQueue,
+    FilesBucket,
+    FileJobsTable,
 ):
-    """A manual store's changes made by hand are queued as the webhook ingress queues a platform's, once each."""
+    """A manual store's changes made by hand are queued as the webhook ingress queues a platform's, once each;
+    file jobs are made, with their presigned URLs, and shown."""
 
     # Local deployments register sandbox stores at local addresses; a real one never calls an
     # address a caller chose (see StoreRegistrationRequest.api_base_url).
@@ -176,6 +189,10 @@ class ManagementApiSettings(
 class DashboardSettings(LinksTable, OrderMirrorsTable, OrderEventsQueue, DashboardSessionsTable):
     """The dashboard page reads stores, links, oversells and order mirrors, queues pushes by hand, and keeps its
     sessions; it never reaches a store's platform, so it reads no store's credentials."""
+
+
+class FileJobsSettings(LinkedStoresSettings, FilesBucket, FileJobsTable):
+    """Reads uploaded files and applies them through the stores' connectors and the SKU maps; writes exports."""
 
 
 # Which settings each function of template.yaml reads (by logical id): the handler's, and the test's.
@@ -191,4 +208,5 @@ SETTINGS_OF_FUNCTION: dict[str, type[_FromEnvironment]] = {
     "StoreEventsFunction": StoreEventsSettings,
     "ManagementApiFunction": ManagementApiSettings,
     "DashboardFunction": DashboardSettings,
+    "FileJobsFunction": FileJobsSettings,
 }

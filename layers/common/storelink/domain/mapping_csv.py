@@ -95,7 +95,7 @@ def export_csv(matches: Iterable[VariantMatch]) -> str:
 
 
 def plan_mapping_import(
-    text: str,
+    text: str | Iterable[str],
     destination_catalogue: Iterable[CatalogueVariant],
     source_catalogue: Iterable[CatalogueVariant],
     *,
@@ -107,7 +107,7 @@ def plan_mapping_import(
     `source_variant_id`, `source_sku` or `source_barcode`; all of them empty unmaps it. Several rows may
     name one source variant (a merge to a master SKU). Other columns, such as an export's state and
     reason, are ignored. `current` is the mapping in force: destination variant id → source variant id,
-    or None (or absent) when unmapped.
+    or None (or absent) when unmapped. `text` is the file, or its lines as they are read (a file job's upload).
     """
     sheet = SheetReader(text, needed=NEEDED_COLUMNS, max_rows=MAX_ROWS)
     sources = VariantFinder(

@@ -75,7 +75,7 @@ class SheetReader:
 
     def __init__(
         self,
-        text: str,
+        text: str | Iterable[str],
         *,
         needed: Sequence[NeededColumns],
         max_rows: int,
@@ -97,8 +97,10 @@ class SheetReader:
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
         """Each row with a value that has as many values as the header has columns and no formula in a
         column that is read; nothing when the header is not usable."""
-        # utf-8-sig files (Excel's "CSV UTF-8") start with a byte order mark.
-        records = csv.reader(io.StringIO(self._text.removeprefix("\ufeff")))
+        # utf-8-sig files (Excel's "CSV UTF-8") start with a byte order mark. A file too large to hold comes as
+        # lines read from where it is kept (a file job's upload), its mark already removed by the decoder.
+        text = self._text
+        records = csv.reader(io.StringIO(text.removeprefix("\ufeff")) if isinstance(text, str) else text)
         header: list[str] | None = None
         row_number = 0
         try:

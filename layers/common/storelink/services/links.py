@@ -7,6 +7,7 @@ a stranger cannot learn that it exists.
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -76,6 +77,27 @@ class LinkView(Link):
     needs_attention: dict[str, Attention] = Field(default_factory=dict)
 
 
+class LinksOfParty(Protocol):
+    """A link as one of its stores reaches it: what the SKU map's and the orders' services need of the links."""
+
+    def get(self, caller: Store, link_id: str) -> Link:
+        """The link, when the caller is a party to it; NotFound otherwise (a stranger learns nothing)."""
+        ...
+
+
+class PartyLinks:
+    """Links read for their parties alone, for a function that only reads them (the file jobs)."""
+
+    def __init__(self, links: LinkBook) -> None:
+        self._links = links
+
+    def get(self, caller: Store, link_id: str) -> Link:
+        link = self._links.get(link_id)
+        if link is None or link.role_of(caller.store_id) is None:
+            raise NotFound(f"no link {link_id} among yours")
+        return link
+
+
 # The EventBridge detail-type each action emits; later capabilities subscribe (catalogue import on grant).
 EVENT_OF_ACTION = {
     Action.GRANT: "LinkGranted",
@@ -112,10 +134,7 @@ class YourLinks:
         self._oversells = oversells
 
     def get(self, caller: Store, link_id: str) -> Link:
-        link = self._links.get(link_id)
-        if link is None or link.role_of(caller.store_id) is None:
-            raise NotFound(f"no link {link_id} among yours")
-        return link
+        return PartyLinks(self._links).get(caller, link_id)
 
     def view(self, caller: Store, link_id: str) -> LinkView:
         (view,) = self._views([self.get(caller, link_id)])

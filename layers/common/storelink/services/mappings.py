@@ -4,15 +4,18 @@ Either party reads the map; the destination changes it (it decides what it sells
 kept when the catalogues are matched again.
 """
 
+from collections.abc import Iterable
+
 from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.links import Link, Role, SkuMapEntry
 from storelink.domain.mapping_csv import MappingImportPlan, export_csv, plan_mapping_import
 from storelink.domain.matching import HealthReport, MatchState, VariantMatch, health_report
 from storelink.domain.stores import Store
-from storelink.errors import Conflict, InvalidRequest, NotAllowed
+from storelink.errors import Conflict, InvalidRequest, NotAllowed, PayloadTooLarge
 from storelink.ports import HealthReports, LinkedStores, StoreConnector
+from storelink.services.bulk_stock import MAX_CSV_BYTES
 from storelink.services.catalogue_import import entry_of, sold_by_other_links
-from storelink.services.links import LinkManagement
+from storelink.services.links import LinksOfParty
 from storelink.services.store_access import connector_of
 
 
@@ -20,7 +23,7 @@ class Mappings:
     def __init__(
         self,
         *,
-        links: LinkManagement,
+        links: LinksOfParty,
         linked: LinkedStores,
         health: HealthReports,
     ) -> None:
@@ -86,9 +89,15 @@ class Mappings:
             if entry.destination_variant_id in destination
         )
 
-    def import_csv(self, caller: Store, link_id: str, text: str, *, dry_run: bool) -> MappingImportPlan:
-        """Check every row first; apply all of them, or none and say which rows are wrong and why."""
+    def import_csv(self, caller: Store, link_id: str, text: str | Iterable[str], *, dry_run: bool) -> MappingImportPlan:
+        """Check every row first; apply all of them, or none and say which rows are wrong and why. `text` is the
+        file, or its lines as they are read (a file job's upload)."""
         link = self._changeable_by(caller, link_id)
+        if isinstance(text, str) and (size := len(text.encode())) > MAX_CSV_BYTES:
+            raise PayloadTooLarge(
+                f"the CSV is {size:,} bytes; the limit is {MAX_CSV_BYTES:,}: upload a larger file through "
+                f"POST /links/{link_id}/mappings/imports (docs/files.md)"
+            )
         destination_by_id, source_by_id = self._catalogues(link)
         stored = self._sku_maps.all_of(link.link_id)
         entries = {entry.destination_variant_id: entry for entry in stored}
@@ -115,6 +124,10 @@ class Mappings:
         }
         source = {variant.variant_id: variant for variant in self._connector(link.source_store_id).catalogue()}
         return destination, source
+
+    def check_changeable_by(self, caller: Store, link_id: str) -> None:
+        """Refuse, as import_csv would, a caller that may not change the link's map (before a file job is made)."""
+        self._changeable_by(caller, link_id)
 
     def _changeable_by(self, caller: Store, link_id: str) -> Link:
         link = self._links.get(caller, link_id)

@@ -1,0 +1,78 @@
+"""File jobs: an upload S3 announced is checked row by row and applied all or none (docs/files.md)."""
+
+from functools import cache
+from typing import Any, Literal
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Json
+
+from storelink import bootstrap
+from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
+from storelink.observability import logger, metrics, tracer
+from storelink.services.file_jobs import FileJobs
+from storelink.settings import FileJobsSettings
+
+
+class S3Object(BaseModel):
+    key: str  # URL-encoded, as S3 sends it
+
+
+class S3Entity(BaseModel):
+    object: S3Object
+
+
+class S3Record(BaseModel):
+    s3: S3Entity
+
+
+class ObjectCreated(BaseModel):
+    """S3's event notification, with only what the job needs: the uploaded key."""
+
+    Records: list[S3Record]
+
+
+class S3TestEvent(BaseModel):
+    """What S3 sends once when the bucket's notification is set: nothing to do."""
+
+    Event: Literal["s3:TestEvent"]
+
+
+class FileJobRecord(SqsRecordModel):
+    body: Json[ObjectCreated | S3TestEvent]
+
+
+processor = BatchProcessor(event_type=EventType.SQS, model=FileJobRecord)
+
+
+@cache
+def settings() -> FileJobsSettings:
+    return FileJobsSettings.from_env()
+
+
+@cache
+def file_jobs() -> FileJobs:
+    return bootstrap.file_jobs(settings())
+
+
+dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, lambda: bootstrap.store_attention(settings()))
+
+
+@tracer.capture_method(capture_response=False)
+def run_job(record: FileJobRecord) -> None:
+    if isinstance(record.body, S3TestEvent):
+        return
+    for created in record.body.Records:
+        file_jobs().run_upload(created.s3.object.key)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    event = readable(event, FileJobRecord)
+    return process_partial_response(
+        event=event, record_handler=dead_letters.guard(run_job, event), processor=processor, context=context
+    )

@@ -1,0 +1,137 @@
+"""File jobs: CSV files of any size, imported and exported through S3 instead of a request's body.
+
+A CSV of over ~40,000 rows does not fit Lambda's 6 MB request or response. An import is a job: storelink hands
+out a presigned URL to upload the file to, S3 announces the upload, and the file jobs function checks every row
+and applies them all or none, as the direct CSV routes do; an export is a job whose file is written to S3 and
+downloaded through a presigned URL. A job belongs to the store that made it; its record says how far it got.
+"""
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from urllib.parse import unquote_plus
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storelink.domain.spreadsheet_csv import RowError
+from storelink.errors import InvalidRequest, PayloadTooLarge
+
+# An upload's size cap: a mappings file of its 100,000 rows is about 15 MB; room for long ids and extra columns.
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+# How long a presigned URL works: enough to start an upload or a download, short enough not to be kept.
+URL_LIFETIME = timedelta(minutes=15)
+# A job's record is kept this long (DynamoDB's TTL), beyond the files themselves (the bucket keeps them 3 days).
+JOB_LIFETIME = timedelta(days=7)
+# The bad rows named on the job; the count says how many there were in all (an item holds at most 400 KB).
+MAX_ERRORS_KEPT = 100
+UPLOADS = "uploads/"
+EXPORTS = "exports/"
+CSV = "text/csv"
+
+
+class FileJobKind(StrEnum):
+    MAPPINGS_IMPORT = "mappings_import"
+
+    @property
+    def is_import(self) -> bool:
+        return self.value.endswith("_import")
+
+
+class JobState(StrEnum):
+    # An import's URL is out; nothing uploaded yet.
+    AWAITING_UPLOAD = "awaiting_upload"
+    # The file is being read and checked, then applied.
+    RUNNING = "running"
+    # Every row valid and applied (a dry run: checked, nothing written).
+    APPLIED = "applied"
+    # A row is wrong: nothing was applied, and the job names the bad rows.
+    REFUSED = "refused"
+    # The job could not be done (a file over the cap, a store refusing storelink): `reason` says why.
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.APPLIED, JobState.REFUSED, JobState.FAILED)
+
+
+class FileJob(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    job_id: str
+    kind: FileJobKind
+    # The store that made the job: the only one that sees it.
+    store_id: str
+    # What the job is about: the link of a mappings file, the store of a stock file.
+    subject_id: str
+    state: JobState
+    dry_run: bool = False
+    # The size the upload was signed for.
+    size: int | None = None
+    rows_read: int = 0
+    rows_applied: int = 0
+    error_count: int = 0
+    errors: list[RowError] = Field(default_factory=list)
+    reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+
+    @property
+    def upload_key(self) -> str:
+        return f"{UPLOADS}{self.job_id}.csv"
+
+    def running(self, now: datetime) -> "FileJob":
+        return self.model_copy(update={"state": JobState.RUNNING, "updated_at": now})
+
+    def failed(self, reason: str, now: datetime) -> "FileJob":
+        return self.model_copy(update={"state": JobState.FAILED, "reason": reason, "updated_at": now})
+
+    def checked(self, *, rows: int, errors: list[RowError], applied: int, now: datetime) -> "FileJob":
+        """The job once every row was checked: applied, or refused naming its first bad rows."""
+        return self.model_copy(
+            update={
+                "state": JobState.REFUSED if errors else JobState.APPLIED,
+                "rows_read": rows,
+                "rows_applied": 0 if errors else applied,
+                "error_count": len(errors),
+                "errors": errors[:MAX_ERRORS_KEPT],
+                "updated_at": now,
+            }
+        )
+
+
+def new_import(
+    kind: FileJobKind, *, job_id: str, store_id: str, subject_id: str, size: int, dry_run: bool, now: datetime
+) -> FileJob:
+    """An import waiting for its upload of `size` bytes; a file over the cap is refused before any URL is made."""
+    if size > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(f"the file is {size:,} bytes; the limit is {MAX_UPLOAD_BYTES:,}: split the file")
+    return FileJob(
+        job_id=job_id,
+        kind=kind,
+        store_id=store_id,
+        subject_id=subject_id,
+        state=JobState.AWAITING_UPLOAD,
+        dry_run=dry_run,
+        size=size,
+        created_at=now,
+        updated_at=now,
+        expires_at=now + JOB_LIFETIME,
+    )
+
+
+def job_of_upload(key: str) -> str:
+    """The job an uploaded object belongs to, from its key as S3's notification carries it (URL-encoded)."""
+    key = unquote_plus(key)
+    if not key.startswith(UPLOADS) or not key.endswith(".csv"):
+        raise InvalidRequest(f"{key} is not a file job's upload")
+    return key.removeprefix(UPLOADS).removesuffix(".csv")
+
+
+def upload_refused_because(job: FileJob, *, size: int, content_type: str | None) -> str | None:
+    """Why an uploaded object is not the file the job's URL was signed for, or None. S3 refuses a PUT that
+    differs from the signed length and type; this holds wherever the object came from."""
+    if size != job.size:
+        return f"the upload is {size:,} bytes, not the {job.size:,} the job was made for: make a new job"
+    if (content_type or "").split(";")[0].strip().lower() != CSV:
+        return f"the upload's Content-Type is {content_type}, not {CSV}"
+    return None
