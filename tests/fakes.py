@@ -16,6 +16,7 @@ from storelink.domain.figures import FigureDay, FigureUpdate, order_updates
 from storelink.domain.file_jobs import FileJob
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
+from storelink.domain.matching import HealthReport
 from storelink.domain.messages import HistoryChunk, SweepJob
 from storelink.domain.mirrors import OrderMirror, order_ref
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, SalesChannel, Tracking
@@ -687,3 +688,14 @@ class FakeFiles:
 
     def put_text(self, key: str, text: str, *, content_type: str) -> None:
         self.objects[key] = (text.encode(), content_type)
+
+
+@dataclass
+class FakeHealthReports:
+    by_link: dict[str, HealthReport] = field(default_factory=dict)
+
+    def save(self, link_id: str, report: HealthReport) -> None:
+        self.by_link[link_id] = report
+
+    def get(self, link_id: str) -> HealthReport | None:
+        return self.by_link.get(link_id)

@@ -12,8 +12,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storelink import bootstrap
+from storelink.domain.dashboard_ranges import ChosenRange
 from storelink.domain.dashboard_sessions import csrf_matches, csrf_token
 from storelink.domain.stores import Store
+from storelink.entrypoints.dashboard_charts import figure_charts
 from storelink.entrypoints.dashboard_html import (
     BASE_PATH,
     ended_cookie,
@@ -55,14 +57,21 @@ def posted_form() -> dict[str, list[str]]:
     return form
 
 
+def picked_range() -> ChosenRange:
+    """The range the page's picker names in its address."""
+    fields = app.current_event.query_string_parameters or {}
+    return services().period(fields.get("range"), fields.get("from"), fields.get("to"), fields.get("time_zone"))
+
+
 @app.get(BASE_PATH)
 def overview() -> Response[str]:
     if session_id_of(app.current_event) is None:
         signed_out = "signed_out" in (app.current_event.query_string_parameters or {})
         return html(HTTPStatus.OK, "sign_in.html", message="You have signed out." if signed_out else None)
     store, csrf = signed_in()
-    rows, more = services().links(store)
-    return html(HTTPStatus.OK, "overview.html", store=store, csrf=csrf, rows=rows, more_links=more, utc=UTC)
+    shown = services().overview(store, picked_range())
+    charts = figure_charts("store", shown.figures.days, shown.figures.top_products_by_units)
+    return html(HTTPStatus.OK, "overview.html", store=store, csrf=csrf, overview=shown, charts=charts, utc=UTC)
 
 
 @app.post(f"{BASE_PATH}/session")
@@ -88,11 +97,10 @@ def sign_out() -> Response[str]:
 @app.get(f"{BASE_PATH}/links/<link_id>")
 def link_page(link_id: str) -> Response[str]:
     store, csrf = signed_in()
-    fields = app.current_event.query_string_parameters or {}
-    period = services().period(fields.get("range"), fields.get("from"), fields.get("to"), fields.get("time_zone"))
-    page = services().link(store, link_id, period)
-    pushed = fields.get("pushed")
-    return html(HTTPStatus.OK, "link.html", store=store, csrf=csrf, page=page, pushed=pushed)
+    page = services().link(store, link_id, picked_range())
+    charts = figure_charts("link", page.figures.days, page.figures.top_products_by_units)
+    pushed = (app.current_event.query_string_parameters or {}).get("pushed")
+    return html(HTTPStatus.OK, "link.html", store=store, csrf=csrf, page=page, charts=charts, pushed=pushed)
 
 
 @app.post(f"{BASE_PATH}/links/<link_id>/orders/push")

@@ -49,10 +49,22 @@ def test_a_merchant_signs_in_sees_a_link_picks_a_range_pushes_an_order_by_hand_a
     expect(row).to_contain_text("pushed by hand")
     visit.screenshot("1-links")
 
+    # And their figures over the last 7 days: the order received, not pushed, with its chart
+    figures = page.get_by_role("region", name="Your figures")
+    expect(figures.get_by_role("listitem").filter(has_text="Orders received")).to_contain_text("1 not pushed")
+    expect(figures.get_by_role("img", name=re.compile("^Orders per day"))).to_be_visible()
+
     # When they open the link: its order waits first among the orders, with a push button
     row.get_by_role("link").click()
     expect(page.get_by_role("table", name=re.compile("^Not pushed: 1"))).to_contain_text(order.name)
     expect(page.get_by_role("table", name=re.compile("^Pushed: 0"))).to_be_visible()
+    # And the link's figures: 2 units, 60.00 of revenue, drawn per day and by product, each chart with its table
+    figures = page.get_by_role("region", name="Figures")
+    expect(figures.get_by_role("listitem").filter(has_text="Units sold")).to_contain_text("60.00 USD")
+    for chart in ("Orders per day", "Revenue per day (USD)", "Top products by units sold"):
+        expect(figures.get_by_role("img", name=re.compile(f"^{re.escape(chart)}"))).to_be_visible()
+    figures.get_by_text("Top products by units sold as a table").click()
+    expect(figures.get_by_role("row", name="Linen shirt (LINEN-SHIRT-M) 2")).to_be_visible()
 
     # When they pick custom dates long before the sale: no order in that range
     page.get_by_label("Range", exact=True).select_option("custom")
@@ -61,6 +73,7 @@ def test_a_merchant_signs_in_sees_a_link_picks_a_range_pushes_an_order_by_hand_a
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#shown-range")).to_have_text("Showing 2026-01-01 to 2026-01-31 (UTC).")
     expect(page.get_by_role("table", name=re.compile("^Not pushed: 0"))).to_be_visible()
+    expect(page.get_by_role("figure", name="Orders per day")).to_contain_text("Nothing in this range.")
     # And today in Auckland, by keyboard: the sale is there again
     page.get_by_label("Range", exact=True).select_option("today")
     page.get_by_label("Time zone").fill("Pacific/Auckland")
@@ -78,6 +91,7 @@ def test_a_merchant_signs_in_sees_a_link_picks_a_range_pushes_an_order_by_hand_a
     expect(page.get_by_role("table", name=re.compile("^Pushed: 1"))).to_contain_text(order.name)
     expect(page.get_by_role("table", name=re.compile("^Not pushed: 0"))).to_be_visible()
     expect(page.locator("#shown-range")).to_contain_text("(Pacific/Auckland)")
+    expect(page.get_by_role("listitem").filter(has_text="Orders received")).to_contain_text("1 pushed, 0 not pushed")
     visit.screenshot("3-pushed")
 
     # When they sign out

@@ -13,7 +13,16 @@ from storelink.errors import InvalidRequest, NotAuthenticated
 from storelink.services.dashboard import Dashboard
 from storelink.settings import DashboardSettings
 from tests.builders import a_store
-from tests.fakes import FakeDashboardSessions, FakeLinkBook, FakeOrderMirrors, FakeOversells, FakeStores, RecordingJobs
+from tests.fakes import (
+    FakeDashboardSessions,
+    FakeFigures,
+    FakeHealthReports,
+    FakeLinkBook,
+    FakeOrderMirrors,
+    FakeOversells,
+    FakeStores,
+    RecordingJobs,
+)
 
 NOW = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)
 
@@ -38,6 +47,8 @@ def dashboard_of(token: str) -> tuple[Dashboard, FakeDashboardSessions, Clock]:
         mirrors=FakeOrderMirrors(),
         pushes=RecordingJobs(),
         sessions=sessions,
+        figures=FakeFigures(),
+        health=FakeHealthReports(),
         now=clock,
     )
     return dashboard, sessions, clock

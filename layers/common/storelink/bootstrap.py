@@ -423,14 +423,17 @@ def dashboard(
     mirrors: OrderMirrors | None = None,
     pushes: JobQueue[PushRequested] | None = None,
     sessions: DashboardSessions | None = None,
+    figures: Figures | None = None,
+    health: HealthReports | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Dashboard:
     """Reads what the management API reads, through the same services, and reaches no store's platform."""
     table = _tables()
     stores = _given(stores, lambda: DynamoDbStores(table(settings.links_table_name)))
+    links = _given(links, lambda: DynamoDbLinks(table(settings.links_table_name)))
     yours = YourLinks(
         stores=stores,
-        links=_given(links, lambda: DynamoDbLinks(table(settings.links_table_name))),
+        links=links,
         oversells=_given(oversells, lambda: DynamoDbOversells(table(settings.links_table_name))),
     )
     return Dashboard(
@@ -441,6 +444,14 @@ def dashboard(
             links=yours,
             mirrors=_given(mirrors, lambda: _order_mirrors(settings, table)),
             pushes=_given(pushes, lambda: _pushes_by_hand(settings)),
+        ),
+        figures=FigureReports(
+            links=yours,
+            link_book=links,
+            stores=stores,
+            figures=_given(figures, lambda: DynamoDbFigures(table(settings.figures_table_name))),
+            health=_given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name))),
+            now=now,
         ),
         now=now,
     )

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from storelink.domain.reports import date_range, time_zone
+from storelink.domain.reports import FiguresPeriod, date_range, time_zone
 from storelink.errors import InvalidRequest
 
 # The longest custom range the page shows at once: what the reports read per figure (about one item a day).
@@ -37,6 +37,10 @@ class ChosenRange(BaseModel):
     @property
     def days(self) -> list[date]:
         return [self.first_day + timedelta(days=n) for n in range((self.last_day - self.first_day).days + 1)]
+
+    def figures_period(self) -> FiguresPeriod:
+        """The same days, as the figures read them."""
+        return FiguresPeriod(since=self.since, until=self.until, time_zone=self.zone.key)
 
     def query(self) -> dict[str, str]:
         """The picker's fields, to carry the range from page to page."""

@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from storelink.domain.dashboard_sessions import SESSION_LIFETIME
+from storelink.entrypoints import dashboard_charts as charts
 from storelink.entrypoints.http import raw_body
 from storelink.errors import InvalidRequest
 
@@ -41,6 +42,7 @@ def _templates() -> Environment:
     env.filters["in_zone"] = _in_zone
     env.filters["money"] = _money
     env.globals["query"] = urlencode
+    env.globals |= {"chart_left": charts.LEFT, "chart_top": charts.TOP, "chart_bottom": charts.BOTTOM}
     return env
 
 

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from storelink.domain.credentials import digest
 from storelink.domain.dashboard_ranges import ChosenRange, chosen_range
 from storelink.domain.dashboard_sessions import new_session
+from storelink.domain.figures import LinkFigures, StoreFigures
 from storelink.domain.links import Link, Role
 from storelink.domain.mirrors import MirrorStatus, OrderSummary
 from storelink.domain.stock import Oversell
@@ -17,6 +18,7 @@ from storelink.domain.stores import Store
 from storelink.errors import InvalidRequest, NotAuthenticated, NotFound
 from storelink.observability import logger
 from storelink.ports import DashboardSessions, StoreRepository
+from storelink.services.figures import FigureReports
 from storelink.services.link_orders import LinkOrders, PushByHand
 from storelink.services.links import LinkView, YourLinks
 from storelink.services.stores import authenticated
@@ -54,10 +56,19 @@ class OrdersInState:
 
 
 @dataclass(frozen=True)
+class Overview:
+    rows: list[LinkRow]
+    more_links: bool  # the store has more links than the page shows
+    period: ChosenRange
+    figures: StoreFigures
+
+
+@dataclass(frozen=True)
 class LinkPage:
     link: LinkView
     role: Role
     period: ChosenRange
+    figures: LinkFigures
     orders: list[OrdersInState]
     oversells: list[Oversell]
     more_oversells: bool
@@ -75,12 +86,14 @@ class Dashboard:
         sessions: DashboardSessions,
         links: YourLinks,
         orders: LinkOrders,
+        figures: FigureReports,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._stores = stores
         self._sessions = sessions
         self._links = links
         self._orders = orders
+        self._figures = figures
         self._now = now
 
     def log_in(self, api_token: str) -> tuple[str, Store]:
@@ -103,12 +116,13 @@ class Dashboard:
         if session_id:
             self._sessions.end(digest(session_id))
 
-    def links(self, caller: Store) -> tuple[list[LinkRow], bool]:
-        """The store's links (the first LINKS_SHOWN), each with the other store's name; True when there are more."""
+    def overview(self, caller: Store, period: ChosenRange) -> Overview:
+        """The store's links (the first LINKS_SHOWN), each with the other store's name, and its figures."""
         views, after = self._links.page(caller, limit=LINKS_SHOWN, cursor=None)
         others = self._stores.get_many([_other_party(view, caller) for view in views])
         rows = [LinkRow(view, _role(view, caller), _name(others.get(_other_party(view, caller)))) for view in views]
-        return rows, after is not None
+        figures = self._figures.for_store(caller, caller.store_id, period.figures_period())
+        return Overview(rows, after is not None, period, figures)
 
     def link(self, caller: Store, link_id: str, period: ChosenRange) -> LinkPage:
         link = self._links.view(caller, _known(link_id))
@@ -120,7 +134,8 @@ class Dashboard:
             )
             orders.append(OrdersInState(status, page, after is not None))
         oversells, later = self._links.oversells(caller, link_id, limit=OVERSELLS_SHOWN, cursor=None)
-        return LinkPage(link, role, period, orders, oversells, later is not None)
+        figures = self._figures.for_link(caller, link_id, period.figures_period())
+        return LinkPage(link, role, period, figures, orders, oversells, later is not None)
 
     def period(self, choice: str | None, start: str | None, end: str | None, zone: str | None) -> ChosenRange:
         return chosen_range(choice, start, end, zone, self._now())

@@ -26,14 +26,14 @@ from storelink.domain.reports import FiguresPeriod, FiguresRange, figures_period
 from storelink.domain.stores import Store
 from storelink.errors import NotFound
 from storelink.ports import Figures, HealthReports, LinkBook, StoreRepository
-from storelink.services.links import LinkManagement
+from storelink.services.links import YourLinks
 
 
 class FigureReports:
     def __init__(
         self,
         *,
-        links: LinkManagement,
+        links: YourLinks,
         link_book: LinkBook,
         stores: StoreRepository,
         figures: Figures,
