@@ -14,7 +14,7 @@
    FIFO throughput per message group, DynamoDB's per-item write ceiling, API Gateway's request rate. The day's
    cost follows from on-demand prices.
 3. **The sweep at scale**: 100,000 variants x 10 destinations in one 15-minute window under Standard budgets,
-   read in paged parts as today and in one bulk operation per store.
+   read in paged parts as before and in one bulk operation per store as now.
 
 Only the footprints are measured; the rest is arithmetic on them, printed with its assumptions.
 """
@@ -31,6 +31,7 @@ from typing import Any
 import botocore.session
 from propagation import Meter, MeteredRuntime, listen_backlog, print_table
 
+from storelink.services.stock_sweep import SPREAD_SECONDS
 from storelink_local.sandbox import load_contract_schema
 from storelink_local.scenario import LinkedShop, ManagementApi, link_shops, registered_shop
 
@@ -384,11 +385,11 @@ def report_sweep_schedule(variants: int = 100_000, destinations: int = 10, windo
     drifted = variants // 1000  # 0.1% of levels drifted between sweeps
     writes = drifted * WRITE_POINTS_PER_LEVEL
     ways = {
-        # Today: parts of 2,500 SKU-map entries, each read a page of 250 at a time on both sides; the source is
+        # Before: parts of 2,500 SKU-map entries, each read a page of 250 at a time on both sides; the source
         # read once per link.
-        "paged parts (today)": (variants * PAGED_POINTS_PER_LEVEL * destinations, variants * PAGED_POINTS_PER_LEVEL),
-        # One bulk operation per store and sweep (the connector's all_levels above 2,500 levels).
-        "one bulk read per store": (BULK_READ_POINTS, BULK_READ_POINTS),
+        "paged parts (before)": (variants * PAGED_POINTS_PER_LEVEL * destinations, variants * PAGED_POINTS_PER_LEVEL),
+        # Now: one bulk operation per store and sweep, the source's shared by its links (services/stock_sweep.py).
+        "one bulk read per store (now)": (BULK_READ_POINTS, BULK_READ_POINTS),
     }
     rows = []
     for way, (source_points, destination_reads) in ways.items():
@@ -410,13 +411,11 @@ def report_sweep_schedule(variants: int = 100_000, destinations: int = 10, windo
          "fits, leaving half to webhooks"],
         rows,
     )  # fmt: skip
-    spacing = window_minutes * 60 // destinations
+    spacing = SPREAD_SECONDS // destinations
     print(
-        "The sweep reads in paged parts today, so a link of 100,000 variants does not fit its window. With bulk\n"
-        f"reads it would: link i starting at i x {spacing} s, the source read once per sweep for all its links\n"
-        "(Shopify runs one bulk query per store at a time, ten reads of one source would queue), each destination's\n"
-        "bulk read alone, and the drifted levels written at the background connectors' pace, which leaves part of\n"
-        "each bucket to webhook work."
+        f"Large links are read in bulk: a source's links start {spacing} s apart, the source read once per sweep for\n"
+        "all of them, each destination's bulk read alone, and only the drifted levels read again live and written at\n"
+        "the background connectors' pace, which leaves part of each bucket to webhook work."
     )
 
 

@@ -261,6 +261,32 @@ class FakeConnector:
         return outcome
 
 
+@dataclass
+class FakeBulkStore(FakeConnector):
+    """A store with bulk operations, as Shopify: an export of every level, ready after `runs_for` looks; its live
+    reads of levels are kept, a call per read."""
+
+    runs_for: int = 0
+    exports: list[dict[InventoryRef, int]] = field(default_factory=list)
+    live_reads: list[list[InventoryRef]] = field(default_factory=list)
+    looks: int = 0
+
+    def start_levels_export(self) -> str:
+        self.exports.append(dict(self.levels))
+        return f"export-{len(self.exports) - 1}"
+
+    def bulk_result(self, operation_id: str) -> str | None:
+        self.looks += 1
+        return operation_id if self.looks > self.runs_for else None
+
+    def levels_export(self, url: str) -> dict[InventoryRef, int]:
+        return self.exports[int(url.removeprefix("export-"))]
+
+    def read_available(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
+        self.live_reads.append(levels)
+        return super().read_available(levels)
+
+
 class CutOff(Exception):
     """The function stopped here: a timeout or a crash, before it could save what it did."""
 
@@ -453,9 +479,11 @@ class RecordingJobs[Job: BaseModel]:
     """Jobs sent to a JobQueue, for the test to deliver."""
 
     jobs: list[Job] = field(default_factory=list)
+    delays: list[int] = field(default_factory=list)  # each job's
 
     def send(self, jobs: list[Job], delay_seconds: int = 0) -> None:
         self.jobs += jobs
+        self.delays += [delay_seconds] * len(jobs)
 
 
 @dataclass

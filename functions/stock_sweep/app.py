@@ -1,4 +1,4 @@
-"""Stock sweep: every 15 minutes, one sweep job per connected link, for the sweep workers."""
+"""Stock sweep: every 15 minutes, one sweep job per source store with connected links, for the sweep workers."""
 
 from typing import Any
 

@@ -1,5 +1,6 @@
-"""Sweep worker: sweeps one link, writing only the levels that drifted and reporting on the link; on the same
-queue, removes a part of the products of a link disconnected with delete_products."""
+"""Sweep worker: queues a source's links spread over the window; sweeps one link, writing only the levels that
+drifted and reporting on the link; on the same queue, removes a part of the products of a link disconnected with
+delete_products."""
 
 from functools import cache
 from typing import Annotated, Any
@@ -12,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field, Json
 
 from storelink import bootstrap
-from storelink.domain.messages import SweepJob
+from storelink.domain.messages import SourceSweep, SweepJob
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
@@ -22,8 +23,9 @@ from storelink.settings import SweepWorkerSettings
 
 
 class SweepJobRecord(SqsRecordModel):
-    # A removal names its kind; a sweep job has none (the messages queued before removals existed).
-    body: Json[Annotated[ProductRemovalJob | SweepJob, Field(union_mode="left_to_right")]]
+    # A removal and a source's sweep name their kind; a link's sweep job has none (the messages queued before
+    # the others existed).
+    body: Json[Annotated[ProductRemovalJob | SourceSweep | SweepJob, Field(union_mode="left_to_right")]]
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=SweepJobRecord)
@@ -51,6 +53,9 @@ def product_removal() -> ProductRemoval:
 def sweep_link(record: SweepJobRecord) -> None:
     if isinstance(record.body, ProductRemovalJob):
         product_removal().remove(record.body)
+        return
+    if isinstance(record.body, SourceSweep):
+        stock_sweep().sweep_source(record.body)
         return
     report = stock_sweep().sweep(record.body)
     if report:

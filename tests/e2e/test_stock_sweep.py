@@ -1,16 +1,19 @@
-"""The 15-minute sweep end to end: the schedule fans out a job per link, drift is corrected and reported,
-and a clean sweep writes nothing to any store."""
+"""The 15-minute sweep end to end: the schedule fans out a job per source and its links, drift is corrected and
+reported, a clean sweep writes nothing to any store, and large links are read in bulk, the source once."""
 
 import os
+from contextlib import ExitStack
 
 import boto3
 import httpx
 import pytest
+from graphql import GraphQLSchema
 
 from storelink.adapters.dynamodb import DynamoDbLinks
 from storelink.domain.links import SweepReport
+from storelink.services import stock_sweep
 from storelink_local.runtime import LocalRuntime
-from storelink_local.scenario import LinkedStores
+from storelink_local.scenario import LinkedStores, ManagementApi, link_shops, registered_shop
 
 pytestmark = pytest.mark.contract
 
@@ -22,7 +25,11 @@ def stores(stores: LinkedStores, runtime: LocalRuntime) -> LinkedStores:
 
 
 def last_sweep(runtime: LocalRuntime, stores: LinkedStores) -> SweepReport:
-    link = DynamoDbLinks(boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])).get(stores.link.link_id)
+    return report_of(stores.link.link_id)
+
+
+def report_of(link_id: str) -> SweepReport:
+    link = DynamoDbLinks(boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])).get(link_id)
     assert link is not None
     assert link.last_sweep is not None
     return link.last_sweep
@@ -67,6 +74,48 @@ def test_an_on_demand_sweep_and_a_disconnect_that_keeps_products_at_zero(
     assert httpx.post(disconnect, headers=bearer(destination.api_token)).status_code == 200
     runtime.drain()
     assert (stores.source.available, destination.available) == (12, 0)
+
+
+def test_large_links_are_read_in_bulk_once_a_side_the_source_once_for_all_and_their_drift_corrected(
+    runtime: LocalRuntime, contract_schema: GraphQLSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a source linked to two destinations, their links counted as large (the bound is lowered so the
+    # sandbox stores stay small, and the links start together so the drain need not wait out their spread)
+    monkeypatch.setattr(stock_sweep, "BULK_SWEEP_LEVELS", 0)
+    monkeypatch.setattr(stock_sweep, "SPREAD_SECONDS", 0)
+    api = ManagementApi(runtime)
+    with ExitStack() as stack:
+        source, _ = registered_shop(api, "Bulk main", "bulk-main.myshopify.com", contract_schema, 12, stack)
+        destinations, links = [], []
+        for name in ("bulk-outlet-a", "bulk-outlet-b"):
+            destination, code = registered_shop(api, name, f"{name}.myshopify.com", contract_schema, 12, stack)
+            destinations.append(destination)
+            links.append(link_shops(api, source, destination, code, channel_name=name).link_id)
+        runtime.drain()  # the grants' catalogue imports map the shirt
+        # And the first destination's merchant set its level by hand (12 -> 30); the second is right
+        first, second = destinations
+        first.sandbox.set_available(first.level.item_id, first.level.location_id, 30)
+        runtime.drain()
+        calls_before = {shop.store.store_id: shop.sandbox.stats.calls for shop in (source, *destinations)}
+        # When the 15-minute schedule fires and its jobs are worked
+        runtime.fire_schedule("StockSweepFunction")
+        runtime.drain()
+        # Then the source was read by one bulk operation for both links, and each destination by one
+        for shop in (source, *destinations):
+            assert shop.sandbox.stats.operation("StorelinkBulkRun").calls == 1
+            assert shop.sandbox.stats.operation("StorelinkLevelsAtLocation").calls == 0
+        # And only the drifted level was read again live and corrected; the right one was neither read nor written
+        assert (first.available, second.available) == (12, 12)
+        assert first.sandbox.stats.operation("StorelinkReadAvailable").calls == 1
+        assert second.sandbox.stats.operation("StorelinkReadAvailable").calls == 0
+        # (the second's calls: its webhooks checked, its bulk read started and found done)
+        assert second.sandbox.stats.calls - calls_before[second.store.store_id] == 3
+        assert second.sandbox.stats.operation("StorelinkBulkStatus").calls == 1
+        reports = [report_of(link_id) for link_id in links]
+        assert [(r.variants_checked, r.variants_corrected, r.largest_difference) for r in reports] == [
+            (1, 1, 18),
+            (1, 0, 0),
+        ]
 
 
 def bearer(token: str) -> dict[str, str]:

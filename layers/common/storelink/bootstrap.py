@@ -48,7 +48,7 @@ from storelink.adapters.sqs import (
     order_group,
 )
 from storelink.adapters.woocommerce.webhooks import WooCommerceWebhooks
-from storelink.domain.messages import HistoryChunk, PushRequested, SweepJob
+from storelink.domain.messages import HistoryChunk, PushRequested, SourceSweep, SweepJob
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stores import Platform
 from storelink.ports import (
@@ -522,12 +522,12 @@ def product_rematching(settings: StoreEventsSettings, *, linked: LinkedStores | 
 
 
 def sweep_schedule(
-    settings: StockSweepSettings, *, links: LinkBook | None = None, jobs: JobQueue[SweepJob] | None = None
+    settings: StockSweepSettings, *, links: LinkBook | None = None, jobs: JobQueue[SourceSweep] | None = None
 ) -> SweepSchedule:
     table = _tables()
     return SweepSchedule(
         links=_given(links, lambda: DynamoDbLinks(table(settings.links_table_name))),
-        jobs=_given(jobs, lambda: sweep_jobs(settings)),
+        jobs=_given(jobs, lambda: SqsJobs[SourceSweep](boto3.client("sqs"), settings.sweep_queue_url)),
     )
 
 

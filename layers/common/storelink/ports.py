@@ -5,7 +5,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
 from storelink.domain.dashboard_sessions import DashboardSession
@@ -254,6 +254,23 @@ class StockLevels(Protocol):
         """Add deltas; the platform applies one `key` once, however often it is sent. Returns the levels'
         available quantity right after this adjustment (the same on a resend)."""
         ...
+
+
+@runtime_checkable
+class BulkLevels(Protocol):
+    """A platform that reads every level of a store in one background operation (Shopify's bulk operations: 12
+    points whatever the size, against ~3 a level paged). Only some platforms have one, so it is its own port,
+    asked with isinstance; the others keep their paged reads, which their own budgets pace."""
+
+    def start_levels_export(self) -> str:
+        """Start reading every level at every location; returns what to ask `bulk_result` about."""
+        ...
+
+    def bulk_result(self, operation_id: str) -> str | None:
+        """Where the export is once done; None while it runs."""
+        ...
+
+    def levels_export(self, url: str) -> dict[InventoryRef, int]: ...
 
 
 class Catalogue(Protocol):

@@ -8,8 +8,9 @@ OrderEventsQueue (FIFO, a group per order): `OrderChanged`, `FulfilmentCreated`,
     hand). Read by OrderWorkerFunction.
 StoreEventsQueue: `AppUninstalled`, `ProductChanged` (domain/events.py) from WebhookIngressFunction. Read by
     StoreEventsFunction.
-SweepQueue: `SweepJob` from StockSweepFunction (every 15 minutes), SweepWorkerFunction (a large link's next
-    part) and ManagementApiFunction (a sweep asked for); `ProductRemovalJob` (domain/product_removal.py) from
+SweepQueue: `SourceSweep` from StockSweepFunction (every 15 minutes, one per source store); `SweepJob` from
+    SweepWorkerFunction (a source's links spread over the window, a large link's next part or bulk read still
+    running) and ManagementApiFunction (a sweep asked for); `ProductRemovalJob` (domain/product_removal.py) from
     ManagementApiFunction (a disconnect deleting products). Read by SweepWorkerFunction.
 CatalogueImportQueue: the event bus's `LinkGranted` / `LinkReconnected` (rule LinkGrantedRule; read as
     entrypoints/link_events.py) and `ImportCheckpoint` (a bulk import still running). Read by
@@ -30,12 +31,33 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from storelink.domain.links import SweepReport
 
 
+class SourceSweep(BaseModel):
+    """The 15-minute sweep of one source store's connected links: its levels read once for all of them."""
+
+    # Required, so that no sweep job on the same queue ever reads as one.
+    kind: Literal["sweep_source"]
+    source_store_id: str
+
+
 class SweepJob(BaseModel):
     link_id: str
     # Where the next part of a large link starts (a position in its matched SKU-map entries), and what
     # the parts before it found.
     resume_after: str | None = None
     so_far: SweepReport | None = None
+    # The source's bulk read for this sweep, shared by its large links (SourceSweep started it).
+    source_export: str | None = None
+    # A link read in bulk: its two reads once started.
+    bulk: "BulkReads | None" = None
+
+
+class BulkReads(BaseModel):
+    """The bulk operations reading every level of a link's source and destination, and how often they were
+    found still running."""
+
+    source: str
+    destination: str
+    polls: int = 0
 
 
 class HistoryChunk(BaseModel):

@@ -165,9 +165,16 @@ class ShopifyConnector:
 
     def all_levels_in_bulk(self, poll_seconds: float = 2.0) -> dict[InventoryRef, int]:
         """Every level at every location through one bulk operation (not paced by the query-cost bucket)."""
-        operation_id = self.start_bulk(documents.BULK_LEVELS_QUERY)
+        operation_id = self.start_levels_export()
         while (url := self.bulk_result(operation_id)) is None:
             self._sleep(poll_seconds)
+        return self.levels_export(url)
+
+    def start_levels_export(self) -> str:
+        """Start reading every level at every location in bulk; poll `bulk_result`, then `levels_export`."""
+        return self.start_bulk(documents.BULK_LEVELS_QUERY)
+
+    def levels_export(self, url: str) -> dict[InventoryRef, int]:
         levels: dict[InventoryRef, int] = {}
         for row in self._jsonl(url):
             if "__parentId" in row:  # an inventory level; its parent is the location
