@@ -13,8 +13,10 @@
    points a second, a 2,000-point bucket), Lambda concurrency against each event source's MaximumConcurrency, SQS
    FIFO throughput per message group, DynamoDB's per-item write ceiling, API Gateway's request rate. The day's
    cost follows from on-demand prices.
-3. **The sweep at scale**: 100,000 variants x 10 destinations in one 15-minute window under Standard budgets,
-   read in paged parts as before and in one bulk operation per store as now.
+3. **The sweep at scale**: a source linked to two destinations of `--sweep-variants` levels swept on the local
+   runtime, paged (as before) and in bulk (as now), with 0.1% of levels drifted and then clean, each store's calls
+   and query points counted by its sandbox; scaled to 100,000 variants x 10 destinations in one 15-minute window
+   under Standard budgets, with the window's schedule (`--sweep-only` runs this part alone).
 
 Only the footprints are measured; the rest is arithmetic on them, printed with its assumptions.
 """
@@ -29,9 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import botocore.session
-from propagation import Meter, MeteredRuntime, listen_backlog, print_table
+from propagation import SIZES_PER_PRODUCT, Meter, MeteredRuntime, listen_backlog, print_table
 
-from storelink.services.stock_sweep import SPREAD_SECONDS
 from storelink_local.sandbox import load_contract_schema
 from storelink_local.scenario import LinkedShop, ManagementApi, link_shops, registered_shop
 
@@ -372,28 +373,155 @@ def report_footprints(prints: dict[str, Footprint]) -> None:
     print_table("Cost of events (USD, on-demand)", ["per million", "per 1,000"], rows)
 
 
-# Shopify's costs, measured by bench/shopify_connector.py against the sandbox's cost rules (docs/benchmarks.md):
-PAGED_POINTS_PER_LEVEL = 3.012  # 100,000 levels paged: 301,200 points in 400 calls
-BULK_READ_POINTS = 12  # a bulk operation started and polled, whatever the size
-WRITE_POINTS_PER_LEVEL = 3.044  # 1,000 changes: 3,044 points in 8 calls (read + compare-and-set, 250 a call)
+# --- The sweep at scale -------------------------------------------------------------------------------------
+
+SWEEP_DESTINATIONS = 2
+DRIFTED_SHARE = 0.001  # of levels drifted between two sweeps
+# Shopify's own run time for a bulk query of 100,000 levels is not measured here (the sandbox completes at once);
+# taken as 2 minutes, a generous figure for a query of one connection nested once.
+BULK_RUN_SECONDS = 120
+BACKGROUND_POINTS_PER_SECOND = SHOPIFY_STANDARD_POINTS_PER_SECOND / 2  # the sweep's connectors leave half
 
 
-def report_sweep_schedule(variants: int = 100_000, destinations: int = 10, window_minutes: int = 15) -> None:
+@dataclass(frozen=True)
+class SweepPoints:
+    """One sweep of a source linked to `SWEEP_DESTINATIONS` destinations: the calls and points each store
+    answered (a destination's on average)."""
+
+    source_calls: int
+    source_points: int
+    destination_calls: float
+    destination_points: float
+
+
+@dataclass(frozen=True)
+class MeasuredSweeps:
+    """Links of `levels` levels each, swept `drifted` levels drifted on each destination and then clean, by way
+    of reading (paged parts, bulk reads)."""
+
+    levels: int
+    drifted: int
+    sweeps: dict[tuple[str, str], SweepPoints]  # (way, "drifted" or "clean")
+
+    # The sweep worker's CPU for the clean bulk sweep of every link, read from the meter.
+    bulk_worker_cpu_seconds: float = 0.0
+
+    def per_link(self, way: str, variants: int) -> tuple[float, float]:
+        """Points a clean sweep of one link of `variants` levels costs its source and its destination: paged, the
+        reads grow with the levels; in bulk, the points are the same whatever the size (the operations, the
+        webhooks' check)."""
+        clean = self.sweeps[way, "clean"]
+        scale = variants / self.levels if way == PAGED else 1.0
+        return clean.source_points / SWEEP_DESTINATIONS * scale, clean.destination_points * scale
+
+    def per_drifted(self, way: str) -> tuple[float, float]:
+        """What each drifted level adds, at the source and at its destination (read again, written)."""
+        drifted, clean = self.sweeps[way, "drifted"], self.sweeps[way, "clean"]
+        return (
+            (drifted.source_points - clean.source_points) / (self.drifted * SWEEP_DESTINATIONS),
+            (drifted.destination_points - clean.destination_points) / self.drifted,
+        )
+
+
+PAGED, BULK = "paged parts (before)", "one bulk read per store (now)"
+
+
+def measure_sweeps(variants: int) -> MeasuredSweeps:
+    """Sweep a source linked to `SWEEP_DESTINATIONS` destinations on the local runtime, paged (the bulk bound raised
+    out of reach) and in bulk, each with 0.1% of levels drifted and then clean, counting what each sandbox store
+    answered: its calls and its query cost, as Shopify charges it."""
+    schema = load_contract_schema()
+    if schema is None:
+        raise SystemExit("the Shopify contract schema is missing (../shared/contracts)")
+    products = variants // SIZES_PER_PRODUCT
+    levels = products * SIZES_PER_PRODUCT + 1  # and the shirt registered_shop adds
+    drifted = max(1, round(levels * DRIFTED_SHARE))
+    meter = Meter()
+    with ExitStack() as stack:
+        stack.enter_context(listen_backlog(128))
+        stack.enter_context(meter.installed())
+        runtime = stack.enter_context(MeteredRuntime(meter))
+        from storelink.services import stock_sweep  # after the runtime's environment: it sets the metrics namespace
+
+        # The runtime's drain cannot wait out SQS delays: the links start together here (the schedule spreads
+        # them); the bounds are put back after.
+        spread, bulk_bound = stock_sweep.SPREAD_SECONDS, stock_sweep.BULK_SWEEP_LEVELS
+        stack.callback(setattr, stock_sweep, "SPREAD_SECONDS", spread)
+        stack.callback(setattr, stock_sweep, "BULK_SWEEP_LEVELS", bulk_bound)
+        stock_sweep.SPREAD_SECONDS = 0
+        api = ManagementApi(runtime)
+        shops = []
+        for name in ["sweep-source", *(f"sweep-d{n}" for n in range(1, SWEEP_DESTINATIONS + 1))]:
+            shop, code = registered_shop(api, name, f"{name}.myshopify.com", schema, 20, stack)
+            items = []
+            for number in range(products):
+                sizes = [{"sku": f"SWEEP-{number:05}-{size}", "barcode": None} for size in range(SIZES_PER_PRODUCT)]
+                product = shop.sandbox.add_product(f"Product {number}", sizes, stock={shop.level.location_id: 20})
+                items += [variant.inventory_item_id for variant in product.variants]
+            shops.append((shop, code, items))
+        runtime.drain()  # the products' webhooks, before any link
+        source, destinations = shops[0][0], [shop for shop, _, _ in shops[1:]]
+        for shop, code, _ in shops[1:]:
+            link_shops(api, source, shop, code, channel_name=shop.store.shop_domain)
+        runtime.drain()  # the catalogue imports
+        sweeps, worker_cpu = {}, 0.0
+        for way, bound in ((PAGED, 10**9), (BULK, bulk_bound)):
+            stock_sweep.BULK_SWEEP_LEVELS = bound
+            for shop, _, items in shops[1:]:
+                for item in items[:drifted]:
+                    shop.sandbox.set_available(item, shop.level.location_id, 31)
+            runtime.drain()  # the destinations' own webhooks, which do not flow upstream
+            for case in ("drifted", "clean"):
+                for shop in (source, *destinations):
+                    shop.sandbox.stats.reset()
+                meter.take()
+                runtime.fire_schedule("StockSweepFunction")
+                runtime.drain()
+                runs, _ = meter.take()
+                worker_cpu = sum(run.cpu for run in runs if run.function == "SweepWorkerFunction")
+                sweeps[way, case] = SweepPoints(
+                    source.sandbox.stats.calls,
+                    source.sandbox.stats.cost,
+                    sum(shop.sandbox.stats.calls for shop in destinations) / len(destinations),
+                    sum(shop.sandbox.stats.cost for shop in destinations) / len(destinations),
+                )
+        return MeasuredSweeps(levels, drifted, sweeps, bulk_worker_cpu_seconds=worker_cpu)  # the last: bulk, clean
+
+
+def report_measured_sweeps(measured: MeasuredSweeps) -> None:
+    rows = [
+        [f"{way}, {case}", f"{m.source_calls} ({m.source_points:,})",
+         f"{m.destination_calls:.0f} ({m.destination_points:,.0f})"]
+        for (way, case), m in measured.sweeps.items()
+    ]  # fmt: skip
+    print_table(
+        f"Measured sweep of one source linked to {SWEEP_DESTINATIONS} destinations, {measured.levels:,} levels a "
+        f"link, {measured.drifted} drifted a destination: way, sweep",
+        ["source calls (points)", "calls (points) a destination"],
+        rows,
+    )
+
+
+def report_sweep_schedule(
+    measured: MeasuredSweeps, variants: int = 100_000, destinations: int = 10, window_minutes: int = 15
+) -> None:
     """One source of `variants` linked to `destinations` Shopify Standard stores, swept every `window_minutes`:
-    the points each sweep spends on each store, and whether it fits the window beside webhook work."""
+    the points each sweep spends on each store, scaled from the measured sweeps, whether it fits the window
+    beside webhook work, and the window's schedule."""
     window_points = window_minutes * 60 * SHOPIFY_STANDARD_POINTS_PER_SECOND
-    drifted = variants // 1000  # 0.1% of levels drifted between sweeps
-    writes = drifted * WRITE_POINTS_PER_LEVEL
-    ways = {
-        # Before: parts of 2,500 SKU-map entries, each read a page of 250 at a time on both sides; the source
-        # read once per link.
-        "paged parts (before)": (variants * PAGED_POINTS_PER_LEVEL * destinations, variants * PAGED_POINTS_PER_LEVEL),
-        # Now: one bulk operation per store and sweep, the source's shared by its links (services/stock_sweep.py).
-        "one bulk read per store (now)": (BULK_READ_POINTS, BULK_READ_POINTS),
-    }
+    drifted = round(variants * DRIFTED_SHARE)
+    ways = {}
+    for way in (PAGED, BULK):
+        (source_link, destination_link), (source_fix, destination_fix) = (
+            measured.per_link(way, variants),
+            measured.per_drifted(way),
+        )
+        ways[way] = (
+            destinations * (source_link + drifted * source_fix),
+            destination_link + drifted * destination_fix,
+        )
     rows = []
-    for way, (source_points, destination_reads) in ways.items():
-        destination_points = destination_reads + writes
+    for way, (source_points, destination_points) in ways.items():
         rows.append(
             [
                 way,
@@ -411,22 +539,70 @@ def report_sweep_schedule(variants: int = 100_000, destinations: int = 10, windo
          "fits, leaving half to webhooks"],
         rows,
     )  # fmt: skip
-    spacing = SPREAD_SECONDS // destinations
+    report_window(measured, variants, destinations, window_minutes)
+
+
+def poll_times(run_seconds: float) -> list[float]:
+    """When a link's job looks at its bulk reads, from its start: at once, then 5, 10, 20 ... 60 s apart
+    (services/stock_sweep.py), until they are done."""
+    from storelink.services import stock_sweep  # after the runtime's environment: it sets the metrics namespace
+
+    times, at, polls = [0.0], 0.0, 0
+    while at < run_seconds:
+        at += min(stock_sweep.MAX_POLL_DELAY_SECONDS, 5 * 2**polls)
+        polls += 1
+        times.append(at)
+    return times
+
+
+def report_window(measured: MeasuredSweeps, variants: int, destinations: int, window_minutes: int) -> None:
+    """The window's schedule: each link queued `SPREAD_SECONDS / destinations` apart, its bulk reads polled
+    from the queue, then compared (the worker's CPU, scaled from the measured sweep) and its drifted levels read
+    again and written at the background connectors' pace."""
+    from storelink.services import stock_sweep  # after the runtime's environment: it sets the metrics namespace
+
+    spacing = stock_sweep.SPREAD_SECONDS // destinations
+    drifted = round(variants * DRIFTED_SHARE)
+    polls = poll_times(BULK_RUN_SECONDS)
+    compare = measured.bulk_worker_cpu_seconds / (measured.levels * SWEEP_DESTINATIONS) * variants
+    _, destination_fix = measured.per_drifted(BULK)
+    writing = drifted * destination_fix / BACKGROUND_POINTS_PER_SECOND
+    rows = []
+    for number in range(destinations):
+        start = number * spacing
+        read = start + polls[-1]
+        done = read + compare + writing
+        rows.append([number + 1, start, f"{start + BULK_RUN_SECONDS}", len(polls), f"{read}",
+                     f"{done:.0f}", "yes" if done <= window_minutes * 60 else "no"])  # fmt: skip
+    print_table(
+        f"The window, 100,000 variants x {destinations} links from one source, bulk reads taking "
+        f"{BULK_RUN_SECONDS} s (assumed), {drifted} levels drifted a link (seconds from the schedule): link",
+        ["queued", "bulk reads done", "looks", "read", "swept", "inside the window"],
+        rows,
+    )
+    source_fix, _ = measured.per_drifted(BULK)
     print(
-        f"Large links are read in bulk: a source's links start {spacing} s apart, the source read once per sweep for\n"
-        "all of them, each destination's bulk read alone, and only the drifted levels read again live and written at\n"
-        "the background connectors' pace, which leaves part of each bucket to webhook work."
+        f"Each link compares {variants:,} levels in memory in ~{compare:.1f} s of worker CPU (measured, scaled) and\n"
+        f"writes its {drifted} drifted levels in ~{writing:.0f} s at half a Standard bucket; its source answers "
+        f"{drifted * source_fix:,.0f} points\nof live reads a link, {destinations * drifted * source_fix:,.0f} "
+        f"in the window against {window_minutes * 60 * SHOPIFY_STANDARD_POINTS_PER_SECOND:,}: the rest of every "
+        "bucket is left to webhook work."
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=20, help="times each event is measured")
+    parser.add_argument("--sweep-variants", type=int, default=3_000, help="levels a link in the measured sweeps")
+    parser.add_argument("--sweep-only", action="store_true", help="measure and report the sweep only")
     args = parser.parse_args()
-    prints = footprints(args.events)
-    report_footprints(prints)
-    report_day(prints, Day())
-    report_sweep_schedule()
+    if not args.sweep_only:
+        prints = footprints(args.events)
+        report_footprints(prints)
+        report_day(prints, Day())
+    measured = measure_sweeps(args.sweep_variants)
+    report_measured_sweeps(measured)
+    report_sweep_schedule(measured)
     idle = 26 * ALARM_MONTH + DASHBOARD_MONTH + 3 * SECRET_MONTH
     print(
         f"\nIdle, a month: {26} alarms ${26 * ALARM_MONTH:.2f}, the dashboard ${DASHBOARD_MONTH:.2f} (free within an "

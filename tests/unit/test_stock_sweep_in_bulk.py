@@ -4,11 +4,11 @@ window."""
 
 from datetime import UTC, datetime
 
-from storelink.domain.links import CatalogueProgress, SkuMapEntry, StockRules
+from storelink.domain.links import CatalogueProgress, LinkStatus, SkuMapEntry, StockRules
 from storelink.domain.messages import SourceSweep, SweepJob
 from storelink.domain.stock import InventoryRef
 from storelink.ports import LinkedStores
-from storelink.services.stock_sweep import SPREAD_SECONDS, StockSweep
+from storelink.services.stock_sweep import SPREAD_SECONDS, StockSweep, SweepSchedule
 from storelink.services.store_attention import StoreAttention
 from tests.builders import DESTINATION_LOCATION, SOURCE_LOCATION, a_link, a_store
 from tests.fakes import (
@@ -21,6 +21,7 @@ from tests.fakes import (
     FakeSkuMaps,
     FakeStores,
     FakeWorkQueues,
+    RecordingJobs,
     RecordingSweeps,
 )
 
@@ -212,3 +213,16 @@ def test_a_small_link_is_swept_in_a_paged_part_and_its_source_not_read_in_bulk()
     # Then nothing was read in bulk: paging 3 levels costs less than starting an operation
     assert world.source.exports == []
     assert world.destinations["shop-b"].levels[destination_level("shop-b", 0)] == SOURCE_LEVEL - 1
+
+
+def test_the_schedule_queues_one_job_per_source_with_connected_links() -> None:
+    # Given two sources, one with two connected links and one with a link still pending
+    links = FakeLinkBook()
+    links.add(a_link("link-1", source_store_id="source-a", destination_store_id="b"))
+    links.add(a_link("link-2", source_store_id="source-a", destination_store_id="c"))
+    links.add(a_link("link-3", source_store_id="source-d", destination_store_id="e", status=LinkStatus.PENDING))
+    jobs = RecordingJobs[SourceSweep]()
+    # When the 15-minute schedule fires
+    queued = SweepSchedule(links=links, jobs=jobs).queue_every_link()
+    # Then the source with connected links gets one job for both, and the count is of links
+    assert (queued, jobs.jobs) == (2, [SourceSweep(kind="sweep_source", source_store_id="source-a")])
