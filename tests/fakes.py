@@ -17,9 +17,10 @@ from storelink.domain.file_jobs import FileJob
 from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
-from storelink.domain.messages import HistoryChunk, SweepJob
+from storelink.domain.messages import HistoryChunk, PushRequested, SweepJob
 from storelink.domain.mirrors import OrderMirror, order_ref
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, SalesChannel, Tracking
+from storelink.domain.plans import HeldPush
 from storelink.domain.refunds import SourceRefund
 from storelink.domain.stock import (
     AppliedClaim,
@@ -124,6 +125,9 @@ class FakeSkuMaps:
             None,
         )
 
+    def count_matched(self, link_id: str, up_to: int) -> int:
+        return min(sum(1 for e in self.entries if e.link_id == link_id and e.state == "matched"), up_to)
+
     def add(self, entry: SkuMapEntry) -> None:
         self.entries.append(entry)
 
@@ -196,6 +200,9 @@ class FakeConnector:
 
     def catalogue(self) -> list[CatalogueVariant]:
         return self.variants
+
+    def variant(self, variant_id: str) -> CatalogueVariant | None:
+        return next((variant for variant in self.variants if variant.variant_id == variant_id), None)
 
     def read_available(self, levels: list[InventoryRef]) -> dict[InventoryRef, int]:
         return {level: self.levels[level] for level in levels}
@@ -727,3 +734,46 @@ class FakeHealthReports:
 
     def get(self, link_id: str) -> HealthReport | None:
         return self.by_link.get(link_id)
+
+
+@dataclass
+class FakePlanCounters:
+    """Pushed orders per store and month, each push counted once, and the pushes held at the limit."""
+
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    counted: set[tuple[str, str, str]] = field(default_factory=set)  # store, link, order
+    holds: list[HeldPush] = field(default_factory=list)
+    marks: dict[str, str] = field(default_factory=dict)
+
+    def take_push(self, store_id: str, month: str, cap: int | None, push: PushRequested) -> bool:
+        key = (store_id, push.link_id, push.order_id)
+        if key in self.counted:
+            return True
+        if cap is not None and self.counts.get((store_id, month), 0) >= cap:
+            return False
+        self.counted.add(key)
+        self.counts[(store_id, month)] = self.counts.get((store_id, month), 0) + 1
+        return True
+
+    def pushed(self, store_id: str, month: str) -> int:
+        return self.counts.get((store_id, month), 0)
+
+    def hold(self, held: HeldPush) -> None:
+        self.holds = sorted([*self.holds, held], key=lambda h: h.held_at)
+        self.marks[held.store_id] = held.held_at.isoformat() + held.push.order_id
+
+    def unhold(self, held: HeldPush) -> None:
+        self.holds = [h for h in self.holds if h != held]
+
+    def held(self, store_id: str, limit: int) -> list[HeldPush]:
+        return [h for h in self.holds if h.store_id == store_id][:limit]
+
+    def count_held(self, store_id: str, up_to: int) -> int:
+        return min(len(self.held(store_id, up_to)), up_to)
+
+    def stores_holding(self) -> dict[str, str]:
+        return dict(self.marks)
+
+    def forget(self, store_id: str, mark: str) -> None:
+        if self.marks.get(store_id) == mark:
+            del self.marks[store_id]

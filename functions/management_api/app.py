@@ -26,6 +26,7 @@ from storelink.domain.mapping_csv import MappingImportPlan
 from storelink.domain.matching import HealthReport, MatchState
 from storelink.domain.mirrors import MirrorStatus, OrderMirror
 from storelink.domain.orders import Tracking
+from storelink.domain.plans import PlanUsage
 from storelink.domain.reports import EARLIEST, LATEST, FiguresRange, date_range, time_zone
 from storelink.domain.stock_csv import StockUpdatePlan
 from storelink.domain.stores import Store
@@ -38,6 +39,7 @@ from storelink.errors import (
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
+    PlanLimitReached,
     StoreRejected,
     StoreUnavailable,
 )
@@ -254,7 +256,10 @@ def cancel_manual_order(
     return services().manual.cancel(caller(), store_id, order_id, restock=restock)
 
 
-@app.post("/links", responses=answers(*YOURS, *A_JSON_BODY, Conflict, *ASKS_THE_STORES, success=HTTPStatus.CREATED))
+@app.post(
+    "/links",
+    responses=answers(*YOURS, *A_JSON_BODY, Conflict, PlanLimitReached, *ASKS_THE_STORES, success=HTTPStatus.CREATED),
+)
 def request_link(request: LinkRequest) -> Response[Link]:
     return created(services().links.request(caller(), request))
 
@@ -447,7 +452,10 @@ def list_mappings(
     return {"mappings": entries, "next_cursor": sealed(store, after)}
 
 
-@app.put("/links/<link_id>/mappings", responses=answers(*YOURS, *A_JSON_BODY, NotAllowed, Conflict, *ASKS_THE_STORES))
+@app.put(
+    "/links/<link_id>/mappings",
+    responses=answers(*YOURS, *A_JSON_BODY, NotAllowed, Conflict, PlanLimitReached, *ASKS_THE_STORES),
+)
 def map_variant(link_id: PathId, request: MapRequest) -> SkuMapEntry:
     mappings, store = services().mappings, caller()
     if request.source_variant_id is None:
@@ -467,7 +475,9 @@ def export_mappings(link_id: PathId) -> Response[str]:
 
 @app.post(
     "/links/<link_id>/mappings.csv",
-    responses=answers(*YOURS, NotAllowed, PayloadTooLarge, *ASKS_THE_STORES, unprocessable=MappingImportPlan),
+    responses=answers(
+        *YOURS, NotAllowed, PayloadTooLarge, PlanLimitReached, *ASKS_THE_STORES, unprocessable=MappingImportPlan
+    ),
 )
 def import_mappings(link_id: PathId, dry_run: Annotated[bool, Query()] = False) -> Response[dict[str, Any]]:
     text = raw_body(app.current_event).decode("utf-8-sig", errors="replace")
@@ -509,9 +519,18 @@ def disconnect_link(
 
 
 # Registered after every fixed path under /links/{link_id}/: the resolver takes the first route that matches.
-@app.post("/links/<link_id>/<action>", responses=answers(*YOURS, NotAllowed, Conflict))
+@app.post("/links/<link_id>/<action>", responses=answers(*YOURS, NotAllowed, Conflict, PlanLimitReached))
 def act_on_link(link_id: PathId, action: Action, option: Annotated[DisconnectOption | None, Query()] = None) -> Link:
     return services().links.act(caller(), link_id, action, option)
+
+
+# --- plans (docs/plans.md) ---
+
+
+@app.get("/stores/<store_id>/plan", responses=answers(*YOURS))
+def store_plan(store_id: PathId) -> PlanUsage:
+    """The store's plan, its limits and what it uses of them (pushed orders: this UTC month's, and those held)."""
+    return services().plans.usage(caller(), store_id)
 
 
 @app.get("/openapi.json", include_in_schema=False)

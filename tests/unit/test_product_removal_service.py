@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storelink.domain.links import Action, DisconnectOption, LinkStatus, SkuMapEntry
+from storelink.domain.plans import PlanCatalogue
 from storelink.domain.product_removal import ProductRemovalJob, ProductRemovalPlan, parts_of, plan_product_removal
 from storelink.domain.stock import InventoryRef
 from storelink.ports import LinkedStores
 from storelink.services.links import LinkManagement
+from storelink.services.plans import PlanLimits
 from storelink.services.product_removal import ProductRemoval
 from tests.builders import DESTINATION_LOCATION, a_link, a_product_variant, a_store
 from tests.fakes import (
@@ -53,12 +55,10 @@ class World:
         sku_maps = FakeSkuMaps(
             [SkuMapEntry(link_id="link-1", destination_item_id=f"i-{n}", source_item_id=f"s-{n}") for n in ("S", "Red")]
         )
-        self.removal = ProductRemoval(
-            linked=LinkedStores(
-                stores=stores, links=self.links, sku_maps=sku_maps, connectors=connectors, now=lambda: self.now
-            ),
-            jobs=self.removals,
+        linked = LinkedStores(
+            stores=stores, links=self.links, sku_maps=sku_maps, connectors=connectors, now=lambda: self.now
         )
+        self.removal = ProductRemoval(linked=linked, jobs=self.removals)
         self.management = LinkManagement(
             stores=stores,
             links=self.links,
@@ -67,6 +67,7 @@ class World:
             sweeps=RecordingSweeps(),
             oversells=FakeOversells(),
             removal=self.removal,
+            plans=PlanLimits(linked=linked, catalogue=PlanCatalogue()),
             now=lambda: self.now,
         )
 

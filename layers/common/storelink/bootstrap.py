@@ -35,6 +35,7 @@ from storelink.adapters.figures import DynamoDbFigures
 from storelink.adapters.files import DynamoDbFileJobs, S3Files
 from storelink.adapters.manual import ManualStoreTables
 from storelink.adapters.order_mirrors import DynamoDbOrderMirrors
+from storelink.adapters.plans import DynamoDbPlanCounters
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
 from storelink.adapters.shopwired.webhooks import ShopWiredWebhooks
@@ -49,6 +50,7 @@ from storelink.adapters.sqs import (
 )
 from storelink.adapters.woocommerce.webhooks import WooCommerceWebhooks
 from storelink.domain.messages import HistoryChunk, PushRequested, SourceSweep, SweepJob
+from storelink.domain.plans import PlanCatalogue
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stores import Platform
 from storelink.ports import (
@@ -71,6 +73,7 @@ from storelink.ports import (
     OrderMirrors,
     Oversells,
     ParkedWork,
+    PlanCounters,
     SecretWriter,
     StoreRegistry,
     StoreRepository,
@@ -92,6 +95,7 @@ from storelink.services.mappings import Mappings
 from storelink.services.order_history import OrderHistory
 from storelink.services.order_mirroring import OrderMirroring
 from storelink.services.order_stock import OrderStock
+from storelink.services.plans import PlanLimits, StorePlans
 from storelink.services.product_removal import ProductRemoval
 from storelink.services.stock_propagation import StockPropagation
 from storelink.services.stock_sweep import StockSweep, SweepSchedule
@@ -300,6 +304,19 @@ class Management(NamedTuple):
     manual: ManualStoreDesk
     figures: FigureReports
     files: FileJobs
+    # A store's plan and usage (`plans.usage(caller, store_id) -> PlanUsage`), for the API and the dashboard.
+    plans: StorePlans
+
+
+def plan_limits(settings: LinkedStoresSettings, linked: LinkedStores) -> PlanLimits:
+    """The deployment's plans where the function reads them (PlansParameter); none, so no limits, where it only
+    ends links (an uninstalled app's store) or where a test's settings are model_construct()ed."""
+    return PlanLimits(linked=linked, catalogue=getattr(settings, "plans", None) or PlanCatalogue())
+
+
+def plan_counters(settings: LinksTable) -> DynamoDbPlanCounters:
+    table = _tables()
+    return DynamoDbPlanCounters(lambda: table(settings.links_table_name))
 
 
 def link_management(
@@ -311,6 +328,7 @@ def link_management(
     sweeps: JobQueue[SweepJob] | None = None,
     removals: JobQueue[ProductRemovalJob] | None = None,
     oversells: Oversells | None = None,
+    limits: PlanLimits | None = None,
 ) -> LinkManagement:
     """Ends, sweeps and removes links' products: for the management API, and for an uninstalled app's store.
     `registry` is the stores of `linked`, with their registration rules."""
@@ -324,6 +342,7 @@ def link_management(
         sweeps=_given(sweeps, lambda: sweep_jobs(settings)),
         oversells=_given(oversells, lambda: DynamoDbOversells(table(settings.links_table_name))),
         removal=product_removal(settings, linked=linked, jobs=removals),
+        plans=_given(limits, lambda: plan_limits(settings, linked)),
         now=linked.now,
     )
 
@@ -348,9 +367,11 @@ def management(
     figures: Figures | None = None,
     file_jobs: FileJobBook | None = None,
     files: FileStore | None = None,
+    counters: PlanCounters | None = None,
 ) -> Management:
     table = _tables()
     linked = _given(linked, lambda: linked_stores(settings))
+    limits = plan_limits(settings, linked)
     manual = _given(manual, lambda: ManualStoreTables(lambda: table(settings.manual_stores_table_name), linked.now))
     registry = _given(registry, lambda: DynamoDbStores(table(settings.links_table_name)))
     health = _given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name)))
@@ -362,8 +383,9 @@ def management(
         sweeps=sweeps,
         removals=removals,
         oversells=oversells,
+        limits=limits,
     )
-    mappings = Mappings(links=links, linked=linked, health=health)
+    mappings = Mappings(links=links, linked=linked, health=health, plans=limits)
     return Management(
         stores=StoreRegistration(
             registry=registry,
@@ -399,6 +421,7 @@ def management(
             now=linked.now,
         ),
         files=_file_jobs(settings, linked, mappings, jobs=file_jobs, files=files),
+        plans=StorePlans(limits=limits, counters=_given(counters, lambda: plan_counters(settings)), now=linked.now),
     )
 
 
@@ -492,7 +515,9 @@ def file_jobs(
     table = _tables()
     linked = _given(linked, lambda: linked_stores(settings))
     health = _given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name)))
-    mappings = Mappings(links=PartyLinks(linked.links), linked=linked, health=health)
+    mappings = Mappings(
+        links=PartyLinks(linked.links), linked=linked, health=health, plans=plan_limits(settings, linked)
+    )
     return _file_jobs(settings, linked, mappings, jobs=jobs, files=files)
 
 

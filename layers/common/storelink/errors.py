@@ -114,6 +114,17 @@ class Conflict(StorelinkError):
         self.details = details
 
 
+class PlanLimitReached(StorelinkError):
+    """The store's plan allows no more of this (a link, a mapped variant): its details say which limit, the usage,
+    the cap and what to do (domain/plans.py). What already works is never refused this way."""
+
+    code = "plan_limit_reached"
+
+    def __init__(self, message: str, **details: str) -> None:
+        super().__init__(message)
+        self.details = details
+
+
 class FailureClass(StrEnum):
     """What becomes of queued work that failed (docs/failures.md)."""
 

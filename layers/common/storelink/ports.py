@@ -16,9 +16,10 @@ from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
 from storelink.domain.manual_stores import ManualOrder, ManualVariant
 from storelink.domain.matching import HealthReport
-from storelink.domain.messages import ImportCheckpoint
+from storelink.domain.messages import ImportCheckpoint, PushRequested
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
+from storelink.domain.plans import HeldPush
 from storelink.domain.refunds import SourceRefund
 from storelink.domain.stock import (
     AppliedClaim,
@@ -147,6 +148,10 @@ class SkuMapBook(SkuMapRepository, Protocol):
     def all_of(self, link_id: str) -> list[SkuMapEntry]: ...
 
     def matched_entry(self, link_id: str, destination_variant_id: str) -> SkuMapEntry | None: ...
+
+    def count_matched(self, link_id: str, up_to: int) -> int:
+        """How many destination variants the link maps, counted up to `up_to` (one index query, keys only)."""
+        ...
 
     def page_in_state(
         self, link_id: str, state: str | None, *, limit: int, cursor: str | None
@@ -381,6 +386,38 @@ class OrderMirrors(Protocol):
         limit: int,
         cursor: str | None,
     ) -> tuple[list[OrderSummary], str | None]: ...
+
+
+class PlanCounters(Protocol):
+    """What plans count that no other item holds (docs/plans.md): each store's pushed orders a month, and the
+    pushes held at its limit until the month turns or its plan rises."""
+
+    def take_push(self, store_id: str, month: str, cap: int | None, push: PushRequested) -> bool:
+        """Count the push in the store's month unless the month is at `cap`, atomically (two pushes racing for
+        the last slot: one wins); a push counted before (a retry) is not counted again and is True."""
+        ...
+
+    def pushed(self, store_id: str, month: str) -> int: ...
+
+    def hold(self, held: HeldPush) -> None:
+        """Keep a push refused at the limit, and the store among those holding some."""
+        ...
+
+    def unhold(self, held: HeldPush) -> None: ...
+
+    def held(self, store_id: str, limit: int) -> list[HeldPush]:
+        """The store's held pushes, oldest first."""
+        ...
+
+    def count_held(self, store_id: str, up_to: int) -> int: ...
+
+    def stores_holding(self) -> dict[str, str]:
+        """The stores with held pushes, each with the mark of its latest hold (one small partition, no scan)."""
+        ...
+
+    def forget(self, store_id: str, mark: str) -> None:
+        """The store holds nothing any more, unless it held something since `mark` was read."""
+        ...
 
 
 class WaitingOrders(Protocol):

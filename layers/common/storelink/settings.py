@@ -6,9 +6,11 @@ uses, and tests/unit/test_function_settings.py checks them against its Environme
 """
 
 import os
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from storelink.domain.plans import PlanCatalogue
 
 
 class _FromEnvironment(BaseModel):
@@ -99,6 +101,12 @@ class DashboardSessionsTable(_FromEnvironment):
     dashboard_sessions_table_name: str = Field(min_length=1)
 
 
+class PlansParameter(_FromEnvironment):
+    """The deployment's plans: the template's `Plans` parameter, JSON (docs/plans.md), checked at the first call."""
+
+    plans: Annotated[PlanCatalogue, BeforeValidator(lambda v: PlanCatalogue.from_json(v) if isinstance(v, str) else v)]
+
+
 class StoreSecretsRead(_FromEnvironment):
     """Reads stores' credentials by the secret name on each store's record: no variable, only a grant."""
 
@@ -169,6 +177,7 @@ class StoreEventsSettings(LinkManagementSettings):
 
 class ManagementApiSettings(
     LinkManagementSettings,
+    PlansParameter,
     OrderMirrorsTable,
     OrderEventsQueue,
     StoreSecrets,
@@ -191,7 +200,7 @@ class DashboardSettings(LinksTable, OrderMirrorsTable, OrderEventsQueue, Dashboa
     sessions; it never reaches a store's platform, so it reads no store's credentials."""
 
 
-class FileJobsSettings(LinkedStoresSettings, FilesBucket, FileJobsTable):
+class FileJobsSettings(LinkedStoresSettings, FilesBucket, FileJobsTable, PlansParameter):
     """Reads uploaded files and applies them through the stores' connectors and the SKU maps; writes exports."""
 
 

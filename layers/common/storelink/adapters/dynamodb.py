@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from pydantic import TypeAdapter
 
 from storelink.adapters.figures import figure_update
+from storelink.adapters.plans import count_items
 from storelink.domain.events import OrderChanged, OrderEvent, RefundCreated
 from storelink.domain.figures import oversell_update
 from storelink.domain.give_back import LineLedger
@@ -412,6 +413,10 @@ class DynamoDbSkuMaps:
             & Key("state_key").eq(f"matched#{destination_variant_id}"),
         )["Items"]
         return SkuMapEntry.model_validate(items[0]) if items else None
+
+    def count_matched(self, link_id: str, up_to: int) -> int:
+        condition = Key("link_id").eq(link_id) & Key("state_key").begins_with("matched#")
+        return count_items(self._table, up_to, IndexName="maps-by-state", KeyConditionExpression=condition)
 
     def replace_all(self, link_id: str, stored: list[SkuMapEntry], wanted: list[SkuMapEntry]) -> int:
         """Turn `stored` (the link's entries as just read) into `wanted`, writing only the items that

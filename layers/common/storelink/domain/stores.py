@@ -63,6 +63,8 @@ class Store(BaseModel):
     # Where storelink subscribed the store's webhooks at registration: the sweep subscribes again any the
     # platform dropped or disabled (WooCommerce disables one after more than 5 failed deliveries in a row).
     webhook_url: str | None = None
+    # The plan the deployment's operator assigned (docs/plans.md); none: the default plan.
+    plan: str | None = Field(default=None, max_length=64)
 
 
 # How long a rotated webhook secret keeps verifying deliveries: at least Shopify's 4-hour retry span.

@@ -28,6 +28,9 @@ HTTP_STATUS_OF: dict[type[errors.StorelinkError], HTTPStatus] = {
     errors.NotAuthenticated: HTTPStatus.UNAUTHORIZED,
     errors.NotAllowed: HTTPStatus.FORBIDDEN,
     errors.NotFound: HTTPStatus.NOT_FOUND,
+    # 402, not 403 or 409: the request is allowed and consistent; only the plan stands in the way, and a larger
+    # plan is the fix. A client tells it from a wrong party (403) or a wrong state (409) by its status alone.
+    errors.PlanLimitReached: HTTPStatus.PAYMENT_REQUIRED,
     errors.InvalidRequest: HTTPStatus.UNPROCESSABLE_ENTITY,
     errors.InvalidCursor: HTTPStatus.BAD_REQUEST,
     errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,

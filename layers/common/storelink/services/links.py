@@ -41,6 +41,7 @@ from storelink.ports import (
     StoreRegistry,
     StoreRepository,
 )
+from storelink.services.plans import PlanLimits
 from storelink.services.product_removal import ProductRemoval
 
 # Links that still bind their two stores; a denied link does not, and may be asked for again.
@@ -183,6 +184,7 @@ class LinkManagement(YourLinks):
         sweeps: JobQueue[SweepJob],
         oversells: Oversells,
         removal: ProductRemoval,
+        plans: PlanLimits,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         super().__init__(stores=stores, links=links, oversells=oversells)
@@ -191,6 +193,7 @@ class LinkManagement(YourLinks):
         self._events = events
         self._sweeps = sweeps
         self._removal = removal
+        self._plans = plans
         self._now = now
 
     def request(self, caller: Store, request: LinkRequest) -> Link:
@@ -203,6 +206,7 @@ class LinkManagement(YourLinks):
         if destination.store_id == caller.store_id:
             raise InvalidRequest("a store cannot link to itself")
         self._refuse_conflicting_links(caller, destination, request.mode)
+        self._plans.check_new_connection(caller, destination)
         self._check_locations(caller, destination, request.locations)
         now = self._now()
         link = Link(
@@ -236,6 +240,8 @@ class LinkManagement(YourLinks):
             return self.disconnect(caller, link_id, option)
         link = self.get(caller, link_id)
         changed, transition = self._applied(caller, link, action, option)
+        if action is Action.RECONNECT:  # a disconnected link binds no one: reconnecting takes a connection again
+            self._plans.check_new_connection(self._store(link.source_store_id), self._store(link.destination_store_id))
         self._record(action, changed, transition)
         return changed
 

@@ -16,6 +16,7 @@ from storelink.ports import HealthReports, LinkedStores, StoreConnector
 from storelink.services.bulk_stock import MAX_CSV_BYTES
 from storelink.services.catalogue_import import entry_of, sold_by_other_links
 from storelink.services.links import LinksOfParty
+from storelink.services.plans import PlanLimits
 from storelink.services.store_access import connector_of
 
 
@@ -26,11 +27,13 @@ class Mappings:
         links: LinksOfParty,
         linked: LinkedStores,
         health: HealthReports,
+        plans: PlanLimits,
     ) -> None:
         self._links = links
         self._link_book, self._stores, self._sku_maps = linked.links, linked.stores, linked.sku_maps
         self._connectors = linked.connectors
         self._health = health
+        self._plans = plans
 
     def health(self, caller: Store, link_id: str) -> HealthReport:
         """After matching, the report the import kept; before it (a pending link), one read from the stores
@@ -59,6 +62,8 @@ class Mappings:
             raise Conflict(
                 f"{destination_variant_id} already sells a source variant through link {other}", link_id=other
             )
+        if self._sku_maps.matched_entry(link.link_id, destination_variant_id) is None:
+            self._plans.check_new_mappings(link.destination_store_id, 1)  # a remap takes no more of the plan
         match = VariantMatch(
             destination=destination, state=MatchState.MATCHED, source=source, reason="mapped by hand", manual=True
         )
@@ -91,7 +96,8 @@ class Mappings:
 
     def import_csv(self, caller: Store, link_id: str, text: str | Iterable[str], *, dry_run: bool) -> MappingImportPlan:
         """Check every row first; apply all of them, or none and say which rows are wrong and why. `text` is the
-        file, or its lines as they are read (a file job's upload)."""
+        file, or its lines as they are read (a file job's upload). Beyond the destination's plan, none either
+        (PlanLimitReached), a dry run too: it answers what applying would."""
         link = self._changeable_by(caller, link_id)
         if isinstance(text, str) and (size := len(text.encode())) > MAX_CSV_BYTES:
             raise PayloadTooLarge(
@@ -103,7 +109,7 @@ class Mappings:
         entries = {entry.destination_variant_id: entry for entry in stored}
         current = {variant_id: entry.source_variant_id for variant_id, entry in entries.items()}
         plan = plan_mapping_import(text, list(destination_by_id.values()), list(source_by_id.values()), current=current)
-        if dry_run or not plan.applicable:
+        if not plan.applicable:
             return plan
         for change in plan.changes:
             chosen = source_by_id.get(change.to_source_variant_id or "")
@@ -115,7 +121,10 @@ class Mappings:
                 manual=True,
             )
             entries[change.destination_variant_id] = entry_of(link, match)
-        self._sku_maps.replace_all(link.link_id, stored, list(entries.values()))
+        adding = _matched(entries.values()) - _matched(stored)
+        self._plans.check_new_mappings(link.destination_store_id, adding)
+        if not dry_run:
+            self._sku_maps.replace_all(link.link_id, stored, list(entries.values()))
         return plan
 
     def _catalogues(self, link: Link) -> tuple[dict[str, CatalogueVariant], dict[str, CatalogueVariant]]:
@@ -149,3 +158,7 @@ class Mappings:
 
     def _connector(self, store_id: str) -> StoreConnector:
         return connector_of(self._stores, self._connectors, store_id)
+
+
+def _matched(entries: Iterable[SkuMapEntry]) -> int:
+    return sum(1 for entry in entries if entry.state == MatchState.MATCHED)

@@ -1,0 +1,160 @@
+"""Plans (Syncerize's pricing plans): what a deployment lets each store use, and what a store at a limit is refused.
+
+A deployment defines its plans in one template parameter (`Plans`, JSON) and its operator assigns one per store
+(the store record's `plan`); a store with none, or with a name the deployment does not define, is on the default
+plan, which has no limits unless the deployment defines one named `default`. Three limits, each a number or none:
+
+- connections: the links a store is party to that bind it (pending, connected or blocked), either side;
+- synced products: the destination variants mapped (matched) on the links where it is the destination and that
+  sync (connected or blocked);
+- pushed orders a month: the source orders storelink creates for its orders as a destination (one per part: an
+  order sold for two sources is two), counted in the UTC calendar month of the push.
+
+At a limit only the new thing is refused (a link, a mapping, a push this month): what is synced keeps syncing, and
+an order beyond the month's pushes is mirrored and held, then pushed when the month turns or the plan rises
+(docs/plans.md).
+"""
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from storelink.domain.messages import PushRequested
+from storelink.errors import PlanLimitReached
+
+DEFAULT_PLAN = "default"
+
+
+class Limit(StrEnum):
+    CONNECTIONS = "connections"
+    SYNCED_PRODUCTS = "synced_products"
+    PUSHED_ORDERS = "pushed_orders_per_month"
+
+
+# What a merchant can do at each limit besides asking for a larger plan.
+WHAT_TO_DO = {
+    Limit.CONNECTIONS: "disconnect or deny a link you no longer use, or ask your operator for a larger plan",
+    Limit.SYNCED_PRODUCTS: "unmap variants you no longer sell through a link, or ask your operator for a larger plan",
+    Limit.PUSHED_ORDERS: "the order is kept and pushed when the month turns, or as soon as your operator raises your"
+    " plan; nothing else is held back",
+}
+
+
+class Plan(BaseModel):
+    """One plan's caps; none: no cap."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    connections: int | None = Field(default=None, ge=0)
+    synced_products: int | None = Field(default=None, ge=0)
+    pushed_orders_per_month: int | None = Field(default=None, ge=0)
+
+    def cap(self, limit: Limit) -> int | None:
+        caps: dict[Limit, int | None] = {
+            Limit.CONNECTIONS: self.connections,
+            Limit.SYNCED_PRODUCTS: self.synced_products,
+            Limit.PUSHED_ORDERS: self.pushed_orders_per_month,
+        }
+        return caps[limit]
+
+    def refusal(self, limit: Limit, used: int, adding: int = 1) -> PlanLimitReached | None:
+        """The error for `adding` more of `limit` on top of `used`, or None while they fit."""
+        cap = self.cap(limit)
+        if cap is None or used + adding <= cap:
+            return None
+        return plan_limit_reached(self, limit, used, cap)
+
+
+def plan_limit_reached(plan: Plan, limit: Limit, used: int, cap: int) -> PlanLimitReached:
+    words = limit.value.replace("_", " ")
+    return PlanLimitReached(
+        f"plan {plan.name} allows {cap} {words}; {used} are used: {WHAT_TO_DO[limit]}",
+        plan=plan.name,
+        limit=limit.value,
+        usage=str(used),
+        cap=str(cap),
+        what_to_do=WHAT_TO_DO[limit],
+    )
+
+
+class PlanCatalogue(BaseModel):
+    """The deployment's plans by name, as the `Plans` template parameter gives them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plans: dict[str, Plan] = Field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, text: str) -> "PlanCatalogue":
+        """`{"starter": {"connections": 1, "synced_products": 100, "pushed_orders_per_month": 50}, ...}`; a plan
+        leaves out a limit it does not cap. A deployment that mistypes its plans fails at its first request,
+        naming the fault, rather than running with limits nobody meant."""
+        try:
+            raw = json.loads(text or "{}")
+            if not isinstance(raw, dict):
+                raise ValueError("Plans is a JSON object of plans by name")
+            return cls(plans={name: Plan.model_validate({**caps, "name": name}) for name, caps in raw.items()})
+        except (ValueError, TypeError, ValidationError) as error:
+            raise ValueError(f"the Plans parameter is not valid: {error}") from error
+
+    def plan_of(self, name: str | None) -> Plan:
+        """The store's plan; the default plan for none or a name not defined."""
+        return self.plans.get(name or DEFAULT_PLAN) or self.plans.get(DEFAULT_PLAN) or Plan(name=DEFAULT_PLAN)
+
+
+def month_of(at: datetime) -> str:
+    """The UTC calendar month a push counts in, as `2026-12`."""
+    return at.astimezone(UTC).strftime("%Y-%m")
+
+
+class LimitUsage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    used: int
+    cap: int | None
+    left: int | None
+
+
+class PlanUsage(BaseModel):
+    """A store's plan, and how much of each limit it uses (pushed orders: this month's)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    store_id: str
+    plan: str
+    month: str
+    connections: LimitUsage
+    synced_products: LimitUsage
+    pushed_orders_per_month: LimitUsage
+    # Orders mirrored but held at the push limit, pushed when the month turns or the plan rises.
+    orders_held: int = 0
+
+    @classmethod
+    def of(cls, store_id: str, plan: Plan, month: str, used: dict[Limit, int], held: int) -> "PlanUsage":
+        def usage(limit: Limit) -> LimitUsage:
+            cap = plan.cap(limit)
+            return LimitUsage(used=used[limit], cap=cap, left=None if cap is None else max(cap - used[limit], 0))
+
+        return cls(
+            store_id=store_id,
+            plan=plan.name,
+            month=month,
+            connections=usage(Limit.CONNECTIONS),
+            synced_products=usage(Limit.SYNCED_PRODUCTS),
+            pushed_orders_per_month=usage(Limit.PUSHED_ORDERS),
+            orders_held=held,
+        )
+
+
+class HeldPush(BaseModel):
+    """A push refused at the store's monthly limit: kept until the month turns or the plan rises, then sent to
+    the order worker again, which pushes it through the same once-only path as any push (domain/mirrors.py)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    store_id: str
+    push: PushRequested
+    held_at: AwareDatetime
