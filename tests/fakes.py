@@ -20,7 +20,7 @@ from storelink.domain.matching import HealthReport
 from storelink.domain.messages import HistoryChunk, PushRequested, SweepJob
 from storelink.domain.mirrors import OrderMirror, order_ref
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, SalesChannel, Tracking
-from storelink.domain.plans import HeldPush
+from storelink.domain.plans import HeldPush, PlanCatalogue
 from storelink.domain.refunds import SourceRefund
 from storelink.domain.stock import (
     AppliedClaim,
@@ -33,6 +33,7 @@ from storelink.domain.stock import (
 )
 from storelink.domain.stores import Attention, ParkedMessage, Store, StoreCredentials
 from storelink.errors import AlreadyExists, Conflict, StoreRejected, StoreUnavailable
+from storelink.services.plans import PushQuota
 from storelink.services.store_attention import StoreAttention
 
 
@@ -763,7 +764,8 @@ class FakePlanCounters:
         self.marks[held.store_id] = held.held_at.isoformat() + held.push.order_id
 
     def unhold(self, held: HeldPush) -> None:
-        self.holds = [h for h in self.holds if h != held]
+        key = (held.store_id, held.push.link_id, held.push.order_id, held.held_at)
+        self.holds = [h for h in self.holds if (h.store_id, h.push.link_id, h.push.order_id, h.held_at) != key]
 
     def held(self, store_id: str, limit: int) -> list[HeldPush]:
         return [h for h in self.holds if h.store_id == store_id][:limit]
@@ -777,3 +779,8 @@ class FakePlanCounters:
     def forget(self, store_id: str, mark: str) -> None:
         if self.marks.get(store_id) == mark:
             del self.marks[store_id]
+
+
+def no_plan_limits(now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> PushQuota:
+    """The push quota of a deployment without plans: every push counted, none held."""
+    return PushQuota(stores=FakeStores({}), catalogue=PlanCatalogue(), counters=FakePlanCounters(), now=now)

@@ -79,3 +79,48 @@ def test_a_store_at_its_link_cap_is_refused_a_new_link_until_its_plan_rises(
     # When the operator gives it the growth plan, the same request links
     assign_plan(runtime, source.store.store_id, "growth")
     assert call(runtime, "POST", "/links", source.api_token, request).status_code == 201
+
+
+def test_an_order_beyond_the_push_cap_is_held_stock_still_flows_and_it_is_pushed_once_when_the_plan_rises(
+    runtime: LocalRuntime, shops: ShopMaker
+) -> None:
+    # Given a destination on the solo plan (one pushed order a month) selling a source's shirts, 12 each
+    source, destination = shops.shop("pushsrc", 12), shops.shop("pushdst", 12)
+    assign_plan(runtime, destination.store.store_id, "solo")
+    link_id = shops.link(source, destination)
+    runtime.drain()
+
+    def pushed_orders() -> list[str]:
+        return [order.name for order in source.sandbox.orders if "storelink" in order.tags]
+
+    # When it sells 1 shirt, then 2 in a second order
+    for quantity in (1, 2):
+        destination.sandbox.place_order(
+            [{"variant_id": destination.variant_id, "quantity": quantity, "price": "30.00"}]
+        )
+        runtime.drain()
+    # Then the first is pushed, and the second is mirrored and listed as not pushed for the plan limit
+    assert len(pushed_orders()) == 1
+    token = destination.api_token
+    [held] = call(runtime, "GET", f"/links/{link_id}/orders?status=not_pushed", token).json()["orders"]
+    assert (held["units"], held["part_status"]) == (2, "not_pushed")
+    assert held["last_error"].startswith("plan limit")
+    report = call(runtime, "GET", f"/links/{link_id}/reports/pushed-orders", token).json()["orders"]
+    assert [(o["units"], o["status"]) for o in report] == [(2, "not_pushed"), (1, "pushed")]
+    # And its plan shows the month's push used and one order held
+    usage = call(runtime, "GET", f"/stores/{destination.store.store_id}/plan", token).json()
+    assert (usage["pushed_orders_per_month"], usage["orders_held"]) == ({"used": 1, "cap": 1, "left": 0}, 1)
+    # And stock flowed for both orders: the source gave its 3 shirts once, and its changes still reach the destination
+    assert (source.available, destination.available) == (9, 9)
+    source.sandbox.set_available(source.level.item_id, source.level.location_id, 20)
+    runtime.drain()
+    assert destination.available == 20
+    # When the operator raises the plan, and the hourly release runs twice
+    assign_plan(runtime, destination.store.store_id, "growth")
+    for _ in range(2):
+        runtime.fire_schedule("PlanPushesFunction")
+        runtime.drain()
+    # Then the held order is pushed once, and the source's stock is not taken again
+    assert len(pushed_orders()) == 2
+    assert call(runtime, "GET", f"/links/{link_id}/orders?status=not_pushed", token).json()["orders"] == []
+    assert (source.available, destination.available) == (20, 20)

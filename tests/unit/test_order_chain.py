@@ -37,6 +37,7 @@ from tests.fakes import (
     FakeSkuMaps,
     FakeStores,
     FakeWaitingOrders,
+    no_plan_limits,
 )
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -137,6 +138,7 @@ class Chain:
         self.sku_maps = FakeSkuMaps([mapped("a-b", "b-shirt", "a-shirt"), mapped("b-c", "c-shirt", "b-shirt")])
         self.mirrors = FakeOrderMirrors()
         self.service = OrderMirroring(
+            quota=no_plan_limits(),
             linked=LinkedStores(
                 stores=FakeStores({name: a_store(name) for name in "abc"}),
                 links=self.links,

@@ -23,6 +23,7 @@ from tests.fakes import (
     FakeConnectors,
     FakeLinkBook,
     FakeOrderMirrors,
+    FakePlanCounters,
     FakeSkuMaps,
     FakeStores,
     FakeWaitingOrders,
@@ -132,7 +133,11 @@ class World:
             chunks=self.chunks,
         )
         self.mirroring = bootstrap.order_mirroring(
-            OrderWorkerSettings.model_construct(), linked=linked, mirrors=self.mirrors, waiting=FakeWaitingOrders()
+            OrderWorkerSettings.model_construct(),
+            linked=linked,
+            mirrors=self.mirrors,
+            waiting=FakeWaitingOrders(),
+            counters=FakePlanCounters(),
         )
 
     @property

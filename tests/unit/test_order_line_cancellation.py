@@ -29,6 +29,7 @@ from tests.fakes import (
     FakeSkuMaps,
     FakeStores,
     FakeWaitingOrders,
+    no_plan_limits,
 )
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -147,6 +148,7 @@ class World:
         stores = FakeStores({store_id: a_store(store_id) for store_id in (*SOURCES, "destination")})
         connectors = FakeConnectors({**self.sources, "destination": self.destination})
         self.mirroring = OrderMirroring(
+            quota=no_plan_limits(),
             linked=LinkedStores(stores=stores, links=links, sku_maps=sku_maps, connectors=connectors, now=lambda: NOW),
             mirrors=self.mirrors,
             waiting=FakeWaitingOrders(),

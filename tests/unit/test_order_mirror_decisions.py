@@ -40,6 +40,7 @@ from tests.fakes import (
     FakeLinkBook,
     FakeOrderMirrors,
     FakeOrderStore,
+    FakePlanCounters,
     FakeSkuMaps,
     FakeStores,
     FakeWaitingOrders,
@@ -141,6 +142,7 @@ class World:
             ),
             mirrors=self.mirrors,
             waiting=FakeWaitingOrders(),
+            counters=FakePlanCounters(),
         )
 
     def deliver(self, event: Event) -> None:

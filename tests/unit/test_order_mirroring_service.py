@@ -24,6 +24,7 @@ from tests.fakes import (
     FakeSkuMaps,
     FakeStores,
     FakeWaitingOrders,
+    no_plan_limits,
 )
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -98,6 +99,7 @@ class World:
         self.mirrors = FakeOrderMirrors()
         link = a_link("link-1")
         self.service = OrderMirroring(
+            quota=no_plan_limits(),
             linked=LinkedStores(
                 stores=FakeStores({"source": a_store("source"), "destination": a_store("destination")}),
                 links=FakeLinkBook({"link-1": link}),

@@ -17,7 +17,15 @@ from storelink.errors import StoreRejected, StoreUnavailable
 from storelink.ports import LinkedStores
 from storelink.services.order_mirroring import OrderMirroring
 from tests.builders import a_link, a_store
-from tests.fakes import FakeConnectors, FakeLinkBook, FakeOrderMirrors, FakeSkuMaps, FakeStores, FakeWaitingOrders
+from tests.fakes import (
+    FakeConnectors,
+    FakeLinkBook,
+    FakeOrderMirrors,
+    FakeSkuMaps,
+    FakeStores,
+    FakeWaitingOrders,
+    no_plan_limits,
+)
 from tests.unit.test_order_mirroring_service import OrderDesk
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -93,6 +101,7 @@ class World:
             "link-b": a_link("link-b", source_store_id="b", orders=settings),
         }
         self.service = OrderMirroring(
+            quota=no_plan_limits(),
             linked=LinkedStores(
                 stores=FakeStores({name: a_store(name) for name in ("a", "b", "destination")}),
                 links=FakeLinkBook(links),

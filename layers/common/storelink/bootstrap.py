@@ -81,6 +81,7 @@ from storelink.ports import (
     WaitingOrders,
     WebhookTranslator,
     WorkQueues,
+    utc_now,
 )
 from storelink.services.bulk_stock import BulkStock
 from storelink.services.catalogue_import import CatalogueImport, ProductRematching
@@ -95,7 +96,7 @@ from storelink.services.mappings import Mappings
 from storelink.services.order_history import OrderHistory
 from storelink.services.order_mirroring import OrderMirroring
 from storelink.services.order_stock import OrderStock
-from storelink.services.plans import PlanLimits, StorePlans
+from storelink.services.plans import PlanLimits, PlanPushes, PushQuota, StorePlans
 from storelink.services.product_removal import ProductRemoval
 from storelink.services.stock_propagation import StockPropagation
 from storelink.services.stock_sweep import StockSweep, SweepSchedule
@@ -110,9 +111,11 @@ from storelink.settings import (
     LinkManagementSettings,
     LinksTable,
     ManagementApiSettings,
+    OrderEventsQueue,
     OrderHistorySettings,
     OrderMirrorsTable,
     OrderWorkerSettings,
+    PlanPushesSettings,
     StockSweepSettings,
     StockWorkerSettings,
     StoreCatchUpSettings,
@@ -268,12 +271,20 @@ def order_mirroring(
     linked: LinkedStores | None = None,
     mirrors: OrderMirrors | None = None,
     waiting: WaitingOrders | None = None,
+    counters: PlanCounters | None = None,
 ) -> OrderMirroring:
     table = _tables()
+    linked = _given(linked, lambda: linked_stores(settings))
     return OrderMirroring(
-        linked=_given(linked, lambda: linked_stores(settings)),
+        linked=linked,
         mirrors=_given(mirrors, lambda: _order_mirrors(settings, table)),
         waiting=_given(waiting, lambda: DynamoDbWaitingOrders(table(settings.links_table_name))),
+        quota=PushQuota(
+            stores=linked.stores,
+            catalogue=_plan_catalogue(settings),
+            counters=_given(counters, lambda: plan_counters(settings)),
+            now=linked.now,
+        ),
     )
 
 
@@ -308,10 +319,15 @@ class Management(NamedTuple):
     plans: StorePlans
 
 
+def _plan_catalogue(settings: object) -> PlanCatalogue:
+    """The deployment's plans where the function reads them (PlansParameter); none, so no limits, where it never
+    meets one (an uninstalled app's store ending its links, history orders that are never pushed) or where a test's
+    settings are model_construct()ed."""
+    return getattr(settings, "plans", None) or PlanCatalogue()
+
+
 def plan_limits(settings: LinkedStoresSettings, linked: LinkedStores) -> PlanLimits:
-    """The deployment's plans where the function reads them (PlansParameter); none, so no limits, where it only
-    ends links (an uninstalled app's store) or where a test's settings are model_construct()ed."""
-    return PlanLimits(linked=linked, catalogue=getattr(settings, "plans", None) or PlanCatalogue())
+    return PlanLimits(linked=linked, catalogue=_plan_catalogue(settings))
 
 
 def plan_counters(settings: LinksTable) -> DynamoDbPlanCounters:
@@ -403,7 +419,7 @@ def management(
         orders=LinkOrders(
             links=links,
             mirrors=_given(mirrors, lambda: _order_mirrors(settings, table)),
-            pushes=_given(pushes, lambda: _pushes_by_hand(settings)),
+            pushes=_given(pushes, lambda: push_jobs(settings)),
         ),
         manual=ManualStoreDesk(
             books=manual,
@@ -425,8 +441,8 @@ def management(
     )
 
 
-def _pushes_by_hand(settings: ManagementApiSettings | DashboardSettings) -> SqsJobs[PushRequested]:
-    """A push by hand, for the order worker, in the order's FIFO group."""
+def push_jobs(settings: OrderEventsQueue) -> SqsJobs[PushRequested]:
+    """Pushes for the order worker, each in its order's FIFO group: by hand, or held at a plan's limit."""
     return SqsJobs[PushRequested](
         boto3.client("sqs"),
         settings.order_events_queue_url,
@@ -466,7 +482,7 @@ def dashboard(
         orders=LinkOrders(
             links=yours,
             mirrors=_given(mirrors, lambda: _order_mirrors(settings, table)),
-            pushes=_given(pushes, lambda: _pushes_by_hand(settings)),
+            pushes=_given(pushes, lambda: push_jobs(settings)),
         ),
         figures=FigureReports(
             links=yours,
@@ -519,6 +535,23 @@ def file_jobs(
         links=PartyLinks(linked.links), linked=linked, health=health, plans=plan_limits(settings, linked)
     )
     return _file_jobs(settings, linked, mappings, jobs=jobs, files=files)
+
+
+def plan_pushes(
+    settings: PlanPushesSettings,
+    *,
+    stores: StoreRepository | None = None,
+    counters: PlanCounters | None = None,
+    pushes: JobQueue[PushRequested] | None = None,
+) -> PlanPushes:
+    table = _tables()
+    return PlanPushes(
+        stores=_given(stores, lambda: DynamoDbStores(table(settings.links_table_name))),
+        catalogue=settings.plans,
+        counters=_given(counters, lambda: plan_counters(settings)),
+        pushes=_given(pushes, lambda: push_jobs(settings)),
+        now=utc_now,
+    )
 
 
 def catalogue_import(

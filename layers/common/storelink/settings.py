@@ -143,8 +143,8 @@ class StoreCatchUpSettings(
     change); marks on the links table what it has read, and the stores that refuse it."""
 
 
-class OrderWorkerSettings(LinkedStoresSettings, OrderMirrorsTable):
-    pass
+class OrderWorkerSettings(LinkedStoresSettings, OrderMirrorsTable, PlansParameter):
+    """The plans: each push counts in its destination's month, and waits at its limit (docs/plans.md)."""
 
 
 class StockWorkerSettings(LinkedStoresSettings, OrderMirrorsTable):
@@ -173,6 +173,10 @@ class LinkManagementSettings(LinkedStoresSettings, SweepQueue, EventBus):
 
 class StoreEventsSettings(LinkManagementSettings):
     """An uninstalled app ends its store's links; a product change is re-matched on the links' SKU maps."""
+
+
+class PlanPushesSettings(LinksTable, OrderEventsQueue, PlansParameter):
+    """Sends the pushes held at their stores' limits to the order worker again."""
 
 
 class ManagementApiSettings(
@@ -218,4 +222,5 @@ SETTINGS_OF_FUNCTION: dict[str, type[_FromEnvironment]] = {
     "ManagementApiFunction": ManagementApiSettings,
     "DashboardFunction": DashboardSettings,
     "FileJobsFunction": FileJobsSettings,
+    "PlanPushesFunction": PlanPushesSettings,
 }

@@ -134,6 +134,9 @@ class SourcePart(_Frozen):
     # The destination's refunds already carried to the source's order (or refused there): each goes once.
     refunds_carried: tuple[str, ...] = ()
     lines_cancelled: LineCancellation | None = None
+    # Since when the part waits at its destination's monthly push limit (docs/plans.md): pushed when the month
+    # turns or the plan rises; None once pushed.
+    held_at: AwareDatetime | None = None
 
     @property
     def value(self) -> Decimal:
@@ -607,6 +610,7 @@ class PushToSource(MirrorAction):
                 "source_order_name": name,
                 "pushed_by": self.by,
                 "last_error": None,
+                "held_at": None,
             }
         )
         return mirror.with_part(part), f"pushed to the source as {name} ({self.by})"

@@ -22,6 +22,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from storelink.domain.messages import PushRequested
+from storelink.domain.mirrors import OrderMirror, PartStatus
 from storelink.errors import PlanLimitReached
 
 DEFAULT_PLAN = "default"
@@ -158,3 +159,21 @@ class HeldPush(BaseModel):
     store_id: str
     push: PushRequested
     held_at: AwareDatetime
+
+
+def held_at_limit(mirror: OrderMirror, link_id: str, reason: str, at: datetime) -> tuple[OrderMirror, str | None]:
+    """The part kept not pushed at the plan's push limit, with why, since it was first held; noted once."""
+    part = mirror.parts[link_id]
+    if part.held_at is not None and part.last_error == reason:
+        return mirror, None
+    held = part.model_copy(
+        update={"status": PartStatus.NOT_PUSHED, "held_at": part.held_at or at, "last_error": reason}
+    )
+    return mirror.with_part(held), f"not pushed: {reason}"
+
+
+def push_limit_reason(plan: Plan, month: str) -> str:
+    return (
+        f"plan limit: the {plan.pushed_orders_per_month} pushed orders a month of plan {plan.name} are used for"
+        f" {month}; pushed when the month turns or the plan rises"
+    )

@@ -34,6 +34,7 @@ from storelink.domain.mirrors import (
     recovery_tag,
 )
 from storelink.domain.orders import Order
+from storelink.domain.plans import held_at_limit
 from storelink.domain.refunds import CarryRefund, decide_refund, refund_key, source_lines
 from storelink.errors import NotFound, StoreRejected, StoreUnavailable
 from storelink.observability import logger
@@ -43,6 +44,7 @@ from storelink.ports import (
     StoreConnector,
     WaitingOrders,
 )
+from storelink.services.plans import PushQuota
 from storelink.services.store_access import connector_of, refund_read
 from storelink.services.waiting_orders import SkuMapWait
 
@@ -54,10 +56,12 @@ class OrderMirroring:
         linked: LinkedStores,
         mirrors: OrderMirrors,
         waiting: WaitingOrders,
+        quota: PushQuota,
     ) -> None:
         self._stores, self._links, self._sku_maps = linked.stores, linked.links, linked.sku_maps
         self._connectors, self._now = linked.connectors, linked.now
         self._mirrors = mirrors
+        self._quota = quota
         self._sku_map = SkuMapWait(links=linked.links, waiting=waiting)
 
     # -- a destination's new order ----------------------------------------------------------------
@@ -124,8 +128,14 @@ class OrderMirroring:
     def _push(self, mirror: OrderMirror, link_id: str, *, by: str) -> OrderMirror:
         actions = decide_push(mirror, link_id, by=by, now=self._now())
         if not actions:
+            self._quota.settled(mirror, link_id)  # pushed or cancelled since it was held: no longer held
             return mirror
         link = self._link(link_id)  # before the claim: a link gone leaves the part as it was
+        # The destination's plan counts the push once, before the claim; beyond its month it is held, never lost.
+        if (held := self._quota.take(mirror, link_id, by)) is not None:
+            logger.info("push held at the plan's limit", extra={"order_id": mirror.order_id, "link_id": link_id})
+            changed, note = held_at_limit(mirror, link_id, held, self._now())
+            return self._save(changed, note) if changed is not mirror else mirror
         return self._take(mirror, actions, link=link) or mirror
 
     def _push_to_source(self, mirror: OrderMirror, action: PushToSource, link: Link) -> tuple[OrderMirror, str | None]:

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from storelink.domain.links import LinkStatus
-from storelink.domain.plans import Limit, Plan, PlanCatalogue, PlanUsage, month_of
+from storelink.domain.messages import PushRequested
+from storelink.domain.mirrors import OrderMirror
+from storelink.domain.plans import HeldPush, Limit, Plan, PlanCatalogue, PlanUsage, month_of, push_limit_reason
 from storelink.domain.stores import Store
 from storelink.errors import NotFound
-from storelink.ports import LinkedStores, PlanCounters
+from storelink.ports import JobQueue, LinkedStores, PlanCounters, StoreRepository
 
 # Links that bind a store to a connection: a denied or disconnected one frees it.
 BINDING = frozenset({LinkStatus.PENDING, LinkStatus.CONNECTED, LinkStatus.BLOCKED})
@@ -17,6 +19,9 @@ BINDING = frozenset({LinkStatus.PENDING, LinkStatus.CONNECTED, LinkStatus.BLOCKE
 SYNCING = frozenset({LinkStatus.CONNECTED, LinkStatus.BLOCKED})
 # How far a count goes for a plan without that cap: beyond any catalogue a link maps.
 UNCAPPED_COUNT = 1_000_000
+# Held pushes a store's release sends at most each hour: a month's worth for any plan a merchant buys, within the
+# function's time; more go the next hour.
+RELEASE_BATCH = 5_000
 
 
 class PlanLimits:
@@ -79,3 +84,87 @@ class StorePlans:
             Limit.PUSHED_ORDERS: self._counters.pushed(store_id, month),
         }
         return PlanUsage.of(store_id, plan, month, used, self._counters.count_held(store_id, up_to=UNCAPPED_COUNT))
+
+
+class PushQuota:
+    """The monthly push limit, as the order worker meets it before each push: a slot counted once per part, or the
+    part held with its reason until the month turns or the plan rises (PlanPushes sends it again then)."""
+
+    def __init__(
+        self,
+        *,
+        stores: StoreRepository,
+        catalogue: PlanCatalogue,
+        counters: PlanCounters,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._stores = stores
+        self._catalogue = catalogue
+        self._counters = counters
+        self._now = now
+
+    def take(self, mirror: OrderMirror, link_id: str, by: str) -> str | None:
+        """None when the push may go ahead (counted in this month, or counted before by an earlier attempt);
+        else why it is held, kept so that it is pushed later."""
+        store, now = self._stores.get(mirror.destination_store_id), self._now()
+        plan, month = self._catalogue.plan_of(store.plan if store else None), month_of(now)
+        part, push = mirror.parts[link_id], _push_of(mirror, link_id, by)
+        if self._counters.take_push(mirror.destination_store_id, month, plan.pushed_orders_per_month, push):
+            self.settled(mirror, link_id)
+            return None
+        # Kept before the mirror says so: a part held that no hold names would wait for a push nobody sends.
+        self._counters.hold(HeldPush(store_id=mirror.destination_store_id, push=push, held_at=part.held_at or now))
+        return push_limit_reason(plan, month)
+
+    def settled(self, mirror: OrderMirror, link_id: str) -> None:
+        """A part held before is pushed or will never be (cancelled): no longer held."""
+        held_at = mirror.parts[link_id].held_at
+        if held_at is not None:
+            push = _push_of(mirror, link_id, "automatic")
+            self._counters.unhold(HeldPush(store_id=mirror.destination_store_id, push=push, held_at=held_at))
+
+
+def _push_of(mirror: OrderMirror, link_id: str, by: str) -> PushRequested:
+    return PushRequested(
+        destination_store_id=mirror.destination_store_id, order_id=mirror.order_id, link_id=link_id, by=by
+    )
+
+
+class PlanPushes:
+    """Hourly: each store's held pushes, oldest first, as many as its plan has room for this month (all when the
+    month has turned or the plan no longer caps them), sent again to the order worker. They go through the same
+    once-only push as any (claim, recovery tag), and stock is not this path's business: the stock engine took the
+    source's units when the order came in, once."""
+
+    def __init__(
+        self,
+        *,
+        stores: StoreRepository,
+        catalogue: PlanCatalogue,
+        counters: PlanCounters,
+        pushes: JobQueue[PushRequested],
+        now: Callable[[], datetime],
+    ) -> None:
+        self._stores = stores
+        self._catalogue = catalogue
+        self._counters = counters
+        self._pushes = pushes
+        self._now = now
+
+    def release(self) -> int:
+        """Send the held pushes there is room for; returns how many."""
+        month, sent = month_of(self._now()), 0
+        for store_id, mark in self._counters.stores_holding().items():
+            store = self._stores.get(store_id)
+            if store is None:
+                self._counters.forget(store_id, mark)  # removed: nothing of it will be pushed
+                continue
+            cap = self._catalogue.plan_of(store.plan).pushed_orders_per_month
+            room = RELEASE_BATCH if cap is None else min(cap - self._counters.pushed(store_id, month), RELEASE_BATCH)
+            held = self._counters.held(store_id, max(room, 1))
+            if not held:
+                self._counters.forget(store_id, mark)
+            elif room > 0:
+                self._pushes.send([hold.push for hold in held])
+                sent += len(held)
+        return sent
