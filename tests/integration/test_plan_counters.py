@@ -93,6 +93,7 @@ def test_mapped_variants_are_counted_up_to_a_bound(runtime: LocalRuntime) -> Non
             link_id="ln_count",
             destination_item_id=f"d{n}",
             destination_variant_id=f"dv{n}",
+            source_store_id="st_src" if n < 5 else "",
             source_item_id=f"s{n}" if n < 5 else None,
             source_variant_id=f"sv{n}" if n < 5 else None,
             state="matched" if n < 5 else "unmatched",
