@@ -25,14 +25,14 @@ import argparse
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-import botocore.session
 from propagation import SIZES_PER_PRODUCT, Meter, MeteredRuntime, listen_backlog, print_table
 
+from storelink_local.aws import client_hooks
 from storelink_local.sandbox import load_contract_schema
 from storelink_local.scenario import LinkedShop, ManagementApi, link_shops, registered_shop
 
@@ -143,20 +143,8 @@ class WriteUnits:
         elif operation == "BatchWriteItem":
             self.total += sum(len(items) for items in json.loads(params["body"])["RequestItems"].values())
 
-    @contextmanager
-    def installed(self) -> Iterator[None]:
-        create_client = botocore.session.Session.create_client
-
-        def counting_client(session: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-            client = create_client(session, *args, **kwargs)
-            client.meta.events.register("before-call.dynamodb", self.observe)
-            return client
-
-        botocore.session.Session.create_client = counting_client  # type: ignore[method-assign, assignment]
-        try:
-            yield
-        finally:
-            botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+    def installed(self) -> AbstractContextManager[None]:
+        return client_hooks(("before-call.dynamodb", self.observe))
 
 
 def measure(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
+import botocore.session
 from moto.server import ThreadedMotoServer
 
 from storelink_local.template import (
@@ -44,6 +45,26 @@ FAKE_CREDENTIALS = {
 # (they beat AWS_ENDPOINT_URL) or the switch that makes boto3 ignore configured endpoints altogether.
 _REDIRECTING_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
 _REDIRECTING_PREFIX = "AWS_ENDPOINT_URL_"
+
+
+@contextmanager
+def client_hooks(*hooks: tuple[str, Any]) -> Iterator[None]:
+    """Every botocore client created in this process until the block ends has these (event, handler) hooks:
+    clients are made by boto3, Powertools (on sessions of its own) and moto alike, so the hook goes where they all
+    pass, `Session.create_client`."""
+    create_client = botocore.session.Session.create_client
+
+    def hooked_client(session: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        client = create_client(session, *args, **kwargs)
+        for event, handler in hooks:
+            client.meta.events.register(event, handler)
+        return client
+
+    botocore.session.Session.create_client = hooked_client  # type: ignore[method-assign, assignment]
+    try:
+        yield
+    finally:
+        botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
 
 
 class ProvisioningError(Exception):

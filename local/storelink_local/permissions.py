@@ -12,14 +12,14 @@ actions that differ from its operation names, and each service's resource ARN.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from threading import Lock
 from typing import Any
 
-import botocore.session
 from botocore.exceptions import ClientError
 
+from storelink_local.aws import client_hooks
 from storelink_local.template import Function, StackContext
 
 _acting: ContextVar[Function | None] = ContextVar("storelink_local_acting_function", default=None)
@@ -53,21 +53,9 @@ class PermissionGuard:
         finally:
             _acting.reset(token)
 
-    @contextmanager
-    def installed(self) -> Iterator[None]:
+    def installed(self) -> AbstractContextManager[None]:
         """Every botocore client created in this process, until the block ends, has its calls checked."""
-        create_client = botocore.session.Session.create_client
-
-        def guarded_client(session: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-            client = create_client(session, *args, **kwargs)
-            client.meta.events.register("before-parameter-build", self._check)
-            return client
-
-        botocore.session.Session.create_client = guarded_client  # type: ignore[method-assign, assignment]
-        try:
-            yield
-        finally:
-            botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+        return client_hooks(("before-parameter-build", self._check))
 
     def _check(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         function = _acting.get()
