@@ -44,10 +44,10 @@ from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Literal
 
-import botocore.session
 import httpx
 from stock_path import SANDBOX_STORES, TEMPLATE, percentile
 
+from storelink_local.aws import client_hooks
 from storelink_local.invocations import Invocation
 from storelink_local.runtime import Handler, LocalRuntime
 from storelink_local.template import Function, load_template
@@ -156,7 +156,7 @@ class Meter:
     @contextmanager
     def installed(self) -> Iterator[None]:
         """Wrap httpx's client and botocore's clients for this process, until the block ends."""
-        send, create_client = httpx.Client.send, botocore.session.Session.create_client
+        send = httpx.Client.send
 
         def timed_send(client: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
             started, cpu_before = time.perf_counter(), time.thread_time()
@@ -167,9 +167,9 @@ class Meter:
                 name = named.group(1).decode() if named else request.url.path
                 self.record(Call("store", name, started, time.perf_counter(), time.thread_time() - cpu_before))
 
-        def hooked_client(session: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-            client = create_client(session, *args, **kwargs)
-            for event, handler in (
+        httpx.Client.send = timed_send  # type: ignore[method-assign, assignment]
+        try:
+            with client_hooks(
                 ("before-call", self._aws_call_started),
                 ("before-send", self._aws_request_sent),
                 ("before-parse", self._aws_response_received),
@@ -177,16 +177,9 @@ class Meter:
                 ("after-call", self._aws_call_ended),
                 ("after-call-error", self._aws_call_ended),
             ):
-                client.meta.events.register(event, handler)
-            return client
-
-        httpx.Client.send = timed_send  # type: ignore[method-assign, assignment]
-        botocore.session.Session.create_client = hooked_client  # type: ignore[method-assign, assignment]
-        try:
-            yield
+                yield
         finally:
             httpx.Client.send = send  # type: ignore[method-assign]
-            botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
 
     # botocore calls these in the calling thread: before-call, before-send, before-parse, after-call.
     def _aws_call_started(self, **_: Any) -> None:
