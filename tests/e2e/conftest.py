@@ -21,6 +21,14 @@ from storelink_local.scenario import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _sweeps_not_spread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 15-minute schedule spreads a source's links over ten minutes with SQS delays, which a drain cannot wait
+    out: end to end, every link of a source is swept at once (the spread: tests/unit/test_stock_sweep_in_bulk.py)."""
+    # By its path: imported at the test, after pytest_configure set Powertools' environment (tests/conftest.py).
+    monkeypatch.setattr("storelink.services.stock_sweep.SPREAD_SECONDS", 0)
+
+
 @pytest.fixture
 def stores(
     runtime: LocalRuntime, contract_schema: GraphQLSchema, request: pytest.FixtureRequest

@@ -82,7 +82,6 @@ def test_large_links_are_read_in_bulk_once_a_side_the_source_once_for_all_and_th
     # Given a source linked to two destinations, their links counted as large (the bound is lowered so the
     # sandbox stores stay small, and the links start together so the drain need not wait out their spread)
     monkeypatch.setattr(stock_sweep, "BULK_SWEEP_LEVELS", 0)
-    monkeypatch.setattr(stock_sweep, "SPREAD_SECONDS", 0)
     api = ManagementApi(runtime)
     with ExitStack() as stack:
         source, _ = registered_shop(api, "Bulk main", "bulk-main.myshopify.com", contract_schema, 12, stack)
