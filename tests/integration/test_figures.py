@@ -10,16 +10,14 @@ import boto3
 import httpx
 import pytest
 
-from storelink.adapters.dynamodb import DynamoDbLinks, DynamoDbStores
 from storelink.adapters.figures import DynamoDbFigures
 from storelink.adapters.order_mirrors import DynamoDbOrderMirrors
-from storelink.domain import credentials
 from storelink.domain.figures import FigureKind, FigureUpdate, counted, link_owner
 from storelink.domain.mirrors import MirrorLine, OrderMirror, PartStatus, SourcePart
 from storelink.domain.orders import SalesChannel
 from storelink.errors import Conflict
 from storelink_local.runtime import LocalRuntime
-from tests.builders import a_link, a_store
+from tests.integration.parties import linked_with_tokens
 
 LINK = "figures-link"
 # A day of propagations on the link: 19 within 250 ms, one within 2 s.
@@ -63,13 +61,7 @@ def figures(runtime: LocalRuntime) -> DynamoDbFigures:
 def tokens(runtime: LocalRuntime, figures: DynamoDbFigures) -> dict[str, str]:
     """The link's two stores and a stranger; orders either side of midnight UTC on 30 November, one pushed, one
     in another currency; a day of the stock path's measures."""
-    links_table = boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])
-    issued = {}
-    for store_id in ("figures-main", "figures-outlet", "figures-stranger"):
-        token = credentials.new_api_token(store_id)
-        DynamoDbStores(links_table).add(a_store(store_id, api_token_digest=credentials.digest(token)))
-        issued[store_id] = token
-    DynamoDbLinks(links_table).add(a_link(LINK, source_store_id="figures-main", destination_store_id="figures-outlet"))
+    issued = linked_with_tokens(LINK, "figures-main", "figures-outlet", "figures-stranger")
     mirrors = DynamoDbOrderMirrors(
         boto3.resource("dynamodb").Table(os.environ["ORDER_MIRRORS_TABLE_NAME"]), os.environ["FIGURES_TABLE_NAME"]
     )

@@ -11,13 +11,11 @@ import boto3
 import httpx
 import pytest
 
-from storelink.adapters.dynamodb import DynamoDbLinks, DynamoDbStores
 from storelink.adapters.order_mirrors import DynamoDbOrderMirrors
-from storelink.domain import credentials
 from storelink.domain.mirrors import MirrorLine, OrderMirror, PartStatus, SourcePart
 from storelink.domain.orders import SalesChannel
 from storelink_local.runtime import LocalRuntime
-from tests.builders import a_link, a_store
+from tests.integration.parties import linked_with_tokens
 
 LINK = "report-link"
 
@@ -56,13 +54,7 @@ def a_mirror(number: int, created_at: datetime, *, pushed_by: str | None, link_i
 @pytest.fixture(scope="module")
 def tokens(runtime: LocalRuntime) -> dict[str, str]:
     """The link's two stores and a stranger, each with its API token; the link's orders around a month turn."""
-    links_table = boto3.resource("dynamodb").Table(os.environ["LINKS_TABLE_NAME"])
-    issued = {}
-    for store_id in ("report-main", "report-outlet", "report-stranger"):
-        token = credentials.new_api_token(store_id)
-        DynamoDbStores(links_table).add(a_store(store_id, api_token_digest=credentials.digest(token)))
-        issued[store_id] = token
-    DynamoDbLinks(links_table).add(a_link(LINK, source_store_id="report-main", destination_store_id="report-outlet"))
+    issued = linked_with_tokens(LINK, "report-main", "report-outlet", "report-stranger")
     mirrors = DynamoDbOrderMirrors(
         boto3.resource("dynamodb").Table(os.environ["ORDER_MIRRORS_TABLE_NAME"]), os.environ["FIGURES_TABLE_NAME"]
     )
