@@ -532,14 +532,14 @@ def report_sweep_schedule(
 
 def poll_times(run_seconds: float) -> list[float]:
     """When a link's job looks at its bulk reads, from its start: at once, then 5, 10, 20 ... 60 s apart
-    (services/stock_sweep.py), until they are done."""
-    from storelink.services import stock_sweep  # after the runtime's environment: it sets the metrics namespace
+    (services/bulk_reads.py), until they are done."""
+    from storelink.domain.messages import BulkReads
+    from storelink.services.bulk_reads import poll_delay
 
-    times, at, polls = [0.0], 0.0, 0
-    while at < run_seconds:
-        at += min(stock_sweep.MAX_POLL_DELAY_SECONDS, 5 * 2**polls)
-        polls += 1
-        times.append(at)
+    times, reads = [0.0], BulkReads(source="", destination="")
+    while times[-1] < run_seconds:
+        reads = reads.model_copy(update={"polls": reads.polls + 1})
+        times.append(times[-1] + poll_delay(reads))
     return times
 
 

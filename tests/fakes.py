@@ -32,7 +32,7 @@ from storelink.domain.stock import (
     StockLevelChanged,
 )
 from storelink.domain.stores import Attention, ParkedMessage, Store, StoreCredentials
-from storelink.errors import AlreadyExists, Conflict, StoreRejected, StoreUnavailable
+from storelink.errors import AlreadyExists, BulkReadFailed, Conflict, StoreRejected, StoreUnavailable
 from storelink.services.plans import PushQuota
 from storelink.services.store_attention import StoreAttention
 
@@ -278,6 +278,8 @@ class FakeBulkStore(FakeConnector):
     exports: list[dict[InventoryRef, int]] = field(default_factory=list)
     live_reads: list[list[InventoryRef]] = field(default_factory=list)
     looks: int = 0
+    # This many exports, the first ones, end without a result (Shopify's FAILED), once they have run.
+    failing_exports: int = 0
 
     def start_levels_export(self) -> str:
         self.exports.append(dict(self.levels))
@@ -285,7 +287,11 @@ class FakeBulkStore(FakeConnector):
 
     def bulk_result(self, operation_id: str) -> str | None:
         self.looks += 1
-        return operation_id if self.looks > self.runs_for else None
+        if self.looks <= self.runs_for:
+            return None
+        if int(operation_id.removeprefix("export-")) < self.failing_exports:
+            raise BulkReadFailed(f"Shopify's bulk operation ended FAILED ({operation_id})")
+        return operation_id
 
     def levels_export(self, url: str) -> dict[InventoryRef, int]:
         return self.exports[int(url.removeprefix("export-"))]

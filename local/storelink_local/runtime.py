@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -39,7 +39,7 @@ from storelink_local.lambda_context import LambdaContext
 from storelink_local.permissions import PermissionGuard
 from storelink_local.redrive import redrive
 from storelink_local.schedules import Schedules
-from storelink_local.sqs_mapping import DEFAULT_MAX_ROUNDS, DrainSummary, SqsEventSource
+from storelink_local.sqs_mapping import DEFAULT_MAX_ROUNDS, DrainSummary, SendDelays, SqsEventSource
 from storelink_local.template import Function, StackContext, Template, load_template
 
 logger = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ class LocalRuntime:
         self.schedules: Schedules
         # Every AWS call a handler makes, checked against its role in the template (permissions.py).
         self.permissions: PermissionGuard
+        self._send_delays = SendDelays()
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -137,6 +138,7 @@ class LocalRuntime:
             self.template = load_template(self.template_path, context)
             self.permissions = PermissionGuard(context)
             stack.enter_context(self.permissions.installed())
+            stack.enter_context(self._send_delays.installed())
             self._load_locks = {logical_id: threading.Lock() for logical_id in self.template.functions}
             self._run_locks = {logical_id: threading.Lock() for logical_id in self.template.functions}
             aws_env = aws_environment(self.moto_endpoint, context.region)
@@ -170,6 +172,11 @@ class LocalRuntime:
     def drain(self, max_rounds: int = DEFAULT_MAX_ROUNDS) -> DrainSummary:
         """Deliver every subscribed queue's messages, retries and dead-lettering included, until all are empty."""
         return self.sqs.drain(max_rounds)
+
+    def delays_skipped(self) -> AbstractContextManager[list[int]]:
+        """Within the block, handlers' messages sent with a delay are delivered by `drain()` at once, as if the
+        delay had passed (sqs_mapping.SendDelays); yields the delays they asked for."""
+        return self._send_delays.skipped()
 
     def redrive(self, queue_logical_id: str) -> int:
         """Move every message of the queue's dead-letter queue back to it, as `aws sqs start-message-move-task

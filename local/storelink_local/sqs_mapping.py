@@ -1,8 +1,9 @@
 """Lambda's SQS event source mapping: receive a batch, invoke, delete what succeeded, retry the rest.
 
-Two local departures from Lambda, both to keep runs fast and deterministic: a failed record is made visible
-again at once (ChangeMessageVisibility 0) instead of after the queue's visibility timeout, and `drain()`
-polls every subscribed queue from the caller's thread until they are all empty.
+Three local departures from Lambda, all to keep runs fast and deterministic: a failed record is made visible
+again at once (ChangeMessageVisibility 0) instead of after the queue's visibility timeout, `drain()` polls
+every subscribed queue from the caller's thread until they are all empty, and inside `SendDelays.skipped()` a
+message sent with a delay is sent without one, as if the delay had passed.
 
 Dead-lettering is moto's own: like SQS, on a receive it moves a message that has already been received
 maxReceiveCount times to the RedrivePolicy's queue, so the runtime does not do it.
@@ -11,11 +12,13 @@ maxReceiveCount times to the RedrivePolicy's queue, so the runtime does not do i
 import base64
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from itertools import batched
 from typing import TYPE_CHECKING, Any
 
+from storelink_local.aws import client_hooks
 from storelink_local.invocations import Invoker
 from storelink_local.template import Queue, SqsEvent, Template
 
@@ -32,6 +35,40 @@ DEFAULT_MAX_ROUNDS = 1000
 
 class DrainError(RuntimeError):
     """Queues still hold messages after the round limit: a retry loop, or messages held by someone else."""
+
+
+class SendDelays:
+    """SQS holds a message sent with DelaySeconds until the delay passes, and `drain()` does not wait for it
+    (that would mean sleeping): a job that looks at a bulk read again in 5 s would never run in a test. Inside
+    `skipped()` handlers' messages are sent without their delay, and the delays they asked for are kept for the
+    test to check."""
+
+    def __init__(self) -> None:
+        self._asked: list[int] | None = None
+
+    def installed(self) -> AbstractContextManager[None]:
+        return client_hooks(
+            ("before-parameter-build.sqs.SendMessage", self._sent_now),
+            ("before-parameter-build.sqs.SendMessageBatch", self._sent_now),
+        )
+
+    @contextmanager
+    def skipped(self) -> Iterator[list[int]]:
+        """Yields the delays asked for inside the block, in the order the messages were sent."""
+        asked: list[int] = []
+        self._asked = asked
+        try:
+            yield asked
+        finally:
+            self._asked = None
+
+    def _sent_now(self, params: dict[str, Any], **_: Any) -> None:
+        if self._asked is None:
+            return
+        for message in params.get("Entries", [params]):
+            if delay := message.get("DelaySeconds"):
+                self._asked.append(delay)
+                message["DelaySeconds"] = 0
 
 
 @dataclass(frozen=True)

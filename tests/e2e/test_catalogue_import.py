@@ -105,6 +105,45 @@ def test_a_large_catalogue_is_read_in_bulk_and_resumed_from_the_queue(
         assert link["catalogue"]["counts"] == {"matched": 1}
 
 
+def test_a_bulk_read_that_failed_on_shopifys_side_is_started_again_and_the_catalogue_matched(
+    runtime: LocalRuntime, contract_schema: GraphQLSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given catalogues read in bulk, and the source's first bulk operation ending FAILED on Shopify's side
+    monkeypatch.setattr(catalogue_import, "INLINE_CATALOGUE_VARIANTS", 0)
+    with linked_stores(runtime, contract_schema, names=("failing-src", "failing-dst")) as stores:
+        stores.source.sandbox.fail_next_bulk_operations(error_code="INTERNAL_SERVER_ERROR")
+        # When the grant's import runs, its looks again delivered as their delays pass
+        with runtime.delays_skipped() as delays:
+            summary = runtime.drain()
+        # Then the source's read was started again and looked at 5 s later (the order history import waits for
+        # the match meanwhile), nothing dead-lettered
+        assert stores.source.sandbox.stats.operation("StorelinkBulkRun").calls == 2
+        assert stores.destination.sandbox.stats.operation("StorelinkBulkRun").calls == 1
+        assert 5 in delays
+        assert summary.dead_lettered == 0
+        # And the catalogue was matched
+        link = api(runtime, "GET", f"/links/{stores.link.link_id}", stores.source.api_token).json()
+        assert (link["catalogue"]["state"], link["catalogue"]["counts"]) == ("matched", {"matched": 1})
+
+
+def test_a_bulk_read_that_keeps_failing_fails_the_import_on_the_link_with_shopifys_reason(
+    runtime: LocalRuntime, contract_schema: GraphQLSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given catalogues read in bulk, and every bulk operation of the destination ending FAILED (TIMEOUT)
+    monkeypatch.setattr(catalogue_import, "INLINE_CATALOGUE_VARIANTS", 0)
+    with linked_stores(runtime, contract_schema, names=("timeout-src", "timeout-dst")) as stores:
+        stores.destination.sandbox.fail_next_bulk_operations(10, error_code="TIMEOUT")
+        # When the grant's import runs
+        with runtime.delays_skipped():
+            summary = runtime.drain()
+        # Then the destination's read was started three times in all, and the link says why it failed
+        assert stores.destination.sandbox.stats.operation("StorelinkBulkRun").calls == 3
+        assert summary.dead_lettered == 0
+        link = api(runtime, "GET", f"/links/{stores.link.link_id}", stores.source.api_token).json()
+        assert link["catalogue"]["state"] == "failed"
+        assert link["catalogue"]["detail"] == "Shopify's bulk operation ended FAILED (TIMEOUT)"
+
+
 def test_with_two_sources_a_destination_variant_sells_from_one_of_them(
     runtime: LocalRuntime, stores: LinkedStores, contract_schema: GraphQLSchema
 ) -> None:

@@ -14,7 +14,7 @@ from storelink.adapters.shopify.client import ShopifyGraphQL
 from storelink.adapters.shopify.connector import WEBHOOK_TOPICS, ShopifyConnector
 from storelink.domain.orders import Customer, OrderDraft, OrderLine, SalesChannel, ShippingLine, TaxLine, Tracking
 from storelink.domain.stock import InventoryRef
-from storelink.errors import MissingScope, StoreUnavailable
+from storelink.errors import BulkReadFailed, MissingScope, StoreUnavailable
 from storelink_local.sandbox import ShopifySandbox
 from storelink_local.sandbox.clock import ManualClock
 from storelink_local.sandbox.shopify_cost import RateLimit
@@ -248,6 +248,22 @@ def test_levels_paged_and_in_bulk_agree(open_store) -> None:  # type: ignore[no-
     paged = store.connector.levels_at([location])
     bulk = store.connector.all_levels_in_bulk(poll_seconds=1.0)
     assert paged == bulk == dict.fromkeys(levels, 4)
+
+
+@pytest.mark.parametrize(
+    ("error_code", "raised"),
+    [("INTERNAL_SERVER_ERROR", BulkReadFailed), ("TIMEOUT", BulkReadFailed), ("ACCESS_DENIED", MissingScope)],
+)
+def test_a_bulk_read_that_ended_failed_is_told_apart_from_one_still_running(  # type: ignore[no-untyped-def]
+    open_store, error_code: str, raised: type[Exception]
+) -> None:
+    # Given a store whose next bulk operation ends FAILED with `error_code`
+    store = open_store()
+    store.sandbox.fail_next_bulk_operations(error_code=error_code)
+    # When storelink looks at its levels export, Then a failure on Shopify's side is one to start again, and a
+    # scope the app lacks is the store's to fix
+    with pytest.raises(raised, match=f"ended FAILED \\({error_code}\\)"):
+        store.connector.bulk_result(store.connector.start_levels_export())
 
 
 def test_an_order_with_many_lines_comes_whole(open_store) -> None:  # type: ignore[no-untyped-def]

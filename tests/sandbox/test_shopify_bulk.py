@@ -164,3 +164,17 @@ def test_a_bulk_query_outside_the_scopes_fails_with_access_denied(
     started = run(sandbox, "{ orders { edges { node { id name } } } }")
     done = operation(sandbox, started["bulkOperation"]["id"])
     assert (done["status"], done["errorCode"], done["url"]) == ("FAILED", "ACCESS_DENIED", None)
+
+
+def test_a_bulk_operation_planned_to_fail_ends_failed_with_its_code_and_the_next_completes(
+    make_sandbox: Callable[..., ShopifySandbox],
+) -> None:
+    # Given a shop whose next bulk operation fails on Shopify's side
+    sandbox = make_sandbox()
+    sandbox.fail_next_bulk_operations(error_code="INTERNAL_SERVER_ERROR")
+    # When two bulk queries run
+    first, second = (run(sandbox, "{ locations { edges { node { id } } } }") for _ in range(2))
+    # Then the first ends FAILED with no file, and the second completes
+    failed = operation(sandbox, first["bulkOperation"]["id"])
+    assert (failed["status"], failed["errorCode"], failed["url"]) == ("FAILED", "INTERNAL_SERVER_ERROR", None)
+    assert operation(sandbox, second["bulkOperation"]["id"])["status"] == "COMPLETED"

@@ -8,6 +8,7 @@ from storelink.domain.links import CatalogueProgress, LinkStatus, SkuMapEntry, S
 from storelink.domain.messages import SourceSweep, SweepJob
 from storelink.domain.stock import InventoryRef
 from storelink.ports import LinkedStores
+from storelink.services.bulk_reads import MAX_BULK_RESTARTS
 from storelink.services.stock_sweep import SPREAD_SECONDS, StockSweep, SweepSchedule
 from storelink.services.store_attention import StoreAttention
 from tests.builders import DESTINATION_LOCATION, SOURCE_LOCATION, a_link, a_store
@@ -116,6 +117,41 @@ def test_a_large_link_is_read_once_a_side_in_bulk_and_only_its_differences_are_r
         3,
         21,
     )
+
+
+def test_a_bulk_read_that_ended_without_a_result_is_started_again_and_the_link_swept() -> None:
+    # Given a large link whose destination's first bulk read ends FAILED on Shopify's side
+    world = Source({"shop-b": {7: 4}})
+    destination = world.destinations["shop-b"]
+    assert isinstance(destination, FakeBulkStore)
+    destination.failing_exports = 1
+    # When the link is swept
+    delays = world.run(SweepJob(link_id="link-shop-b"))
+    # Then the destination was read again (the source's read kept), looked at 5 s after it started again
+    assert (len(world.source.exports), len(destination.exports)) == (1, 2)
+    assert delays[-1] == 5
+    # And the drift was corrected, the report naming no failure
+    assert destination.levels[destination_level("shop-b", 7)] == SOURCE_LEVEL - 1
+    report = world.links.links["link-shop-b"].last_sweep
+    assert report is not None
+    assert (report.variants_corrected, report.failures) == (1, {})
+
+
+def test_bulk_reads_that_keep_failing_end_the_round_with_the_reason_on_the_link_and_nothing_dead_lettered() -> None:
+    # Given a large link whose destination's bulk reads all end FAILED
+    world = Source({"shop-b": {7: 4}})
+    destination = world.destinations["shop-b"]
+    assert isinstance(destination, FakeBulkStore)
+    destination.failing_exports = 100
+    # When the link is swept (no job raises: the queue has nothing to retry)
+    world.run(SweepJob(link_id="link-shop-b"))
+    # Then the read was started again twice, then given up until the next sweep, nothing written
+    assert len(destination.exports) == 1 + MAX_BULK_RESTARTS
+    assert destination.set_calls == []
+    # And the link's last sweep says why
+    report = world.links.links["link-shop-b"].last_sweep
+    assert report is not None
+    assert report.failures == {"bulk read": "Shopify's bulk operation ended FAILED (export-2)"}
 
 
 def test_the_source_of_several_links_is_read_once_a_sweep_and_its_links_are_spread_over_the_window() -> None:

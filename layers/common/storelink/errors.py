@@ -34,6 +34,11 @@ class StoreUnavailable(StorelinkError):
     code = "store_unavailable"
 
 
+class BulkReadFailed(StoreUnavailable):
+    """A store's bulk operation ended without a result (Shopify: FAILED on its side, CANCELED or EXPIRED):
+    polling it again finds the same end, so the read is started again instead (services/bulk_reads.py)."""
+
+
 class SomeStoresFailed(StoreUnavailable):
     """Work fanned out to several stores failed at some (`failures`, by store id): the queue retries it."""
 

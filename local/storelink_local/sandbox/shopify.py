@@ -296,6 +296,11 @@ class ShopifySandbox(Served):
     def available(self, inventory_item_id: str | int, location_id: str | int) -> int:
         return self._store.available(inventory_item_id, location_id)
 
+    def fail_next_bulk_operations(self, count: int = 1, error_code: str = "INTERNAL_SERVER_ERROR") -> None:
+        """The next `count` bulk operations end FAILED with `error_code` (Shopify's INTERNAL_SERVER_ERROR or
+        TIMEOUT) instead of completing."""
+        self._bulk_operations.fail_next(count, error_code)
+
     # -- buyers and the merchant's order desk ------------------------------------------------------
 
     def place_order(

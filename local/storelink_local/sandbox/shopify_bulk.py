@@ -334,6 +334,11 @@ class BulkOperations:
         self.limit = limit
         self._lock = threading.Lock()
         self._runs: dict[int, _Run] = {}
+        self._planned_failures: list[str] = []
+
+    def fail_next(self, count: int, error_code: str) -> None:
+        with self._lock:
+            self._planned_failures.extend([error_code] * count)
 
     def running(self) -> list[str]:
         """The ids of the operations not finished yet."""
@@ -343,6 +348,9 @@ class BulkOperations:
 
     def start(self, query: str, lines: list[dict[str, Any]], roots: int, error_code: str | None) -> BulkOperation:
         now = self._clock()
+        with self._lock:
+            if error_code is None and self._planned_failures:
+                error_code = self._planned_failures.pop(0)
         result = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines).encode()
         run = _Run(
             number=self._allocate(),

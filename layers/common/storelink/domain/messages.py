@@ -58,6 +58,8 @@ class BulkReads(BaseModel):
     source: str
     destination: str
     polls: int = 0
+    # How often a read that ended without a result was started again.
+    restarts: int = 0
 
 
 class HistoryChunk(BaseModel):
@@ -76,9 +78,7 @@ class ImportCheckpoint(BaseModel):
 
     kind: Literal["catalogue_checkpoint"] = "catalogue_checkpoint"
     link_id: str
-    source_operation: str
-    destination_operation: str
-    polls: int = 0
+    reads: BulkReads
 
 
 class PushRequested(BaseModel):

@@ -14,8 +14,8 @@ from storelink.domain.matching import (
     match_catalogues,
     normalise,
 )
-from storelink.domain.messages import ImportCheckpoint
-from storelink.errors import NotFound
+from storelink.domain.messages import BulkReads, ImportCheckpoint
+from storelink.errors import BulkReadFailed, NotFound
 from storelink.observability import logger
 from storelink.ports import (
     CheckpointQueue,
@@ -27,6 +27,7 @@ from storelink.ports import (
     StoreConnector,
     WaitingOrders,
 )
+from storelink.services.bulk_reads import BulkRead, looked_at, poll_delay
 from storelink.services.store_access import connector_of
 from storelink.services.waiting_orders import release
 
@@ -34,7 +35,6 @@ from storelink.services.waiting_orders import release
 # 4 minutes for 2,500 each side, docs/benchmarks.md); larger ones through bulk operations, polled from
 # the queue, so no invocation waits near Lambda's limit.
 INLINE_CATALOGUE_VARIANTS = 2_500
-MAX_POLL_DELAY_SECONDS = 60
 
 
 class CatalogueImport:
@@ -65,27 +65,34 @@ class CatalogueImport:
             return self._match(link, list(destination.catalogue()), list(source.catalogue()))
         checkpoint = ImportCheckpoint(
             link_id=link_id,
-            source_operation=source.start_catalogue_export(),
-            destination_operation=destination.start_catalogue_export(),
+            reads=BulkReads(source=source.start_catalogue_export(), destination=destination.start_catalogue_export()),
         )
         self._show(link, CatalogueProgress(state="importing", at=self._now(), detail="reading both catalogues in bulk"))
         self._checkpoints.resume_later(checkpoint, delay_seconds=0)
         return None
 
     def resume(self, checkpoint: ImportCheckpoint) -> CatalogueProgress | None:
-        """Match once both bulk reads are done; until then, look again later (5, 10, 20 ... 60 s)."""
+        """Match once both bulk reads are done; until then, look again later (5, 10, 20 ... 60 s). A read that
+        keeps ending without a result fails the import, shown on the link."""
         link = self._connected(checkpoint.link_id)
         if link is None:
             return None
         source, destination = self._connector(link.source_store_id), self._connector(link.destination_store_id)
-        source_url, destination_url = (
-            source.bulk_result(checkpoint.source_operation),
-            destination.bulk_result(checkpoint.destination_operation),
-        )
-        if source_url is None or destination_url is None:
-            delay = min(MAX_POLL_DELAY_SECONDS, 5 * 2**checkpoint.polls)
-            self._checkpoints.resume_later(checkpoint.model_copy(update={"polls": checkpoint.polls + 1}), delay)
+        try:
+            looked = looked_at(
+                checkpoint.reads,
+                BulkRead(source.bulk_result, source.start_catalogue_export),
+                BulkRead(destination.bulk_result, destination.start_catalogue_export),
+            )
+        except BulkReadFailed as failed:
+            logger.warning("catalogue import failed", extra={"link_id": link.link_id, "reason": str(failed)})
+            failed_import = CatalogueProgress(state="failed", at=self._now(), detail=str(failed))
+            self._show(link, failed_import)
+            return failed_import
+        if isinstance(looked, BulkReads):
+            self._checkpoints.resume_later(checkpoint.model_copy(update={"reads": looked}), poll_delay(looked))
             return None
+        source_url, destination_url = looked
         return self._match(link, destination.catalogue_export(destination_url), source.catalogue_export(source_url))
 
     def _connected(self, link_id: str) -> Link | None:

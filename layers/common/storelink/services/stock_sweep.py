@@ -12,7 +12,9 @@ A link above `BULK_SWEEP_LEVELS` levels whose two stores have bulk operations (S
 instead, in the background: the source's read is started once for all its large links, the destination's by
 the link's first job, which then comes back through the queue (`SweepJob.bulk`) until both are done rather than
 wait in a worker. The two reads are compared in memory, and only the levels that differ are read again live and
-written, as a part does, so a level that moved since its bulk read is never set from the older number.
+written, as a part does, so a level that moved since its bulk read is never set from the older number. A
+read that ends without a result is started again (services/bulk_reads.py); one that keeps failing ends the
+link's round with the reason on its report, for the next sweep to read again.
 """
 
 from datetime import datetime
@@ -22,9 +24,10 @@ from storelink.domain.links import Link, LinkStatus, SkuMapEntry, SweepReport
 from storelink.domain.messages import BulkReads, SourceSweep, SweepJob
 from storelink.domain.stock import InventoryRef, LevelsSet, destination_quantity, writes_to_reach
 from storelink.domain.stores import Store
-from storelink.errors import StorelinkError
+from storelink.errors import BulkReadFailed, StorelinkError
 from storelink.observability import logger
 from storelink.ports import BulkLevels, Figures, JobQueue, LinkBook, LinkedStores, StoreConnector
+from storelink.services.bulk_reads import BulkRead, looked_at, poll_delay
 from storelink.services.store_access import still_there
 from storelink.services.store_attention import StoreAttention
 
@@ -37,7 +40,6 @@ BULK_SWEEP_LEVELS = 2_500
 # A source's links start this far apart at most, spread over the first 10 minutes of the 15-minute window so
 # the last has time to finish before the next sweep (SQS delays a message up to 15 minutes).
 SPREAD_SECONDS = 600
-MAX_POLL_DELAY_SECONDS = 60
 
 
 class SweepSchedule:
@@ -137,13 +139,25 @@ class StockSweep:
             self._next_parts.send([job.model_copy(update={"bulk": reads, "so_far": SweepReport(ran_at=self._now())})])
             logger.info("link being read in bulk", extra={"link_id": link.link_id})
             return None
-        source_url, destination_url = source.bulk_result(job.bulk.source), destination.bulk_result(job.bulk.destination)
-        if source_url is None or destination_url is None:  # still running: 5, 10, 20 ... 60 s
-            polled = job.bulk.model_copy(update={"polls": job.bulk.polls + 1})
-            self._next_parts.send(
-                [job.model_copy(update={"bulk": polled})], min(MAX_POLL_DELAY_SECONDS, 5 * 2**job.bulk.polls)
+        try:
+            looked = looked_at(
+                job.bulk,
+                BulkRead(source.bulk_result, source.start_levels_export),
+                BulkRead(destination.bulk_result, destination.start_levels_export),
             )
+        except BulkReadFailed as failed:  # a store's side keeps failing: this round is over, the next reads again
+            report = SweepReport(
+                ran_at=job.so_far.ran_at if job.so_far else self._now(), failures={"bulk read": str(failed)}
+            )
+            self._report(link, report)
+            logger.warning(
+                "link not swept: its bulk reads kept failing", extra={"link_id": link.link_id, "reason": str(failed)}
+            )
+            return report
+        if isinstance(looked, BulkReads):  # still running, or started again
+            self._next_parts.send([job.model_copy(update={"bulk": looked})], poll_delay(looked))
             return None
+        source_url, destination_url = looked
         source_levels, destination_levels = source.levels_export(source_url), destination.levels_export(destination_url)
         # Compared in memory a page of entries at a time; the differences are read again live and written as a
         # part is, and a part stops once it holds as many differences as a part reads (a heavily drifted link).

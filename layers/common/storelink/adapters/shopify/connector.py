@@ -36,7 +36,7 @@ from storelink.domain.orders import (
 )
 from storelink.domain.refunds import SourceRefund
 from storelink.domain.stock import InventoryRef, LevelsSet, LevelWrite
-from storelink.errors import StoreRejected, StoreUnavailable, UnknownStoreObject
+from storelink.errors import BulkReadFailed, MissingScope, StoreRejected, UnknownStoreObject
 
 # Shopify caps `nodes(ids:)` and mutation input arrays at 250 items.
 MAX_ITEMS_PER_CALL = 250
@@ -201,11 +201,15 @@ class ShopifyConnector:
     def bulk_result(self, operation_id: str) -> str | None:
         """The result's URL once the operation completed ("" when it found nothing); None while it runs."""
         operation = self._graphql.execute(documents.BULK_STATUS, {"id": operation_id})["node"]
-        if operation["status"] in {"CREATED", "RUNNING"}:
+        status, error_code = operation["status"], operation.get("errorCode")
+        if status in {"CREATED", "RUNNING", "CANCELING"}:
             return None
-        if operation["status"] != "COMPLETED":
-            raise StoreUnavailable(f"bulk operation ended {operation['status']} ({operation.get('errorCode')})")
-        return str(operation["url"] or "")
+        if status == "COMPLETED":
+            return str(operation["url"] or "")
+        ended = f"Shopify's bulk operation ended {status}" + (f" ({error_code})" if error_code else "")
+        if error_code == "ACCESS_DENIED":  # a scope the app lacks: starting it again would end the same way
+            raise MissingScope("unknown", ended)
+        raise BulkReadFailed(ended)
 
     def _jsonl(self, url: str) -> Iterator[dict[str, Any]]:
         if not url:  # Shopify gives no file when nothing matched
