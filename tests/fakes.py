@@ -566,8 +566,11 @@ class FakeFigures:
     """Counters by (owner, UTC day, kind), added to as the DynamoDB adapter's ADD does."""
 
     items: dict[tuple[str, date, str], FigureDay] = field(default_factory=dict)
+    # Every update, in the order added: each would be a write.
+    added: list[FigureUpdate] = field(default_factory=list)
 
     def add(self, updates: list[FigureUpdate]) -> None:
+        self.added += updates
         for update in updates:
             key = (update.owner, update.day, update.item)
             kept = self.items.get(key) or FigureDay(day=update.day, kind=update.kind)

@@ -12,7 +12,7 @@ import pytest
 
 from storelink.adapters.figures import DynamoDbFigures
 from storelink.adapters.order_mirrors import DynamoDbOrderMirrors
-from storelink.domain.figures import FigureKind, FigureUpdate, counted, link_owner
+from storelink.domain.figures import FigureKind, counted, link_owner, source_owner, sync_lag_update
 from storelink.domain.mirrors import MirrorLine, OrderMirror, PartStatus, SourcePart
 from storelink.domain.orders import SalesChannel
 from storelink.errors import Conflict
@@ -20,8 +20,9 @@ from storelink_local.runtime import LocalRuntime
 from tests.integration.parties import linked_with_tokens
 
 LINK = "figures-link"
-# A day of propagations on the link: 19 within 250 ms, one within 2 s.
-LAGS = {"lag#250": 19, "lag#2000": 1}
+# A day of propagations on the link: 19 within 250 ms, one within 2 s; and on another link from its source, 5
+# within 60 s, which none of the link's figures may count.
+LAGS = {LINK: [180] * 19 + [1_500], "figures-other-link": [45_000] * 5}
 
 
 def a_mirror(number: int, created_at: datetime, *, currency: str = "GBP") -> OrderMirror:
@@ -69,16 +70,7 @@ def tokens(runtime: LocalRuntime, figures: DynamoDbFigures) -> dict[str, str]:
     assert mirrors.create(first)
     mirrors.save(pushed(counted(first)))
     assert mirrors.create(a_mirror(2, datetime(2026, 12, 1, 0, 30, tzinfo=UTC), currency="EUR"))
-    figures.add(
-        [
-            FigureUpdate(
-                owner=link_owner(LINK),
-                day=date(2026, 11, 30),
-                kind=FigureKind.STOCK,
-                add={name: Decimal(count) for name, count in LAGS.items()},
-            )
-        ]
-    )
+    figures.add([sync_lag_update("figures-main", date(2026, 11, 30), LAGS)])
     return issued
 
 
@@ -86,9 +78,9 @@ def test_a_save_adds_only_what_changed_and_a_conflicting_save_adds_nothing(
     tokens: dict[str, str], figures: DynamoDbFigures
 ) -> None:
     # Given the first order mirrored not pushed, then saved pushed: the link's item of 30 November
-    (orders, products, stock) = figures.days(link_owner(LINK), date(2026, 11, 30), date(2026, 11, 30))
+    (orders, products) = figures.days(link_owner(LINK), date(2026, 11, 30), date(2026, 11, 30))
     # Then it holds one order at 22:00 UTC, pushed and no longer not pushed, and its product with its name
-    assert (orders.kind, products.kind, stock.kind) == (FigureKind.ORDERS, FigureKind.PRODUCTS, FigureKind.STOCK)
+    assert (orders.kind, products.kind) == (FigureKind.ORDERS, FigureKind.PRODUCTS)
     assert orders.counters == {
         "22#orders": 1,
         "22#status#pushed": 1,
@@ -106,11 +98,21 @@ def test_a_save_adds_only_what_changed_and_a_conflicting_save_adds_nothing(
     with pytest.raises(Conflict):
         mirrors.save(stale.model_copy(update={"version": 1, "cancelled_at": datetime(2026, 12, 1, tzinfo=UTC)}))
     # Then the figures are as they were, and the mirror read back knows what it counted
-    (again, _, _) = figures.days(link_owner(LINK), date(2026, 11, 30), date(2026, 11, 30))
+    (again, _) = figures.days(link_owner(LINK), date(2026, 11, 30), date(2026, 11, 30))
     assert again.counters == orders.counters
     kept = mirrors.get("figures-outlet", "gid://shopify/Order/1")
     assert kept is not None
     assert kept == counted(kept)
+
+
+def test_a_sources_propagations_keep_every_links_lag_in_one_item_of_the_day(
+    tokens: dict[str, str], figures: DynamoDbFigures
+) -> None:
+    # Given a batch's lags on two links from the source, added in one update
+    # When the source's items of the day are read
+    [item] = figures.days(source_owner("figures-main"), date(2026, 11, 30), date(2026, 11, 30))
+    # Then one item holds each link's histogram under its own counters
+    assert item.counters == {"figures-link#lag#250": 19, "figures-link#lag#2000": 1, "figures-other-link#lag#60000": 5}
 
 
 def figures_of(runtime: LocalRuntime, token: str, path: str, **params: str) -> httpx.Response:
@@ -135,7 +137,7 @@ def test_a_links_figures_over_a_day_in_new_york_sum_two_utc_days(runtime: LocalR
     assert orders["revenue"] == {"EUR": "60.00", "GBP": "60.00"}
     assert [(day["day"], day["orders"]) for day in body["days"]] == [("2026-11-30", 2)]
     assert [(one["name"], one["units"]) for one in body["top_products_by_units"]] == [("Shirt (SHIRT)", 4)]
-    # And the stock path's lag is read from the day's histogram
+    # And the stock path's lag is read from the link's histogram in its source's item of the day, not the other's
     assert body["stock"]["sync_lag"] == {
         "propagations": 20,
         "p50_ms": 250,

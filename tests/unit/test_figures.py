@@ -14,13 +14,16 @@ from storelink.domain.figures import (
     day_series,
     lag_bucket,
     link_owner,
+    links_lags,
     order_figures,
     order_updates,
     percentile,
     ranked,
+    source_owner,
     stock_figures,
     store_owner,
     summed,
+    sync_lag_update,
 )
 from storelink.domain.mirrors import MirrorLine, OrderMirror, PartStatus, SourcePart
 from storelink.domain.orders import SalesChannel
@@ -221,6 +224,23 @@ def test_sync_lag_over_a_range_is_read_from_the_buckets_summed_over_its_days() -
     # Then its percentiles come from the 200 propagations together, not from each day's
     assert (lag.propagations, lag.p50_ms, lag.p95_ms) == (200, 5_000, 60_000)
     assert lag.buckets == {"250": 90, "5000": 10, "60000": 100}
+
+
+def test_a_links_lag_is_read_from_its_sources_items_without_the_sources_other_links() -> None:
+    # Given a source's day of propagations to three links, kept in its one item
+    figures = FakeFigures()
+    day = date(2026, 12, 1)
+    figures.add(
+        [sync_lag_update("main", day, {"to-outlet": [180, 180, 3_000], "to-shop": [400], "to-other": [45_000]})]
+    )
+    period = figures_period(None, "2026-12-01", "2026-12-01", "UTC", datetime(2026, 12, 6, tzinfo=UTC))
+    kept = figures.days(source_owner("main"), day, day)
+    # When one link's lag is read, and two links' together (a store party to both)
+    one = stock_figures(summed(links_lags(kept, {"to-outlet"}), period)).sync_lag
+    two = stock_figures(summed(links_lags(kept, {"to-outlet", "to-shop"}), period)).sync_lag
+    # Then each counts only its links' propagations, the third link's never
+    assert (one.propagations, one.buckets) == (3, {"250": 2, "5000": 1})
+    assert (two.propagations, two.buckets) == (4, {"250": 2, "500": 1, "5000": 1})
 
 
 def test_a_slower_lag_than_any_bucket_is_kept_in_the_last() -> None:

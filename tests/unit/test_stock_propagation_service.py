@@ -62,16 +62,47 @@ def propagation_with(
     )
 
 
-def test_each_propagation_measures_its_sync_lag_on_the_links_figures_of_the_day() -> None:
+def test_each_propagation_measures_its_sync_lag_on_its_sources_figures_of_the_day() -> None:
     # Given a destination written 1.5 s after its source's change
     figures = FakeFigures()
     propagation = propagation_with(FakeConnector({DESTINATION_LEVEL: 10}), figures=figures)
     # When two changes of the shirt come in one batch, one made at the source 40 s earlier than the other
     early = a_stock_change(8, changed_at=datetime(2026, 11, 23, 11, 59, 21, tzinfo=UTC), delivery_id="early")
     propagation.propagate_batch([early, a_stock_change(7)])
-    # Then the link's stock figures of the day count one within 2 s and one within 60 s, in one update
-    [day] = figures.days("LINK#link-1", date(2026, 11, 23), date(2026, 11, 23))
-    assert day.counters == {"lag#2000": 1, "lag#60000": 1}
+    # Then the source's stock figures of the day count, for the link, one within 2 s and one within 60 s
+    [day] = figures.days("SOURCE#source", date(2026, 11, 23), date(2026, 11, 23))
+    assert day.counters == {"link-1#lag#2000": 1, "link-1#lag#60000": 1}
+
+
+def test_a_batch_to_many_links_keeps_their_lags_in_one_write() -> None:
+    # Given a source linked to two destinations, both selling the shirt
+    figures = FakeFigures()
+    propagation = StockPropagation(
+        stores=FakeStores({name: a_store(name) for name in ("source", "destination", "outlet")}),
+        links=FakeLinks([a_link(), a_link(link_id="link-2", destination_store_id="outlet")]),
+        sku_maps=FakeSkuMaps(
+            [
+                SkuMapEntry(
+                    link_id=link_id,
+                    source_store_id="source",
+                    source_item_id=SOURCE_ITEM,
+                    destination_item_id=DESTINATION_ITEM,
+                )
+                for link_id in ("link-1", "link-2")
+            ]
+        ),
+        connectors=FakeConnectors(
+            {name: FakeConnector({DESTINATION_LEVEL: 10}) for name in ("source", "destination", "outlet")}
+        ),
+        applied=FakeAppliedLevels(),
+        figures=figures,
+        now=a_moment_after_the_change,
+    )
+    # When a change reaches both
+    propagation.propagate_batch([a_stock_change(7)])
+    # Then their lags are added in one update, each link's under its own counters
+    [update] = figures.added
+    assert update.add == {"link-1#lag#2000": 1, "link-2#lag#2000": 1}
 
 
 def test_source_change_sets_the_mapped_destination_level() -> None:

@@ -1,6 +1,7 @@
 """Figures in DynamoDB (FiguresTable; docs/data-model.md, docs/reports.md).
 
-One item per owner (a link, a store), UTC day and kind: pk `LINK#{id}` / `STORE#{id}`, sk `{YYYY-MM-DD}#{kind}`
+One item per owner (a link, a store, a source's sync lag), UTC day and kind: pk `LINK#{id}` / `STORE#{id}` /
+`SOURCE#{id}`, sk `{YYYY-MM-DD}#{kind}`
 (`{YYYY-MM-DD}#products#{shard}` for the rankings),
 each counter a top-level number attribute (`ADD` makes it, and only top-level attributes can be added to
 without the map existing first), each product's name `name#{key}`. A range of days is one `Query`.
@@ -46,7 +47,7 @@ class DynamoDbFigures:
         self._table = table
 
     def add(self, updates: list[FigureUpdate]) -> None:
-        """Each update one UpdateItem (the stock path's: one per link and batch, a sweep's, an oversell's)."""
+        """Each update one UpdateItem (the stock path's: one per source store and batch, a sweep's, an oversell's)."""
         for update in updates:
             if update.add:
                 arguments = figure_update(self._table.name, update)

@@ -2,7 +2,11 @@
 happens (docs/reports.md, Figures). Pure: what an order adds to the counters, and what the counters say.
 
 Each owner (a link, a store) has at most three items a UTC day: `orders` and `products` (what its orders
-add) and `stock` (what its stock path measured). Counts an hour sharp matter for (orders, their states, units,
+add) and `stock` (what its stock path measured). A source store's propagations keep the sync lag of all its links
+in one more item a day, `SOURCE#{store}`, each link's histogram under its own counters: the stock worker writes
+it once a batch, whatever the number of links the batch reached.
+
+Counts an hour sharp matter for (orders, their states, units,
 revenue, oversells, drift) are kept per UTC hour inside the day's item, `{HH}#{name}`, so a range in the store's
 time zone is cut at its own midnight for every zone a whole number of hours off UTC. Rankings and the lag
 histogram are kept per day (`{name}`): hourly they would multiply the item, and an item's size is what each of
@@ -11,8 +15,8 @@ its writes costs.
 
 import math
 import zlib
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -49,6 +53,11 @@ def link_owner(link_id: str) -> str:
 
 def store_owner(store_id: str) -> str:
     return f"STORE#{store_id}"
+
+
+def source_owner(store_id: str) -> str:
+    """The sync lag of every link from `store_id`, one item a day (`{link_id}#lag#{bound}`)."""
+    return f"SOURCE#{store_id}"
 
 
 def hourly(moment: datetime, name: str) -> str:
@@ -213,6 +222,20 @@ def lag_bucket(lag: timedelta) -> str:
     return f"lag#{bound}"
 
 
+def sync_lag_update(source_store_id: str, day: date, lags_ms: Mapping[str, Iterable[int]]) -> FigureUpdate:
+    """A batch's sync lags (by link id, in milliseconds) on its source's item of the day: one write for every
+    link the batch wrote, where one a link would multiply the stock path's writes by its destinations."""
+    buckets = Counter(
+        f"{link_id}#{lag_bucket(timedelta(milliseconds=lag))}" for link_id, lags in lags_ms.items() for lag in lags
+    )
+    return FigureUpdate(
+        owner=source_owner(source_store_id),
+        day=day,
+        kind=FigureKind.STOCK,
+        add={name: Decimal(count) for name, count in buckets.items()},
+    )
+
+
 # -- what the counters say over a range ---------------------------------------------------------------------
 
 
@@ -351,6 +374,20 @@ class Summed(BaseModel):
     names: dict[str, str]
     # Local day -> counter -> amount, of the hourly counters.
     by_day: dict[date, dict[str, Decimal]]
+
+
+def links_lags(days: Iterable[FigureDay], link_ids: Collection[str]) -> list[FigureDay]:
+    """The sync lag histograms of `link_ids` in their source's items (`source_owner`), added together and named
+    as on a link's own item (`lag#{bound}`, as kept there before the source's item held them)."""
+    found = []
+    for item in days:
+        counters: dict[str, Decimal] = defaultdict(Decimal)
+        for name, amount in item.counters.items():
+            link_id, _, bound = name.rpartition("#lag#")
+            if link_id in link_ids:
+                counters[f"lag#{bound}"] += amount
+        found.append(FigureDay(day=item.day, kind=FigureKind.STOCK, counters=counters))
+    return found
 
 
 def summed(days: Iterable[FigureDay], period: FiguresPeriod) -> Summed:

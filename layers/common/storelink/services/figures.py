@@ -14,9 +14,11 @@ from storelink.domain.figures import (
     Summed,
     day_series,
     link_owner,
+    links_lags,
     merged,
     order_figures,
     ranked,
+    source_owner,
     stock_figures,
     store_owner,
     summed,
@@ -55,9 +57,11 @@ class FigureReports:
         return figures_period(named, start, end, time_zone, self._now())
 
     def for_link(self, caller: Store, link_id: str, period: FiguresPeriod) -> LinkFigures:
-        """The link's orders, products and stock path over `period`: one Query, and the link's health report."""
+        """The link's orders, products and stock path over `period`: one Query, one of its source's sync lag
+        items, and the link's health report."""
         link = self._links.get(caller, link_id)
         orders, stock = self._read(link_owner(link.link_id), period)
+        lags = self._lags(link.source_store_id, {link.link_id}, period)
         health = self._health.get(link.link_id)
         by_units, by_value = ranked(orders, "product")
         return LinkFigures(
@@ -75,18 +79,24 @@ class FigureReports:
             days=day_series(orders, period),
             top_products_by_units=by_units,
             top_products_by_value=by_value,
-            stock=stock_figures(stock),
+            stock=stock_figures(merged((stock, lags))),
         )
 
     def for_store(self, caller: Store, store_id: str, period: FiguresPeriod) -> StoreFigures:
         """The store's links and their status, its own orders as a destination (one Query), what its
-        destinations took from it as a source and its links' stock paths (one Query a link)."""
+        destinations took from it as a source and its links' stock paths (one Query a link, and one of each of
+        their sources' sync lag items)."""
         if caller.store_id != store_id:
             raise NotFound(f"no store {store_id} among yours")
         as_source = self._link_book.links_from_source(store_id)
         as_destination = self._link_book.links_to_destination(store_id)
         orders, _ = self._read(store_owner(store_id), period)
-        read = {link.link_id: self._read(link_owner(link.link_id), period) for link in (*as_source, *as_destination)}
+        links = (*as_source, *as_destination)
+        read = {link.link_id: self._read(link_owner(link.link_id), period) for link in links}
+        lags = [
+            self._lags(source, {link.link_id for link in links if link.source_store_id == source}, period)
+            for source in sorted({link.source_store_id for link in links})
+        ]
         products_by_units, products_by_value = ranked(orders, "product")
         suppliers = self._stores.get_many([link.source_store_id for link in as_destination])
         sources_by_units, sources_by_value = ranked(
@@ -103,7 +113,7 @@ class FigureReports:
             top_sources_by_units=sources_by_units,
             top_sources_by_value=sources_by_value,
             supplied=order_figures(merged(read[link.link_id][0] for link in as_source)),
-            stock=stock_figures(merged(stock for _, stock in read.values())),
+            stock=stock_figures(merged([*(stock for _, stock in read.values()), *lags])),
         )
 
     def _read(self, owner: str, period: FiguresPeriod) -> tuple[Summed, Summed]:
@@ -112,6 +122,13 @@ class FigureReports:
         return (
             summed((day for day in days if day.kind is not FigureKind.STOCK), period),
             summed((day for day in days if day.kind is FigureKind.STOCK), period),
+        )
+
+    def _lags(self, source_store_id: str, link_ids: set[str], period: FiguresPeriod) -> Summed:
+        """The sync lag of `link_ids` over `period`, from their source's items (one Query): only those links',
+        never the source's other links'."""
+        return summed(
+            links_lags(self._figures.days(source_owner(source_store_id), *period.utc_days()), link_ids), period
         )
 
 

@@ -4,20 +4,20 @@ The plan is read first, in three DynamoDB calls (boto3's table resources are not
 the source, the SKU-map entries of the changed item in all of them, the destination stores. The store writes,
 which are most of the time, then run concurrently. The changes of one SQS batch are written together: one call
 per link's destination, whatever their number. Each write measures its sync lag, from each change's time at the
-source to the destination's answer, and the batch adds them to the link's daily figures: one UpdateItem per link
-(domain/figures.py).
+source to the destination's answer, and the batch adds them to its source's daily figures, each link's histogram
+in the same item: one UpdateItem per source store and batch, whatever the number of links (domain/figures.py).
 """
 
 import contextvars
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from storelink.domain.figures import FigureKind, FigureUpdate, lag_bucket, link_owner
+from storelink.domain.figures import sync_lag_update
 from storelink.domain.links import Link
 from storelink.domain.stock import InventoryRef, LevelClaim, StockLevelChanged, destination_quantity
 from storelink.domain.stores import Store
@@ -203,23 +203,19 @@ class StockPropagation:
             )
             failed.__cause__ = next(iter(failures.values()))
             outcome.failed = dict.fromkeys(failed_deliveries, failed)
-        self._measured(outcome.updates)
+        self._measured(outcome.updates, {write.link.link_id: write.link.source_store_id for write in writes})
         return outcome
 
-    def _measured(self, updates: list[DestinationUpdate]) -> None:
-        """The batch's lags on each link's figures of the day. A measure, not the work: failing to keep it is
-        logged, and the changes written are not retried for it."""
+    def _measured(self, updates: list[DestinationUpdate], sources: dict[str, str]) -> None:
+        """The batch's lags on its source's figures of the day (`sources`: link id -> source store), one update
+        per source store. A measure, not the work: failing to keep it is logged, and the changes written are not
+        retried for it."""
         day = self._now().astimezone(UTC).date()
-        measured = [
-            FigureUpdate(
-                owner=link_owner(update.link_id),
-                day=day,
-                kind=FigureKind.STOCK,
-                add=dict(Counter(lag_bucket(timedelta(milliseconds=lag)) for lag in update.lags_ms)),
-            )
-            for update in updates
-            if update.lags_ms
-        ]
+        lags: dict[str, dict[str, tuple[int, ...]]] = defaultdict(dict)
+        for update in updates:
+            if update.lags_ms:
+                lags[sources[update.link_id]][update.link_id] = update.lags_ms
+        measured = [sync_lag_update(source, day, by_link) for source, by_link in sorted(lags.items())]
         try:
             self._figures.add(measured)
         except Exception as error:
