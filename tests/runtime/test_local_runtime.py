@@ -401,6 +401,20 @@ def test_drain_refuses_to_compete_with_running_pollers(rt: LocalRuntime) -> None
 # --- dead-letter queue redrive (start-message-move-task, which moto lacks) ----------------------------
 
 
+def test_a_delayed_message_waits_for_its_delay_unless_the_test_skips_delays(rt: LocalRuntime) -> None:
+    queue = rt.template.queues["NotificationsQueue"].url
+    # Given a notification sent with a delay of a minute
+    rt.aws.sqs.send_message(QueueUrl=queue, MessageBody="later", DelaySeconds=60)
+    # When the queues are drained, Then SQS holds it and nothing is delivered (drain does not sleep)
+    assert rt.drain().delivered == 0
+    # Given another sent while delays are skipped
+    with rt.delays_skipped() as delays:
+        rt.aws.sqs.send_message(QueueUrl=queue, MessageBody="now", DelaySeconds=60)
+    # When the queues are drained, Then it is delivered at once, and the delay it asked for is known
+    assert (rt.drain().delivered, delays) == (1, [60])
+    rt.aws.sqs.purge_queue(QueueUrl=queue)  # the held one must not reach a later test
+
+
 def test_a_redrive_puts_dead_letters_back_on_their_queue_as_new_messages(rt: LocalRuntime) -> None:
     """Given two jobs of one FIFO group that failed every retry and sit in the DLQ, one with a message attribute,
     when the jobs queue is redriven,
