@@ -238,6 +238,20 @@ def test_a_large_link_to_a_store_without_bulk_operations_keeps_its_paged_parts()
     assert world.destinations["shop-b"].levels[destination_level("shop-b", 9)] == SOURCE_LEVEL - 1
 
 
+def test_mid_size_links_holding_together_more_than_paging_pays_for_share_one_bulk_read_of_their_source() -> None:
+    # Given a source linked to three destinations of 1,000 variants each, one drifted level each: each link below
+    # the bound, 3,000 levels together
+    world = Source({"shop-b": {1: 0}, "shop-c": {2: 0}, "shop-d": {3: 0}}, variants=1_000)
+    # When the source's sweep runs
+    world.run(SourceSweep(kind="sweep_source", source_store_id="source"))
+    # Then the source was read once in bulk for the three, not paged three times, and every drift corrected
+    assert len(world.source.exports) == 1
+    # (live, only the one differing level of each link)
+    assert sorted(level.item_id for read in world.source.live_reads for level in read) == ["s1", "s2", "s3"]
+    for name, n in (("shop-b", 1), ("shop-c", 2), ("shop-d", 3)):
+        assert world.destinations[name].levels[destination_level(name, n)] == SOURCE_LEVEL - 1
+
+
 def test_a_small_link_is_swept_in_a_paged_part_and_its_source_not_read_in_bulk() -> None:
     # Given a link of 3 variants between stores with bulk operations
     world = Source({"shop-b": {0: 0}}, variants=3)

@@ -9,7 +9,8 @@ the drift each part found and corrected. A clean sweep writes nothing to any sto
 on background connectors, which leave part of each store's rate budget to webhook-driven work.
 
 A link above `BULK_SWEEP_LEVELS` levels whose two stores have bulk operations (Shopify) is read once a side
-instead, in the background: the source's read is started once for all its large links, the destination's by
+instead, in the background (so is every link of a source whose links together hold more than that, since paged
+each would read the source again): the source's read is started once for all its links read so, the destination's by
 the link's first job, which then comes back through the queue (`SweepJob.bulk`) until both are done rather than
 wait in a worker. The two reads are compared in memory, and only the levels that differ are read again live and
 written, as a part does, so a level that moved since its bulk read is never set from the older number. A
@@ -81,7 +82,9 @@ class StockSweep:
         links = [
             link for link in self._links.links_from_source(job.source_store_id) if link.status is LinkStatus.CONNECTED
         ]
-        in_bulk = [link.link_id for link in links if _read_in_bulk(link)]
+        # Many mid-size links cost their source as much as one large one: paged, each reads the source again.
+        together_large = sum(map(_levels, links)) > BULK_SWEEP_LEVELS
+        in_bulk = [link.link_id for link in links if together_large or _read_in_bulk(link)]
         source_export = self._start_source_export(job.source_store_id) if in_bulk else None
         spacing = SPREAD_SECONDS // max(len(links), 1)
         for number, link in enumerate(links):
@@ -102,7 +105,10 @@ class StockSweep:
             return None
         # Both stores in one read, for the sweep's connectors, their attention and their webhooks.
         stores = self._stores.get_many([link.source_store_id, link.destination_store_id])
-        if link.status is LinkStatus.CONNECTED and (job.bulk or (not job.resume_after and _read_in_bulk(link))):
+        first_job = not job.resume_after
+        if link.status is LinkStatus.CONNECTED and (
+            job.bulk or (first_job and (job.source_export is not None or _read_in_bulk(link)))
+        ):
             source = self._connector(stores, link.source_store_id)
             destination = self._connector(stores, link.destination_store_id)
             if isinstance(source, BulkLevels) and isinstance(destination, BulkLevels):
@@ -292,6 +298,11 @@ def _pairs(link: Link, entries: list[SkuMapEntry]) -> dict[InventoryRef, list[In
 
 
 def _read_in_bulk(link: Link) -> bool:
-    """The link's levels, by its last catalogue match, are more than paging pays for."""
+    """The link's levels are more than paging pays for."""
+    return _levels(link) > BULK_SWEEP_LEVELS
+
+
+def _levels(link: Link) -> int:
+    """The link's levels, by its last catalogue match."""
     matched = link.catalogue.counts.get("matched", 0) if link.catalogue else 0
-    return matched * len(link.locations) > BULK_SWEEP_LEVELS
+    return matched * len(link.locations)
