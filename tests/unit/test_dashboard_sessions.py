@@ -20,6 +20,8 @@ from tests.fakes import (
     FakeLinkBook,
     FakeOrderMirrors,
     FakeOversells,
+    FakePlanCounters,
+    FakeSkuMaps,
     FakeStores,
     RecordingJobs,
 )
@@ -49,6 +51,8 @@ def dashboard_of(token: str) -> tuple[Dashboard, FakeDashboardSessions, Clock]:
         sessions=sessions,
         figures=FakeFigures(),
         health=FakeHealthReports(),
+        sku_maps=FakeSkuMaps(),
+        counters=FakePlanCounters(),
         now=clock,
     )
     return dashboard, sessions, clock

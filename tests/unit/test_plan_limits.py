@@ -8,11 +8,13 @@ import pytest
 from storelink import bootstrap
 from storelink.domain.credentials import digest
 from storelink.domain.links import Action, LinkStatus
-from storelink.domain.plans import DEFAULT_PLAN, Limit, Plan, PlanCatalogue, month_of
+from storelink.domain.messages import PushRequested
+from storelink.domain.plans import DEFAULT_PLAN, WHAT_TO_DO, HeldPush, Limit, Plan, PlanCatalogue, month_of
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.errors import NotFound, PlanLimitReached
 from storelink.ports import LinkedStores
-from storelink.services.links import LinkRequest
+from storelink.services.figures import FigureReports
+from storelink.services.links import LinkRequest, YourLinks
 from storelink.services.mappings import Mappings
 from storelink.services.plans import PlanLimits, StorePlans
 from storelink.settings import LinkManagementSettings
@@ -20,6 +22,8 @@ from tests.builders import a_store, a_variant
 from tests.fakes import (
     FakeConnector,
     FakeConnectors,
+    FakeFigures,
+    FakeHealthReports,
     FakeLinkBook,
     FakeOversells,
     FakePlanCounters,
@@ -31,7 +35,9 @@ from tests.fakes import (
 )
 
 NOW = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
-PLANS = PlanCatalogue.from_json('{"solo": {"connections": 1, "synced_products": 2}, "pro": {"connections": 5}}')
+PLANS = PlanCatalogue.from_json(
+    '{"solo": {"connections": 1, "synced_products": 2, "pushed_orders_per_month": 1}, "pro": {"connections": 5}}'
+)
 STORES = {"alpha": "solo", "beta": None, "gamma": None}
 CODE = {store_id: f"{store_id.upper()[:4]:X<4}-CODE-0000" for store_id in STORES}
 VARIANTS = ("v1", "v2", "v3")
@@ -42,7 +48,9 @@ class World:
         self.stores = {store_id: a_store(store_id, plan=plan) for store_id, plan in STORES.items()}
         self.links = FakeLinkBook()
         self.sku_maps = FakeSkuMaps()
-        registry = FakeRegistry(self.stores, codes={digest(code): store_id for store_id, code in CODE.items()})
+        self.stores_of = registry = FakeRegistry(
+            self.stores, codes={digest(code): store_id for store_id, code in CODE.items()}
+        )
         self.connectors = FakeConnectors(
             {
                 store_id: FakeConnector(
@@ -55,7 +63,7 @@ class World:
         linked = LinkedStores(
             stores=registry, links=self.links, sku_maps=self.sku_maps, connectors=self.connectors, now=lambda: NOW
         )
-        self.limits = PlanLimits(linked=linked, catalogue=PLANS)
+        self.limits = PlanLimits(stores=registry, links=self.links, sku_maps=self.sku_maps, catalogue=PLANS)
         self.counters = FakePlanCounters()
         self.service = bootstrap.link_management(
             LinkManagementSettings.model_construct(),
@@ -245,3 +253,60 @@ def test_usage_shows_the_plan_its_caps_and_what_is_used_this_month(world: World)
 def test_a_store_sees_only_its_own_plan(world: World) -> None:
     with pytest.raises(NotFound):
         world.plans.usage(world.stores["beta"], "alpha")
+
+
+def test_usage_at_a_cap_says_the_limit_is_reached_and_what_to_do_and_counts_the_held_orders(world: World) -> None:
+    # Given alpha on solo (1 connection, 2 synced products, 1 push a month) as gamma's destination with 1 of 2
+    # variants mapped, its one push of the month used, and an order held beyond it
+    link_id = world.link("gamma", "alpha")
+    world.map(link_id, "alpha", "v1")
+    world.counters.counts = {("alpha", "2026-11"): 1}
+    push = PushRequested(destination_store_id="alpha", order_id="gid://shopify/Order/2", link_id=link_id)
+    world.counters.hold(HeldPush(store_id="alpha", push=push, held_at=NOW))
+    # When alpha asks for its plan
+    usage = world.plans.usage(world.stores["alpha"], "alpha")
+    # Then the connection and the month's pushes are at their caps, each with what to do; synced products are not
+    assert usage.model_dump(include={"connections", "synced_products", "pushed_orders_per_month", "orders_held"}) == {
+        "connections": {"used": 1, "cap": 1, "left": 0},
+        "synced_products": {"used": 1, "cap": 2, "left": 1},
+        "pushed_orders_per_month": {"used": 1, "cap": 1, "left": 0},
+        "orders_held": 1,
+    }
+    assert usage.limits_reached == {
+        Limit.CONNECTIONS: WHAT_TO_DO[Limit.CONNECTIONS],
+        Limit.PUSHED_ORDERS: WHAT_TO_DO[Limit.PUSHED_ORDERS],
+    }
+    # And the answer names them as the API writes them
+    assert set(usage.model_dump(mode="json")["limits_reached"]) == {"connections", "pushed_orders_per_month"}
+    # When a second variant is mapped, synced products are at their cap too
+    world.map(link_id, "alpha", "v2")
+    assert Limit.SYNCED_PRODUCTS in world.plans.usage(world.stores["alpha"], "alpha").limits_reached
+
+
+def test_a_store_with_no_cap_reaches_no_limit(world: World) -> None:
+    # Given beta on the default plan, linked and with pushes counted
+    world.link("gamma", "beta")
+    world.counters.counts = {("beta", "2026-11"): 500}
+    # Then nothing is capped, so no limit is reached
+    usage = world.plans.usage(world.stores["beta"], "beta")
+    assert (usage.plan, usage.connections.cap, usage.limits_reached) == (DEFAULT_PLAN, None, {})
+
+
+def test_a_stores_figures_show_its_plan_usage_as_its_plan_answers_it(world: World) -> None:
+    # Given alpha at its connection cap, with one push of its month used
+    world.link("gamma", "alpha")
+    world.counters.counts = {("alpha", "2026-11"): 1}
+    reports = FigureReports(
+        links=YourLinks(stores=world.stores_of, links=world.links, oversells=FakeOversells()),
+        link_book=world.links,
+        stores=world.stores_of,
+        figures=FakeFigures(),
+        health=FakeHealthReports(),
+        plans=world.plans,
+        now=lambda: NOW,
+    )
+    # When alpha reads its figures over the last 7 days
+    figures = reports.for_store(world.stores["alpha"], "alpha", reports.period("7d", None, None))
+    # Then they carry its plan's usage, the same as GET /stores/{id}/plan answers
+    assert figures.plan_usage == world.plans.usage(world.stores["alpha"], "alpha")
+    assert figures.plan_usage.limits_reached.keys() == {Limit.CONNECTIONS, Limit.PUSHED_ORDERS}

@@ -67,7 +67,7 @@ class World:
             sweeps=RecordingSweeps(),
             oversells=FakeOversells(),
             removal=self.removal,
-            plans=PlanLimits(linked=linked, catalogue=PlanCatalogue()),
+            plans=PlanLimits(stores=stores, links=self.links, sku_maps=sku_maps, catalogue=PlanCatalogue()),
             now=lambda: self.now,
         )
 

@@ -75,6 +75,7 @@ from storelink.ports import (
     ParkedWork,
     PlanCounters,
     SecretWriter,
+    SkuMapBook,
     StoreRegistry,
     StoreRepository,
     StoreSecrets,
@@ -327,7 +328,9 @@ def _plan_catalogue(settings: object) -> PlanCatalogue:
 
 
 def plan_limits(settings: LinkedStoresSettings, linked: LinkedStores) -> PlanLimits:
-    return PlanLimits(linked=linked, catalogue=_plan_catalogue(settings))
+    return PlanLimits(
+        stores=linked.stores, links=linked.links, sku_maps=linked.sku_maps, catalogue=_plan_catalogue(settings)
+    )
 
 
 def plan_counters(settings: LinksTable) -> DynamoDbPlanCounters:
@@ -402,6 +405,7 @@ def management(
         limits=limits,
     )
     mappings = Mappings(links=links, linked=linked, health=health, plans=limits)
+    plans = StorePlans(limits=limits, counters=_given(counters, lambda: plan_counters(settings)), now=linked.now)
     return Management(
         stores=StoreRegistration(
             registry=registry,
@@ -434,10 +438,11 @@ def management(
             stores=linked.stores,
             figures=_given(figures, lambda: DynamoDbFigures(table(settings.figures_table_name))),
             health=health,
+            plans=plans,
             now=linked.now,
         ),
         files=_file_jobs(settings, linked, mappings, jobs=file_jobs, files=files),
-        plans=StorePlans(limits=limits, counters=_given(counters, lambda: plan_counters(settings)), now=linked.now),
+        plans=plans,
     )
 
 
@@ -464,12 +469,20 @@ def dashboard(
     sessions: DashboardSessions | None = None,
     figures: Figures | None = None,
     health: HealthReports | None = None,
+    sku_maps: SkuMapBook | None = None,
+    counters: PlanCounters | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Dashboard:
     """Reads what the management API reads, through the same services, and reaches no store's platform."""
     table = _tables()
     stores = _given(stores, lambda: DynamoDbStores(table(settings.links_table_name)))
     links = _given(links, lambda: DynamoDbLinks(table(settings.links_table_name)))
+    limits = PlanLimits(
+        stores=stores,
+        links=links,
+        sku_maps=_given(sku_maps, lambda: DynamoDbSkuMaps(table(settings.sku_maps_table_name))),
+        catalogue=_plan_catalogue(settings),
+    )
     yours = YourLinks(
         stores=stores,
         links=links,
@@ -490,6 +503,7 @@ def dashboard(
             stores=stores,
             figures=_given(figures, lambda: DynamoDbFigures(table(settings.figures_table_name))),
             health=_given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name))),
+            plans=StorePlans(limits=limits, counters=_given(counters, lambda: plan_counters(settings)), now=now),
             now=now,
         ),
         now=now,

@@ -199,9 +199,12 @@ class ManagementApiSettings(
     allow_custom_store_urls: bool = False
 
 
-class DashboardSettings(LinksTable, OrderMirrorsTable, OrderEventsQueue, DashboardSessionsTable):
+class DashboardSettings(
+    LinksTable, SkuMapsTable, OrderMirrorsTable, OrderEventsQueue, DashboardSessionsTable, PlansParameter
+):
     """The dashboard page reads stores, links, oversells and order mirrors, queues pushes by hand, and keeps its
-    sessions; it never reaches a store's platform, so it reads no store's credentials."""
+    sessions; it shows the store's plan usage (its mapped variants counted on the SKU maps), as the management API
+    does; it never reaches a store's platform, so it reads no store's credentials."""
 
 
 class FileJobsSettings(LinkedStoresSettings, FilesBucket, FileJobsTable, PlansParameter):

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from storelink.domain.links import LinkStatus
 from storelink.domain.mirrors import MirrorStatus, OrderMirror
+from storelink.domain.plans import PlanUsage
 from storelink.domain.reports import FiguresPeriod
 from storelink.domain.stock import Oversell
 
@@ -363,6 +364,8 @@ class StoreFigures(BaseModel):
     supplied: OrderFigures
     # Its links' stock paths, summed (the lag: over every propagation of every link).
     stock: StockFigures
+    # Its plan's usage now (pushed orders: this UTC month's, whatever the range), as `GET /stores/{id}/plan`.
+    plan_usage: PlanUsage
 
 
 class Summed(BaseModel):

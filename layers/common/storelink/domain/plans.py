@@ -132,6 +132,9 @@ class PlanUsage(BaseModel):
     pushed_orders_per_month: LimitUsage
     # Orders mirrored but held at the push limit, pushed when the month turns or the plan rises.
     orders_held: int = 0
+    # Each limit used up to its cap, with what the merchant can do: the next one of it is refused (or, for pushed
+    # orders, held until the month turns or the plan rises).
+    limits_reached: dict[Limit, str] = Field(default_factory=dict)
 
     @classmethod
     def of(cls, store_id: str, plan: Plan, month: str, used: dict[Limit, int], held: int) -> "PlanUsage":
@@ -147,6 +150,11 @@ class PlanUsage(BaseModel):
             synced_products=usage(Limit.SYNCED_PRODUCTS),
             pushed_orders_per_month=usage(Limit.PUSHED_ORDERS),
             orders_held=held,
+            limits_reached={
+                limit: WHAT_TO_DO[limit]
+                for limit in Limit
+                if (cap := plan.cap(limit)) is not None and used[limit] >= cap
+            },
         )
 
 

@@ -29,6 +29,7 @@ from storelink.domain.stores import Store
 from storelink.errors import NotFound
 from storelink.ports import Figures, HealthReports, LinkBook, StoreRepository
 from storelink.services.links import YourLinks
+from storelink.services.plans import StorePlans
 
 
 class FigureReports:
@@ -40,9 +41,11 @@ class FigureReports:
         stores: StoreRepository,
         figures: Figures,
         health: HealthReports,
+        plans: StorePlans,
         now: Callable[[], datetime],
     ) -> None:
         self._now = now
+        self._plans = plans
         self._links = links
         self._stores = stores
         self._link_book = link_book
@@ -84,8 +87,8 @@ class FigureReports:
 
     def for_store(self, caller: Store, store_id: str, period: FiguresPeriod) -> StoreFigures:
         """The store's links and their status, its own orders as a destination (one Query), what its
-        destinations took from it as a source and its links' stock paths (one Query a link, and one of each of
-        their sources' sync lag items)."""
+        destinations took from it as a source, its links' stock paths (one Query a link, and one of each of
+        their sources' sync lag items) and its plan's usage."""
         if caller.store_id != store_id:
             raise NotFound(f"no store {store_id} among yours")
         as_source = self._link_book.links_from_source(store_id)
@@ -114,6 +117,7 @@ class FigureReports:
             top_sources_by_value=sources_by_value,
             supplied=order_figures(merged(read[link.link_id][0] for link in as_source)),
             stock=stock_figures(merged([*(stock for _, stock in read.values()), *lags])),
+            plan_usage=self._plans.usage(caller, store_id),
         )
 
     def _read(self, owner: str, period: FiguresPeriod) -> tuple[Summed, Summed]:

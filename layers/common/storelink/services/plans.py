@@ -11,7 +11,7 @@ from storelink.domain.mirrors import OrderMirror
 from storelink.domain.plans import HeldPush, Limit, Plan, PlanCatalogue, PlanUsage, month_of, push_limit_reason
 from storelink.domain.stores import Store
 from storelink.errors import NotFound
-from storelink.ports import JobQueue, LinkedStores, PlanCounters, StoreRepository
+from storelink.ports import JobQueue, LinkBook, PlanCounters, SkuMapBook, StoreRepository
 
 # Links that bind a store to a connection: a denied or disconnected one frees it.
 BINDING = frozenset({LinkStatus.PENDING, LinkStatus.CONNECTED, LinkStatus.BLOCKED})
@@ -27,8 +27,10 @@ RELEASE_BATCH = 5_000
 class PlanLimits:
     """The refusals of a new link or mapping: on the stores, links and SKU maps alone."""
 
-    def __init__(self, *, linked: LinkedStores, catalogue: PlanCatalogue) -> None:
-        self._stores, self._links, self._sku_maps = linked.stores, linked.links, linked.sku_maps
+    def __init__(
+        self, *, stores: StoreRepository, links: LinkBook, sku_maps: SkuMapBook, catalogue: PlanCatalogue
+    ) -> None:
+        self._stores, self._links, self._sku_maps = stores, links, sku_maps
         self._catalogue = catalogue
 
     def plan_of(self, store: Store) -> Plan:
