@@ -528,7 +528,14 @@ class FakeAppliedLevels:
         if applied is None or applied[0] < change.changed_at or applied[:2] == (change.changed_at, change.delivery_id):
             self.latest[change.level] = (change.changed_at, change.delivery_id, change.available)
             return AppliedClaim(LevelClaim.APPLY, applied[2] if applied else None)
-        return AppliedClaim(LevelClaim.READ_SOURCE if applied[0] == change.changed_at else LevelClaim.SKIP)
+        if applied[0] == change.changed_at:
+            return AppliedClaim(LevelClaim.READ_SOURCE, applied[2])
+        return AppliedClaim(LevelClaim.SKIP)
+
+    def keep_read(self, change: StockLevelChanged, available: int) -> None:
+        applied = self.latest.get(change.level)
+        if applied and applied[0] == change.changed_at:
+            self.latest[change.level] = (applied[0], applied[1], available)
 
 
 @dataclass

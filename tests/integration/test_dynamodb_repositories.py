@@ -190,12 +190,32 @@ def test_applied_levels_move_only_forward(table) -> None:  # type: ignore[no-unt
     later = a_stock_change(5, changed_at=datetime(2026, 11, 23, 12, 5, tzinfo=UTC), delivery_id="later")
     assert applied.claim(later) == (LevelClaim.APPLY, None)
     # Then the same delivery again applies, an older one is skipped, another one of the same second reads the
-    # source, and a newer one applies, each apply naming the level the change before it carried
+    # source, and a newer one applies, each naming the level the change before it carried
     assert applied.claim(later) == (LevelClaim.APPLY, 5)
     assert applied.claim(a_stock_change(7, delivery_id="older")) == (LevelClaim.SKIP, None)
-    assert applied.claim(later.model_copy(update={"delivery_id": "same-second"})) == (LevelClaim.READ_SOURCE, None)
+    same_second = later.model_copy(update={"delivery_id": "same-second"})
+    assert applied.claim(same_second) == (LevelClaim.READ_SOURCE, 5)
     newer = a_stock_change(4, changed_at=datetime(2026, 11, 23, 12, 6, tzinfo=UTC))
     assert applied.claim(newer) == (LevelClaim.APPLY, 5)
+
+
+def test_a_level_read_for_a_same_second_change_is_kept_for_the_next(table) -> None:  # type: ignore[no-untyped-def]
+    # Given a change applied at 12:05 with 5, and another delivery of that second whose source read 3
+    applied = DynamoDbAppliedLevels(table)
+    at = datetime(2026, 11, 23, 12, 5, tzinfo=UTC)
+    first = a_stock_change(5, changed_at=at, delivery_id="first", store_id="keep-read")
+    same_second = first.model_copy(update={"delivery_id": "same-second", "available": 4})
+    applied.claim(first)
+    assert applied.claim(same_second) == (LevelClaim.READ_SOURCE, 5)
+    # When the level read is kept, and kept again by a change older than the applied one
+    applied.keep_read(same_second, 3)
+    applied.keep_read(first.model_copy(update={"changed_at": datetime(2026, 11, 23, 12, 4, tzinfo=UTC)}), 9)
+    # Then the same second's deliveries still read the source, against 3, and the next change goes against 3
+    assert applied.claim(same_second) == (LevelClaim.READ_SOURCE, 3)
+    assert applied.claim(first.model_copy(update={"changed_at": datetime(2026, 11, 23, 12, 6, tzinfo=UTC)})) == (
+        LevelClaim.APPLY,
+        3,
+    )
 
 
 def test_replacing_a_links_sku_map_writes_only_what_differs(runtime: LocalRuntime) -> None:

@@ -337,13 +337,29 @@ def test_a_batch_writes_a_level_against_what_was_there_before_its_first_change()
     assert destination.last_written_given[-1] == {DESTINATION_LEVEL: 12}
 
 
-def test_a_same_second_change_read_from_the_source_is_read_at_the_destination_too() -> None:
-    # Given a level propagated at 12, then another delivery of the same second
+def test_a_same_second_change_goes_against_what_was_written_and_its_read_level_against_the_next() -> None:
+    # Given a level propagated at 12, then another delivery of the same second, the source holding 5
     destination, source = FakeConnector({DESTINATION_LEVEL: 12}), FakeConnector({SOURCE_LEVEL: 5})
     propagation = propagation_with(destination, source)
     propagate(propagation, a_stock_change(12, delivery_id="first"))
-    # When the second is propagated: the source's own level is read (neither webhook can be trusted)
+    # When the second is propagated (the source's own level is read: neither webhook can be trusted), then a
+    # newer change to 4
     propagate(propagation, a_stock_change(11, delivery_id="other"))
-    # Then the destination is set to it after a read, against nothing assumed
-    assert destination.last_written_given[-1] == {}
-    assert destination.levels[DESTINATION_LEVEL] == 5
+    propagate(propagation, a_stock_change(4, delivery_id="next", changed_at=datetime(2026, 11, 23, 12, 1, tzinfo=UTC)))
+    # Then each write went against what storelink wrote before it, with no read first: the 12, then the 5 read
+    assert destination.last_written_given[1:] == [{DESTINATION_LEVEL: 12}, {DESTINATION_LEVEL: 5}]
+    assert destination.levels[DESTINATION_LEVEL] == 4
+
+
+def test_a_same_second_change_retried_reads_the_source_again() -> None:
+    # Given a same-second change propagated from the source's 5, and the source selling to 3 since
+    destination, source = FakeConnector({DESTINATION_LEVEL: 12}), FakeConnector({SOURCE_LEVEL: 5})
+    propagation = propagation_with(destination, source)
+    propagate(propagation, a_stock_change(12, delivery_id="first"))
+    propagate(propagation, a_stock_change(11, delivery_id="other"))
+    source.levels[SOURCE_LEVEL] = 3
+    # When the queue delivers it again (its number, 11, was never the truth)
+    propagate(propagation, a_stock_change(11, delivery_id="other"))
+    # Then it reads the source again, and writes against the 5 it kept
+    assert destination.last_written_given[-1] == {DESTINATION_LEVEL: 5}
+    assert destination.levels[DESTINATION_LEVEL] == 3

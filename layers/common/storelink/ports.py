@@ -220,7 +220,14 @@ class AppliedLevels(Protocol):
     def claim(self, change: StockLevelChanged) -> AppliedClaim:
         """Record `change` as the latest applied to its level when it is newer (or the same delivery again);
         SKIP when a newer one was applied; READ_SOURCE when another delivery of the same time was. An APPLY
-        carries the level the change it replaces had (None when there was none)."""
+        carries the level the change it replaces had (None when there was none), a READ_SOURCE the level the
+        applied change had (or the one kept for it by `keep_read`)."""
+        ...
+
+    def keep_read(self, change: StockLevelChanged, available: int) -> None:
+        """Keep `available`, read from the source for a READ_SOURCE `change`, as the level the change applied at
+        its time had: the next change is written against what this one propagated. Nothing when a newer change
+        was applied meanwhile."""
         ...
 
 

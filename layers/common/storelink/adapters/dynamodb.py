@@ -453,16 +453,40 @@ class DynamoDbAppliedLevels:
                 "(changed_at = :at AND delivery_id = :delivery)",
                 ExpressionAttributeValues={":at": at, ":delivery": change.delivery_id, ":available": change.available},
                 # The level the replaced change carried comes back with the same call (the item as it was: an
-                # updated attribute whose value did not change is not "updated" to every implementation).
+                # updated attribute whose value did not change is not "updated" to every implementation), and so
+                # does the applied change when the condition refuses this one: no read after a refusal.
                 ReturnValues="ALL_OLD",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            applied = self._table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
-            return AppliedClaim(LevelClaim.READ_SOURCE if applied.get("changed_at") == at else LevelClaim.SKIP)
+            # The refusal's item is in DynamoDB's own JSON: the table resource converts answers, not errors.
+            applied: dict[str, dict[str, str]] = error.response.get("Item", {})  # type: ignore[assignment]
+            if applied.get("changed_at", {}).get("S") != at:
+                return AppliedClaim(LevelClaim.SKIP)
+            return AppliedClaim(
+                LevelClaim.READ_SOURCE, int(applied["available"]["N"]) if "available" in applied else None
+            )
         before = answer.get("Attributes", {}).get("available")
         return AppliedClaim(LevelClaim.APPLY, None if before is None else int(str(before)))
+
+    def keep_read(self, change: StockLevelChanged, available: int) -> None:
+        level = change.level
+        try:
+            self._table.update_item(
+                Key={"pk": f"LEVEL#{change.store_id}#{level.item_id}#{level.location_id}", "sk": "APPLIED"},
+                UpdateExpression="SET available = :available",
+                # The delivery kept stays the first of its second's: this one retried reads the source again.
+                ConditionExpression="changed_at = :at",
+                ExpressionAttributeValues={
+                    ":at": change.changed_at.astimezone(UTC).isoformat(),
+                    ":available": available,
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
 
 class DynamoDbOversells:

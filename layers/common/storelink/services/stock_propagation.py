@@ -125,10 +125,11 @@ class StockPropagation:
                 logger.info("older than what was applied: skipped", extra={"delivery_id": change.delivery_id})
                 continue
             if claim is LevelClaim.READ_SOURCE:
-                change = self._as_the_source_has_it(change)
+                change = self._as_the_source_has_it(change, available_before)
             for link, targets in self._targets(change, links):
-                # The change before this one was propagated as this link's rules make of it: unless that write
-                # failed, or the destination sold since (then the write is stale, and its level read).
+                # The change before this one was propagated as this link's rules make of it (a same-second one: its
+                # level as read from the source): unless that write failed, or the destination sold since (then
+                # the write is stale, and its level read).
                 last = (
                     dict.fromkeys(targets, destination_quantity(available_before, link.stock))
                     if available_before is not None
@@ -150,12 +151,15 @@ class StockPropagation:
                 )
         return self._write_all(list(planned.values()))
 
-    def _as_the_source_has_it(self, change: StockLevelChanged) -> StockLevelChanged:
-        """Two changes of the level in one second came in some order: the source's level now is the truth."""
+    def _as_the_source_has_it(self, change: StockLevelChanged, kept: int | None) -> StockLevelChanged:
+        """Two changes of the level in one second came in some order: the source's level now is the truth. Kept
+        with the level's claim when it is not the level `kept` there, so the next change is written against it."""
         source = self._stores.get(change.store_id)
         if source is None:
             raise UnknownStore(f"no source store {change.store_id}")
         available = self._connectors.connector_for(source).read_available([change.level])[change.level]
+        if available != kept:
+            self._applied.keep_read(change, available)
         logger.info(
             "same-second change: the source's level read",
             extra={"delivery_id": change.delivery_id, "webhook_said": change.available, "source_has": available},
