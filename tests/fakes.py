@@ -18,7 +18,7 @@ from storelink.domain.give_back import LineLedger
 from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
 from storelink.domain.matching import HealthReport
 from storelink.domain.messages import HistoryChunk, PushRequested, SweepJob
-from storelink.domain.mirrors import OrderMirror, order_ref
+from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary, order_ref
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, SalesChannel, Tracking
 from storelink.domain.plans import HeldPush, PlanCatalogue
 from storelink.domain.refunds import SourceRefund
@@ -626,6 +626,31 @@ class FakeOrderMirrors:
     def get(self, destination_store_id: str, order_id: str) -> OrderMirror | None:
         return self.by_order.get((destination_store_id, order_ref(order_id)))
 
+    def page_of_link(
+        self,
+        link_id: str,
+        status: MirrorStatus | None,
+        *,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[OrderSummary], str | None]:
+        """As the repository's index: the link's orders in the range, newest first, a cursor for the rest."""
+        summaries = sorted(
+            (
+                mirror.summary(link_id)
+                for mirror in self.by_order.values()
+                if link_id in mirror.parts and since <= mirror.created_at <= until
+            ),
+            key=lambda summary: summary.created_at,
+            reverse=True,
+        )
+        wanted = [summary for summary in summaries if status is None or summary.status == status]
+        start = int(cursor or 0)
+        after = start + limit
+        return wanted[start:after], str(after) if after < len(wanted) else None
+
     def by_source_order(self, source_store_id: str, source_order_id: str) -> OrderMirror | None:
         return next(
             (m for m in self.by_order.values() if m.part_for_source_order(source_store_id, source_order_id)),
@@ -738,8 +763,10 @@ class FakeFiles:
     def open_text(self, key: str) -> Iterator[Iterable[str]]:
         yield io.StringIO(self.objects[key][0].decode("utf-8-sig"), newline="")
 
-    def put_text(self, key: str, text: str, *, content_type: str) -> None:
-        self.objects[key] = (text.encode(), content_type)
+    def write_lines(self, key: str, lines: Iterable[str], *, content_type: str) -> int:
+        written = list(lines)
+        self.objects[key] = ("".join(written).encode(), content_type)
+        return len(written)
 
 
 @dataclass

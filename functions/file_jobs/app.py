@@ -1,4 +1,5 @@
-"""File jobs: an upload S3 announced is checked row by row and applied all or none (docs/files.md)."""
+"""File jobs: an upload S3 announced is checked row by row and applied all or none; an export the API queued is
+written to the files bucket (docs/files.md)."""
 
 from functools import cache
 from typing import Any, Literal
@@ -10,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Json
 
 from storelink import bootstrap
+from storelink.domain.file_jobs import ExportRequested
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
 from storelink.services.file_jobs import FileJobs
@@ -41,7 +43,7 @@ class S3TestEvent(BaseModel):
 
 
 class FileJobRecord(SqsRecordModel):
-    body: Json[ObjectCreated | S3TestEvent]
+    body: Json[ObjectCreated | S3TestEvent | ExportRequested]
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=FileJobRecord)
@@ -63,6 +65,9 @@ dead_letters = LastAttemptDeadLetters(bootstrap.dead_letters, lambda: bootstrap.
 @tracer.capture_method(capture_response=False)
 def run_job(record: FileJobRecord) -> None:
     if isinstance(record.body, S3TestEvent):
+        return
+    if isinstance(record.body, ExportRequested):
+        file_jobs().run_export(record.body.export_job_id)
         return
     for created in record.body.Records:
         file_jobs().run_upload(created.s3.object.key)

@@ -1,6 +1,7 @@
 """Management API: stores register and link themselves. Every call but registration carries a store's
 API token, and a store sees and acts only on itself and on links it is a party to."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
 from http import HTTPStatus
@@ -18,7 +19,7 @@ from storelink import bootstrap
 from storelink.adapters.sqs import once_per_delivery_config
 from storelink.domain.cursors import opened_cursor, sealed_cursor
 from storelink.domain.figures import LinkFigures, StoreFigures
-from storelink.domain.file_jobs import FileJob
+from storelink.domain.file_jobs import FileJob, PushedOrdersFilters, direct_csv
 from storelink.domain.links import Action, DisconnectOption, Link, SkuMapEntry
 from storelink.domain.manual_desk import CataloguePlan, OrderEntry, ProductRequest
 from storelink.domain.manual_stores import ManualOrder, ManualVariant
@@ -44,7 +45,7 @@ from storelink.errors import (
     StoreUnavailable,
 )
 from storelink.observability import logger, metrics, tracer
-from storelink.services.file_jobs import StartedImport, UploadRequest
+from storelink.services.file_jobs import JobView, StartedImport, UploadRequest
 from storelink.services.link_orders import PushByHand
 from storelink.services.links import Disconnection, LinkRequest, LinkSettingsChange, LinkView
 from storelink.services.manual_stores import OrdersImport
@@ -124,6 +125,11 @@ def created(body: Any) -> Response[Any]:
     return Response(HTTPStatus.CREATED, content_types.APPLICATION_JSON, body)
 
 
+def csv_file(lines: Iterable[str], export_route: str) -> Response[str]:
+    """A CSV export answered whole; one too large for an answer is refused with 413 naming its export route."""
+    return Response(HTTPStatus.OK, "text/csv; charset=utf-8", direct_csv(lines, export_route=export_route))
+
+
 def all_or_nothing(
     plan: MappingImportPlan | StockUpdatePlan | CataloguePlan | OrdersImport,
 ) -> Response[dict[str, Any]]:
@@ -166,10 +172,14 @@ def rotate_verification_code(store_id: PathId) -> Response[IssuedSecrets]:
     return created(services().stores.rotate_verification_code(caller(), store_id))
 
 
-@app.get("/stores/<store_id>/stock.csv", responses=answers(*YOURS, *ASKS_THE_STORES, media_type="text/csv"))
+@app.get(
+    "/stores/<store_id>/stock.csv",
+    responses=answers(*YOURS, PayloadTooLarge, *ASKS_THE_STORES, media_type="text/csv"),
+)
 def export_stock(store_id: PathId) -> Response[str]:
-    """The store's stock as a CSV that POST reads back, here or in another of the merchant's stores."""
-    return Response(HTTPStatus.OK, "text/csv; charset=utf-8", services().stock.export(caller(), store_id))
+    """The store's stock as a CSV that POST reads back, here or in another of the merchant's stores; a file too
+    large for one answer is exported through POST /stores/{store_id}/stock/exports (413 says so)."""
+    return csv_file(services().stock.export(caller(), store_id), f"POST /stores/{store_id}/stock/exports")
 
 
 @app.post(
@@ -384,7 +394,7 @@ def pushed_orders_report(
 
 @app.get(
     "/links/<link_id>/reports/pushed-orders.csv",
-    responses=answers(*YOURS, InvalidRequest, media_type="text/csv"),
+    responses=answers(*YOURS, InvalidRequest, PayloadTooLarge, media_type="text/csv"),
 )
 def pushed_orders_report_csv(
     link_id: PathId,
@@ -393,11 +403,12 @@ def pushed_orders_report_csv(
     end: ReportTo = None,
     time_zone_name: ReportTimeZone = "UTC",
 ) -> Response[Any]:
-    """The pushed-orders report as one CSV (dates in time_zone), at most 20,000 orders."""
+    """The pushed-orders report as one CSV (dates in time_zone); a report too large for one answer is exported
+    through POST /links/{link_id}/reports/pushed-orders/exports (413 says so)."""
     zone = time_zone(time_zone_name)
     since, until = date_range(start, end, zone)
-    text = services().orders.report_csv(caller(), link_id, status, since=since, until=until, zone=zone)
-    return Response(HTTPStatus.OK, "text/csv; charset=utf-8", text)
+    lines = services().orders.report_csv(caller(), link_id, status, since=since, until=until, zone=zone)
+    return csv_file(lines, f"POST /links/{link_id}/reports/pushed-orders/exports")
 
 
 # -- Figures (docs/reports.md, Figures): a link's or a store's counters summed over a range ------------------
@@ -468,9 +479,14 @@ def catalogue_health(link_id: PathId) -> HealthReport:
     return services().mappings.health(caller(), link_id)
 
 
-@app.get("/links/<link_id>/mappings.csv", responses=answers(*YOURS, *ASKS_THE_STORES, media_type="text/csv"))
+@app.get(
+    "/links/<link_id>/mappings.csv",
+    responses=answers(*YOURS, PayloadTooLarge, *ASKS_THE_STORES, media_type="text/csv"),
+)
 def export_mappings(link_id: PathId) -> Response[str]:
-    return Response(HTTPStatus.OK, "text/csv; charset=utf-8", services().mappings.export(caller(), link_id))
+    """The link's SKU map as CSV; a map too large for one answer is exported through
+    POST /links/{link_id}/mappings/exports (413 says so)."""
+    return csv_file(services().mappings.export(caller(), link_id), f"POST /links/{link_id}/mappings/exports")
 
 
 @app.post(
@@ -497,9 +513,37 @@ def start_mappings_import(link_id: PathId, request: UploadRequest) -> Response[S
     return created(services().files.start_mappings_import(caller(), link_id, request))
 
 
+def accepted(job: FileJob) -> Response[FileJob]:
+    return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, job)
+
+
+@app.post("/links/<link_id>/mappings/exports", responses=answers(*YOURS, success=HTTPStatus.ACCEPTED))
+def start_mappings_export(link_id: PathId) -> Response[FileJob]:
+    """The link's SKU map as GET /links/{link_id}/mappings.csv answers it, of any size: follow the job at
+    /jobs/{job_id}; once `ready`, it answers a URL to download the file from."""
+    return accepted(services().files.start_mappings_export(caller(), link_id))
+
+
+@app.post("/stores/<store_id>/stock/exports", responses=answers(*YOURS, success=HTTPStatus.ACCEPTED))
+def start_stock_export(store_id: PathId) -> Response[FileJob]:
+    """The store's stock as GET /stores/{store_id}/stock.csv answers it, of any size (see the mappings export)."""
+    return accepted(services().files.start_stock_export(caller(), store_id))
+
+
+@app.post(
+    "/links/<link_id>/reports/pushed-orders/exports",
+    responses=answers(*YOURS, *A_JSON_BODY, success=HTTPStatus.ACCEPTED),
+)
+def start_pushed_orders_export(link_id: PathId, filters: PushedOrdersFilters) -> Response[FileJob]:
+    """The pushed-orders report as its CSV route answers it, with the same filters in the body (`status`, `from`,
+    `to`, `time_zone`), of any size (see the mappings export)."""
+    return accepted(services().files.start_pushed_orders_export(caller(), link_id, filters))
+
+
 @app.get("/jobs/<job_id>", responses=answers(*YOURS))
-def get_file_job(job_id: PathId) -> FileJob:
-    """A file job of the caller's: its state, the rows read and applied, and the bad rows."""
+def get_file_job(job_id: PathId) -> JobView:
+    """A file job of the caller's: its state, the rows read and applied, and the bad rows; a ready export's rows
+    and `download`, a URL to GET its file from, signed now for 15 minutes."""
     return services().files.view(caller(), job_id)
 
 

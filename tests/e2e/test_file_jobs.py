@@ -1,6 +1,7 @@
 """Files of any size end to end (docs/files.md): a job's presigned URL takes the upload over real HTTP, S3's
 notification reaches FileJobsQueue on moto server, FileJobsFunction applies every row or none, and the job says
-how it went."""
+how it went; an export asked for through the API is written by FileJobsFunction and downloaded through its
+presigned URL, the same bytes as its direct route answers."""
 
 import csv
 import io
@@ -22,7 +23,7 @@ from storelink_local.scenario import (
     link_shops,
     registered_manual_store,
 )
-from tests.e2e.conftest import unique_name
+from tests.e2e.conftest import ShopMaker, unique_name
 
 pytestmark = pytest.mark.contract
 
@@ -154,3 +155,71 @@ def test_a_job_is_its_stores_alone_and_the_source_cannot_start_one(runtime: Loca
     too_large = api(runtime, "POST", f"/links/{link_id}/mappings/imports", destination.api_token, json={"size": 2**40})
     assert too_large.status_code == 413
     assert too_large.json()["error"]["code"] == "payload_too_large"
+
+
+def exported(runtime: LocalRuntime, token: str, path: str, **kwargs: object) -> tuple[dict[str, Any], bytes]:
+    """An export job asked for at `path`, run by FileJobsFunction from the queue; the job as the API then shows it
+    and its file, downloaded through the job's URL as any HTTP client would."""
+    started = api(runtime, "POST", path, token, **kwargs)
+    assert started.status_code == 202, started.text
+    runtime.drain()
+    job = api(runtime, "GET", f"/jobs/{started.json()['job_id']}", token).json()
+    assert job["state"] == "ready", job
+    download = httpx.get(job["download"]["url"], timeout=30)
+    assert download.status_code == 200, download.text
+    return job, download.content
+
+
+def direct(runtime: LocalRuntime, token: str, path: str, **kwargs: object) -> bytes:
+    answer = api(runtime, "GET", path, token, **kwargs)
+    assert answer.status_code == 200, answer.text
+    return answer.content
+
+
+def test_a_links_map_exported_through_its_url_is_the_direct_routes_csv(
+    runtime: LocalRuntime, unmatched: tuple[LinkedParties, list[str], list[str]]
+) -> None:
+    # Given a link with ROWS destination variants unmatched beside the matched ones
+    stores, _, _ = unmatched
+    source, link_id = stores.source, stores.link.link_id
+    # When its source exports the map
+    job, file = exported(runtime, source.api_token, f"/links/{link_id}/mappings/exports")
+    # Then the file downloaded is the direct route's CSV, a row per entry of the map
+    assert file == direct(runtime, source.api_token, f"/links/{link_id}/mappings.csv")
+    assert job["rows"] == file.count(b"\n") - 1 >= ROWS
+
+
+def test_a_stores_stock_exported_through_its_url_is_the_direct_routes_csv(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    source = stores.source
+    store_id = source.store.store_id
+    runtime.drain()
+    job, file = exported(runtime, source.api_token, f"/stores/{store_id}/stock/exports")
+    assert file == direct(runtime, source.api_token, f"/stores/{store_id}/stock.csv")
+    assert job["rows"] == file.count(b"\n") - 1 > 0
+    # And another store may not export it
+    assert api(runtime, "POST", f"/stores/{store_id}/stock/exports", stores.destination.api_token).status_code == 404
+
+
+def test_a_pushed_orders_report_exported_through_its_url_is_the_direct_routes_csv_for_the_same_filters(
+    runtime: LocalRuntime, shops: ShopMaker
+) -> None:
+    # Given a destination that sold twice, each order pushed to its source
+    source, destination = shops.shop("expsrc", 12), shops.shop("expdst", 12)
+    link_id = shops.link(source, destination)
+    runtime.drain()
+    for quantity in (2, 1):
+        destination.sandbox.place_order([{"variant_id": destination.variant_id, "quantity": quantity, "price": "9.50"}])
+        runtime.drain()
+    # When the destination exports its pushed orders of today in Tokyo
+    filters = {"status": "pushed", "time_zone": "Asia/Tokyo"}
+    job, file = exported(
+        runtime, destination.api_token, f"/links/{link_id}/reports/pushed-orders/exports", json=filters
+    )
+    # Then the file is the report's CSV for the same filters, both orders in it
+    query = {"status": "pushed", "time_zone": "Asia/Tokyo"}
+    report = direct(runtime, destination.api_token, f"/links/{link_id}/reports/pushed-orders.csv", params=query)
+    assert file == report
+    assert job["rows"] == 2
+    assert [row["units"] for row in csv.DictReader(io.StringIO(file.decode()))] == ["1", "2"]

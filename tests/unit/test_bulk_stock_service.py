@@ -116,7 +116,7 @@ def test_a_masters_exported_stock_is_imported_in_its_replica_through_storelink()
     }
     stock = BulkStock(connectors=FakeConnectors({"master": master, "replica": replica}))
     # When the merchant exports the master's stock and uploads the file to the replica
-    exported = stock.export(a_store("master"), "master")
+    exported = "".join(stock.export(a_store("master"), "master"))
     plan = stock.upload(a_store("replica"), "replica", exported.encode(), dry_run=False)
     # Then the replica holds the master's levels, and the master is untouched
     assert (plan.applied, plan.errors) == (True, [])

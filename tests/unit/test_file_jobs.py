@@ -1,29 +1,57 @@
 """File jobs (docs/files.md): a job's rules, and the service making them and running an upload, on fakes."""
 
+import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from storelink import bootstrap
 from storelink.domain.file_jobs import (
     JOB_LIFETIME,
+    MAX_DIRECT_CSV_BYTES,
     MAX_ERRORS_KEPT,
     MAX_UPLOAD_BYTES,
+    ExportRequested,
     FileJob,
     FileJobKind,
     JobState,
+    PushedOrdersFilters,
+    direct_csv,
     job_of_upload,
+    new_export,
     new_import,
     upload_refused_because,
 )
 from storelink.domain.links import Link
+from storelink.domain.mirrors import MirrorStatus
+from storelink.domain.reports import date_range, time_zone
 from storelink.domain.spreadsheet_csv import RowError
+from storelink.domain.stock import InventoryRef
 from storelink.errors import InvalidRequest, NotAllowed, NotFound, PayloadTooLarge
 from storelink.ports import LinkedStores
+from storelink.services import bulk_stock
+from storelink.services.bulk_stock import BulkStock
 from storelink.services.file_jobs import FileJobs, UploadRequest
+from storelink.services.link_orders import LinkOrders
+from storelink.services.links import PartyLinks
+from storelink.services.mappings import Mappings
 from storelink.settings import FileJobsSettings
 from tests.builders import a_link, a_store, a_variant
-from tests.fakes import FakeConnector, FakeConnectors, FakeFileJobs, FakeFiles, FakeLinkBook, FakeSkuMaps, FakeStores
+from tests.fakes import (
+    FakeConnector,
+    FakeConnectors,
+    FakeFileJobs,
+    FakeFiles,
+    FakeHealthReports,
+    FakeLinkBook,
+    FakeOrderMirrors,
+    FakeSkuMaps,
+    FakeStores,
+    RecordingJobs,
+)
+from tests.integration.test_pushed_orders_report import a_mirror
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
@@ -103,27 +131,62 @@ def test_a_checked_file_without_bad_rows_is_applied() -> None:
 
 
 class World:
-    """A link whose destination sells d1 and d2 and whose source has s1 and s2, nothing mapped."""
+    """A link whose destination sells d1 and d2 and whose source has s1 and s2, nothing mapped; the source stocks
+    both at loc-1. `service` is the file jobs function's wiring, `api` the management API's (it queues exports)."""
 
     def __init__(self) -> None:
         self.jobs, self.files, self.sku_maps = FakeFileJobs(), FakeFiles(), FakeSkuMaps()
+        self.mirrors, self.exports = FakeOrderMirrors(), RecordingJobs[ExportRequested]()
         stores = FakeStores({s.store_id: s for s in (a_store("source"), a_store("destination"), a_store("other"))})
+        source_variants = [a_variant("s1", "T-S"), a_variant("s2", "T-M")]
         connectors = FakeConnectors(
             {
                 "destination": FakeConnector(variants=[a_variant("d1", "TEE-S"), a_variant("d2", "TEE-M")]),
-                "source": FakeConnector(variants=[a_variant("s1", "T-S"), a_variant("s2", "T-M")]),
+                "source": FakeConnector(
+                    variants=source_variants,
+                    location_ids=("loc-1",),
+                    levels={InventoryRef(item_id=v.inventory_item_id, location_id="loc-1"): 7 for v in source_variants},
+                ),
             }
         )
         self.link: Link = a_link()
-        links = FakeLinkBook({self.link.link_id: self.link})
-        linked = LinkedStores(stores, links, self.sku_maps, connectors, now=lambda: NOW)  # type: ignore[arg-type]
+        self.links = FakeLinkBook({self.link.link_id: self.link})
+        linked = LinkedStores(stores, self.links, self.sku_maps, connectors, now=lambda: NOW)  # type: ignore[arg-type]
         self.service: FileJobs = bootstrap.file_jobs(
             FileJobsSettings.model_construct(),
             linked=linked,
             health=object(),  # type: ignore[arg-type]
             jobs=self.jobs,
             files=self.files,
+            mirrors=self.mirrors,
         )
+        party = PartyLinks(self.links)  # type: ignore[arg-type]
+        self.mappings = Mappings(
+            links=party,
+            linked=linked,
+            health=FakeHealthReports(),
+            plans=bootstrap.plan_limits(FileJobsSettings.model_construct(), linked),
+        )
+        self.stock = BulkStock(connectors=connectors)
+        self.orders = LinkOrders(links=party, mirrors=self.mirrors, pushes=RecordingJobs())  # type: ignore[arg-type]
+        self.api = FileJobs(
+            jobs=self.jobs,
+            files=self.files,
+            stores=stores,
+            links=party,
+            mappings=self.mappings,
+            stock=self.stock,
+            mirrors=self.mirrors,
+            exports=self.exports,
+            now=lambda: NOW,
+        )
+
+    def run_exports(self) -> list[FileJob | None]:
+        """The function, given each export the API queued."""
+        return [self.service.run_export(sent.export_job_id) for sent in self.exports.jobs]
+
+    def file(self, job: FileJob) -> str:
+        return self.files.objects[job.export_key][0].decode()
 
     def start(self, body: bytes, store: str = "destination", dry_run: bool = False) -> str:
         started = self.service.start_mappings_import(
@@ -219,3 +282,154 @@ def test_a_job_is_seen_by_its_store_alone() -> None:
     assert world.service.view(a_store("destination"), job_id).job_id == job_id
     with pytest.raises(NotFound):
         world.service.view(a_store("source"), job_id)
+
+
+# --- exports -----------------------------------------------------------------------------------------------------
+
+
+def test_a_new_export_is_queued_and_its_file_named_for_what_it_holds() -> None:
+    job = new_export(FileJobKind.PUSHED_ORDERS_EXPORT, job_id="j2", store_id="source", subject_id="link-1", now=NOW)
+    assert (job.state, job.export_key, job.filename) == (JobState.QUEUED, "exports/j2.csv", "pushed-orders-link-1.csv")
+    assert not job.kind.is_import
+
+
+def test_a_csv_that_fits_one_answer_is_answered_whole() -> None:
+    assert direct_csv(["a,b\r\n", "1,2\r\n"], export_route="POST /x/exports") == "a,b\r\n1,2\r\n"
+
+
+def test_a_csv_too_large_for_one_answer_names_its_export_route_and_is_read_no_further() -> None:
+    # Given an export of endless lines of a KiB
+    taken = itertools.count()
+
+    def lines() -> Iterator[str]:
+        while True:
+            next(taken)
+            yield "x" * 1023 + "\n"
+
+    # When it is answered directly
+    with pytest.raises(PayloadTooLarge, match="export it through POST /links/l1/mappings/exports"):
+        direct_csv(lines(), export_route="POST /links/l1/mappings/exports")
+    # Then it was read only past the limit
+    assert next(taken) == MAX_DIRECT_CSV_BYTES // 1024 + 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"from": "30/11/2026"}, "from=30/11/2026"),
+        ({"to": "2026-11-30T10:00:00"}, "to=2026-11-30T10:00:00"),
+        ({"from": "2026-12-02", "to": "2026-12-01"}, "from 2026-12-02 is after to"),
+        ({"status": "lost"}, "status"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_a_pushed_orders_export_with_a_bad_filter_names_it(body: dict[str, str], field: str) -> None:
+    with pytest.raises(ValidationError, match=field):
+        PushedOrdersFilters.model_validate(body)
+
+
+def test_a_pushed_orders_exports_filters_are_read_as_the_reports_route_reads_them() -> None:
+    filters = PushedOrdersFilters.model_validate({"from": "2026-12-01", "to": "2026-12-01", "time_zone": "Asia/Tokyo"})
+    zone = time_zone("Asia/Tokyo")
+    assert filters.period() == (*date_range("2026-12-01", "2026-12-01", zone), zone)
+
+
+def test_a_mappings_export_writes_what_the_direct_route_answers_and_the_job_answers_a_url_to_it() -> None:
+    # Given a link whose destination mapped d1 by hand
+    world = World()
+    world.mappings.map(a_store("destination"), "link-1", "d1", "s1")
+    # When its source asks for an export, and the function runs it
+    queued = world.api.start_mappings_export(a_store("source"), "link-1")
+    assert queued.state is JobState.QUEUED
+    [job] = world.run_exports()
+    # Then the file holds the bytes the direct route answers, a row per entry of the map
+    assert job is not None
+    assert (job.state, job.rows) == (JobState.READY, 1)
+    assert world.file(job) == "".join(world.mappings.export(a_store("source"), "link-1"))
+    assert world.files.objects[job.export_key][1] == "text/csv"
+    # And the job, read by its store, answers a URL to download it, signed now for 15 minutes
+    view = world.api.view(a_store("source"), job.job_id)
+    assert view.download is not None
+    assert view.download.url == f"https://files.example/exports/{job.job_id}.csv?as=mappings-link-1.csv"
+    assert view.download.expires_at == NOW + timedelta(minutes=15)
+    assert world.jobs.get(job.job_id) == job  # the URL is never kept
+
+
+def test_a_stock_export_reads_the_levels_page_by_page_into_the_direct_routes_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a store's levels read a variant at a time
+    monkeypatch.setattr(bulk_stock, "EXPORT_PAGE", 1)
+    world = World()
+    world.api.start_stock_export(a_store("source"), "source")
+    # When its export runs
+    [job] = world.run_exports()
+    # Then it holds what the direct route answers
+    assert job is not None
+    assert (job.state, job.rows, job.filename) == (JobState.READY, 2, "stock-source.csv")
+    assert world.file(job) == "sku,product,variant,location,set\r\nT-S,Tee,s1,loc-1,7\r\nT-M,Tee,s2,loc-1,7\r\n"
+    assert world.file(job) == "".join(world.stock.export(a_store("source"), "source"))
+
+
+def test_a_pushed_orders_export_keeps_the_reports_filters_and_writes_its_direct_csv() -> None:
+    # Given orders on 30 November and 1 December (UTC), pushed or not
+    world = World()
+    for number, day, pushed in [(1, 30, True), (2, 30, False), (3, 1, True)]:
+        month = 11 if day == 30 else 12
+        created_at = datetime(2026, month, day, 12, tzinfo=UTC)
+        mirror = a_mirror(number, created_at, pushed_by="automatic" if pushed else None, link_id="link-1")
+        world.mirrors.create(mirror.model_copy(update={"destination_store_id": "destination"}))
+    # When the destination exports the pushed ones of 30 November in New York
+    filters = PushedOrdersFilters.model_validate(
+        {"status": "pushed", "from": "2026-11-30", "to": "2026-11-30", "time_zone": "America/New_York"}
+    )
+    world.api.start_pushed_orders_export(a_store("destination"), "link-1", filters)
+    [job] = world.run_exports()
+    # Then the file is the report's CSV route's for the same filters: one order
+    assert job is not None
+    since, until, zone = filters.period()
+    direct = world.orders.report_csv(
+        a_store("destination"), "link-1", MirrorStatus.PUSHED, since=since, until=until, zone=zone
+    )
+    assert (job.state, job.rows, job.report) == (JobState.READY, 1, filters)
+    assert world.file(job) == "".join(direct)
+    assert "#S1" in world.file(job)
+
+
+def test_a_store_exports_only_what_its_direct_route_shows_it() -> None:
+    # Given a link and a store that is no party to it
+    world, stranger = World(), a_store("other")
+    # Then the stranger finds neither the link's map nor its report, and a store finds no other store's stock
+    with pytest.raises(NotFound):
+        world.api.start_mappings_export(stranger, "link-1")
+    with pytest.raises(NotFound):
+        world.api.start_pushed_orders_export(stranger, "link-1", PushedOrdersFilters())
+    with pytest.raises(NotFound):
+        world.api.start_stock_export(a_store("destination"), "source")
+    # And no job was made or queued
+    assert (world.jobs.jobs, world.exports.jobs) == ({}, [])
+
+
+def test_an_export_delivered_again_writes_nothing_again() -> None:
+    world = World()
+    world.api.start_mappings_export(a_store("destination"), "link-1")
+    [first] = world.run_exports()
+    assert first is not None
+    world.files.objects.clear()
+    assert world.run_exports() == [first]
+    assert world.files.objects == {}
+
+
+def test_an_export_whose_link_is_gone_fails_saying_so() -> None:
+    # Given an export queued, then its link removed
+    world = World()
+    world.api.start_pushed_orders_export(a_store("destination"), "link-1", PushedOrdersFilters())
+    del world.links.links["link-1"]
+    # When the function runs it
+    [job] = world.run_exports()
+    # Then it failed with the reason, wrote nothing, and its store reads no URL
+    assert job is not None
+    assert (job.state, job.reason) == (JobState.FAILED, "no link link-1 among yours")
+    assert world.files.objects == {}
+    assert world.api.view(a_store("destination"), job.job_id).download is None

@@ -44,7 +44,7 @@ def test_export_has_one_row_per_destination_variant_with_its_state_and_reason() 
     destination = [*DESTINATION, a_variant("d5", "CAP")]
     matches = match_catalogues(destination, SOURCE, Identifier.SKU)
     # When exported
-    rows = list(csv.DictReader(io.StringIO(export_csv(matches))))
+    rows = list(csv.DictReader(io.StringIO("".join(export_csv(matches)))))
     # Then each destination variant is a row, in order, with both sides' identifiers and why
     assert tuple(rows[0]) == EXPORT_COLUMNS
     assert [row["destination_variant_id"] for row in rows] == ["d1", "d2", "d3", "d4", "d5"]
@@ -70,7 +70,7 @@ def test_export_keeps_spreadsheets_from_running_a_sku_as_a_formula_and_import_re
     source = a_variant("s1", "-TEE")
     matches = match_catalogues([evil], [source], Identifier.SKU, {"d1": "s1"})
     # When exported
-    text = export_csv(matches)
+    text = "".join(export_csv(matches))
     # Then those cells start with a quote, which spreadsheets show as text
     [row] = csv.DictReader(io.StringIO(text))
     assert row["destination_sku"].startswith("'=")
@@ -89,7 +89,7 @@ def test_an_exported_file_imports_back_unchanged() -> None:
     matches = match_catalogues(destination, SOURCE, Identifier.SKU, {"d6": "s1"})
     current = {m.destination.variant_id: m.source.variant_id for m in matches if m.source}
     # When the same file is imported
-    result = plan_mapping_import(export_csv(matches), destination, SOURCE, current=current)
+    result = plan_mapping_import("".join(export_csv(matches)), destination, SOURCE, current=current)
     # Then every row is valid and nothing would change
     assert (result.rows, result.errors, result.changes, result.applicable) == (6, [], [], True)
 

@@ -91,7 +91,7 @@ def test_the_csv_shows_each_order_in_the_stores_time_zone_in_its_currency_and_sa
         ),
     ]
     # When the report is written for Auckland
-    rows = list(csv.DictReader(io.StringIO(pushed_orders_csv(orders, AUCKLAND))))
+    rows = list(csv.DictReader(io.StringIO("".join(pushed_orders_csv(orders, AUCKLAND)))))
     # Then the first is dated 1 December there, pushed automatically, at its own currency's value
     assert rows[0] == {
         "order": "#1001",

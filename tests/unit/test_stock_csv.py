@@ -197,7 +197,7 @@ def levels_of(variants: list, quantities: list[int]) -> dict[InventoryRef, int]:
 
 def test_a_masters_export_imports_in_its_replica_by_sku() -> None:
     # Given a master's stock exported (seed 004's initial sync by hand)
-    exported = stock_csv.export_stock_csv(MASTER, SHOPWIRED_STOCK, levels_of(MASTER, [7, 30]))
+    exported = "".join(stock_csv.export_stock_csv([(MASTER, levels_of(MASTER, [7, 30]))], SHOPWIRED_STOCK))
     # When the replica reads it, its variants under other ids, one without a SKU
     result = plan_stock_update(read_stock_csv(exported, REPLICA, SHOPWIRED_STOCK), levels_of(REPLICA, [0, 2, 5]))
     # Then every master level is set in the replica, found by SKU at the account's one stock
@@ -218,7 +218,7 @@ def test_the_export_lists_levels_of_variants_with_a_sku_of_their_own_and_protect
     stocked = {InventoryRef(item_id=f"item-of-{v.variant_id}", location_id="loc-1"): 4 for v in variants}
     unstocked = [a_variant("v9", "MUG")]
     # When exported
-    exported = stock_csv.export_stock_csv([*variants, *unstocked], LOCATIONS[:1], stocked)
+    exported = "".join(stock_csv.export_stock_csv([([*variants, *unstocked], stocked)], LOCATIONS[:1]))
     # Then only the level another store can find by SKU is listed, its SKU kept as text
     assert exported.splitlines() == ["sku,product,variant,location,set", "'=TEE,Tee,v1,Warehouse,4"]
 

@@ -49,6 +49,7 @@ from storelink.adapters.sqs import (
     order_group,
 )
 from storelink.adapters.woocommerce.webhooks import WooCommerceWebhooks
+from storelink.domain.file_jobs import ExportRequested
 from storelink.domain.messages import HistoryChunk, PushRequested, SourceSweep, SweepJob
 from storelink.domain.plans import PlanCatalogue
 from storelink.domain.product_removal import ProductRemovalJob
@@ -91,7 +92,7 @@ from storelink.services.dashboard import Dashboard
 from storelink.services.figures import FigureReports
 from storelink.services.file_jobs import FileJobs
 from storelink.services.link_orders import LinkOrders
-from storelink.services.links import LinkManagement, PartyLinks, YourLinks
+from storelink.services.links import LinkManagement, LinksOfParty, PartyLinks, YourLinks
 from storelink.services.manual_stores import ManualStoreDesk
 from storelink.services.mappings import Mappings
 from storelink.services.order_history import OrderHistory
@@ -107,6 +108,7 @@ from storelink.services.webhook_ingress import WebhookIngress
 from storelink.settings import (
     CatalogueImportSettings,
     DashboardSettings,
+    FileJobsQueue,
     FileJobsSettings,
     LinkedStoresSettings,
     LinkManagementSettings,
@@ -386,6 +388,7 @@ def management(
     figures: Figures | None = None,
     file_jobs: FileJobBook | None = None,
     files: FileStore | None = None,
+    exports: JobQueue[ExportRequested] | None = None,
     counters: PlanCounters | None = None,
 ) -> Management:
     table = _tables()
@@ -406,6 +409,8 @@ def management(
     )
     mappings = Mappings(links=links, linked=linked, health=health, plans=limits)
     plans = StorePlans(limits=limits, counters=_given(counters, lambda: plan_counters(settings)), now=linked.now)
+    stock = BulkStock(connectors=linked.connectors)
+    mirrors = _given(mirrors, lambda: _order_mirrors(settings, table))
     return Management(
         stores=StoreRegistration(
             registry=registry,
@@ -419,12 +424,8 @@ def management(
         ),
         links=links,
         mappings=mappings,
-        stock=BulkStock(connectors=linked.connectors),
-        orders=LinkOrders(
-            links=links,
-            mirrors=_given(mirrors, lambda: _order_mirrors(settings, table)),
-            pushes=_given(pushes, lambda: push_jobs(settings)),
-        ),
+        stock=stock,
+        orders=LinkOrders(links=links, mirrors=mirrors, pushes=_given(pushes, lambda: push_jobs(settings))),
         manual=ManualStoreDesk(
             books=manual,
             connectors=linked.connectors,
@@ -441,9 +442,23 @@ def management(
             plans=plans,
             now=linked.now,
         ),
-        files=_file_jobs(settings, linked, mappings, jobs=file_jobs, files=files),
+        files=_file_jobs(
+            settings,
+            linked,
+            links,
+            mappings,
+            stock,
+            mirrors,
+            jobs=file_jobs,
+            files=files,
+            exports=_given(exports, lambda: export_jobs(settings)),
+        ),
         plans=plans,
     )
+
+
+def export_jobs(settings: FileJobsQueue) -> SqsJobs[ExportRequested]:
+    return SqsJobs[ExportRequested](boto3.client("sqs"), settings.file_jobs_queue_url)
 
 
 def push_jobs(settings: OrderEventsQueue) -> SqsJobs[PushRequested]:
@@ -513,10 +528,14 @@ def dashboard(
 def _file_jobs(
     settings: FileJobsSettings | ManagementApiSettings,
     linked: LinkedStores,
+    links: LinksOfParty,
     mappings: Mappings,
+    stock: BulkStock,
+    mirrors: OrderMirrors,
     *,
     jobs: FileJobBook | None,
     files: FileStore | None,
+    exports: JobQueue[ExportRequested] | None = None,
 ) -> FileJobs:
     table = _tables()
     return FileJobs(
@@ -527,7 +546,11 @@ def _file_jobs(
             lambda: S3Files(boto3.client("s3", config=Config(signature_version="s3v4")), settings.files_bucket_name),
         ),
         stores=linked.stores,
+        links=links,
         mappings=mappings,
+        stock=stock,
+        mirrors=mirrors,
+        exports=exports,
         now=linked.now,
     )
 
@@ -539,16 +562,20 @@ def file_jobs(
     health: HealthReports | None = None,
     jobs: FileJobBook | None = None,
     files: FileStore | None = None,
+    mirrors: OrderMirrors | None = None,
 ) -> FileJobs:
-    """The file jobs function's: the SKU map changed through the same service as the API's CSV route, the
-    links only read for their parties."""
+    """The file jobs function's: the SKU map changed and the exports written through the same services as the
+    API's CSV routes, the links only read for their parties, the order mirrors only read."""
     table = _tables()
     linked = _given(linked, lambda: linked_stores(settings))
     health = _given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name)))
-    mappings = Mappings(
-        links=PartyLinks(linked.links), linked=linked, health=health, plans=plan_limits(settings, linked)
+    links = PartyLinks(linked.links)
+    mappings = Mappings(links=links, linked=linked, health=health, plans=plan_limits(settings, linked))
+    # Only read here: no save, so no figures table.
+    mirrors = _given(mirrors, lambda: DynamoDbOrderMirrors(table(settings.order_mirrors_table_name), ""))
+    return _file_jobs(
+        settings, linked, links, mappings, BulkStock(connectors=linked.connectors), mirrors, jobs=jobs, files=files
     )
-    return _file_jobs(settings, linked, mappings, jobs=jobs, files=files)
 
 
 def plan_pushes(

@@ -41,10 +41,14 @@ class FiguresTable(_FromEnvironment):
     figures_table_name: str = Field(min_length=1)
 
 
-class OrderMirrorsTable(FiguresTable):
-    """Each mirror's save adds what it changes to the figures, in the same transaction."""
+class OrderMirrorsRead(_FromEnvironment):
+    """Order mirrors, only read (a report's export)."""
 
     order_mirrors_table_name: str = Field(min_length=1)
+
+
+class OrderMirrorsTable(OrderMirrorsRead, FiguresTable):
+    """Each mirror's save adds what it changes to the figures, in the same transaction."""
 
 
 class ManualStoresTable(_FromEnvironment):
@@ -89,6 +93,12 @@ class FilesBucket(_FromEnvironment):
 
 class FileJobsTable(_FromEnvironment):
     file_jobs_table_name: str = Field(min_length=1)
+
+
+class FileJobsQueue(_FromEnvironment):
+    """Exports for the file jobs function (S3 announces uploads on the same queue)."""
+
+    file_jobs_queue_url: str = Field(min_length=1)
 
 
 class EventBus(_FromEnvironment):
@@ -190,9 +200,10 @@ class ManagementApiSettings(
     StoreEventsQueue,
     FilesBucket,
     FileJobsTable,
+    FileJobsQueue,
 ):
     """A manual store's changes made by hand are queued as the webhook ingress queues a platform's, once each;
-    file jobs are made, with their presigned URLs, and shown."""
+    file jobs are made, with their presigned URLs, and shown; exports are queued for the file jobs function."""
 
     # Local deployments register sandbox stores at local addresses; a real one never calls an
     # address a caller chose (see StoreRegistrationRequest.api_base_url).
@@ -207,8 +218,9 @@ class DashboardSettings(
     does; it never reaches a store's platform, so it reads no store's credentials."""
 
 
-class FileJobsSettings(LinkedStoresSettings, FilesBucket, FileJobsTable, PlansParameter):
-    """Reads uploaded files and applies them through the stores' connectors and the SKU maps; writes exports."""
+class FileJobsSettings(LinkedStoresSettings, FilesBucket, FileJobsTable, PlansParameter, OrderMirrorsRead):
+    """Reads uploaded files and applies them through the stores' connectors and the SKU maps; writes exports of
+    maps, stock and the pushed-orders report (read from the order mirrors)."""
 
 
 # Which settings each function of template.yaml reads (by logical id): the handler's, and the test's.

@@ -5,6 +5,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from boto3.s3.transfer import TransferConfig
+
 from storelink.domain.file_jobs import URL_LIFETIME, FileJob
 
 if TYPE_CHECKING:
@@ -32,9 +34,12 @@ class S3Files:
     """The files bucket. Presigned URLs act with this function's rights, which template.yaml limits to PUT under
     uploads/ and GET under exports/; the client signs with SigV4 (the only signature S3 takes in every region)."""
 
-    def __init__(self, s3: "S3Client", bucket: str) -> None:
+    # S3 takes parts of 5 MiB and more (but the last); 8 MiB is boto3's default part.
+    def __init__(self, s3: "S3Client", bucket: str, part_bytes: int = 8 * 1024 * 1024) -> None:
         self._s3 = s3
         self._bucket = bucket
+        # One part in memory at a time, read and sent in this thread (see write_lines).
+        self._parts = TransferConfig(multipart_threshold=part_bytes, multipart_chunksize=part_bytes, use_threads=False)
 
     def upload_url(self, key: str, *, size: int, content_type: str) -> str:
         # Length and type are signed: S3 refuses a PUT of another size or type (SignatureDoesNotMatch).
@@ -60,5 +65,42 @@ class S3Files:
         with io.TextIOWrapper(io.BufferedReader(body), encoding="utf-8-sig", errors="replace", newline="") as text:  # type: ignore[type-var]
             yield text
 
-    def put_text(self, key: str, text: str, *, content_type: str) -> None:
-        self._s3.put_object(Bucket=self._bucket, Key=key, Body=text.encode(), ContentType=content_type)
+    def write_lines(self, key: str, lines: Iterable[str], *, content_type: str) -> int:
+        """Upload the lines as one object, encoded as UTF-8 as they come: boto3's managed upload reads them in parts
+        of `part_bytes` (one PUT when there is less, a multipart upload otherwise, aborted on failure). Only one
+        part is held at a time, never the whole file; in this thread, so a store's error reading the lines reaches
+        the caller as it was raised. Answers how many lines were written."""
+        stream = _LinesStream(lines)
+        self._s3.upload_fileobj(
+            io.BufferedReader(stream, buffer_size=1024 * 1024),
+            self._bucket,
+            key,
+            ExtraArgs={"ContentType": content_type},
+            Config=self._parts,
+        )
+        return stream.lines
+
+
+class _LinesStream(io.RawIOBase):
+    """Lines as a readable binary stream, each encoded when the reader gets to it. Written here: neither the
+    standard library nor boto3 reads a file from an iterator."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self._pending = b""
+        self.lines = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: "bytearray | memoryview") -> int:  # type: ignore[override]
+        while not self._pending:
+            line = next(self._lines, None)
+            if line is None:
+                return 0
+            self.lines += 1
+            self._pending = line.encode()
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size

@@ -4,9 +4,7 @@ An import is planned before anything changes: every row is checked, and the plan
 with its reason and every real change, so a dry run shows exactly what applying would do.
 """
 
-import csv
-import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
@@ -18,9 +16,9 @@ from storelink.domain.spreadsheet_csv import (
     RowError,
     SheetReader,
     VariantFinder,
+    csv_lines,
     identifier_column,
     listed,
-    spreadsheet_cell,
 )
 
 EXPORT_COLUMNS = (
@@ -70,28 +68,26 @@ class MappingImportPlan(BaseModel):
         return not self.errors
 
 
-def export_csv(matches: Iterable[VariantMatch]) -> str:
-    """One row per destination variant, with the source variant it sells, its state and why."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for match in matches:
-        destination, source = match.destination, match.source
-        reason = match.reason
-        if match.candidates:
-            reason += f" (candidates: {listed(match.candidates)})"
-        row = (
-            destination.variant_id,
-            destination.sku or "",
-            destination.barcode or "",
-            match.state,
-            source.variant_id if source else "",
-            (source.sku or "") if source else "",
-            (source.barcode or "") if source else "",
-            reason,
-        )
-        writer.writerow(spreadsheet_cell(value) for value in row)
-    return out.getvalue()
+def export_csv(matches: Iterable[VariantMatch]) -> Iterator[str]:
+    """One row per destination variant, with the source variant it sells, its state and why; line by line."""
+    return csv_lines(EXPORT_COLUMNS, (_exported_row(match) for match in matches))
+
+
+def _exported_row(match: VariantMatch) -> tuple[str, ...]:
+    destination, source = match.destination, match.source
+    reason = match.reason
+    if match.candidates:
+        reason += f" (candidates: {listed(match.candidates)})"
+    return (
+        destination.variant_id,
+        destination.sku or "",
+        destination.barcode or "",
+        match.state,
+        source.variant_id if source else "",
+        (source.sku or "") if source else "",
+        (source.barcode or "") if source else "",
+        reason,
+    )
 
 
 def plan_mapping_import(

@@ -4,9 +4,7 @@ A range is given in the merchant's days: a date is a whole day in the store's ti
 moment, `to` its last), a date and time must carry its offset (`Z`, `+01:00`), never guessed.
 """
 
-import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from storelink.domain.mirrors import OrderSummary
-from storelink.domain.spreadsheet_csv import spreadsheet_cell
+from storelink.domain.spreadsheet_csv import csv_lines
 from storelink.errors import InvalidRequest
 
 # The widest range a report reads: nothing storelink keeps is older or newer.
@@ -127,24 +125,24 @@ def figures_period(
     return FiguresPeriod(since=since, until=until, time_zone=zone_name)
 
 
-def pushed_orders_csv(orders: Iterable[OrderSummary], zone: ZoneInfo) -> str:
-    """The pushed-orders report as a spreadsheet opens it: dates in the store's time zone, values as the orders
-    were paid (in their currency, never converted), no cell a spreadsheet would run as a formula."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(PUSHED_ORDERS_COLUMNS)
-    for order in orders:
-        row = (
-            order.order_name,
-            order.source_order_name or "",
-            order.created_at.astimezone(zone).isoformat(),
-            order.status,
-            PUSHED_BY.get(order.pushed_by or "", order.pushed_by or ""),
-            str(order.lines),
-            str(order.units),
-            str(order.value),
-            order.currency,
-            order.fulfilment,
-        )
-        writer.writerow(spreadsheet_cell(cell) for cell in row)
-    return out.getvalue()
+def pushed_orders_csv(orders: Iterable[OrderSummary], zone: ZoneInfo) -> Iterator[str]:
+    """The pushed-orders report as a spreadsheet opens it, line by line: dates in the store's time zone, values as
+    the orders were paid (in their currency, never converted), no cell a spreadsheet would run as a formula."""
+    return csv_lines(
+        PUSHED_ORDERS_COLUMNS,
+        (
+            (
+                order.order_name,
+                order.source_order_name or "",
+                order.created_at.astimezone(zone).isoformat(),
+                order.status,
+                PUSHED_BY.get(order.pushed_by or "", order.pushed_by or ""),
+                str(order.lines),
+                str(order.units),
+                str(order.value),
+                order.currency,
+                order.fulfilment,
+            )
+            for order in orders
+        ),
+    )

@@ -56,6 +56,23 @@ def is_formula(cell: str) -> bool:
     return False
 
 
+def csv_lines(header: Sequence[str], rows: Iterable[Iterable[str]]) -> Iterator[str]:
+    """A CSV export as it is written, one line at a time (a header, then a row each, no cell a spreadsheet would
+    run as a formula): a direct answer joins them, a file job uploads them as they come (docs/files.md)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+
+    def line(cells: Iterable[str]) -> str:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(cells)
+        return out.getvalue()
+
+    yield line(header)
+    for row in rows:
+        yield line(spreadsheet_cell(cell) for cell in row)
+
+
 def listed(ids: Iterable[str]) -> str:
     ids = list(ids)
     shown = ", ".join(ids[:IDS_SHOWN])

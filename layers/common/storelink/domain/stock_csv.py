@@ -7,10 +7,8 @@ the store's catalogue and locations, then planning it against the levels read fr
 gives every row's current and new quantity, so a dry run shows exactly what applying would do.
 """
 
-import csv
-import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, computed_field
@@ -23,9 +21,9 @@ from storelink.domain.spreadsheet_csv import (
     SheetReader,
     VariantColumn,
     VariantFinder,
+    csv_lines,
     identifier_column,
     listed,
-    spreadsheet_cell,
 )
 from storelink.domain.stock import InventoryRef
 
@@ -195,21 +193,28 @@ def plan_stock_update(file: StockFile, current: Mapping[InventoryRef, int]) -> S
 
 
 def export_stock_csv(
-    variants: Iterable[CatalogueVariant], locations: Iterable[Location], levels: Mapping[InventoryRef, int]
-) -> str:
-    """The store's stock, one row per variant with a SKU and location that stocks it: what read_stock_csv reads
-    back, in this store or another of the merchant's (a ShopWired master's export imported in its replica), since
-    the rows name their variants by SKU and their locations by name."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for variant in exported(variants):
-        for location in locations:
-            level = InventoryRef(item_id=variant.inventory_item_id, location_id=location.location_id)
-            if level in levels:
-                row = (variant.sku or "", variant.product_title, variant.title, location.name, str(levels[level]))
-                writer.writerow(spreadsheet_cell(value) for value in row)
-    return out.getvalue()
+    pages: Iterable[tuple[Iterable[CatalogueVariant], Mapping[InventoryRef, int]]], locations: Iterable[Location]
+) -> Iterator[str]:
+    """The store's stock line by line, from pages of its variants each with their levels read: one row per variant
+    with a SKU and location that stocks it. It is what read_stock_csv reads back, in this store or another of the
+    merchant's (a ShopWired master's export imported in its replica), since the rows name their variants by SKU and
+    their locations by name."""
+    locations = list(locations)
+    return csv_lines(
+        EXPORT_COLUMNS,
+        (
+            (variant.sku or "", variant.product_title, variant.title, location.name, str(levels[level]))
+            for variants, levels in pages
+            for variant in exported(variants)
+            for location, level in zip(locations, levels_of(variant, locations), strict=True)
+            if level in levels
+        ),
+    )
+
+
+def levels_of(variant: CatalogueVariant, locations: Iterable[Location]) -> list[InventoryRef]:
+    """The variant's level at each location, in their order."""
+    return [InventoryRef(item_id=variant.inventory_item_id, location_id=location.location_id) for location in locations]
 
 
 def exported(variants: Iterable[CatalogueVariant]) -> list[CatalogueVariant]:

@@ -6,14 +6,17 @@ inventory_levels/update webhooks, which reach its destinations like any change m
 """
 
 import hashlib
+import itertools
+from collections.abc import Iterator
 
-from storelink.domain.stock import InventoryRef, LevelWrite
+from storelink.domain.stock import LevelWrite
 from storelink.domain.stock_csv import (
     PlannedLevel,
     StockAction,
     StockUpdatePlan,
     export_stock_csv,
     exported,
+    levels_of,
     plan_stock_update,
     read_stock_csv,
 )
@@ -26,6 +29,8 @@ from storelink.services.stores import own_store
 # Lambda takes at most 6 MB in a synchronous invocation, and API Gateway hands it a CSV base64-encoded,
 # a third larger: 4 MiB of CSV fit with room for the rest of the event.
 MAX_CSV_BYTES = 4 * 1024 * 1024
+# An export reads the levels of this many variants at a time.
+EXPORT_PAGE = 250
 # A level still changing after this many re-reads (a flash sale) is given back to the caller to send again.
 MAX_STALE_ROUNDS = 5
 
@@ -60,20 +65,20 @@ class BulkStock:
         logger.info("stock uploaded", extra={"store_id": store.store_id, "levels_changed": len(changed)})
         return plan.model_copy(update={"applied": True})
 
-    def export(self, caller: Store, store_id: str) -> str:
-        """The store's stock as a CSV that `upload` reads back, in this store or another of the merchant's: a
+    def export(self, caller: Store, store_id: str) -> Iterator[str]:
+        """The store's stock as CSV lines that `upload` reads back, in this store or another of the merchant's: a
         master's stock imported in a replica (seed 004's initial sync by hand; a link's own initial sync needs no
-        file)."""
+        file). The levels are read a page of variants at a time, as the lines are taken: joined for a direct
+        answer, uploaded as they come by an export job."""
         store = own_store(caller, store_id)
         connector = self._connectors.connector_for(store)
         variants = exported(connector.catalogue())
         locations = [location for location in connector.locations() if location.active]
-        levels = [
-            InventoryRef(item_id=variant.inventory_item_id, location_id=location.location_id)
-            for variant in variants
-            for location in locations
-        ]
-        return export_stock_csv(variants, locations, connector.read_stocked(levels))
+        pages = (
+            (page, connector.read_stocked([level for variant in page for level in levels_of(variant, locations)]))
+            for page in itertools.batched(variants, EXPORT_PAGE, strict=False)
+        )
+        return export_stock_csv(pages, locations)
 
 
 def _set(stock: StockLevels, planned: list[PlannedLevel], reference: str) -> None:

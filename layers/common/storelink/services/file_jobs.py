@@ -2,10 +2,11 @@
 
 The management API makes a job and hands out its presigned URL; S3 announces the upload on the file jobs queue,
 and the function checks every row and applies all or none through the same services as the direct CSV routes.
+An export is queued by the API and written by the function with the same CSV lines as the direct route answers.
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,17 +14,25 @@ from pydantic import BaseModel, ConfigDict, Field
 from storelink.domain.file_jobs import (
     CSV,
     URL_LIFETIME,
+    ExportRequested,
     FileJob,
     FileJobKind,
+    JobState,
+    PushedOrdersFilters,
     job_of_upload,
+    new_export,
     new_import,
     upload_refused_because,
 )
 from storelink.domain.stores import Store
 from storelink.errors import NotFound, StorelinkError, StoreUnavailable
 from storelink.observability import logger
-from storelink.ports import FileJobBook, FileStore, StoreRepository
+from storelink.ports import FileJobBook, FileStore, JobQueue, OrderMirrors, StoreRepository
+from storelink.services.bulk_stock import BulkStock
+from storelink.services.link_orders import pushed_orders_report
+from storelink.services.links import LinksOfParty
 from storelink.services.mappings import Mappings
+from storelink.services.stores import own_store
 
 
 class UploadRequest(BaseModel):
@@ -49,6 +58,19 @@ class StartedImport(BaseModel):
     upload: Upload
 
 
+class Download(BaseModel):
+    """Where to GET an export's file, before `expires_at`: signed when the job is read, never kept."""
+
+    url: str
+    expires_at: datetime
+
+
+class JobView(FileJob):
+    """A job as its store reads it; a ready export with the URL to download its file."""
+
+    download: Download | None = None
+
+
 class FileJobs:
     def __init__(
         self,
@@ -56,12 +78,18 @@ class FileJobs:
         jobs: FileJobBook,
         files: FileStore,
         stores: StoreRepository,
+        links: LinksOfParty,
         mappings: Mappings,
+        stock: BulkStock,
+        mirrors: OrderMirrors,
         now: Callable[[], datetime],
+        exports: JobQueue[ExportRequested] | None = None,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     ) -> None:
-        self._jobs, self._files, self._stores = jobs, files, stores
-        self._mappings = mappings
+        """`exports` is the API's, which queues them; the function, which runs them, queues none."""
+        self._jobs, self._files, self._stores, self._links = jobs, files, stores, links
+        self._mappings, self._stock, self._mirrors = mappings, stock, mirrors
+        self._exports = exports
         self._now, self._new_id = now, new_id
 
     # --- the API's side ---------------------------------------------------------------------------
@@ -71,11 +99,41 @@ class FileJobs:
         self._mappings.check_changeable_by(caller, link_id)
         return self._start_import(FileJobKind.MAPPINGS_IMPORT, caller, link_id, request)
 
-    def view(self, caller: Store, job_id: str) -> FileJob:
-        """The caller's own job; any other store's, or one expired, is not found."""
+    def start_mappings_export(self, caller: Store, link_id: str) -> FileJob:
+        """A job writing the link's map as GET /links/{link_id}/mappings.csv answers it; either party may."""
+        return self._start_export(FileJobKind.MAPPINGS_EXPORT, caller, self._links.get(caller, link_id).link_id)
+
+    def start_stock_export(self, caller: Store, store_id: str) -> FileJob:
+        """A job writing the store's stock as GET /stores/{store_id}/stock.csv answers it; the store's own only."""
+        return self._start_export(FileJobKind.STOCK_EXPORT, caller, own_store(caller, store_id).store_id)
+
+    def start_pushed_orders_export(self, caller: Store, link_id: str, filters: PushedOrdersFilters) -> FileJob:
+        """A job writing the pushed-orders report as its CSV route answers it, with the same filters."""
+        link_id = self._links.get(caller, link_id).link_id
+        return self._start_export(FileJobKind.PUSHED_ORDERS_EXPORT, caller, link_id, report=filters)
+
+    def view(self, caller: Store, job_id: str) -> JobView:
+        """The caller's own job, a ready export's with a URL signed now; any other store's, or one expired, is
+        not found."""
         job = self._jobs.get(job_id)
         if job is None or job.store_id != caller.store_id:
             raise NotFound(f"no file job {job_id} among yours")
+        download = None
+        if job.state is JobState.READY:
+            url = self._files.download_url(job.export_key, filename=job.filename)
+            download = Download(url=url, expires_at=self._now() + URL_LIFETIME)
+        return JobView(**dict(job), download=download)
+
+    def _start_export(
+        self, kind: FileJobKind, caller: Store, subject_id: str, report: PushedOrdersFilters | None = None
+    ) -> FileJob:
+        if self._exports is None:
+            raise RuntimeError("this wiring runs exports; the management API's queues them")
+        job = new_export(
+            kind, job_id=self._new_id(), store_id=caller.store_id, subject_id=subject_id, now=self._now(), report=report
+        )
+        self._jobs.save(job)
+        self._exports.send([ExportRequested(export_job_id=job.job_id)])
         return job
 
     def _start_import(self, kind: FileJobKind, caller: Store, subject_id: str, request: UploadRequest) -> StartedImport:
@@ -126,6 +184,43 @@ class FileJobs:
             extra={"job_id": job.job_id, "kind": job.kind, "state": job.state, "rows": job.rows_read},
         )
         return self._save(job)
+
+    def run_export(self, job_id: str) -> FileJob | None:
+        """Write an export's file to S3 as its lines come, then mark it ready with its rows. A message delivered
+        again finds the job finished and does nothing; a link or store gone since fails the job, saying so."""
+        job = self._jobs.get(job_id)
+        if job is None:
+            logger.warning("export for no file job", extra={"job_id": job_id})
+            return None
+        if job.state.finished:
+            return job
+        job = self._save(job.running(self._now()))
+        owner = self._stores.get(job.store_id)
+        if owner is None:
+            return self._save(job.failed("the store that made the job was removed", self._now()))
+        try:
+            lines = self._files.write_lines(job.export_key, self._lines(owner, job), content_type=CSV)
+        except StoreUnavailable:
+            raise  # the store may answer later: the queue delivers the job again, which writes the file anew
+        except StorelinkError as error:  # the link or the store is gone, or refused storelink
+            return self._save(job.failed(str(error), self._now()))
+        rows = lines - 1  # a line a row, after the header
+        logger.info("file job finished", extra={"job_id": job.job_id, "kind": job.kind, "rows": rows})
+        return self._save(job.ready(rows, self._now()))
+
+    def _lines(self, owner: Store, job: FileJob) -> Iterator[str]:
+        """The export's CSV lines, by the services that answer its direct route, as the job's store reads them."""
+        match job.kind:
+            case FileJobKind.MAPPINGS_EXPORT:
+                return self._mappings.export(owner, job.subject_id)
+            case FileJobKind.STOCK_EXPORT:
+                return self._stock.export(owner, job.subject_id)
+            case FileJobKind.PUSHED_ORDERS_EXPORT:
+                filters = job.report or PushedOrdersFilters()
+                since, until, zone = filters.period()
+                link = self._links.get(owner, job.subject_id)
+                return pushed_orders_report(self._mirrors, link, filters.status, since, until, zone)
+        raise ValueError(f"{job.kind} is not an export")
 
     def _save(self, job: FileJob) -> FileJob:
         self._jobs.save(job)

@@ -2,6 +2,7 @@
 (JSON pages or one CSV), one order's mirror with its history, and pushes by hand (the destination's, when
 automatic push is off or a push failed)."""
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -17,8 +18,7 @@ from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.ports import JobQueue, OrderMirrors
 from storelink.services.links import YourLinks
 
-# A CSV report answers directly, within Lambda's 6 MB response: about 150 bytes a row.
-MAX_CSV_ROWS = 20_000
+# The orders a CSV report reads at a time.
 CSV_PAGE = 1_000
 
 
@@ -77,20 +77,9 @@ class LinkOrders:
         since: datetime,
         until: datetime,
         zone: ZoneInfo,
-    ) -> str:
-        """The whole report as one CSV, refused when the range holds more orders than one answer carries."""
-        link = self._links.get(caller, link_id)
-        orders: list[OrderSummary] = []
-        cursor: str | None = None
-        while True:
-            page, cursor = self._mirrors.page_of_link(
-                link.link_id, status, since=since, until=until, limit=CSV_PAGE, cursor=cursor
-            )
-            orders.extend(page)
-            if len(orders) > MAX_CSV_ROWS:
-                raise InvalidRequest(f"more than {MAX_CSV_ROWS:,} orders in this range: ask for shorter ranges")
-            if cursor is None:
-                return pushed_orders_csv(orders, zone)
+    ) -> Iterator[str]:
+        """The whole report as CSV lines, read a page of orders at a time as the lines are taken."""
+        return pushed_orders_report(self._mirrors, self._links.get(caller, link_id), status, since, until, zone)
 
     def get(self, caller: Store, link_id: str, order_ref: str) -> OrderMirror:
         return self._mirror(self._links.get(caller, link_id), order_ref)
@@ -120,3 +109,27 @@ class LinkOrders:
         if mirror is None or link.link_id not in mirror.parts:
             raise NotFound(f"no order {order_ref} on link {link.link_id}")
         return mirror
+
+
+def pushed_orders_report(
+    mirrors: OrderMirrors,
+    link: Link,
+    status: MirrorStatus | None,
+    since: datetime,
+    until: datetime,
+    zone: ZoneInfo,
+) -> Iterator[str]:
+    """The pushed-orders report of `link` as CSV lines, newest order first, for a direct answer (LinkOrders) or an
+    export job (services/file_jobs.py)."""
+
+    def orders() -> Iterator[OrderSummary]:
+        cursor: str | None = None
+        while True:
+            page, cursor = mirrors.page_of_link(
+                link.link_id, status, since=since, until=until, limit=CSV_PAGE, cursor=cursor
+            )
+            yield from page
+            if cursor is None:
+                return
+
+    return pushed_orders_csv(orders(), zone)

@@ -4,7 +4,7 @@ Either party reads the map; the destination changes it (it decides what it sells
 kept when the catalogues are matched again.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.links import Link, Role, SkuMapEntry
@@ -77,8 +77,9 @@ class Mappings:
         )
         return self._replace(link, destination_variant_id, entry_of(link, match))
 
-    def export(self, caller: Store, link_id: str) -> str:
-        """The map as CSV, with both sides' SKUs and barcodes read from the stores as they are now."""
+    def export(self, caller: Store, link_id: str) -> Iterator[str]:
+        """The map as CSV lines, with both sides' SKUs and barcodes read from the stores as they are now: joined
+        for a direct answer, uploaded as they come by an export job. The link and the stores are read at once."""
         link = self._links.get(caller, link_id)
         destination, source = self._catalogues(link)
         return export_csv(
