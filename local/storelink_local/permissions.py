@@ -4,16 +4,19 @@ moto runs every call with one set of credentials, so a grant missing from the te
 test and fail on the first deploy. The runtime therefore checks each boto3 call a handler makes (and the threads
 it starts with its context) against the Allow statements of the function's role, resolved from the template
 (`Function.grants`), and refuses what they do not allow with the AccessDenied AWS would answer; the refusals are
-also kept on the runtime, so a test fails even when the code under it retries or swallows the error.
+also kept on the runtime, so a test fails even when the code under it retries or swallows the error. The calls it
+allows are kept too (`allowed`): after a whole test run, a grant no call used is one the role should not have
+(`unused_grants`, checked by tests/conftest.py), so each role allows exactly what its function's code calls.
 
 botocore has no IAM model of its own (what action and resource a request is authorised as), so the few rules the
 services storelink uses need are written here: batch and transaction operations authorised per item, S3's
 actions that differ from its operation names, and each service's resource ARN.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
+from fnmatch import fnmatchcase
 from threading import Lock
 from typing import Any
 
@@ -52,6 +55,8 @@ class PermissionGuard:
         self._context = context
         self._lock = Lock()
         self.denied: list[str] = []
+        # (function's logical id, action, resource) of every call a role allowed.
+        self.allowed: set[tuple[str, str, str]] = set()
 
     @contextmanager
     def acting_as(self, function: Function) -> Iterator[None]:
@@ -76,6 +81,8 @@ class PermissionGuard:
                 with self._lock:
                     self.denied.append(message)
                 raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": message}}, model.name)
+            with self._lock:
+                self.allowed.add((function.logical_id, action, resource))
 
     def authorised_as(self, service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
         """The IAM (action, resource) pairs a call is authorised as; [] for services not checked here."""
@@ -128,3 +135,33 @@ class PermissionGuard:
         if operation in ("BatchGetItem", "BatchWriteItem"):
             return [(f"dynamodb:{operation}", table(name)) for name in params["RequestItems"]]
         return [(f"dynamodb:{operation}", table(params["TableName"], params.get("IndexName")))]
+
+
+def untouched_resources(function: Function, calls: Iterable[tuple[str, str]]) -> list[str]:
+    """The resources (ARN patterns) the function's role names that none of its `calls` (action, resource) was
+    made on: a table, queue, secret path or bucket prefix the function's code never touches."""
+    called_on = [resource for _, resource in calls]
+    return sorted(
+        {
+            pattern
+            for grant in function.grants or ()
+            for pattern in grant.resources
+            if not any(fnmatchcase(resource, pattern) for resource in called_on)
+        }
+    )
+
+
+def unused_actions(functions: Iterable[Function], calls: Iterable[tuple[str, str]]) -> list[str]:
+    """Each action a role allows on a resource that no function's `calls` made there, e.g. `dynamodb:Scan on
+    arn:…:table/Links` (SAM's DynamoDBCrudPolicy grants it; storelink never scans)."""
+    calls = list(calls)
+    return sorted(
+        {
+            f"{action} on {pattern}"
+            for function in functions
+            for grant in function.grants or ()
+            for action in grant.actions
+            for pattern in grant.resources
+            if not any(fnmatchcase(called.lower(), action.lower()) and fnmatchcase(on, pattern) for called, on in calls)
+        }
+    )

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from storelink_local.permissions import PermissionGuard
+from storelink_local.permissions import PermissionGuard, untouched_resources, unused_actions
 from storelink_local.template import Function, Grant, StackContext, load_template
 from tests.conftest import PROJECT_ROOT
 
@@ -98,3 +98,24 @@ def test_every_function_of_the_real_template_has_its_grants_resolved() -> None:
     for function in load_template(PROJECT_ROOT / "template.yaml").functions.values():
         assert function.grants, f"{function.logical_id}: no role statements read from the template"
         assert all(resource.startswith(("arn:", "*")) for grant in function.grants for resource in grant.resources)
+
+
+def test_grants_no_call_used_are_reported_by_action_and_by_the_resources_a_function_never_touched(
+    guard: PermissionGuard,
+) -> None:
+    # Given a function allowed to read and write the orders table and to query the stock table
+    worker = function_allowed(
+        Grant(actions=("dynamodb:GetItem", "dynamodb:PutItem"), resources=(ORDERS,)),
+        Grant(actions=("dynamodb:Query",), resources=(STOCK,)),
+    )
+    stubber = stubbed_dynamodb()
+    stubber.add_response("get_item", {})
+    # When it only reads an order
+    with guard.acting_as(worker):
+        stubber.client.get_item(TableName="orders", Key={"pk": {"S": "1"}})
+    # Then the call is kept as allowed
+    assert guard.allowed == {("WorkerFunction", "dynamodb:GetItem", ORDERS)}
+    # And the two actions it did not make are reported, and the stock table as a resource it never touched
+    made = {(action, resource) for _, action, resource in guard.allowed}
+    assert unused_actions([worker], made) == [f"dynamodb:PutItem on {ORDERS}", f"dynamodb:Query on {STOCK}"]
+    assert untouched_resources(worker, made) == [STOCK]
