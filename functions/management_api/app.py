@@ -513,6 +513,17 @@ def start_mappings_import(link_id: PathId, request: UploadRequest) -> Response[S
     return created(services().files.start_mappings_import(caller(), link_id, request))
 
 
+@app.post(
+    "/stores/<store_id>/stock/imports",
+    responses=answers(*YOURS, *A_JSON_BODY, PayloadTooLarge, success=HTTPStatus.CREATED),
+)
+def start_stock_import(store_id: PathId, request: UploadRequest) -> Response[StartedImport]:
+    """The store's stock CSV of any size, up to 100,000 rows: PUT the file to the answer's upload URL, then follow
+    the job at /jobs/{job_id}; its rows are checked and written all or none, as POST /stores/{store_id}/stock.csv
+    does."""
+    return created(services().files.start_stock_import(caller(), store_id, request))
+
+
 def accepted(job: FileJob) -> Response[FileJob]:
     return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, job)
 

@@ -17,6 +17,7 @@ from storelink.domain.manual_stores import ManualVariant
 from storelink.settings import ManualStoresTable
 from storelink_local.runtime import LocalRuntime
 from storelink_local.scenario import (
+    SKU,
     LinkedManualStore,
     LinkedStores,
     ManagementApi,
@@ -74,10 +75,11 @@ def mappings_file(pairs: list[tuple[str, str]]) -> bytes:
     return out.getvalue().encode()
 
 
-def upload(runtime: LocalRuntime, token: str, link_id: str, body: bytes) -> dict[str, Any]:
-    """A mappings import job made, its file PUT to the presigned URL as any HTTP client would, S3's notification
-    delivered to FileJobsFunction; the job as the API then shows it."""
-    started = api(runtime, "POST", f"/links/{link_id}/mappings/imports", token, json={"size": len(body)})
+def upload(runtime: LocalRuntime, token: str, link_id: str, body: bytes, *, path: str | None = None) -> dict[str, Any]:
+    """A mappings import job made (or one at `path`), its file PUT to the presigned URL as any HTTP client would,
+    S3's notification delivered to FileJobsFunction; the job as the API then shows it."""
+    path = path or f"/links/{link_id}/mappings/imports"
+    started = api(runtime, "POST", path, token, json={"size": len(body)})
     assert started.status_code == 201, started.text
     job, target = started.json()["job"], started.json()["upload"]
     assert job["state"] == "awaiting_upload"
@@ -223,3 +225,34 @@ def test_a_pushed_orders_report_exported_through_its_url_is_the_direct_routes_cs
     assert file == report
     assert job["rows"] == 2
     assert [row["units"] for row in csv.DictReader(io.StringIO(file.decode()))] == ["1", "2"]
+
+
+def test_a_stock_file_uploaded_through_its_url_is_written_whole_and_one_bad_row_writes_nothing(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given a source with 12 shirts at its Warehouse
+    source = stores.source
+    store_id, imports = source.store.store_id, f"/stores/{source.store.store_id}/stock/imports"
+    runtime.drain()
+    assert source.available == 12
+    # When a stock file whose second row names a SKU the store does not sell is uploaded through a job
+    bad = f"sku,location,set\n{SKU},Warehouse,30\nNO-SUCH-SKU,Warehouse,5\n".encode()
+    refused = upload(runtime, source.api_token, "", bad, path=imports)
+    # Then nothing was written, and the job names the row (the header is row 1) and why
+    assert (refused["state"], refused["rows_read"], refused["rows_applied"], refused["error_count"]) == (
+        "refused",
+        2,
+        0,
+        1,
+    )
+    [error] = refused["errors"]
+    assert (error["row_number"], error["column"], error["message"]) == (3, "sku", "no variant has SKU NO-SUCH-SKU")
+    assert source.available == 12
+    # When the file of the good row alone is uploaded
+    applied = upload(runtime, source.api_token, "", f"sku,location,set\n{SKU},Warehouse,30\n".encode(), path=imports)
+    # Then it was written, and the store's stock reads so
+    assert (applied["state"], applied["rows_read"], applied["rows_applied"]) == ("applied", 1, 1)
+    assert source.available == 30
+    assert f"{SKU},".encode() in direct(runtime, source.api_token, f"/stores/{store_id}/stock.csv")
+    # And another store may not start one
+    assert api(runtime, "POST", imports, stores.destination.api_token, json={"size": 10}).status_code == 404

@@ -97,7 +97,7 @@ def test_a_store_uploads_only_its_own_stock_and_within_the_size_limit(monkeypatc
     with pytest.raises(NotFound):
         service.upload(a_store("destination"), "source", FILE, dry_run=False)
     monkeypatch.setattr(bulk_stock, "MAX_CSV_BYTES", len(FILE) - 1)
-    with pytest.raises(PayloadTooLarge, match="split the file"):
+    with pytest.raises(PayloadTooLarge, match="through POST /stores/source/stock/imports"):
         service.upload(SOURCE, "source", FILE, dry_run=False)
     assert shop.levels == {TEE: 10, MUG: 5}
 

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from storelink import bootstrap
+from storelink.domain import stock_csv
 from storelink.domain.file_jobs import (
     JOB_LIFETIME,
     MAX_DIRECT_CSV_BYTES,
@@ -150,6 +151,7 @@ class World:
             }
         )
         self.link: Link = a_link()
+        self.source = connectors.by_store["source"]
         self.links = FakeLinkBook({self.link.link_id: self.link})
         linked = LinkedStores(stores, self.links, self.sku_maps, connectors, now=lambda: NOW)  # type: ignore[arg-type]
         self.service: FileJobs = bootstrap.file_jobs(
@@ -187,6 +189,18 @@ class World:
 
     def file(self, job: FileJob) -> str:
         return self.files.objects[job.export_key][0].decode()
+
+    def levels(self) -> list[int]:
+        """The source's two levels at loc-1, in catalogue order."""
+        return [
+            self.source.levels[InventoryRef(item_id=v.inventory_item_id, location_id="loc-1")]
+            for v in self.source.variants
+        ]
+
+    def start_stock(self, body: bytes) -> str:
+        started = self.service.start_stock_import(a_store("source"), "source", UploadRequest(size=len(body)))
+        self.files.uploaded(started.job.upload_key, body)
+        return started.job.job_id
 
     def start(self, body: bytes, store: str = "destination", dry_run: bool = False) -> str:
         started = self.service.start_mappings_import(
@@ -228,16 +242,37 @@ def test_an_uploaded_file_is_applied_whole_and_the_job_counts_it() -> None:
     }
 
 
-def test_one_bad_row_applies_nothing_and_the_job_names_it() -> None:
+@pytest.mark.parametrize(
+    ("kind", "body", "error"),
+    [
+        (
+            FileJobKind.MAPPINGS_IMPORT,
+            b"destination_variant_id,source_variant_id\nd1,s1\nd2,s9\n",
+            RowError(row_number=3, column="source_variant_id", message="no source variant s9 in the source catalogue"),
+        ),
+        (
+            FileJobKind.STOCK_IMPORT,
+            b"sku,location,set,adjust\nT-S,loc-1,20,\nT-M,loc-1,,-9\n",
+            RowError(row_number=3, column="adjust", message="would take SKU T-M at loc-1 from 7 to -2, below 0"),
+        ),
+    ],
+)
+def test_one_bad_row_applies_nothing_and_the_job_names_it(kind: FileJobKind, body: bytes, error: RowError) -> None:
+    # Given a file whose second row is wrong
     world = World()
-    job_id = world.start(b"destination_variant_id,source_variant_id\nd1,s1\nd2,s9\n")
+    job_id = world.start(body) if kind is FileJobKind.MAPPINGS_IMPORT else world.start_stock(body)
+    # When S3 announces it
     job = world.service.run_upload(f"uploads/{job_id}.csv")
+    # Then nothing was applied, and the job names the row and why
     assert job is not None
-    assert (job.state, job.rows_read, job.rows_applied, job.error_count) == (JobState.REFUSED, 2, 0, 1)
-    assert job.errors == [
-        RowError(row_number=3, column="source_variant_id", message="no source variant s9 in the source catalogue")
-    ]
-    assert world.sku_maps.entries == []
+    assert (job.state, job.rows_read, job.rows_applied, job.error_count, job.errors) == (
+        JobState.REFUSED,
+        2,
+        0,
+        1,
+        [error],
+    )
+    assert (world.sku_maps.entries, world.levels()) == ([], [7, 7])
 
 
 def test_a_dry_run_checks_every_row_and_applies_none() -> None:
@@ -433,3 +468,44 @@ def test_an_export_whose_link_is_gone_fails_saying_so() -> None:
     assert (job.state, job.reason) == (JobState.FAILED, "no link link-1 among yours")
     assert world.files.objects == {}
     assert world.api.view(a_store("destination"), job.job_id).download is None
+
+
+# --- the stock import ----------------------------------------------------------------------------------------------
+
+
+def test_a_stock_file_uploaded_through_a_job_is_written_whole() -> None:
+    # Given a store with 7 of each shirt, and a file setting one and taking 2 of the other
+    world = World()
+    job_id = world.start_stock(b"sku,location,set,adjust\nT-S,loc-1,20,\nT-M,loc-1,,-2\n")
+    # When S3 announces it
+    job = world.service.run_upload(f"uploads/{job_id}.csv")
+    # Then both levels were written, the adjustment under a key of the job's own (a job run again applies once)
+    assert job is not None
+    assert (job.state, job.rows_read, job.rows_applied, job.errors) == (JobState.APPLIED, 2, 2, [])
+    assert world.levels() == [20, 5]
+    assert list(world.source.adjusted) == [f"stock-upload/{job_id}"]
+
+
+def test_a_stock_job_reads_beyond_the_direct_routes_rows_up_to_its_own_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the direct route's cap at 1 row
+    monkeypatch.setattr(stock_csv, "MAX_ROWS", 1)
+    world = World()
+    body = b"sku,location,set\nT-S,loc-1,1\nT-M,loc-1,2\n"
+    # Then a job reads both rows of a file
+    job = world.service.run_upload(f"uploads/{world.start_stock(body)}.csv")
+    assert job is not None
+    assert (job.state, world.levels()) == (JobState.APPLIED, [1, 2])
+    # And with its own cap at 1 row, it refuses the file whole
+    monkeypatch.setattr(bulk_stock, "MAX_JOB_ROWS", 1)
+    job = world.service.run_upload(f"uploads/{world.start_stock(body.replace(b',1', b',5'))}.csv")
+    assert job is not None
+    assert (job.state, job.errors[0].message) == (
+        JobState.REFUSED,
+        "more than 1 rows: split the file and import each part",
+    )
+    assert world.levels() == [1, 2]
+
+
+def test_only_the_store_itself_starts_a_stock_import() -> None:
+    with pytest.raises(NotFound):
+        World().service.start_stock_import(a_store("destination"), "source", UploadRequest(size=40))

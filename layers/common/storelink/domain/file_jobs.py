@@ -38,6 +38,7 @@ CSV = "text/csv"
 
 class FileJobKind(StrEnum):
     MAPPINGS_IMPORT = "mappings_import"
+    STOCK_IMPORT = "stock_import"
     MAPPINGS_EXPORT = "mappings_export"
     STOCK_EXPORT = "stock_export"
     PUSHED_ORDERS_EXPORT = "pushed_orders_export"

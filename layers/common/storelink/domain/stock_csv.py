@@ -62,7 +62,9 @@ ACTION_NEEDED = NeededColumns(
 ALIASES = {"sku code": "sku", "stock": StockAction.SET}
 # What storelink's own export writes: a file any store of the merchant's can import (its variants found by SKU).
 EXPORT_COLUMNS = ("sku", "product", "variant", LOCATION, StockAction.SET)
+# A request has 15 s to read and write its rows; a file job has 15 minutes, and as many rows as a mappings file.
 MAX_ROWS = 10_000
+MAX_JOB_ROWS = 100_000
 WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 
 
@@ -122,15 +124,22 @@ class StockUpdatePlan(BaseModel):
         return not self.errors
 
 
-def read_stock_csv(text: str, catalogue: Iterable[CatalogueVariant], locations: Iterable[Location]) -> StockFile:
-    """Read every row, finding its variant in `catalogue` and its location among `locations`.
+def read_stock_csv(
+    text: str | Iterable[str],
+    catalogue: Iterable[CatalogueVariant],
+    locations: Iterable[Location],
+    *,
+    max_rows: int | None = None,
+) -> StockFile:
+    """Read every row, finding its variant in `catalogue` and its location among `locations`. `text` is the file,
+    or its lines as they are read (a file job's upload, up to MAX_JOB_ROWS); at most MAX_ROWS unless `max_rows`.
 
     A level may be named once per file. Kits and untracked variants hold no stock of their own. A store with one
     location needs no location column: every row is at it.
     """
     places = _Locations(locations)
     needed = [VARIANT_NEEDED, ACTION_NEEDED] if places.only else [VARIANT_NEEDED, LOCATION_NEEDED, ACTION_NEEDED]
-    sheet = SheetReader(text, needed=needed, max_rows=MAX_ROWS, aliases=ALIASES)
+    sheet = SheetReader(text, needed=needed, max_rows=max_rows or MAX_ROWS, aliases=ALIASES)
     variants = VariantFinder(
         catalogue,
         sheet,

@@ -7,10 +7,11 @@ inventory_levels/update webhooks, which reach its destinations like any change m
 
 import hashlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from storelink.domain.stock import LevelWrite
 from storelink.domain.stock_csv import (
+    MAX_JOB_ROWS,
     PlannedLevel,
     StockAction,
     StockUpdatePlan,
@@ -48,14 +49,30 @@ class BulkStock:
         """
         store = own_store(caller, store_id)
         if len(body) > MAX_CSV_BYTES:
-            raise PayloadTooLarge(f"the CSV is {len(body):,} bytes; the limit is {MAX_CSV_BYTES:,}: split the file")
-        connector = self._connectors.connector_for(store)
+            raise PayloadTooLarge(
+                f"the CSV is {len(body):,} bytes; the limit is {MAX_CSV_BYTES:,}: upload a larger file through "
+                f"POST /stores/{store_id}/stock/imports (docs/files.md)"
+            )
+        upload = hashlib.sha256(store.store_id.encode() + b"\n" + body).hexdigest()
         text = body.decode("utf-8-sig", errors="replace")
-        read = read_stock_csv(text, connector.catalogue(), connector.locations())
+        return self._apply(store, text, dry_run=dry_run, upload=upload, max_rows=None)
+
+    def upload_file(
+        self, caller: Store, store_id: str, lines: Iterable[str], *, dry_run: bool, upload: str
+    ) -> StockUpdatePlan:
+        """As `upload`, for a file job's upload read as its lines come, up to MAX_JOB_ROWS rows. `upload` names it
+        in the writes' keys: the job's id, so a job run again (its function stopped midway) is applied once."""
+        store = own_store(caller, store_id)
+        return self._apply(store, lines, dry_run=dry_run, upload=upload, max_rows=MAX_JOB_ROWS)
+
+    def _apply(
+        self, store: Store, text: str | Iterable[str], *, dry_run: bool, upload: str, max_rows: int | None
+    ) -> StockUpdatePlan:
+        connector = self._connectors.connector_for(store)
+        read = read_stock_csv(text, connector.catalogue(), connector.locations(), max_rows=max_rows)
         plan = plan_stock_update(read, connector.read_stocked([row.level for row in read.rows]))
         if dry_run or not plan.applicable:
             return plan
-        upload = hashlib.sha256(store.store_id.encode() + b"\n" + body).hexdigest()
         reference = f"storelink://stores/{store.store_id}/stock-uploads/{upload}"
         changed = [level for level in plan.levels if level.new != level.current]
         adjustments = {level.level: level.quantity for level in changed if level.action is StockAction.ADJUST}

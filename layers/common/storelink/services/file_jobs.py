@@ -6,7 +6,7 @@ An export is queued by the API and written by the function with the same CSV lin
 """
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,6 +24,7 @@ from storelink.domain.file_jobs import (
     new_import,
     upload_refused_because,
 )
+from storelink.domain.spreadsheet_csv import RowError
 from storelink.domain.stores import Store
 from storelink.errors import NotFound, StorelinkError, StoreUnavailable
 from storelink.observability import logger
@@ -99,6 +100,12 @@ class FileJobs:
         self._mappings.check_changeable_by(caller, link_id)
         return self._start_import(FileJobKind.MAPPINGS_IMPORT, caller, link_id, request)
 
+    def start_stock_import(self, caller: Store, store_id: str, request: UploadRequest) -> StartedImport:
+        """A job for the store's own stock CSV (docs/stock-csv.md), of up to MAX_JOB_ROWS rows; another store's is
+        not found, as from the direct route."""
+        store_id = own_store(caller, store_id).store_id
+        return self._start_import(FileJobKind.STOCK_IMPORT, caller, store_id, request)
+
     def start_mappings_export(self, caller: Store, link_id: str) -> FileJob:
         """A job writing the link's map as GET /links/{link_id}/mappings.csv answers it; either party may."""
         return self._start_export(FileJobKind.MAPPINGS_EXPORT, caller, self._links.get(caller, link_id).link_id)
@@ -172,18 +179,30 @@ class FileJobs:
             return self._save(job.failed("the store that made the job was removed", self._now()))
         try:
             with self._files.open_text(job.upload_key) as lines:
-                plan = self._mappings.import_csv(owner, job.subject_id, lines, dry_run=job.dry_run)
+                rows, errors, applied = self._imported(owner, job, lines)
         except StoreUnavailable:
             raise  # the store may answer later: the queue delivers the job again
-        except StorelinkError as error:  # the link or the map refused: nothing was applied
+        except StorelinkError as error:  # the link, the map or the store refused: nothing was applied
             return self._save(job.failed(str(error), self._now()))
-        applied = 0 if job.dry_run else len(plan.changes)
-        job = job.checked(rows=plan.rows, errors=plan.errors, applied=applied, now=self._now())
+        job = job.checked(rows=rows, errors=errors, applied=applied, now=self._now())
         logger.info(
             "file job finished",
             extra={"job_id": job.job_id, "kind": job.kind, "state": job.state, "rows": job.rows_read},
         )
         return self._save(job)
+
+    def _imported(self, owner: Store, job: FileJob, lines: Iterable[str]) -> tuple[int, list[RowError], int]:
+        """The upload checked and applied all or none, by the service of its direct route: the rows read, the bad
+        ones, and how many changed something (none on a dry run)."""
+        match job.kind:
+            case FileJobKind.MAPPINGS_IMPORT:
+                mapped = self._mappings.import_csv(owner, job.subject_id, lines, dry_run=job.dry_run)
+                return mapped.rows, mapped.errors, 0 if job.dry_run else len(mapped.changes)
+            case FileJobKind.STOCK_IMPORT:
+                stock = self._stock.upload_file(owner, job.subject_id, lines, dry_run=job.dry_run, upload=job.job_id)
+                changed = sum(1 for level in stock.levels if level.new != level.current) if stock.applied else 0
+                return stock.rows, stock.errors, changed
+        raise ValueError(f"{job.kind} is not an import")
 
     def run_export(self, job_id: str) -> FileJob | None:
         """Write an export's file to S3 as its lines come, then mark it ready with its rows. A message delivered
