@@ -91,7 +91,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def _whole_run(session: pytest.Session) -> bool:
     config = session.config
     stats = config.pluginmanager.get_plugin("terminalreporter").stats
-    selected_all = config.args == config.getini("testpaths") and not (config.option.keyword or config.option.markexpr)
+    selected_all = config.args == config.getini("testpaths") and not (
+        config.option.keyword or config.option.markexpr or config.option.collectonly
+    )
     return selected_all and not any(stats.get(kind) for kind in ("skipped", "deselected", "xfailed", "error"))
 
 
