@@ -11,12 +11,10 @@ from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 import boto3
-import httpx
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 from botocore.config import Config
 
-from storelink.adapters.connectors import PlatformConnectors
 from storelink.adapters.dashboard_sessions import DynamoDbDashboardSessions
 from storelink.adapters.dynamodb import (
     DynamoDbAppliedLevels,
@@ -54,6 +52,7 @@ from storelink.domain.messages import HistoryChunk, PushRequested, SourceSweep, 
 from storelink.domain.plans import PlanCatalogue
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stores import Platform
+from storelink.observability import tracer
 from storelink.ports import (
     AppliedLevels,
     CatchUpMarks,
@@ -133,6 +132,8 @@ from storelink.settings import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
+    from storelink.adapters.connectors import PlatformConnectors
+
 
 def _given[T](override: T | None, real: Callable[[], T]) -> T:
     """The adapter a test gave, else the real one, built only then."""
@@ -151,9 +152,17 @@ def _order_mirrors(settings: OrderMirrorsTable, table: Callable[[str], "Table"])
     return DynamoDbOrderMirrors(table(settings.order_mirrors_table_name), settings.figures_table_name)
 
 
-def _connectors(settings: StoreConnections, *, background: bool = False) -> PlatformConnectors:
+def _connectors(settings: StoreConnections, *, background: bool = False) -> "PlatformConnectors":
     """Store connectors reading credentials from Secrets Manager, sharing one HTTP client; `background`
-    ones leave part of each store's rate budget to webhook-driven work."""
+    ones leave part of each store's rate budget to webhook-driven work.
+
+    Imported here, the only place that builds them: a function that calls no store never loads httpx and the
+    platforms' clients (docs/benchmarks.md, handler cold import). X-Ray traces the store calls once deployed."""
+    import httpx
+
+    from storelink.adapters.connectors import PlatformConnectors
+
+    tracer.patch(["httpx"])
     http = httpx.Client(timeout=settings.store_http_timeout_seconds)
     table = _tables()
     return PlatformConnectors(
