@@ -29,13 +29,14 @@ from storelink.entrypoints.dashboard_html import (
 from storelink.entrypoints.http import status_of
 from storelink.errors import NotAllowed, NotAuthenticated, StorelinkError
 from storelink.observability import logger, metrics, tracer
+from storelink.services.dashboard import Dashboard
 from storelink.settings import DashboardSettings
 
 app = APIGatewayHttpResolver()
 
 
 @cache
-def services() -> bootstrap.Dashboard:
+def services() -> Dashboard:
     return bootstrap.dashboard(DashboardSettings.from_env())
 
 

@@ -3,7 +3,13 @@
 Handlers call these once per container (they cache the result) with their settings. Every adapter can be given
 instead, as cosmicpython's bootstrap takes them: tests go through the same wiring with fakes, and an adapter
 given is never built (a test that gives them all needs no AWS; its settings can be `model_construct()`).
+
+Each wiring imports its services, and the adapters only it uses, where it builds them: a handler's cold import then
+loads only what its own function wires (docs/benchmarks.md, "Handler cold import"). The signatures name them for the
+type checker only.
 """
+
+from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -15,7 +21,6 @@ from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 from botocore.config import Config
 
-from storelink.adapters.dashboard_sessions import DynamoDbDashboardSessions
 from storelink.adapters.dynamodb import (
     DynamoDbAppliedLevels,
     DynamoDbCatchUpMarks,
@@ -28,15 +33,10 @@ from storelink.adapters.dynamodb import (
     DynamoDbStores,
     DynamoDbWaitingOrders,
 )
-from storelink.adapters.events import EventBridgePublisher
 from storelink.adapters.figures import DynamoDbFigures
-from storelink.adapters.files import DynamoDbFileJobs, S3Files
-from storelink.adapters.manual import ManualStoreTables
 from storelink.adapters.order_mirrors import DynamoDbOrderMirrors
 from storelink.adapters.plans import DynamoDbPlanCounters
 from storelink.adapters.secrets import SecretsManagerStoreSecrets, SecretsManagerWriter
-from storelink.adapters.shopify.webhooks import ShopifyWebhooks
-from storelink.adapters.shopwired.webhooks import ShopWiredWebhooks
 from storelink.adapters.sqs import (
     OncePerDelivery,
     SqsCheckpoints,
@@ -46,7 +46,6 @@ from storelink.adapters.sqs import (
     SqsWorkQueues,
     order_group,
 )
-from storelink.adapters.woocommerce.webhooks import WooCommerceWebhooks
 from storelink.domain.file_jobs import ExportRequested
 from storelink.domain.messages import HistoryChunk, PushRequested, SourceSweep, SweepJob
 from storelink.domain.plans import PlanCatalogue
@@ -84,26 +83,6 @@ from storelink.ports import (
     WorkQueues,
     utc_now,
 )
-from storelink.services.bulk_stock import BulkStock
-from storelink.services.catalogue_import import CatalogueImport, ProductRematching
-from storelink.services.catch_up import StoreCatchUp
-from storelink.services.dashboard import Dashboard
-from storelink.services.figures import FigureReports
-from storelink.services.file_jobs import FileJobs
-from storelink.services.link_orders import LinkOrders
-from storelink.services.links import LinkManagement, LinksOfParty, PartyLinks, YourLinks
-from storelink.services.manual_stores import ManualStoreDesk
-from storelink.services.mappings import Mappings
-from storelink.services.order_history import OrderHistory
-from storelink.services.order_mirroring import OrderMirroring
-from storelink.services.order_stock import OrderStock
-from storelink.services.plans import PlanLimits, PlanPushes, PushQuota, StorePlans
-from storelink.services.product_removal import ProductRemoval
-from storelink.services.stock_propagation import StockPropagation
-from storelink.services.stock_sweep import StockSweep, SweepSchedule
-from storelink.services.store_attention import StoreAttention
-from storelink.services.stores import StoreRegistration
-from storelink.services.webhook_ingress import WebhookIngress
 from storelink.settings import (
     CatalogueImportSettings,
     DashboardSettings,
@@ -133,6 +112,26 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
     from storelink.adapters.connectors import PlatformConnectors
+    from storelink.services.bulk_stock import BulkStock
+    from storelink.services.catalogue_import import CatalogueImport, ProductRematching
+    from storelink.services.catch_up import StoreCatchUp
+    from storelink.services.dashboard import Dashboard
+    from storelink.services.figures import FigureReports
+    from storelink.services.file_jobs import FileJobs
+    from storelink.services.link_orders import LinkOrders
+    from storelink.services.links import LinkManagement, LinksOfParty
+    from storelink.services.manual_stores import ManualStoreDesk
+    from storelink.services.mappings import Mappings
+    from storelink.services.order_history import OrderHistory
+    from storelink.services.order_mirroring import OrderMirroring
+    from storelink.services.order_stock import OrderStock
+    from storelink.services.plans import PlanLimits, PlanPushes, StorePlans
+    from storelink.services.product_removal import ProductRemoval
+    from storelink.services.stock_propagation import StockPropagation
+    from storelink.services.stock_sweep import StockSweep, SweepSchedule
+    from storelink.services.store_attention import StoreAttention
+    from storelink.services.stores import StoreRegistration
+    from storelink.services.webhook_ingress import WebhookIngress
 
 
 def _given[T](override: T | None, real: Callable[[], T]) -> T:
@@ -140,24 +139,22 @@ def _given[T](override: T | None, real: Callable[[], T]) -> T:
     return real() if override is None else override
 
 
-def _tables() -> Callable[[str], "Table"]:
+def _tables() -> Callable[[str], Table]:
     """The tables of one wiring on one DynamoDB resource, each made at its first use: a resource costs
     milliseconds of a cold start."""
     resource = cache(lambda: boto3.resource("dynamodb"))
     return cache(lambda name: resource().Table(name))
 
 
-def _order_mirrors(settings: OrderMirrorsTable, table: Callable[[str], "Table"]) -> DynamoDbOrderMirrors:
+def _order_mirrors(settings: OrderMirrorsTable, table: Callable[[str], Table]) -> DynamoDbOrderMirrors:
     """Mirrors, each save adding to the figures in its own transaction."""
     return DynamoDbOrderMirrors(table(settings.order_mirrors_table_name), settings.figures_table_name)
 
 
-def _connectors(settings: StoreConnections, *, background: bool = False) -> "PlatformConnectors":
+def _connectors(settings: StoreConnections, *, background: bool = False) -> PlatformConnectors:
     """Store connectors reading credentials from Secrets Manager, sharing one HTTP client; `background`
-    ones leave part of each store's rate budget to webhook-driven work.
-
-    Imported here, the only place that builds them: a function that calls no store never loads httpx and the
-    platforms' clients (docs/benchmarks.md, handler cold import). X-Ray traces the store calls once deployed."""
+    ones leave part of each store's rate budget to webhook-driven work. A function that calls no store never
+    loads httpx and the platforms' clients; where deployed with tracing, X-Ray traces the store calls from here."""
     import httpx
 
     from storelink.adapters.connectors import PlatformConnectors
@@ -197,6 +194,11 @@ def webhook_ingress(
     translators: Mapping[Platform, WebhookTranslator] | None = None,
     events: EventQueue | None = None,
 ) -> WebhookIngress:
+    from storelink.adapters.shopify.webhooks import ShopifyWebhooks
+    from storelink.adapters.shopwired.webhooks import ShopWiredWebhooks
+    from storelink.adapters.woocommerce.webhooks import WooCommerceWebhooks
+    from storelink.services.webhook_ingress import WebhookIngress
+
     table = _tables()
     return WebhookIngress(
         stores=_given(stores, lambda: DynamoDbStores(table(settings.links_table_name))),
@@ -234,6 +236,8 @@ def store_catch_up(
     events: EventQueue | None = None,
     attention: StoreAttention | None = None,
 ) -> StoreCatchUp:
+    from storelink.services.catch_up import StoreCatchUp
+
     table = _tables()
     return StoreCatchUp(
         stores=_given(stores, lambda: DynamoDbStores(table(settings.links_table_name))),
@@ -264,6 +268,8 @@ def stock_propagation(
     applied: AppliedLevels | None = None,
     figures: Figures | None = None,
 ) -> StockPropagation:
+    from storelink.services.stock_propagation import StockPropagation
+
     table = _tables()
     linked = _given(linked, lambda: linked_stores(settings))
     return StockPropagation(
@@ -285,6 +291,9 @@ def order_mirroring(
     waiting: WaitingOrders | None = None,
     counters: PlanCounters | None = None,
 ) -> OrderMirroring:
+    from storelink.services.order_mirroring import OrderMirroring
+    from storelink.services.plans import PushQuota
+
     table = _tables()
     linked = _given(linked, lambda: linked_stores(settings))
     return OrderMirroring(
@@ -310,6 +319,8 @@ def order_history(
 ) -> OrderHistory:
     """On background connectors: the import leaves half of each store's rate budget to webhook-driven work.
     Its orders are mirrored as the order worker mirrors them, on the same stores and connectors."""
+    from storelink.services.order_history import OrderHistory
+
     linked = _given(linked, lambda: linked_stores(settings, background=True))
     return OrderHistory(
         linked=linked,
@@ -339,6 +350,8 @@ def _plan_catalogue(settings: object) -> PlanCatalogue:
 
 
 def plan_limits(settings: LinkedStoresSettings, linked: LinkedStores) -> PlanLimits:
+    from storelink.services.plans import PlanLimits
+
     return PlanLimits(
         stores=linked.stores, links=linked.links, sku_maps=linked.sku_maps, catalogue=_plan_catalogue(settings)
     )
@@ -362,6 +375,9 @@ def link_management(
 ) -> LinkManagement:
     """Ends, sweeps and removes links' products: for the management API, and for an uninstalled app's store.
     `registry` is the stores of `linked`, with their registration rules."""
+    from storelink.adapters.events import EventBridgePublisher
+    from storelink.services.links import LinkManagement
+
     table = _tables()
     linked = _given(linked, lambda: linked_stores(settings))
     return LinkManagement(
@@ -400,6 +416,15 @@ def management(
     exports: JobQueue[ExportRequested] | None = None,
     counters: PlanCounters | None = None,
 ) -> Management:
+    from storelink.adapters.manual import ManualStoreTables
+    from storelink.services.bulk_stock import BulkStock
+    from storelink.services.figures import FigureReports
+    from storelink.services.link_orders import LinkOrders
+    from storelink.services.manual_stores import ManualStoreDesk
+    from storelink.services.mappings import Mappings
+    from storelink.services.plans import StorePlans
+    from storelink.services.stores import StoreRegistration
+
     table = _tables()
     linked = _given(linked, lambda: linked_stores(settings))
     limits = plan_limits(settings, linked)
@@ -498,6 +523,13 @@ def dashboard(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Dashboard:
     """Reads what the management API reads, through the same services, and reaches no store's platform."""
+    from storelink.adapters.dashboard_sessions import DynamoDbDashboardSessions
+    from storelink.services.dashboard import Dashboard
+    from storelink.services.figures import FigureReports
+    from storelink.services.link_orders import LinkOrders
+    from storelink.services.links import YourLinks
+    from storelink.services.plans import PlanLimits, StorePlans
+
     table = _tables()
     stores = _given(stores, lambda: DynamoDbStores(table(settings.links_table_name)))
     links = _given(links, lambda: DynamoDbLinks(table(settings.links_table_name)))
@@ -546,6 +578,9 @@ def _file_jobs(
     files: FileStore | None,
     exports: JobQueue[ExportRequested] | None = None,
 ) -> FileJobs:
+    from storelink.adapters.files import DynamoDbFileJobs, S3Files
+    from storelink.services.file_jobs import FileJobs
+
     table = _tables()
     return FileJobs(
         jobs=_given(jobs, lambda: DynamoDbFileJobs(table(settings.file_jobs_table_name))),
@@ -575,6 +610,10 @@ def file_jobs(
 ) -> FileJobs:
     """The file jobs function's: the SKU map changed and the exports written through the same services as the
     API's CSV routes, the links only read for their parties, the order mirrors only read."""
+    from storelink.services.bulk_stock import BulkStock
+    from storelink.services.links import PartyLinks
+    from storelink.services.mappings import Mappings
+
     table = _tables()
     linked = _given(linked, lambda: linked_stores(settings))
     health = _given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name)))
@@ -594,6 +633,8 @@ def plan_pushes(
     counters: PlanCounters | None = None,
     pushes: JobQueue[PushRequested] | None = None,
 ) -> PlanPushes:
+    from storelink.services.plans import PlanPushes
+
     table = _tables()
     return PlanPushes(
         stores=_given(stores, lambda: DynamoDbStores(table(settings.links_table_name))),
@@ -613,6 +654,8 @@ def catalogue_import(
     waiting: WaitingOrders | None = None,
     events: EventQueue | None = None,
 ) -> CatalogueImport:
+    from storelink.services.catalogue_import import CatalogueImport
+
     table = _tables()
     return CatalogueImport(
         linked=_given(linked, lambda: linked_stores(settings, background=True)),
@@ -626,12 +669,16 @@ def catalogue_import(
 
 
 def product_rematching(settings: StoreEventsSettings, *, linked: LinkedStores | None = None) -> ProductRematching:
+    from storelink.services.catalogue_import import ProductRematching
+
     return ProductRematching(linked=_given(linked, lambda: linked_stores(settings)))
 
 
 def sweep_schedule(
     settings: StockSweepSettings, *, links: LinkBook | None = None, jobs: JobQueue[SourceSweep] | None = None
 ) -> SweepSchedule:
+    from storelink.services.stock_sweep import SweepSchedule
+
     table = _tables()
     return SweepSchedule(
         links=_given(links, lambda: DynamoDbLinks(table(settings.links_table_name))),
@@ -647,6 +694,8 @@ def stock_sweep(
     attention: StoreAttention | None = None,
     figures: Figures | None = None,
 ) -> StockSweep:
+    from storelink.services.stock_sweep import StockSweep
+
     table = _tables()
     return StockSweep(
         linked=_given(linked, lambda: linked_stores(settings, background=True)),
@@ -664,6 +713,8 @@ def product_removal(
 ) -> ProductRemoval:
     """Its parts share the sweep's queue and workers; on background connectors, as the sweep's, when it runs
     there (the management API's and an uninstalled app's removals only plan and queue it)."""
+    from storelink.services.product_removal import ProductRemoval
+
     return ProductRemoval(
         linked=_given(linked, lambda: linked_stores(settings, background=True)),
         jobs=_given(jobs, lambda: SqsJobs[ProductRemovalJob](boto3.client("sqs"), settings.sweep_queue_url)),
@@ -683,6 +734,8 @@ def order_stock(
     ledgers: GiveBackLedgers | None = None,
     mirrors: OrderMirrors | None = None,
 ) -> OrderStock:
+    from storelink.services.order_stock import OrderStock
+
     table = _tables()
     return OrderStock(
         linked=_given(linked, lambda: linked_stores(settings)),
@@ -706,6 +759,8 @@ def store_attention(
     parked: ParkedWork | None = None,
     queues: WorkQueues | None = None,
 ) -> StoreAttention:
+    from storelink.services.store_attention import StoreAttention
+
     table = _tables()
     return StoreAttention(
         _given(stores, lambda: DynamoDbStores(table(settings.links_table_name))),
