@@ -15,8 +15,8 @@ from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreE
 from storelink.domain.figures import FigureDay, FigureUpdate, order_updates
 from storelink.domain.file_jobs import FileJob
 from storelink.domain.give_back import LineLedger
-from storelink.domain.links import Link, LinkStatus, SkuMapEntry, Transition
-from storelink.domain.matching import HealthReport
+from storelink.domain.links import Identifier, Link, LinkStatus, SkuMapEntry, Transition
+from storelink.domain.matching import HealthReport, identifier_value, normalise
 from storelink.domain.messages import HistoryChunk, PushRequested, SweepJob
 from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary, order_ref
 from storelink.domain.orders import CreatedOrder, Order, OrderDraft, SalesChannel, Tracking
@@ -201,6 +201,17 @@ class FakeConnector:
 
     def catalogue(self) -> list[CatalogueVariant]:
         return self.variants
+
+    def catalogue_size(self) -> int:
+        return len(self.variants)
+
+    def variants_with(self, identifier: Identifier, value: str) -> list[CatalogueVariant]:
+        """As the platforms' search: the variants whose SKU or barcode is `value`, the rules then decide."""
+        return [
+            v
+            for v in self.variants
+            if normalise(identifier_value(v, identifier), identifier) == normalise(value, identifier)
+        ]
 
     def variant(self, variant_id: str) -> CatalogueVariant | None:
         return next((variant for variant in self.variants if variant.variant_id == variant_id), None)
@@ -788,6 +799,7 @@ class FakePlanCounters:
     counted: set[tuple[str, str, str]] = field(default_factory=set)  # store, link, order
     holds: list[HeldPush] = field(default_factory=list)
     marks: dict[str, str] = field(default_factory=dict)
+    matches_held: dict[str, str] = field(default_factory=dict)  # link -> destination
 
     def take_push(self, store_id: str, month: str, cap: int | None, push: PushRequested) -> bool:
         key = (store_id, push.link_id, push.order_id)
@@ -822,6 +834,15 @@ class FakePlanCounters:
     def forget(self, store_id: str, mark: str) -> None:
         if self.marks.get(store_id) == mark:
             del self.marks[store_id]
+
+    def hold_matches(self, link_id: str, destination_store_id: str) -> None:
+        self.matches_held[link_id] = destination_store_id
+
+    def release_matches(self, link_id: str) -> None:
+        self.matches_held.pop(link_id, None)
+
+    def links_holding_matches(self) -> dict[str, str]:
+        return dict(self.matches_held)
 
 
 def no_plan_limits(now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> PushQuota:

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
 from storelink import bootstrap
-from storelink.domain.messages import ImportCheckpoint
+from storelink.domain.messages import CatalogueMatchRequested, ImportCheckpoint
 from storelink.entrypoints.link_events import LinkEvent
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
@@ -20,8 +20,9 @@ from storelink.settings import CatalogueImportSettings
 
 
 class CatalogueImportRecord(SqsRecordModel):
-    # A link granted or reconnected starts an import; a checkpoint resumes a bulk one.
-    body: Json[LinkEvent | ImportCheckpoint]
+    # A link granted or reconnected starts an import, as does a plan with room again for variants left at its
+    # cap (PlanPushesFunction); a checkpoint resumes a bulk one.
+    body: Json[LinkEvent | ImportCheckpoint | CatalogueMatchRequested]
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=CatalogueImportRecord)
@@ -44,6 +45,8 @@ def catalogue_import() -> CatalogueImport:
 def import_catalogue(record: CatalogueImportRecord) -> None:
     if isinstance(record.body, ImportCheckpoint):
         catalogue_import().resume(record.body)
+    elif isinstance(record.body, CatalogueMatchRequested):
+        catalogue_import().import_link(record.body.link_id)
     else:
         catalogue_import().import_link(record.body.detail.link_id)
 

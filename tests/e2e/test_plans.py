@@ -15,7 +15,11 @@ from tests.e2e.conftest import ShopMaker
 
 pytestmark = pytest.mark.contract
 
-PLANS = {"solo": {"connections": 1, "pushed_orders_per_month": 1}, "growth": {"connections": 5}}
+PLANS = {
+    "solo": {"connections": 1, "pushed_orders_per_month": 1},
+    "two_products": {"synced_products": 2},
+    "growth": {"connections": 5},
+}
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +128,50 @@ def test_an_order_beyond_the_push_cap_is_held_stock_still_flows_and_it_is_pushed
     assert len(pushed_orders()) == 2
     assert call(runtime, "GET", f"/links/{link_id}/orders?status=not_pushed", token).json()["orders"] == []
     assert (source.available, destination.available) == (20, 20)
+
+
+def test_automatic_matching_maps_up_to_the_synced_products_cap_and_the_rest_when_the_plan_rises(
+    runtime: LocalRuntime, shops: ShopMaker
+) -> None:
+    # Given a source and a destination that both sell the shirt, a scarf and a cap, the destination on a plan of 2
+    # synced products
+    source, destination = shops.shop("capsrc", 5), shops.shop("capdst", 5)
+    assign_plan(runtime, destination.store.store_id, "two_products")
+    for title, sku in (("Scarf", "SCARF-1"), ("Cap", "CAP-1")):
+        [source_cap] = source.sandbox.add_product(title, [{"sku": sku}], {source.level.location_id: 7}).variants
+        [cap] = destination.sandbox.add_product(title, [{"sku": sku}], {destination.level.location_id: 0}).variants
+    runtime.drain()
+    # When they link and the grant's catalogue import matches them
+    link_id = shops.link(source, destination)
+    runtime.drain()
+    token = destination.api_token
+    # Then two are mapped, and the third (the cap, last in the catalogue) is left unmatched for the plan limit
+    link = call(runtime, "GET", f"/links/{link_id}", token).json()
+    assert link["catalogue"]["counts"] == {"matched": 2, "unmatched": 1, "unmatched_at_plan_limit": 1}
+    [held] = call(runtime, "GET", f"/links/{link_id}/mappings?state=unmatched", token).json()["mappings"]
+    assert held["sku"] == "CAP-1"
+    assert held["reason"] == (
+        "plan limit: the 2 synced products of plan two_products are used; matched when your plan rises"
+    )
+    usage = call(runtime, "GET", f"/stores/{destination.store.store_id}/plan", token).json()
+    assert usage["synced_products"] == {"used": 2, "cap": 2, "left": 0}
+    # And stock flows for what is mapped
+    source.sandbox.set_available(source.level.item_id, source.level.location_id, 4)
+    runtime.drain()
+    assert destination.available == 4
+    # When the hourly release runs while the plan is full, Then the cap stays unmapped
+    runtime.fire_schedule("PlanPushesFunction")
+    runtime.drain()
+    assert call(runtime, "GET", f"/links/{link_id}", token).json()["catalogue"]["counts"]["matched"] == 2
+    # When the operator raises the plan and the hourly release runs
+    assign_plan(runtime, destination.store.store_id, "growth")
+    runtime.fire_schedule("PlanPushesFunction")
+    runtime.drain()
+    # Then the link is matched again and all three are mapped, the shirt and scarf as before
+    assert call(runtime, "GET", f"/links/{link_id}", token).json()["catalogue"]["counts"] == {"matched": 3}
+    usage = call(runtime, "GET", f"/stores/{destination.store.store_id}/plan", token).json()
+    assert usage["synced_products"]["used"] == 3
+    # And the cap's stock now follows its source's
+    source.sandbox.set_available(source_cap.inventory_item_id, source.level.location_id, 6)
+    runtime.drain()
+    assert destination.sandbox.available(cap.inventory_item_id, destination.level.location_id) == 6

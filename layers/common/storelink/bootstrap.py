@@ -47,7 +47,7 @@ from storelink.adapters.sqs import (
     order_group,
 )
 from storelink.domain.file_jobs import ExportRequested
-from storelink.domain.messages import HistoryChunk, PushRequested, SourceSweep, SweepJob
+from storelink.domain.messages import CatalogueMatchRequested, HistoryChunk, PushRequested, SourceSweep, SweepJob
 from storelink.domain.plans import PlanCatalogue
 from storelink.domain.product_removal import ProductRemovalJob
 from storelink.domain.stores import Platform
@@ -125,7 +125,7 @@ if TYPE_CHECKING:
     from storelink.services.order_history import OrderHistory
     from storelink.services.order_mirroring import OrderMirroring
     from storelink.services.order_stock import OrderStock
-    from storelink.services.plans import PlanLimits, PlanPushes, StorePlans
+    from storelink.services.plans import HeldMatches, MatchingWithinPlan, PlanLimits, PlanPushes, StorePlans
     from storelink.services.product_removal import ProductRemoval
     from storelink.services.stock_propagation import StockPropagation
     from storelink.services.stock_sweep import StockSweep, SweepSchedule
@@ -645,6 +645,47 @@ def plan_pushes(
     )
 
 
+def held_matches(
+    settings: PlanPushesSettings,
+    *,
+    stores: StoreRepository | None = None,
+    links: LinkBook | None = None,
+    sku_maps: SkuMapBook | None = None,
+    counters: PlanCounters | None = None,
+    matches: JobQueue[CatalogueMatchRequested] | None = None,
+) -> HeldMatches:
+    """The links with variants left at their destination's synced-products cap, matched again when it has room."""
+    from storelink.services.plans import HeldMatches, PlanLimits
+
+    table = _tables()
+    links = _given(links, lambda: DynamoDbLinks(table(settings.links_table_name)))
+    limits = PlanLimits(
+        stores=_given(stores, lambda: DynamoDbStores(table(settings.links_table_name))),
+        links=links,
+        sku_maps=_given(sku_maps, lambda: DynamoDbSkuMaps(table(settings.sku_maps_table_name))),
+        catalogue=settings.plans,
+    )
+    return HeldMatches(
+        limits=limits,
+        links=links,
+        counters=_given(counters, lambda: plan_counters(settings)),
+        matches=_given(
+            matches,
+            lambda: SqsJobs[CatalogueMatchRequested](boto3.client("sqs"), settings.catalogue_import_queue_url),
+        ),
+    )
+
+
+def _matching_within_plan(
+    settings: LinkedStoresSettings, linked: LinkedStores, counters: PlanCounters | None
+) -> MatchingWithinPlan:
+    from storelink.services.plans import MatchingWithinPlan
+
+    return MatchingWithinPlan(
+        limits=plan_limits(settings, linked), counters=_given(counters, lambda: plan_counters(settings))
+    )
+
+
 def catalogue_import(
     settings: CatalogueImportSettings,
     *,
@@ -653,25 +694,31 @@ def catalogue_import(
     checkpoints: CheckpointQueue | None = None,
     waiting: WaitingOrders | None = None,
     events: EventQueue | None = None,
+    counters: PlanCounters | None = None,
 ) -> CatalogueImport:
     from storelink.services.catalogue_import import CatalogueImport
 
     table = _tables()
+    linked = _given(linked, lambda: linked_stores(settings, background=True))
     return CatalogueImport(
-        linked=_given(linked, lambda: linked_stores(settings, background=True)),
+        linked=linked,
         health=_given(health, lambda: DynamoDbHealthReports(table(settings.links_table_name))),
         checkpoints=_given(
             checkpoints, lambda: SqsCheckpoints(boto3.client("sqs"), settings.catalogue_import_queue_url)
         ),
         waiting=_given(waiting, lambda: DynamoDbWaitingOrders(table(settings.links_table_name))),
         events=_given(events, lambda: _event_queues(settings)),
+        plans=_matching_within_plan(settings, linked, counters),
     )
 
 
-def product_rematching(settings: StoreEventsSettings, *, linked: LinkedStores | None = None) -> ProductRematching:
+def product_rematching(
+    settings: StoreEventsSettings, *, linked: LinkedStores | None = None, counters: PlanCounters | None = None
+) -> ProductRematching:
     from storelink.services.catalogue_import import ProductRematching
 
-    return ProductRematching(linked=_given(linked, lambda: linked_stores(settings)))
+    linked = _given(linked, lambda: linked_stores(settings))
+    return ProductRematching(linked=linked, plans=_matching_within_plan(settings, linked, counters))
 
 
 def sweep_schedule(

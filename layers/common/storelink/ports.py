@@ -426,6 +426,18 @@ class PlanCounters(Protocol):
         """The store holds nothing any more, unless it held something since `mark` was read."""
         ...
 
+    def hold_matches(self, link_id: str, destination_store_id: str) -> None:
+        """The link left variants unmapped at its destination's synced-products cap."""
+        ...
+
+    def release_matches(self, link_id: str) -> None:
+        """The link's last match left nothing at the cap."""
+        ...
+
+    def links_holding_matches(self) -> dict[str, str]:
+        """The links with variants left at the cap, each with its destination (one small partition, no scan)."""
+        ...
+
 
 class WaitingOrders(Protocol):
     """Destination order events that came while a link's catalogues were being matched, kept on the link

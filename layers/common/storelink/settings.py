@@ -161,8 +161,11 @@ class StockWorkerSettings(LinkedStoresSettings, OrderMirrorsTable):
     """Order mirrors: give-backs limited by the ledger are noted on the order's history."""
 
 
-class CatalogueImportSettings(LinkedStoresSettings, CatalogueImportQueue, StockChangesQueue, OrderEventsQueue):
-    """The stock changes and order events queues: orders that waited for the SKU map are sent again there."""
+class CatalogueImportSettings(
+    LinkedStoresSettings, CatalogueImportQueue, StockChangesQueue, OrderEventsQueue, PlansParameter
+):
+    """The stock changes and order events queues: orders that waited for the SKU map are sent again there; the
+    plans: automatic matching stays within the destination's synced-products cap."""
 
 
 class OrderHistorySettings(LinkedStoresSettings, OrderMirrorsTable, OrderHistoryQueue):
@@ -181,12 +184,14 @@ class LinkManagementSettings(LinkedStoresSettings, SweepQueue, EventBus):
     """Ending, sweeping and removing the products of links."""
 
 
-class StoreEventsSettings(LinkManagementSettings):
-    """An uninstalled app ends its store's links; a product change is re-matched on the links' SKU maps."""
+class StoreEventsSettings(LinkManagementSettings, PlansParameter):
+    """An uninstalled app ends its store's links; a product change is re-matched on the links' SKU maps, within
+    the destination's synced-products cap."""
 
 
-class PlanPushesSettings(LinksTable, OrderEventsQueue, PlansParameter):
-    """Sends the pushes held at their stores' limits to the order worker again."""
+class PlanPushesSettings(LinksTable, SkuMapsTable, OrderEventsQueue, CatalogueImportQueue, PlansParameter):
+    """Sends the pushes held at their stores' limits to the order worker again, and the links with variants left
+    at their synced-products cap to the catalogue import once it has room (counted on the SKU maps)."""
 
 
 class ManagementApiSettings(

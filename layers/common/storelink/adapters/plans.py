@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 # One partition naming the stores with held pushes: the hourly release reads it instead of scanning the table.
 HOLDING = "PLAN_HOLDS"
+# And one naming the links with variants left unmapped at their destination's synced-products cap.
+HOLDING_MATCHES = "PLAN_MATCH_HOLDS"
 
 
 def _store(store_id: str) -> str:
@@ -88,13 +90,25 @@ class DynamoDbPlanCounters:
         return count_items(self._table, up_to, KeyConditionExpression=condition)
 
     def stores_holding(self) -> dict[str, str]:
+        return {str(item["sk"]): str(item["mark"]) for item in self._partition(HOLDING)}
+
+    def hold_matches(self, link_id: str, destination_store_id: str) -> None:
+        self._table.put_item(Item={"pk": HOLDING_MATCHES, "sk": link_id, "store_id": destination_store_id})
+
+    def release_matches(self, link_id: str) -> None:
+        self._table.delete_item(Key={"pk": HOLDING_MATCHES, "sk": link_id})
+
+    def links_holding_matches(self) -> dict[str, str]:
+        return {str(item["sk"]): str(item["store_id"]) for item in self._partition(HOLDING_MATCHES)}
+
+    def _partition(self, pk: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
-        query: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(HOLDING)}
+        query: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(pk)}
         while True:
             page = self._table.query(**query)
             items += page["Items"]
             if "LastEvaluatedKey" not in page:
-                return {str(item["sk"]): str(item["mark"]) for item in items}
+                return items
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def forget(self, store_id: str, mark: str) -> None:

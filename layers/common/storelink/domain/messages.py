@@ -81,6 +81,16 @@ class ImportCheckpoint(BaseModel):
     reads: BulkReads
 
 
+class CatalogueMatchRequested(BaseModel):
+    """Match a connected link's catalogues again: its destination's plan has room for variants left unmapped at
+    the synced-products cap (services/plans.py, PlanPushes)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["catalogue_match"] = "catalogue_match"
+    link_id: str
+
+
 class PushRequested(BaseModel):
     """Push a mirror's part into its source (by hand through the API, or again after a failure)."""
 

@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from storelink.domain.matching import MatchState, VariantMatch
 from storelink.domain.messages import PushRequested
 from storelink.domain.mirrors import OrderMirror, PartStatus
 from storelink.errors import PlanLimitReached
@@ -185,3 +186,50 @@ def push_limit_reason(plan: Plan, month: str) -> str:
         f"plan limit: the {plan.pushed_orders_per_month} pushed orders a month of plan {plan.name} are used for"
         f" {month}; pushed when the month turns or the plan rises"
     )
+
+
+# The reason a variant the link's identifier matched is left unmapped: the destination's synced products are at
+# their cap. Its prefix tells such a variant from one nothing matched (`held_at_plan_limit`).
+SYNCED_PRODUCTS_HELD = "plan limit"
+
+
+def synced_products_reason(plan: Plan) -> str:
+    return (
+        f"{SYNCED_PRODUCTS_HELD}: the {plan.synced_products} synced products of plan {plan.name} are used; matched"
+        " when your plan rises"
+    )
+
+
+def within_synced_products(
+    matches: list[VariantMatch], plan: Plan, used_elsewhere: int, synced_before: set[str]
+) -> list[VariantMatch]:
+    """A link's automatic matches up to the destination's synced-products cap, `used_elsewhere` being what its
+    other links (and this link's variants not among `matches`) already use. What was matched before and what was
+    mapped by hand stay matched whatever the usage (nothing already synced is frozen; a plan lowered below its
+    usage refuses only new ones); new automatic matches take the room left in catalogue order; the rest are left
+    unmatched, saying so, and are matched when the plan rises."""
+    cap = plan.synced_products
+    if cap is None:
+        return matches
+
+    def new(match: VariantMatch) -> bool:
+        return (
+            match.state is MatchState.MATCHED and not match.manual and match.destination.variant_id not in synced_before
+        )
+
+    room = cap - used_elsewhere - sum(1 for match in matches if match.state is MatchState.MATCHED and not new(match))
+    kept: list[VariantMatch] = []
+    for match in matches:
+        if new(match):
+            if room <= 0:
+                match = match.model_copy(
+                    update={"state": MatchState.UNMATCHED, "source": None, "reason": synced_products_reason(plan)}
+                )
+            room -= 1
+        kept.append(match)
+    return kept
+
+
+def held_at_plan_limit(state: str, reason: str) -> bool:
+    """A variant left unmapped at the synced-products cap (`within_synced_products`)."""
+    return state == MatchState.UNMATCHED and reason.startswith(f"{SYNCED_PRODUCTS_HELD}:")

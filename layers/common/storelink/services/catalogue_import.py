@@ -15,6 +15,7 @@ from storelink.domain.matching import (
     normalise,
 )
 from storelink.domain.messages import BulkReads, ImportCheckpoint
+from storelink.domain.plans import held_at_plan_limit
 from storelink.errors import BulkReadFailed, NotFound
 from storelink.observability import logger
 from storelink.ports import (
@@ -28,6 +29,7 @@ from storelink.ports import (
     WaitingOrders,
 )
 from storelink.services.bulk_reads import BulkRead, looked_at, poll_delay
+from storelink.services.plans import MatchingWithinPlan
 from storelink.services.store_access import connector_of
 from storelink.services.waiting_orders import release
 
@@ -35,6 +37,8 @@ from storelink.services.waiting_orders import release
 # 4 minutes for 2,500 each side, docs/benchmarks.md); larger ones through bulk operations, polled from
 # the queue, so no invocation waits near Lambda's limit.
 INLINE_CATALOGUE_VARIANTS = 2_500
+# The link's count of variants left unmatched at the destination's synced-products cap (among `unmatched`).
+PLAN_LIMIT_COUNT = "unmatched_at_plan_limit"
 
 
 class CatalogueImport:
@@ -46,6 +50,7 @@ class CatalogueImport:
         checkpoints: CheckpointQueue,
         waiting: WaitingOrders,
         events: EventQueue,
+        plans: MatchingWithinPlan,
     ) -> None:
         self._stores, self._links, self._sku_maps = linked.stores, linked.links, linked.sku_maps
         self._connectors, self._now = linked.connectors, linked.now
@@ -53,6 +58,7 @@ class CatalogueImport:
         self._checkpoints = checkpoints
         self._waiting = waiting
         self._events = events
+        self._plans = plans
 
     def import_link(self, link_id: str) -> CatalogueProgress | None:
         """Read both catalogues (inline when small, in bulk when large), match, keep; None if not connected."""
@@ -114,11 +120,16 @@ class CatalogueImport:
             _sold_elsewhere(match, taken)
             for match in match_catalogues(destination_variants, source_variants, link.identifier, manual)
         ]
+        # Within the destination's synced-products cap: nothing matched until now is unmapped for it.
+        matches = self._plans.catalogue(
+            link, matches, {e.destination_variant_id for e in stored if e.state == "matched"}
+        )
         written = self._sku_maps.replace_all(link_id, stored, [entry_of(link, match) for match in matches])
         self._health.save(link_id, health_report(destination_variants, source_variants, link.identifier, matches))
-        progress = CatalogueProgress(
-            state="matched", at=self._now(), counts=dict(Counter(str(match.state) for match in matches))
-        )
+        counts = Counter(str(match.state) for match in matches)
+        if held := sum(1 for match in matches if held_at_plan_limit(match.state, match.reason)):
+            counts[PLAN_LIMIT_COUNT] = held  # of the unmatched: left at the plan's cap, matched when it rises
+        progress = CatalogueProgress(state="matched", at=self._now(), counts=dict(counts))
         self._show(link, progress)
         logger.info("catalogue matched", extra={"link_id": link_id, "counts": progress.counts, "writes": written})
         release(link_id, self._waiting, self._events)  # orders that came while the catalogues were matched
@@ -137,9 +148,10 @@ class CatalogueImport:
 class ProductRematching:
     """products/update: only what a product change touches is matched again, not the whole catalogue."""
 
-    def __init__(self, *, linked: LinkedStores) -> None:
+    def __init__(self, *, linked: LinkedStores, plans: MatchingWithinPlan) -> None:
         self._stores, self._links, self._sku_maps = linked.stores, linked.links, linked.sku_maps
         self._connectors = linked.connectors
+        self._plans = plans
 
     def product_changed(self, event: ProductChanged) -> int:
         """Re-match only what a product change touches, on every connected link of its store.
@@ -157,8 +169,17 @@ class ProductRematching:
             affected = self._affected(link, event, entries)
             if not affected:
                 continue
+            synced_before = {v for v in affected if v in entries and entries[v].state == "matched"}
+            matched_besides = sum(1 for v, entry in entries.items() if v not in affected and entry.state == "matched")
+            rematched = []
             for variant_id in affected:
-                entries[variant_id] = self._rematch(link, variant_id, entries.get(variant_id))
+                match = self._rematch(link, variant_id, entries.get(variant_id))
+                if match is None:
+                    entries[variant_id] = _removed(variant_id, entries.get(variant_id))
+                else:
+                    rematched.append(match)
+            for match in self._plans.product(link, rematched, synced_before, matched_besides):
+                entries[match.destination.variant_id] = entry_of(link, match)
             rewritten += len(affected)
             self._sku_maps.replace_all(link.link_id, stored, list(entries.values()))
         return rewritten
@@ -179,21 +200,11 @@ class ProductRematching:
             or normalise(entry.identifier_value, link.identifier) in values
         }
 
-    def _rematch(self, link: Link, destination_variant_id: str, before: SkuMapEntry | None) -> SkuMapEntry:
+    def _rematch(self, link: Link, destination_variant_id: str, before: SkuMapEntry | None) -> VariantMatch | None:
+        """The variant matched again; None when it is no longer in the destination."""
         destination = self._connector(link.destination_store_id).variant(destination_variant_id)
         if destination is None:
-            if before is None:
-                raise NotFound(f"variant {destination_variant_id} is in neither the destination nor its map")
-            return before.model_copy(
-                update={
-                    "state": "unmatched",
-                    "source_item_id": None,
-                    "source_variant_id": None,
-                    "candidates": (),
-                    "reason": "the variant was removed from the destination store",
-                    "manual": False,
-                }
-            )
+            return None
         # Search as the matching rules compare: without the spaces around it (the rules then decide).
         value = (identifier_value(destination, link.identifier) or "").strip()
         source_connector = self._connector(link.source_store_id)
@@ -202,10 +213,26 @@ class ProductRematching:
         if before and before.manual and before.source_variant_id:
             candidates += [v for v in [source_connector.variant(before.source_variant_id)] if v is not None]
         [match] = match_catalogues([destination], candidates, link.identifier, manual)
-        return entry_of(link, match)
+        return match
 
     def _connector(self, store_id: str) -> StoreConnector:
         return connector_of(self._stores, self._connectors, store_id)
+
+
+def _removed(destination_variant_id: str, before: SkuMapEntry | None) -> SkuMapEntry:
+    """A variant removed from the destination: flagged, never left pointing at nothing."""
+    if before is None:
+        raise NotFound(f"variant {destination_variant_id} is in neither the destination nor its map")
+    return before.model_copy(
+        update={
+            "state": "unmatched",
+            "source_item_id": None,
+            "source_variant_id": None,
+            "candidates": (),
+            "reason": "the variant was removed from the destination store",
+            "manual": False,
+        }
+    )
 
 
 def sold_by_other_links(link: Link, links: LinkBook, sku_maps: SkuMapBook) -> dict[str, str]:

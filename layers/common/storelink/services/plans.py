@@ -1,14 +1,26 @@
-"""Plan limits (domain/plans.py, docs/plans.md): each store's usage, and the refusal of a new link or mapping
-beyond its plan. Counted without scanning: a store's links from its two link indexes, its mapped variants by an
-index count per link bounded by the cap, its pushed orders from one counter item a month."""
+"""Plan limits (domain/plans.py, docs/plans.md): each store's usage, the refusal of a new link or mapping beyond
+its plan, and automatic matching kept within it. Counted without scanning: a store's links from its two link
+indexes, its mapped variants by an index count per link bounded by the cap, its pushed orders from one counter
+item a month."""
 
 from collections.abc import Callable
 from datetime import datetime
 
-from storelink.domain.links import LinkStatus
-from storelink.domain.messages import PushRequested
+from storelink.domain.links import Link, LinkStatus
+from storelink.domain.matching import VariantMatch
+from storelink.domain.messages import CatalogueMatchRequested, PushRequested
 from storelink.domain.mirrors import OrderMirror
-from storelink.domain.plans import HeldPush, Limit, Plan, PlanCatalogue, PlanUsage, month_of, push_limit_reason
+from storelink.domain.plans import (
+    HeldPush,
+    Limit,
+    Plan,
+    PlanCatalogue,
+    PlanUsage,
+    held_at_plan_limit,
+    month_of,
+    push_limit_reason,
+    within_synced_products,
+)
 from storelink.domain.stores import Store
 from storelink.errors import NotFound
 from storelink.ports import JobQueue, LinkBook, PlanCounters, SkuMapBook, StoreRepository
@@ -40,12 +52,22 @@ class PlanLimits:
         links = self._links.links_from_source(store_id) + self._links.links_to_destination(store_id)
         return sum(1 for link in links if link.status in BINDING)
 
-    def synced_products(self, store_id: str, *, up_to: int) -> int:
+    def synced_products(self, store_id: str, *, up_to: int, besides: str | None = None) -> int:
+        """The store's mapped variants on its syncing links as the destination (but link `besides`)."""
         counted = 0
         for link in self._links.links_to_destination(store_id):
-            if link.status in SYNCING and counted < up_to:
+            if link.status in SYNCING and link.link_id != besides and counted < up_to:
                 counted += self._sku_maps.count_matched(link.link_id, up_to - counted)
         return counted
+
+    def plan_of_store(self, store_id: str) -> Plan:
+        store = self._stores.get(store_id)
+        return self._catalogue.plan_of(store.plan if store else None)
+
+    def room_for_matches(self, store_id: str) -> bool:
+        """The store's plan has room for one more synced product."""
+        cap = self.plan_of_store(store_id).synced_products
+        return cap is None or self.synced_products(store_id, up_to=cap) < cap
 
     def check_new_connection(self, *stores: Store) -> None:
         """Each store that would be party to one more binding link (a new one, or one reconnected) has room."""
@@ -65,6 +87,44 @@ class PlanLimits:
         used = self.synced_products(destination_store_id, up_to=cap)
         if refusal := plan.refusal(Limit.SYNCED_PRODUCTS, used, adding):
             raise refusal
+
+
+class MatchingWithinPlan:
+    """Automatic matching (a link's catalogues, a changed product) within the destination's synced-products cap:
+    new matches up to it, the rest left unmapped saying so, and the link noted for the hourly release
+    (PlanPushes), which has it matched again once the plan has room. Nothing already matched is unmapped."""
+
+    def __init__(self, *, limits: PlanLimits, counters: PlanCounters) -> None:
+        self._limits = limits
+        self._counters = counters
+
+    def catalogue(self, link: Link, matches: list[VariantMatch], synced_before: set[str]) -> list[VariantMatch]:
+        """The whole catalogue's `matches` kept within the cap (`synced_before`: the variants matched until now);
+        the link noted while any are left, and no longer once none is."""
+        capped = self._capped(link, matches, synced_before, matched_besides=0)
+        if not any(held_at_plan_limit(match.state, match.reason) for match in capped):
+            self._counters.release_matches(link.link_id)
+        return capped
+
+    def product(
+        self, link: Link, matches: list[VariantMatch], synced_before: set[str], matched_besides: int
+    ) -> list[VariantMatch]:
+        """A changed product's `matches` kept within the cap, `matched_besides` being the link's other matched
+        variants; the link noted if any are left (the rest of its catalogue may hold others: never cleared here)."""
+        return self._capped(link, matches, synced_before, matched_besides)
+
+    def _capped(
+        self, link: Link, matches: list[VariantMatch], synced_before: set[str], matched_besides: int
+    ) -> list[VariantMatch]:
+        plan = self._limits.plan_of_store(link.destination_store_id)
+        cap = plan.synced_products
+        if cap is None:
+            return matches
+        used = self._limits.synced_products(link.destination_store_id, up_to=cap, besides=link.link_id)
+        capped = within_synced_products(matches, plan, used + matched_besides, synced_before)
+        if any(held_at_plan_limit(match.state, match.reason) for match in capped):
+            self._counters.hold_matches(link.link_id, link.destination_store_id)
+        return capped
 
 
 class StorePlans:
@@ -170,3 +230,35 @@ class PlanPushes:
                 self._pushes.send([hold.push for hold in held])
                 sent += len(held)
         return sent
+
+
+class HeldMatches:
+    """Hourly, beside PlanPushes: each connected link with variants left unmapped at its destination's synced
+    products cap is matched again once the plan has room (a plan raised, or variants unmapped meanwhile); the match
+    maps as many as then fit and leaves the link noted while any are still left."""
+
+    def __init__(
+        self,
+        *,
+        limits: PlanLimits,
+        links: LinkBook,
+        counters: PlanCounters,
+        matches: JobQueue[CatalogueMatchRequested],
+    ) -> None:
+        self._limits = limits
+        self._links = links
+        self._counters = counters
+        self._matches = matches
+
+    def release(self) -> int:
+        """Ask for the matches there is room for; returns how many links."""
+        asked = []
+        for link_id, store_id in self._counters.links_holding_matches().items():
+            link = self._links.get(link_id)
+            if link is None or link.status not in BINDING:
+                self._counters.release_matches(link_id)  # ended: a reconnection matches it whole anyway
+            elif link.status is LinkStatus.CONNECTED and self._limits.room_for_matches(store_id):
+                asked.append(CatalogueMatchRequested(link_id=link_id))
+        if asked:
+            self._matches.send(asked)
+        return len(asked)
