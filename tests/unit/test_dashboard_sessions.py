@@ -160,7 +160,7 @@ def test_a_custom_range_across_a_month_turn_keeps_its_dates_and_zone() -> None:
         ("custom", None, "2026-11-02", None, "needs its from date"),
         ("custom", "2026-11-03", "2026-11-02", None, "is after"),
         ("custom", "2026-01-01", "2026-12-31", None, "at most 92 days"),
-        ("custom", "30/11/2026", "2026-12-01", None, "not a date"),
+        ("custom", "30/11/2026", "2026-12-01", None, "neither a date"),
         ("today", None, None, "Mars/Olympus", "not a time zone"),
     ],
 )

@@ -1,5 +1,5 @@
-"""The pushed-orders report's rules: a range in the merchant's days (its time zone, or instants with their offset),
-and its CSV as a spreadsheet opens it."""
+"""The reports' rules: a range in the merchant's days (its time zone, or instants with their offset), read alike by
+the figures API and the dashboard's picker, and the pushed-orders CSV as a spreadsheet opens it."""
 
 import csv
 import io
@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from storelink.domain.dashboard_ranges import chosen_range
 from storelink.domain.messages import PushRequested
 from storelink.domain.mirrors import Fulfilment, MirrorStatus, OrderSummary, PartStatus
-from storelink.domain.reports import EARLIEST, LATEST, date_range, pushed_orders_csv, time_zone
+from storelink.domain.reports import EARLIEST, LATEST, date_range, figures_period, pushed_orders_csv, time_zone
 from storelink.errors import InvalidRequest
 from tests.unit.test_order_mirroring_service import ORDER_ID, World
 
@@ -121,3 +122,41 @@ def test_a_part_remembers_whether_it_was_pushed_automatically_or_by_hand() -> No
     world.service.push(PushRequested(destination_store_id="destination", order_id=ORDER_ID, link_id="link-1"))
     # Then its part says by hand
     assert world.mirror.summary("link-1").pushed_by == "hand"
+
+
+@pytest.mark.parametrize(
+    ("choice", "start", "end", "zone"),
+    [
+        ("today", None, None, "Pacific/Auckland"),  # already 1 December there
+        ("7d", None, None, "America/New_York"),
+        ("custom", "2026-11-30", "2026-12-01", "Pacific/Auckland"),  # across the month turn
+        ("custom", "2026-11-30", "2026-12-01", "America/New_York"),
+    ],
+)
+def test_the_dashboards_picker_and_the_figures_api_read_a_range_alike(
+    choice: str, start: str | None, end: str | None, zone: str
+) -> None:
+    # Given 22:30 UTC on 30 November
+    now = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)
+    # When the figures API and the dashboard's picker read the same range
+    api = figures_period(None if choice == "custom" else choice, start, end, zone, now)  # type: ignore[arg-type]
+    page = chosen_range(choice, start, end, zone, now)
+    # Then they start at the same instant and cover the same days (the page's last one whole)
+    assert page.since == api.since
+    assert (page.first_day, page.last_day) == (
+        api.since.astimezone(page.zone).date(),
+        api.until.astimezone(page.zone).date(),
+    )
+    assert page.until >= api.until
+
+
+@pytest.mark.parametrize(
+    ("start", "zone", "says"),
+    [("2026-11-30", "Mars/Olympus", "not a time zone"), ("30/11/2026", "UTC", "neither a date")],
+)
+def test_the_picker_and_the_api_refuse_a_range_alike(start: str, zone: str, says: str) -> None:
+    now = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)
+    with pytest.raises(InvalidRequest, match=says):
+        figures_period(None, start, "2026-12-01", zone, now)
+    with pytest.raises(InvalidRequest, match=says):
+        chosen_range("custom", start, "2026-12-01", zone, now)

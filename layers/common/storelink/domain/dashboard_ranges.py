@@ -1,27 +1,15 @@
-"""The dashboard's time-range picker: today, the last 7 or 30 days, or custom dates, each a whole number of the
-merchant's days in their time zone (as the reports read a date: `reports.date_range`)."""
+"""The dashboard's time-range picker: today, the last 7 or 30 days, or custom dates, read as the figures API reads
+a range (`reports.time_range`), each shown as whole days of the merchant's time zone."""
 
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from storelink.domain.reports import FiguresPeriod, date_range, time_zone
-from storelink.errors import InvalidRequest
+from storelink.domain.reports import FiguresPeriod, RangeChoice, date_range, time_range
 
 # The longest custom range the page shows at once: what the reports read per figure (about one item a day).
 MAX_DAYS = 92
-
-
-class RangeChoice(StrEnum):
-    TODAY = "today"
-    LAST_7_DAYS = "7d"
-    LAST_30_DAYS = "30d"
-    CUSTOM = "custom"
-
-
-DAYS_OF_CHOICE = {RangeChoice.TODAY: 1, RangeChoice.LAST_7_DAYS: 7, RangeChoice.LAST_30_DAYS: 30}
 
 
 class ChosenRange(BaseModel):
@@ -53,29 +41,18 @@ class ChosenRange(BaseModel):
 def chosen_range(
     choice: str | None, start: str | None, end: str | None, zone_name: str | None, now: datetime
 ) -> ChosenRange:
-    """The range a picker's fields name (the last 7 days in UTC when none); InvalidRequest naming what is wrong."""
-    zone = time_zone(zone_name or "UTC")
-    try:
-        picked = RangeChoice(choice or RangeChoice.LAST_7_DAYS)
-    except ValueError as error:
-        raise InvalidRequest(f"{choice} is not a range: today, 7d, 30d or custom") from error
-    today = now.astimezone(zone).date()
-    if picked is RangeChoice.CUSTOM:
-        first, last = _day(start, "from"), _day(end, "to")
-        if first > last:
-            raise InvalidRequest(f"from {first} is after to {last}")
-        if (last - first).days + 1 > MAX_DAYS:
-            raise InvalidRequest(f"a range holds at most {MAX_DAYS} days")
-    else:
-        first, last = today - timedelta(days=DAYS_OF_CHOICE[picked] - 1), today
-    since, until = date_range(first.isoformat(), last.isoformat(), zone)
-    return ChosenRange(choice=picked, zone=zone, first_day=first, last_day=last, since=since, until=until)
-
-
-def _day(value: str | None, name: str) -> date:
-    if not value:
-        raise InvalidRequest(f"a custom range needs its {name} date")
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise InvalidRequest(f"{name}={value} is not a date (2026-11-30)") from error
+    """The range a picker's fields name (the last 7 days in UTC when none), its last day whole; InvalidRequest
+    naming what is wrong. The picker sends its custom dates with every choice: only a custom one reads them."""
+    custom = choice == RangeChoice.CUSTOM
+    picked = time_range(
+        choice,
+        start if custom else None,
+        end if custom else None,
+        zone_name,
+        now,
+        default=RangeChoice.LAST_7_DAYS,
+        max_days=MAX_DAYS,
+    )
+    first, last = picked.first_day, picked.last_day
+    since, until = date_range(first.isoformat(), last.isoformat(), picked.zone)
+    return ChosenRange(choice=picked.choice, zone=picked.zone, first_day=first, last_day=last, since=since, until=until)

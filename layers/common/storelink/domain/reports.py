@@ -6,6 +6,7 @@ moment, `to` its last), a date and time must carry its offset (`Z`, `+01:00`), n
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -70,11 +71,72 @@ def date_range(start: str | None, end: str | None, zone: ZoneInfo) -> tuple[date
     return max(since, EARLIEST), min(until, LATEST)
 
 
-# The figures' named ranges: today, or the last 7 or 30 days with today, in the caller's time zone.
+class RangeChoice(StrEnum):
+    """A time range as a merchant picks it: today, or the last 7 or 30 days with today, in their time zone, or
+    custom from/to."""
+
+    TODAY = "today"
+    LAST_7_DAYS = "7d"
+    LAST_30_DAYS = "30d"
+    CUSTOM = "custom"
+
+
+DAYS_OF_CHOICE = {RangeChoice.TODAY: 1, RangeChoice.LAST_7_DAYS: 7, RangeChoice.LAST_30_DAYS: 30}
+# The figures API's named ranges (custom is said by giving from/to).
 FiguresRange = Literal["today", "7d", "30d"]
-RANGE_DAYS = {"today": 1, "7d": 7, "30d": 30}
 # The longest range the figures read: a year of days, one item each.
 MAX_FIGURES_DAYS = 366
+
+
+class TimeRange(BaseModel):
+    """A picked range: the instants it runs between, both inclusive, in the zone its days are counted in."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    choice: RangeChoice
+    zone: ZoneInfo
+    since: AwareDatetime
+    until: AwareDatetime
+
+    @property
+    def first_day(self) -> date:
+        return self.since.astimezone(self.zone).date()
+
+    @property
+    def last_day(self) -> date:
+        return self.until.astimezone(self.zone).date()
+
+
+def time_range(
+    choice: str | None,
+    start: str | None,
+    end: str | None,
+    zone_name: str | None,
+    now: datetime,
+    *,
+    default: RangeChoice,
+    max_days: int,
+) -> TimeRange:
+    """The range the figures API and the dashboard's picker both read: a named one (`default` when none) from
+    the first moment of its first day in the zone up to `now`, or a custom one from/to as `date_range` reads
+    them (both needed); at most `max_days`. InvalidRequest naming what is wrong."""
+    zone = time_zone(zone_name or "UTC")
+    try:
+        picked = RangeChoice(choice or default)
+    except ValueError as error:
+        raise InvalidRequest(f"{choice} is not a range: today, 7d, 30d or custom") from error
+    if picked is RangeChoice.CUSTOM:
+        for name, value in (("from", start), ("to", end)):
+            if not value:
+                raise InvalidRequest(f"a custom range needs both from and to: it needs its {name} date")
+        since, until = date_range(start, end, zone)
+    else:
+        today = now.astimezone(zone).date()
+        since = datetime.combine(today - timedelta(days=DAYS_OF_CHOICE[picked] - 1), time(), zone)
+        until = now
+    if (until - since).days >= max_days:
+        raise InvalidRequest(f"a range spans at most {max_days} days: ask for shorter ranges")
+    return TimeRange(choice=picked, zone=zone, since=since, until=until)
 
 
 class FiguresPeriod(BaseModel):
@@ -107,22 +169,13 @@ class FiguresPeriod(BaseModel):
 def figures_period(
     named: FiguresRange | None, start: str | None, end: str | None, zone_name: str, now: datetime
 ) -> FiguresPeriod:
-    """The period `range` names (today and the days before it, in the zone; up to now) or `from`/`to` give (as
-    the reports read them); 30 days when none is given."""
-    zone = time_zone(zone_name)
+    """The period the figures API's `range` names or its `from`/`to` give (`time_range`); 30 days when none is
+    given."""
     if named is not None and (start or end):
         raise InvalidRequest("give either range or from/to, not both")
-    if start or end:
-        since, until = date_range(start, end, zone)
-        if not start or not end:
-            raise InvalidRequest("a custom range needs both from and to")
-    else:
-        today = now.astimezone(zone).date()
-        since = datetime.combine(today - timedelta(days=RANGE_DAYS[named or "30d"] - 1), time(), zone)
-        until = now
-    if (until - since).days >= MAX_FIGURES_DAYS:
-        raise InvalidRequest(f"a range of figures spans at most {MAX_FIGURES_DAYS} days: ask for shorter ranges")
-    return FiguresPeriod(since=since, until=until, time_zone=zone_name)
+    choice = RangeChoice.CUSTOM if start or end else named
+    picked = time_range(choice, start, end, zone_name, now, default=RangeChoice.LAST_30_DAYS, max_days=MAX_FIGURES_DAYS)
+    return FiguresPeriod(since=picked.since, until=picked.until, time_zone=zone_name)
 
 
 def pushed_orders_csv(orders: Iterable[OrderSummary], zone: ZoneInfo) -> Iterator[str]:
