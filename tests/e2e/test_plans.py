@@ -5,6 +5,7 @@ given to a store as docs/plans.md tells the operator: a store at a limit is refu
 import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import httpx
 import pytest
@@ -175,3 +176,59 @@ def test_automatic_matching_maps_up_to_the_synced_products_cap_and_the_rest_when
     source.sandbox.set_available(source_cap.inventory_item_id, source.level.location_id, 6)
     runtime.drain()
     assert destination.sandbox.available(cap.inventory_item_id, destination.level.location_id) == 6
+
+
+def month_turned(monkeypatch: pytest.MonkeyPatch) -> str:
+    """storelink's clock moved to the first hour of the next UTC month, and that month. Every service reads the
+    time through `ports.utc_now` (the push quota and the hourly release among them), which reads `datetime` of its
+    module at each call: the one place to move it in the local runtime, whose functions run in this process."""
+    real = datetime.now(UTC)
+    next_month = (real.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=32)).replace(day=1)
+    shift = next_month + timedelta(hours=1) - real
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> "Later":
+            return cls.fromtimestamp((datetime.now(UTC) + shift).timestamp(), tz)
+
+    monkeypatch.setattr("storelink.ports.datetime", Later)
+    return next_month.strftime("%Y-%m")
+
+
+def test_an_order_held_at_the_push_cap_is_pushed_once_when_the_month_turns(
+    runtime: LocalRuntime, shops: ShopMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a destination on the solo plan (one pushed order a month) whose first order was pushed and second held
+    source, destination = shops.shop("turnsrc", 12), shops.shop("turndst", 12)
+    assign_plan(runtime, destination.store.store_id, "solo")
+    link_id = shops.link(source, destination)
+    runtime.drain()
+    for quantity in (1, 2):
+        destination.sandbox.place_order(
+            [{"variant_id": destination.variant_id, "quantity": quantity, "price": "30.00"}]
+        )
+        runtime.drain()
+
+    def pushed_orders() -> list[str]:
+        return [order.name for order in source.sandbox.orders if "storelink" in order.tags]
+
+    token, plan_path = destination.api_token, f"/stores/{destination.store.store_id}/plan"
+    assert len(pushed_orders()) == 1
+    this_month = call(runtime, "GET", plan_path, token).json()["month"]
+    # When the hourly release runs within the month, Then the order stays held
+    runtime.fire_schedule("PlanPushesFunction")
+    runtime.drain()
+    assert len(pushed_orders()) == 1
+    # When the month turns and the hourly release runs twice
+    next_month = month_turned(monkeypatch)
+    assert next_month != this_month
+    for _ in range(2):
+        runtime.fire_schedule("PlanPushesFunction")
+        runtime.drain()
+    # Then the held order is pushed once, counted once in the new month, and nothing is held
+    assert len(pushed_orders()) == 2
+    usage = call(runtime, "GET", plan_path, token).json()
+    assert (usage["month"], usage["pushed_orders_per_month"]["used"], usage["orders_held"]) == (next_month, 1, 0)
+    assert call(runtime, "GET", f"/links/{link_id}/orders?status=not_pushed", token).json()["orders"] == []
+    # And the source's stock was taken once per order, not again by the push
+    assert (source.available, destination.available) == (9, 9)

@@ -57,6 +57,7 @@ def a_push(number: int, by: str = "hand") -> PushRequested:
 class World:
     def __init__(self, *, automatic: bool = True) -> None:
         self.now = END_OF_NOVEMBER
+        self.tick, self.reads = timedelta(0), 0
         self.source, self.destination = OrderDesk(), OrderDesk()
         self.stores = FakeStores({"source": a_store("source"), "destination": a_store("destination", plan="small")})
         self.mirrors, self.counters = FakeOrderMirrors(), FakePlanCounters()
@@ -75,15 +76,20 @@ class World:
                 links=FakeLinkBook({"link-1": link}),
                 sku_maps=FakeSkuMaps([entry]),
                 connectors=FakeConnectors({"source": self.source, "destination": self.destination}),
-                now=lambda: self.now,
+                now=self.clock,
             ),
             mirrors=self.mirrors,
             waiting=FakeWaitingOrders(),
-            quota=PushQuota(stores=self.stores, catalogue=PLANS, counters=self.counters, now=lambda: self.now),
+            quota=PushQuota(stores=self.stores, catalogue=PLANS, counters=self.counters, now=self.clock),
         )
         self.releases = PlanPushes(
-            stores=self.stores, catalogue=PLANS, counters=self.counters, pushes=self.pushes, now=lambda: self.now
+            stores=self.stores, catalogue=PLANS, counters=self.counters, pushes=self.pushes, now=self.clock
         )
+
+    def clock(self) -> datetime:
+        """storelink's clock: `now`, moved on by `tick` at each read (a real clock moves between two reads)."""
+        self.reads += 1
+        return self.now + self.tick * self.reads
 
     def sell(self, number: int) -> None:
         self.destination.orders[f"gid://shopify/Order/{number}"] = an_order(number, self.now)
@@ -261,3 +267,18 @@ def test_a_push_by_hand_counts_too_and_waits_at_the_limit() -> None:
     world.now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
     world.release()
     assert (world.part(3).status, world.part(3).pushed_by) == (PartStatus.PUSHED, "hand")
+
+
+def test_a_held_order_pushed_later_is_no_longer_held_though_the_clock_moved_between_reads() -> None:
+    # Given a clock that moves a microsecond at each read, as a real one does between the quota and the mirror
+    world = World()
+    world.tick = timedelta(microseconds=1)
+    # When a third order is held at the plan's 2, and pushed once the plan rises
+    for number in (1, 2, 3):
+        world.sell(number)
+    assert world.part(3).held_at is not None
+    world.stores.stores["destination"] = a_store("destination", plan="large")
+    world.release()
+    # Then it is pushed, and its hold is gone: the part named the hold it was kept under
+    assert len(world.source.created) == 3
+    assert world.counters.holds == []

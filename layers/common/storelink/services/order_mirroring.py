@@ -134,7 +134,7 @@ class OrderMirroring:
         # The destination's plan counts the push once, before the claim; beyond its month it is held, never lost.
         if (held := self._quota.take(mirror, link_id, by)) is not None:
             logger.info("push held at the plan's limit", extra={"order_id": mirror.order_id, "link_id": link_id})
-            changed, note = held_at_limit(mirror, link_id, held, self._now())
+            changed, note = held_at_limit(mirror, link_id, *held)
             return self._save(changed, note) if changed is not mirror else mirror
         return self._take(mirror, actions, link=link) or mirror
 

@@ -165,9 +165,10 @@ class PushQuota:
         self._counters = counters
         self._now = now
 
-    def take(self, mirror: OrderMirror, link_id: str, by: str) -> str | None:
+    def take(self, mirror: OrderMirror, link_id: str, by: str) -> tuple[str, datetime] | None:
         """None when the push may go ahead (counted in this month, or counted before by an earlier attempt);
-        else why it is held, kept so that it is pushed later."""
+        else why it is held and since when, kept so that it is pushed later. The part must say the same `held_at`
+        as the hold: it names the hold that `settled` removes once the part is pushed."""
         store, now = self._stores.get(mirror.destination_store_id), self._now()
         plan, month = self._catalogue.plan_of(store.plan if store else None), month_of(now)
         part, push = mirror.parts[link_id], _push_of(mirror, link_id, by)
@@ -175,8 +176,9 @@ class PushQuota:
             self.settled(mirror, link_id)
             return None
         # Kept before the mirror says so: a part held that no hold names would wait for a push nobody sends.
-        self._counters.hold(HeldPush(store_id=mirror.destination_store_id, push=push, held_at=part.held_at or now))
-        return push_limit_reason(plan, month)
+        held_at = part.held_at or now
+        self._counters.hold(HeldPush(store_id=mirror.destination_store_id, push=push, held_at=held_at))
+        return push_limit_reason(plan, month), held_at
 
     def settled(self, mirror: OrderMirror, link_id: str) -> None:
         """A part held before is pushed or will never be (cancelled): no longer held."""
