@@ -117,21 +117,12 @@ class StockSweep:
             link.link_id, "matched", limit=self._entries_per_part, cursor=job.resume_after
         )
         pairs = _pairs(link, entries)
-        part = self._sweep_part(link, stores, pairs, started_at=job.so_far.ran_at if job.so_far else self._now())
-        self._count_drift(link, part)
+        part = self._sweep_part(link, stores, pairs, self._started_at(job))
         working_again = self._working_again(link, stores) if pairs else set()
         if job.resume_after is None and link.status is LinkStatus.CONNECTED:
             self._keep_webhooks(stores, working_again)
-        found = part.merged_into(job.so_far) if job.so_far else part
-        if resume_after:
-            self._next_parts.send([SweepJob(link_id=link.link_id, resume_after=resume_after, so_far=found)])
-        else:
-            self._report(link, found)
-        logger.info(
-            "link swept" if resume_after is None else "part of a link swept, the next part queued",
-            extra={"link_id": link.link_id, **part.model_dump(mode="json")},
-        )
-        return part
+        next_part = SweepJob(link_id=link.link_id, resume_after=resume_after) if resume_after else None
+        return self._part_done(link, job, part, next_part, "link swept")
 
     def _sweep_in_bulk(
         self, job: SweepJob, link: Link, stores: dict[str, Store], source: BulkLevels, destination: BulkLevels
@@ -152,9 +143,7 @@ class StockSweep:
                 BulkRead(destination.bulk_result, destination.start_levels_export),
             )
         except BulkReadFailed as failed:  # a store's side keeps failing: this round is over, the next reads again
-            report = SweepReport(
-                ran_at=job.so_far.ran_at if job.so_far else self._now(), failures={"bulk read": str(failed)}
-            )
+            report = SweepReport(ran_at=self._started_at(job), failures={"bulk read": str(failed)})
             self._report(link, report)
             logger.warning(
                 "link not swept: its bulk reads kept failing", extra={"link_id": link.link_id, "reason": str(failed)}
@@ -182,19 +171,31 @@ class StockSweep:
                     differing[source_level] = drifted
             if cursor is None or sum(map(len, differing.values())) >= self._entries_per_part:
                 break
-        started_at = job.so_far.ran_at if job.so_far else self._now()
-        part = self._sweep_part(link, stores, differing, started_at).model_copy(update={"variants_checked": checked})
+        part = self._sweep_part(link, stores, differing, self._started_at(job))
+        part = part.model_copy(update={"variants_checked": checked})
+        next_part = job.model_copy(update={"resume_after": cursor}) if cursor else None
+        return self._part_done(link, job, part, next_part, "link swept from its bulk reads")
+
+    def _part_done(
+        self, link: Link, job: SweepJob, part: SweepReport, next_part: SweepJob | None, swept: str
+    ) -> SweepReport:
+        """Count the part's drift, then queue the link's next part with what the parts so far found, or keep the
+        whole sweep's report on the link when this was its last part."""
         self._count_drift(link, part)
         found = part.merged_into(job.so_far) if job.so_far else part
-        if cursor:
-            self._next_parts.send([job.model_copy(update={"resume_after": cursor, "so_far": found})])
+        if next_part:
+            self._next_parts.send([next_part.model_copy(update={"so_far": found})])
         else:
             self._report(link, found)
         logger.info(
-            "link swept from its bulk reads" if cursor is None else "part of a link swept from its bulk reads",
+            swept if next_part is None else f"part of a {swept}, the next part queued",
             extra={"link_id": link.link_id, **part.model_dump(mode="json")},
         )
         return part
+
+    def _started_at(self, job: SweepJob) -> datetime:
+        """When the sweep this job is part of started: now, for its first part."""
+        return job.so_far.ran_at if job.so_far else self._now()
 
     def _count_drift(self, link: Link, part: SweepReport) -> None:
         if part.variants_drifted:
