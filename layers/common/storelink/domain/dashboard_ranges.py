@@ -2,25 +2,15 @@
 a range (`reports.time_range`), each shown as whole days of the merchant's time zone."""
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
-
-from storelink.domain.reports import FiguresPeriod, RangeChoice, date_range, time_range
+from storelink.domain.reports import FiguresPeriod, RangeChoice, TimeRange, date_range, time_range
 
 # The longest custom range the page shows at once: what the reports read per figure (about one item a day).
 MAX_DAYS = 92
 
 
-class ChosenRange(BaseModel):
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-    choice: RangeChoice
-    zone: ZoneInfo
-    first_day: date
-    last_day: date
-    since: datetime
-    until: datetime
+class ChosenRange(TimeRange):
+    """A picked range of whole days: from the first moment of its first day to the last of its last."""
 
     @property
     def days(self) -> list[date]:
@@ -53,6 +43,5 @@ def chosen_range(
         default=RangeChoice.LAST_7_DAYS,
         max_days=MAX_DAYS,
     )
-    first, last = picked.first_day, picked.last_day
-    since, until = date_range(first.isoformat(), last.isoformat(), picked.zone)
-    return ChosenRange(choice=picked.choice, zone=picked.zone, first_day=first, last_day=last, since=since, until=until)
+    since, until = date_range(picked.first_day.isoformat(), picked.last_day.isoformat(), picked.zone)
+    return ChosenRange(choice=picked.choice, zone=picked.zone, since=since, until=until)
