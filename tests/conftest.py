@@ -125,6 +125,15 @@ def _every_aws_call_allowed_by_the_template(request: pytest.FixtureRequest) -> I
         assert not refused, "calls IAM would refuse in AWS:\n" + "\n".join(refused)
 
 
+@pytest.fixture(autouse=True)
+def _no_delayed_message_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The runtime lasts a test module: a message a test left held for its delay (the sweep a link queues once it
+    syncs, 35 s on) must not reach a later test's drain, its stores gone."""
+    yield
+    if "runtime" in request.fixturenames:
+        request.getfixturevalue("runtime").delayed_dropped()
+
+
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext(

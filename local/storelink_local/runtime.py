@@ -39,7 +39,14 @@ from storelink_local.lambda_context import LambdaContext
 from storelink_local.permissions import PermissionGuard
 from storelink_local.redrive import redrive
 from storelink_local.schedules import Schedules
-from storelink_local.sqs_mapping import DEFAULT_MAX_ROUNDS, DrainSummary, SendDelays, SqsEventSource
+from storelink_local.sqs_mapping import (
+    DEFAULT_MAX_ROUNDS,
+    DrainSummary,
+    SendDelays,
+    SqsEventSource,
+    delayed_dropped,
+    delays_passed,
+)
 from storelink_local.template import Function, StackContext, Template, load_template
 
 logger = logging.getLogger(__name__)
@@ -177,6 +184,16 @@ class LocalRuntime:
         """Within the block, handlers' messages sent with a delay are delivered by `drain()` at once, as if the
         delay had passed (sqs_mapping.SendDelays); yields the delays they asked for."""
         return self._send_delays.skipped()
+
+    def delays_passed(self) -> int:
+        """Messages already held for their delay are delivered by the next `drain()`, as if the delay had passed:
+        for a story where a delayed message must come after what the test does meanwhile. Returns how many."""
+        return delays_passed()
+
+    def delayed_dropped(self) -> int:
+        """Messages still held for their delay are gone (the runtime lasts a test module: they must not reach a
+        later test's drain). Returns how many."""
+        return delayed_dropped()
 
     def redrive(self, queue_logical_id: str) -> int:
         """Move every message of the queue's dead-letter queue back to it, as `aws sqs start-message-move-task

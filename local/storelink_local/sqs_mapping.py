@@ -3,7 +3,8 @@
 Three local departures from Lambda, all to keep runs fast and deterministic: a failed record is made visible
 again at once (ChangeMessageVisibility 0) instead of after the queue's visibility timeout, `drain()` polls
 every subscribed queue from the caller's thread until they are all empty, and inside `SendDelays.skipped()` a
-message sent with a delay is sent without one, as if the delay had passed.
+message sent with a delay is sent without one, as if the delay had passed (`delays_passed()` does the same for
+messages already held).
 
 Dead-lettering is moto's own: like SQS, on a receive it moves a message that has already been received
 maxReceiveCount times to the RedrivePolicy's queue, so the runtime does not do it.
@@ -23,6 +24,7 @@ from storelink_local.invocations import Invoker
 from storelink_local.template import Queue, SqsEvent, Template
 
 if TYPE_CHECKING:
+    from moto.sqs.models import Queue as MotoQueue
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
@@ -69,6 +71,33 @@ class SendDelays:
             if delay := message.get("DelaySeconds"):
                 self._asked.append(delay)
                 message["DelaySeconds"] = 0
+
+
+def delays_passed() -> int:
+    """Every message SQS holds for its DelaySeconds can be received now, as if its delay had passed; returns how
+    many. moto runs in this process, and SQS itself has no call that reaches a delayed message."""
+    delayed = [message for queue in _moto_queues() for message in queue._messages if message.delayed]
+    for message in delayed:
+        message.delayed_until = 0
+    return len(delayed)
+
+
+def delayed_dropped() -> int:
+    """Every message SQS still holds for its DelaySeconds is gone; returns how many."""
+    dropped = 0
+    for queue in _moto_queues():
+        kept = [message for message in queue._messages if not message.delayed]
+        dropped += len(queue._messages) - len(kept)
+        queue._messages = kept
+    return dropped
+
+
+def _moto_queues() -> Iterator["MotoQueue"]:
+    from moto.sqs.models import sqs_backends
+
+    for regions in sqs_backends.values():
+        for backend in regions.values():
+            yield from backend.queues.values()
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,31 @@ def test_a_stock_edit_on_the_master_reaches_every_replica(runtime: LocalRuntime,
     assert accounts.levels == (8, 8, 8)
 
 
+def test_a_masters_edit_just_after_linking_reaches_the_replica_by_the_sweep_the_grant_queued(
+    runtime: LocalRuntime, api: ManagementApi, request: pytest.FixtureRequest
+) -> None:
+    name = unique_name(request)
+    with ExitStack() as stack:
+        # Given a master whose stock was edited before it was linked (ingress answered the change as no link's
+        # source's, and keeps that answer for 30 s), then linked to a replica
+        master, _ = registered_shopwired_account(api, f"master-{name}", 12, stack)
+        replica, code = registered_shopwired_account(api, f"replica-{name}", 12, stack)
+        master.sandbox.set_stock(SKU, 11)
+        runtime.drain()
+        link_shops(api, master, replica, code, channel_name="Replica")
+        runtime.drain()
+        # When the merchant edits the master's stock a moment later
+        master.sandbox.set_stock(SKU, 8)
+        runtime.drain()
+        # Then ingress, still knowing the master as no source, queued nothing: the replica holds its 12
+        assert (master.available, replica.available) == (8, 12)
+        # When the sweep the grant queued is due (35 s on, when no ingress knows the master as no source any more)
+        assert runtime.delays_passed() == 1
+        runtime.drain()
+        # Then the replica holds the master's 8
+        assert (master.available, replica.available) == (8, 8)
+
+
 def test_a_stock_import_on_the_master_reaches_every_replica(runtime: LocalRuntime, accounts: InterAccountSync) -> None:
     # When the merchant imports a stock file on the master (ShopWired's stock import system)
     accounts.master.sandbox.import_stock({SKU: 30})

@@ -415,6 +415,20 @@ def test_a_delayed_message_waits_for_its_delay_unless_the_test_skips_delays(rt: 
     rt.aws.sqs.purge_queue(QueueUrl=queue)  # the held one must not reach a later test
 
 
+def test_a_held_message_is_delivered_once_its_delay_has_passed_or_dropped(rt: LocalRuntime) -> None:
+    queue = rt.template.queues["NotificationsQueue"].url
+    # Given a notification held for a minute
+    rt.aws.sqs.send_message(QueueUrl=queue, MessageBody="later", DelaySeconds=60)
+    assert rt.drain().delivered == 0
+    # When its delay has passed, Then the next drain delivers it
+    assert rt.delays_passed() == 1
+    assert rt.drain().delivered == 1
+    # Given another held, When the delayed messages are dropped, Then nothing is left to deliver, ever
+    rt.aws.sqs.send_message(QueueUrl=queue, MessageBody="never", DelaySeconds=60)
+    assert rt.delayed_dropped() == 1
+    assert (rt.delays_passed(), rt.drain().delivered) == (0, 0)
+
+
 def test_a_redrive_puts_dead_letters_back_on_their_queue_as_new_messages(rt: LocalRuntime) -> None:
     """Given two jobs of one FIFO group that failed every retry and sit in the DLQ, one with a message attribute,
     when the jobs queue is redriven,

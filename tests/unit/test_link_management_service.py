@@ -6,9 +6,10 @@ from storelink import bootstrap
 from storelink.domain.credentials import digest
 from storelink.domain.links import Action, DisconnectOption, LinkMode, LinkStatus, SkuMapEntry, StockRules
 from storelink.domain.product_removal import ProductRemovalJob
+from storelink.domain.stores import STORE_KEPT_SECONDS
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.ports import LinkedStores
-from storelink.services.links import LinkRequest, LinkSettingsChange
+from storelink.services.links import SWEEP_ONCE_SYNCING_SECONDS, LinkRequest, LinkSettingsChange
 from storelink.settings import LinkManagementSettings
 from tests.builders import a_product_variant, a_store
 from tests.fakes import (
@@ -194,10 +195,41 @@ def test_a_removed_store_leaves_its_links_disconnected(world: World) -> None:
 def test_disconnecting_with_zero_stock_queues_the_sweep_that_zeroes_it(world: World) -> None:
     # Given a connected link, When the destination disconnects keeping the products at zero stock
     link_id = world.link("alpha", "beta")
+    before = len(world.sweeps.sent)
     world.service.act(world.stores["beta"], link_id, Action.DISCONNECT, DisconnectOption.KEEP_PRODUCTS_ZERO_STOCK)
     # Then the sweep that sets them to 0 is queued, and no product is removed
-    assert world.sweeps.sent == [link_id]
+    assert world.sweeps.sent[before:] == [link_id]
     assert world.removals.jobs == []
+
+
+@pytest.mark.parametrize(
+    ("steps", "swept"),
+    [
+        ([("beta", Action.GRANT)], True),
+        ([("beta", Action.GRANT), ("alpha", Action.BLOCK), ("alpha", Action.UNBLOCK)], True),
+        ([("beta", Action.GRANT), ("beta", Action.DISCONNECT), ("beta", Action.RECONNECT)], True),
+        ([("beta", Action.GRANT), ("alpha", Action.BLOCK)], False),
+        ([("beta", Action.GRANT), ("beta", Action.DISCONNECT)], False),
+        ([("beta", Action.DENY)], False),
+    ],
+    ids=["granted", "unblocked", "reconnected", "blocked", "disconnected", "denied"],
+)
+def test_a_link_that_starts_syncing_is_swept_once_no_ingress_can_know_its_source_as_none(
+    world: World, steps: list[tuple[str, Action]], swept: bool
+) -> None:
+    # Given a link asked for, and its earlier steps taken
+    link_id = world.request("alpha", "beta")
+    *earlier, (store_id, action) = steps
+    for party, step in earlier:
+        world.service.act(world.stores[party], link_id, step)
+    before = len(world.sweeps.sent)
+    # When the last step is taken
+    world.service.act(world.stores[store_id], link_id, action)
+    # Then a link that now syncs stock is swept once the webhook ingress has read its source again (it may answer
+    # the source's changes as no source's for STORE_KEPT_SECONDS), and no other is
+    sent = (world.sweeps.sent[before:], world.sweeps.delays[before:])
+    assert sent == (([link_id], [SWEEP_ONCE_SYNCING_SECONDS]) if swept else ([], []))
+    assert SWEEP_ONCE_SYNCING_SECONDS > STORE_KEPT_SECONDS
 
 
 def test_either_party_may_ask_for_a_sweep_of_a_connected_link_only(world: World) -> None:
@@ -205,9 +237,10 @@ def test_either_party_may_ask_for_a_sweep_of_a_connected_link_only(world: World)
     with pytest.raises(Conflict, match="only a connected link"):
         world.service.sweep_now(world.stores["alpha"], link_id)
     world.service.act(world.stores["beta"], link_id, Action.GRANT)
+    before = len(world.sweeps.sent)
     world.service.sweep_now(world.stores["alpha"], link_id)
     world.service.sweep_now(world.stores["beta"], link_id)
-    assert world.sweeps.sent == [link_id, link_id]
+    assert world.sweeps.sent[before:] == [link_id, link_id]
 
 
 def test_a_dry_run_of_deleting_products_names_both_lists_and_changes_nothing(world: World) -> None:
@@ -222,7 +255,7 @@ def test_a_dry_run_of_deleting_products_names_both_lists_and_changes_nothing(wor
         world.sku_maps.add(
             SkuMapEntry(link_id=link_id, destination_item_id=f"i-{variant}", source_item_id=f"a-{variant}")
         )
-    transitions, events = len(world.links.transitions), len(world.events.published)
+    transitions, events, sweeps = len(world.links.transitions), len(world.events.published), len(world.sweeps.sent)
     # When beta asks for a dry run of disconnecting with delete_products
     answer = world.service.disconnect(world.stores["beta"], link_id, DisconnectOption.DELETE_PRODUCTS, dry_run=True)
     # Then the answer names the shirt to delete and the mug kept with its red variant set to 0
@@ -233,7 +266,11 @@ def test_a_dry_run_of_deleting_products_names_both_lists_and_changes_nothing(wor
     assert answer.dry_run
     assert answer.status is LinkStatus.CONNECTED
     assert world.links.links[link_id].status is LinkStatus.CONNECTED
-    assert (len(world.links.transitions), len(world.events.published), world.sweeps.sent) == (transitions, events, [])
+    assert (len(world.links.transitions), len(world.events.published), len(world.sweeps.sent)) == (
+        transitions,
+        events,
+        sweeps,
+    )
 
 
 def test_only_the_destination_may_even_dry_run_a_disconnect(world: World) -> None:

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storelink.adapters.shopify.webhooks import ShopifyWebhooks
-from storelink.domain.stores import Platform, Store, StoreCredentials
+from storelink.domain.links import Link
+from storelink.domain.stores import STORE_KEPT_SECONDS, Platform, Store, StoreCredentials
 from storelink.errors import InvalidSignature, MalformedWebhook, PayloadTooLarge, UnknownStore
-from storelink.services.webhook_ingress import MAX_WEBHOOK_BYTES, RECENT_SECONDS, WebhookIngress, WebhookReceipt
+from storelink.services.webhook_ingress import MAX_WEBHOOK_BYTES, WebhookIngress, WebhookReceipt
 from tests.builders import a_link, a_store, inventory_level_body, shopify_headers
 from tests.fakes import FakeLinks, FakeSecrets, FakeStores, RecordingQueue
 
@@ -128,6 +129,15 @@ class CountingStores(FakeStores):
         return super().get(store_id)
 
 
+@dataclass
+class CountingLinks(FakeLinks):
+    queries: int = 0
+
+    def links_from_source(self, source_store_id: str) -> list[Link]:
+        self.queries += 1
+        return super().links_from_source(source_store_id)
+
+
 def destination_ingress(queue: RecordingQueue, clock: Clock, stores: FakeStores, links: FakeLinks) -> WebhookIngress:
     return WebhookIngress(
         stores=stores,
@@ -145,34 +155,38 @@ def echo(ingress: WebhookIngress, available: int) -> WebhookReceipt:
     return ingress.accept(Platform.SHOPIFY, "destination", headers, body)
 
 
-def test_echoes_within_the_window_read_the_store_once() -> None:
-    # Given a destination store whose first echo was answered (its record and secret read once)
+def test_echoes_within_the_window_read_the_store_and_its_links_once() -> None:
+    # Given a destination store whose first echo was answered (its record, its secret and its links read once)
     stores, clock, queue = CountingStores({"destination": a_store("destination")}), Clock(), RecordingQueue()
-    ingress = destination_ingress(queue, clock, stores, FakeLinks([a_link()]))
+    links = CountingLinks([a_link()])
+    ingress = destination_ingress(queue, clock, stores, links)
     echo(ingress, 4)
     # When nine more echoes come within the window, and one after it
     for available in range(5, 14):
-        clock.now += timedelta(seconds=RECENT_SECONDS / 10)
+        clock.now += timedelta(seconds=STORE_KEPT_SECONDS / 10)
         assert not echo(ingress, available).queued
-    clock.now += timedelta(seconds=RECENT_SECONDS / 10)
+    clock.now += timedelta(seconds=STORE_KEPT_SECONDS / 10)
     echo(ingress, 14)
-    # Then the store was read again only once the window had passed, and nothing was queued
-    assert stores.reads == 2
+    # Then the store and its links were read again only once the window had passed, and nothing was queued
+    assert (stores.reads, links.queries) == (2, 2)
     assert queue.published == []
 
 
-def test_a_store_that_becomes_a_source_has_its_next_change_queued_at_once() -> None:
-    # Given a destination's echo answered, then a link connected from that store
+def test_a_store_that_becomes_a_source_has_its_changes_queued_once_the_window_has_passed() -> None:
+    # Given a destination's echo answered (it is no link's source, and that is kept), then a link connected from it
     clock, queue, links = Clock(), RecordingQueue(), FakeLinks([a_link()])
     ingress = destination_ingress(queue, clock, FakeStores({"destination": a_store("destination")}), links)
     echo(ingress, 4)
     links.add(a_link("from-destination", source_store_id="destination", destination_store_id="third"))
-    # When its stock changes a second later, well inside the window its record is kept for
+    # When its stock changes just before the window ends
+    clock.now += timedelta(seconds=STORE_KEPT_SECONDS - 1)
+    # Then the change is answered as no source's (the sweep the link queued when it connected sets it)
+    assert not echo(ingress, 5).queued
+    # When it changes again as the window ends
     clock.now += timedelta(seconds=1)
-    receipt = echo(ingress, 5)
-    # Then the change is queued for the new link: not being a source is never taken from memory
-    assert receipt.queued
-    assert [change.available for change in queue.published] == [5]
+    # Then the store is read again, and the change is queued for the new link
+    assert echo(ingress, 6).queued
+    assert [change.available for change in queue.published] == [6]
 
 
 def test_an_unknown_store_is_read_again_at_once() -> None:

@@ -67,6 +67,11 @@ class Store(BaseModel):
     plan: str | None = Field(default=None, max_length=64)
 
 
+# How long a function acts on what it read of a store before reading it again: its record, and at the webhook ingress
+# its credentials and its being a connected link's source or not. A link that starts syncing stock is swept once this
+# has passed (services/links.py), so a change its source made meanwhile, answered as no source's, is not lost.
+STORE_KEPT_SECONDS = 30
+
 # How long a rotated webhook secret keeps verifying deliveries: at least Shopify's 4-hour retry span.
 WEBHOOK_SECRET_GRACE = timedelta(hours=24)
 

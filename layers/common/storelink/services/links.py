@@ -30,7 +30,7 @@ from storelink.domain.links import (
 from storelink.domain.messages import SweepJob
 from storelink.domain.product_removal import ProductRemovalPlan, parts_of
 from storelink.domain.stock import Oversell
-from storelink.domain.stores import Attention, Store
+from storelink.domain.stores import STORE_KEPT_SECONDS, Attention, Store
 from storelink.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from storelink.ports import (
     ConnectorFactory,
@@ -46,6 +46,11 @@ from storelink.services.product_removal import ProductRemoval
 
 # Links that still bind their two stores; a denied link does not, and may be asked for again.
 LIVE = frozenset({LinkStatus.PENDING, LinkStatus.CONNECTED, LinkStatus.BLOCKED, LinkStatus.DISCONNECTED})
+
+# A link that starts syncing stock (granted, unblocked, reconnected) is swept once no webhook ingress can still be
+# answering its source's changes as no link's source's (they keep that answer for STORE_KEPT_SECONDS), so a change
+# made in that time is set at the destination; 5 s more for an answer read just before the link was saved.
+SWEEP_ONCE_SYNCING_SECONDS = STORE_KEPT_SECONDS + 5
 
 
 class LinkRequest(BaseModel):
@@ -243,6 +248,8 @@ class LinkManagement(YourLinks):
         if action is Action.RECONNECT:  # a disconnected link binds no one: reconnecting takes a connection again
             self._plans.check_new_connection(self._store(link.source_store_id), self._store(link.destination_store_id))
         self._record(action, changed, transition)
+        if changed.syncs_stock:
+            self._sweeps.send([SweepJob(link_id=changed.link_id)], delay_seconds=SWEEP_ONCE_SYNCING_SECONDS)
         return changed
 
     def disconnect(

@@ -2,9 +2,10 @@
 
 One thing is looked up: a stock change of a store that is no connected link's source has nowhere to go (most
 are the echoes of storelink's own writes to destinations), so it is answered without being queued; this
-spares each echo the dedup record, the queue and the worker (docs/benchmarks.md). The store's record and its
-credentials are kept in the function for `RECENT_SECONDS`, and so is its being a source, never its not being
-one: an echo costs one query, and a link connected a moment ago carries its source's next change.
+spares each echo the dedup record, the queue and the worker (docs/benchmarks.md). The store's record, its
+credentials and its being a source or not are kept in the function for `STORE_KEPT_SECONDS`: an echo costs no
+AWS call. A link that starts syncing stock is swept once that time has passed (services/links.py), so a change
+its source made meanwhile, answered here as no source's, still reaches the destination.
 """
 
 from collections.abc import Callable, Mapping
@@ -15,23 +16,22 @@ from pydantic import BaseModel, Field, model_serializer
 from pydantic.functional_serializers import SerializerFunctionWrapHandler
 
 from storelink.domain.stock import StockLevelChanged
-from storelink.domain.stores import Platform, Store, StoreCredentials
+from storelink.domain.stores import STORE_KEPT_SECONDS, Platform, Store, StoreCredentials
 from storelink.domain.webhooks import VerifiedDelivery
 from storelink.errors import InvalidSignature, PayloadTooLarge, UnknownStore
 from storelink.ports import EventQueue, LinkRepository, StoreRepository, StoreSecrets, WebhookTranslator
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
-# How long a function keeps a store's record and credentials (rotated with a grace for the previous secret, far
-# longer than this) and its being a link's source (a change queued for a link disconnected meanwhile finds no
-# link at the stock worker, which looks again).
-RECENT_SECONDS = 30
 
 
 @dataclass(frozen=True)
 class _Recent:
     store: Store
     credentials: StoreCredentials
-    is_source: bool
+    # Kept as long as the record (None: not asked yet). A change queued for a link disconnected meanwhile finds no
+    # link at the stock worker, which looks again; one answered as no source's for a link connected meanwhile is
+    # set by the sweep queued when it connected. Rotated credentials keep the previous secret for a day.
+    is_source: bool | None
     until: datetime
 
 
@@ -93,7 +93,7 @@ class WebhookIngress:
         )
 
     def _recently_read(self, platform: Platform, store_id: str) -> _Recent | None:
-        """The store as read at most `RECENT_SECONDS` ago; an unknown one is read again every time (a store just
+        """The store as read at most `STORE_KEPT_SECONDS` ago; an unknown one is read again every time (a store just
         registered receives webhooks at once)."""
         now = self._now()
         recent = self._recent.get(store_id)
@@ -102,17 +102,17 @@ class WebhookIngress:
             if store is None or store.platform is not platform:
                 self._recent.pop(store_id, None)
                 return None
-            recent = _Recent(store, self._secrets.credentials(store), False, now + timedelta(seconds=RECENT_SECONDS))
+            until = now + timedelta(seconds=STORE_KEPT_SECONDS)
+            recent = _Recent(store, self._secrets.credentials(store), None, until)
             self._recent[store_id] = recent
         return recent
 
     def _is_source(self, recent: _Recent) -> bool:
-        """Asked again while the answer is no: a store that just became a source must not lose its next change."""
-        if recent.is_source:
-            return True
+        """Asked once while the store's record is kept, whatever the answer."""
+        if recent.is_source is not None:
+            return recent.is_source
         is_source = any(link.syncs_stock for link in self._links.links_from_source(recent.store.store_id))
-        if is_source:
-            self._recent[recent.store.store_id] = replace(recent, is_source=True)
+        self._recent[recent.store.store_id] = replace(recent, is_source=is_source)
         return is_source
 
     def _verified(
