@@ -3,12 +3,13 @@
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from storelink.domain.links import LinkStatus, SkuMapEntry, StockRules
 from storelink.domain.stock import InventoryRef, LevelsSet
+from storelink.domain.stores import STORE_KEPT_SECONDS, Store
 from storelink.errors import StoreUnavailable
 from storelink.services.stock_propagation import DestinationsFailed, StockPropagation
 from tests.builders import (
@@ -103,6 +104,59 @@ def test_a_batch_to_many_links_keeps_their_lags_in_one_write() -> None:
     # Then their lags are added in one update, each link's under its own counters
     [update] = figures.added
     assert update.add == {"link-1#lag#2000": 1, "link-2#lag#2000": 1}
+
+
+@dataclass
+class CountingStores(FakeStores):
+    reads: int = 0
+
+    def get_many(self, store_ids: list[str]) -> dict[str, Store]:
+        self.reads += 1
+        return super().get_many(store_ids)
+
+
+def test_a_destinations_record_is_kept_for_a_while_and_its_link_read_for_every_change() -> None:
+    # Given a worker that wrote a change to its destination, the destination's record read for it
+    stores = CountingStores({"source": a_store("source"), "destination": a_store("destination")})
+    links, destination, moment = FakeLinks([a_link()]), FakeConnector({DESTINATION_LEVEL: 10}), [datetime.now(UTC)]
+    propagation = StockPropagation(
+        stores=stores,
+        links=links,
+        sku_maps=FakeSkuMaps(
+            [
+                SkuMapEntry(
+                    link_id="link-1",
+                    source_store_id="source",
+                    source_item_id=SOURCE_ITEM,
+                    destination_item_id=DESTINATION_ITEM,
+                )
+            ]
+        ),
+        connectors=FakeConnectors({"destination": destination}),
+        applied=FakeAppliedLevels(),
+        figures=FakeFigures(),
+        now=lambda: moment[0],
+    )
+
+    def change_to(available: int) -> None:
+        moment[0] += timedelta(seconds=STORE_KEPT_SECONDS / 2)
+        propagate(propagation, a_stock_change(available, changed_at=moment[0], delivery_id=f"to-{available}"))
+
+    change_to(9)
+    # When the source changes again within the time a record is kept
+    change_to(8)
+    # Then the destination is written without its record read again
+    assert (stores.reads, [targets[DESTINATION_LEVEL] for targets, _ in destination.set_calls]) == (1, [9, 8])
+    # When the destination pauses the link (disconnects), and the source changes again at once
+    links.links = [a_link(status=LinkStatus.DISCONNECTED)]
+    change_to(7)
+    # Then nothing is written: the links are read for every change
+    assert len(destination.set_calls) == 2
+    # When it reconnects and the source changes once the record has been kept its time
+    links.links = [a_link()]
+    change_to(6)
+    # Then the record is read again, and the destination written
+    assert (stores.reads, destination.set_calls[-1][0]) == (2, {DESTINATION_LEVEL: 6})
 
 
 def test_source_change_sets_the_mapped_destination_level() -> None:

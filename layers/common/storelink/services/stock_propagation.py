@@ -1,7 +1,8 @@
 """Apply source stock changes to every connected destination, with compare-and-set writes.
 
-The plan is read first, in three DynamoDB calls (boto3's table resources are not thread-safe): the links from
-the source, the SKU-map entries of the changed item in all of them, the destination stores. The store writes,
+The plan is read first, in two DynamoDB calls (boto3's table resources are not thread-safe): the links from the
+source, the SKU-map entries of the changed item in all of them; the destination stores' records are kept for
+`STORE_KEPT_SECONDS` (see `_KeptStores`), the links never. The store writes,
 which are most of the time, then run concurrently. The changes of one SQS batch are written together: one call
 per link's destination, whatever their number. Each write measures its sync lag, from each change's time at the
 source to the destination's answer, and the batch adds them to its source's daily figures, each link's histogram
@@ -13,14 +14,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
 from storelink.domain.figures import sync_lag_update
 from storelink.domain.links import Link
 from storelink.domain.stock import InventoryRef, LevelClaim, StockLevelChanged, destination_quantity
-from storelink.domain.stores import Store
+from storelink.domain.stores import STORE_KEPT_SECONDS, Store
 from storelink.errors import SomeStoresFailed, UnknownStore
 from storelink.observability import logger
 from storelink.ports import (
@@ -73,6 +74,39 @@ class PropagationOutcome:
     failed: dict[str, Exception] = field(default_factory=dict)
 
 
+class _KeptStores:
+    """Stores' records as read at most `STORE_KEPT_SECONDS` ago, the missing ones read together.
+
+    Safe where the links are not (they are read for every batch, so a pause or a disconnect holds for the next
+    change): what a write uses of a record (platform, address, secret's name) never changes for a store id; the
+    credentials are not in it (Secrets Manager, kept by the connectors and read again on a 401); a removed or
+    uninstalled store's links are ended first, so no write is planned to it; and `needs_attention` is not consulted
+    here (a store that refuses fails its write, which parks the change, marked or not). Written by hand as the
+    ingress's: Powertools keeps values by the wall clock only, this follows `now`."""
+
+    def __init__(self, stores: StoreRepository, now: Callable[[], datetime]) -> None:
+        self._stores = stores
+        self._now = now
+        self._kept: dict[str, tuple[Store, datetime]] = {}
+
+    def get_many(self, store_ids: list[str]) -> dict[str, Store]:
+        now = self._now()
+        missing = [
+            store_id
+            for store_id in dict.fromkeys(store_ids)
+            if store_id not in self._kept or self._kept[store_id][1] <= now
+        ]
+        if missing:
+            read = self._stores.get_many(missing)
+            until = now + timedelta(seconds=STORE_KEPT_SECONDS)
+            for store_id in missing:
+                if store_id in read:
+                    self._kept[store_id] = (read[store_id], until)
+                else:
+                    self._kept.pop(store_id, None)
+        return {store_id: self._kept[store_id][0] for store_id in store_ids if store_id in self._kept}
+
+
 class DestinationsFailed(SomeStoresFailed):
     """Some destinations could not be written; the others were. A retry rewrites only what still differs."""
 
@@ -92,7 +126,7 @@ class StockPropagation:
     ) -> None:
         self._figures = figures
         self._now = now
-        self._stores = stores
+        self._stores = _KeptStores(stores, now)
         self._links = links
         self._sku_maps = sku_maps
         self._connectors = connectors
@@ -154,7 +188,7 @@ class StockPropagation:
     def _as_the_source_has_it(self, change: StockLevelChanged, kept: int | None) -> StockLevelChanged:
         """Two changes of the level in one second came in some order: the source's level now is the truth. Kept
         with the level's claim when it is not the level `kept` there, so the next change is written against it."""
-        source = self._stores.get(change.store_id)
+        source = self._stores.get_many([change.store_id]).get(change.store_id)
         if source is None:
             raise UnknownStore(f"no source store {change.store_id}")
         available = self._connectors.connector_for(source).read_available([change.level])[change.level]
@@ -181,7 +215,7 @@ class StockPropagation:
         return found
 
     def _write_all(self, writes: list[_LinkWrite]) -> PropagationOutcome:
-        # Every destination store in one round trip.
+        # Every destination store in one round trip, when not kept.
         destinations = self._stores.get_many([write.link.destination_store_id for write in writes])
         outcome = PropagationOutcome()
         futures = []
