@@ -6,7 +6,7 @@ child's CPU time (`time.process_time()`) around the one import statement: an imp
 what a busy shared machine disturbs least (wall time doubled there under other work). The interpreter's own
 start-up is left out. Prints the median of the rounds per handler, and its ratio to boto3's.
 
-Two columns per handler:
+Two settings per handler:
 - deployed: LAMBDA_TASK_ROOT set, so Powertools' Tracer is on, as with the template's `Tracing: Active`;
 - tracing off: as tests, the local runtime and `sam local` run the handlers.
 
@@ -16,9 +16,13 @@ process refuses to import any installed package outside what Lambda has: the clo
 layers/common/requirements.txt (the layer) and boto3 (the runtime's), so `try: import awscrt` fails there as it
 does in Lambda.
 
-A function that calls stores loads its store connectors (httpx and every platform's client) when its first
-invocation wires them, not at import (storelink.bootstrap._connectors): "with connectors" adds that import, timed
-in the same child, so the column is the cold path's whole import either way.
+"+ wiring" goes on in the same child to the first call of every cached builder of the handler module (its settings
+read from the template's environment, its boto3 clients and resources, its secrets provider, and for a function
+that calls stores its connectors and httpx's client, imported then: storelink.bootstrap._connectors): the cold
+start's work before the first event is looked at, so a cost moved from the import to the wiring still shows. AWS is
+not called (an endpoint that refuses connections would fail the run). "+ all models built" then builds every
+storelink model loaded but not yet built (the domain's and the settings' build when first used): the most the first
+events can add to the cold start; what a function's events never use is the deferral's gain.
 
     .venv/bin/python bench/cold_import.py [rounds]        # the table; 7 rounds by default
     .venv/bin/python bench/cold_import.py --before DIR    # and a checkout's, e.g. `git archive main`, side by side
@@ -31,24 +35,31 @@ import os
 import statistics
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from storelink.settings import SETTINGS_OF_FUNCTION, StoreConnections
 from storelink_local.template import load_template
 
 ROOT = Path(__file__).parents[1]
 LAYER_REQUIREMENTS = ROOT / "layers" / "common" / "requirements.txt"
 # What the Lambda Python runtime provides beside the function's code and layers.
 RUNTIME_PACKAGES = ("boto3",)
-CONNECTORS = "storelink.adapters.connectors"
+# Lambda's own variables for the wiring: credentials as the runtime sets them, and no AWS reachable.
+LAMBDA_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_SESSION_TOKEN": "bench",
+    "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+}
 
-# The child: refuse what Lambda lacks, time the import, then the import of what its wiring adds.
+# The child: refuse what Lambda lacks, time the import, then the first call of each cached builder (the wiring), then
+# the build of every storelink model loaded but not built yet (deferred: the most its first events can add).
 CHILD = """
-import sys, time
+import functools, inspect, sys, time
 absent = frozenset(sys.argv[1].split(","))
 
 class NotInLambda:
@@ -58,12 +69,26 @@ class NotInLambda:
             raise ModuleNotFoundError(f"No module named {name!r} (not in Lambda)", name=name)
         return None
 
+def models(base):
+    for model in base.__subclasses__():
+        yield model
+        yield from models(model)
+
 sys.meta_path.insert(0, NotInLambda)
 started = time.process_time()
 import {module}
 imported = time.process_time()
-{wired}
-print(imported - started, time.process_time() - started)
+if {module}.__name__ == "app":
+    for builder in [value for value in vars(app).values() if isinstance(value, functools._lru_cache_wrapper)]:
+        if not inspect.signature(builder).parameters:
+            builder()
+wired = time.process_time()
+if "pydantic" in sys.modules:
+    for model in list(models(sys.modules["pydantic"].BaseModel)):
+        generic = model.__pydantic_generic_metadata__["parameters"]
+        if model.__module__.startswith("storelink") and not model.__pydantic_complete__ and not generic:
+            model.model_rebuild()
+print(imported - started, wired - started, time.process_time() - started)
 """
 
 
@@ -71,7 +96,7 @@ print(imported - started, time.process_time() - started)
 class Target:
     name: str
     module: str  # what Lambda imports: app, or boto3 for the yardstick
-    calls_stores: bool = False
+    environment: Mapping[str, str] = field(default_factory=dict)  # the function's, from the template
 
 
 def lambda_distributions() -> set[str]:
@@ -106,23 +131,22 @@ def absent_in_lambda() -> list[str]:
 
 def targets() -> list[Target]:
     functions = load_template(ROOT / "template.yaml").functions
-    handlers = [
-        Target(Path(f.code_uri).name, "app", issubclass(SETTINGS_OF_FUNCTION[f.logical_id], StoreConnections))
-        for f in functions.values()
-    ]
+    handlers = [Target(Path(f.code_uri).name, "app", f.environment) for f in functions.values()]
     return [Target("import boto3", "boto3"), *sorted(handlers, key=lambda target: target.name)]
 
 
 def child_run(target: Target, tree: Path, absent: list[str], *, traced: bool, flags: tuple[str, ...] = ()) -> str:
     """The child in the target's folder of `tree` (a checkout: its storelink package comes first on the path)."""
     code_dir = tree / "functions" / target.name if target.module == "app" else tree
-    code = CHILD.replace("{module}", target.module).replace("{wired}", f"import {CONNECTORS}" * target.calls_stores)
+    code = CHILD.replace("{module}", target.module)
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(tree / "layers" / "common"),
         "AWS_REGION": "eu-west-1",
         "AWS_DEFAULT_REGION": "eu-west-1",
+        **LAMBDA_ENVIRONMENT,
         **load_template(tree / "template.yaml").powertools_environment(),
+        **target.environment,
     }
     if traced:
         environment["LAMBDA_TASK_ROOT"] = str(code_dir)
@@ -141,34 +165,33 @@ def table(rounds: int, trees: dict[str, Path]) -> None:
     absent = absent_in_lambda()
     rows = targets()
     columns = [(tree, traced) for tree in trees for traced in (True, False)]
-    runs: dict[tuple[str, str, bool], list[tuple[float, float]]] = {
+    runs: dict[tuple[str, str, bool], list[tuple[float, float, float]]] = {
         (row.name, tree, traced): [] for row in rows for tree, traced in columns
     }
     for _ in range(rounds):  # a round is every import of every tree once, so a busy moment hits them all
         for tree, traced in columns:
             for row in rows:
-                imported, wired = child_run(row, trees[tree], absent, traced=traced).split()
-                runs[row.name, tree, traced].append((float(imported) * 1000, float(wired) * 1000))
+                imported, wired, built = child_run(row, trees[tree], absent, traced=traced).split()
+                runs[row.name, tree, traced].append((float(imported) * 1000, float(wired) * 1000, float(built) * 1000))
     print(f"Median of {rounds} rounds, a fresh process per import; {len(absent)} packages not in Lambda refused.")
     for tree in trees:
         boto3 = {traced: statistics.median(run[0] for run in runs["import boto3", tree, traced]) for traced in (1, 0)}
         print()
         print(f"{tree}:")
         print()
-        print("| handler | deployed: import (ms) | / boto3 | with connectors | / boto3 | tracing off (ms) | / boto3 |")
+        print("| handler | deployed: import (ms) | / boto3 | + wiring | + all models built | tracing off | / boto3 |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for row in rows:
-            deployed = runs[row.name, tree, True]
-            imported = statistics.median(run[0] for run in deployed)
-            wired = statistics.median(run[1] for run in deployed)
-            untraced = statistics.median(run[0] for run in runs[row.name, tree, False])
+            deployed, untraced = runs[row.name, tree, True], runs[row.name, tree, False]
+            imported, wired, built = (statistics.median(run[column] for run in deployed) for column in range(3))
+            untraced_import = statistics.median(run[0] for run in untraced)
             cells = [
                 f"{imported:.0f}",
                 f"{imported / boto3[True]:.2f}",
-                f"{wired:.0f}" if row.calls_stores else "calls no store",
-                f"{wired / boto3[True]:.2f}" if row.calls_stores else "",
-                f"{untraced:.0f}",
-                f"{untraced / boto3[False]:.2f}",
+                f"{wired:.0f}" if row.environment else "",
+                f"{built:.0f}" if row.environment else "",
+                f"{untraced_import:.0f}",
+                f"{untraced_import / boto3[False]:.2f}",
             ]
             print(f"| {row.name} | {' | '.join(cells)} |")
 

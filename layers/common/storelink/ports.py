@@ -1,36 +1,39 @@
 """The small interfaces services depend on; adapters implement them, bootstrap wires them."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
-from storelink.domain.dashboard_sessions import DashboardSession
-from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
-from storelink.domain.figures import FigureDay, FigureUpdate
-from storelink.domain.file_jobs import FileJob
-from storelink.domain.give_back import LineLedger
-from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
-from storelink.domain.manual_stores import ManualOrder, ManualVariant
-from storelink.domain.matching import HealthReport
-from storelink.domain.messages import ImportCheckpoint, PushRequested
-from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
-from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
-from storelink.domain.plans import HeldPush
-from storelink.domain.refunds import SourceRefund
-from storelink.domain.stock import (
-    AppliedClaim,
-    InventoryRef,
-    LevelsSet,
-    LevelWrite,
-    Oversell,
-    StockLevelChanged,
-)
-from storelink.domain.stores import Attention, GrantedToken, ParkedMessage, Store, StoreCredentials
-from storelink.domain.webhooks import VerifiedDelivery
+if TYPE_CHECKING:  # the domain's types, for annotations only: a function loads the domain modules it uses
+    from storelink.domain.catalogue import CatalogueVariant, Location, ShopFacts
+    from storelink.domain.dashboard_sessions import DashboardSession
+    from storelink.domain.events import Changes, OrderChanged, RefundCreated, StoreEvent
+    from storelink.domain.figures import FigureDay, FigureUpdate
+    from storelink.domain.file_jobs import FileJob
+    from storelink.domain.give_back import LineLedger
+    from storelink.domain.links import Identifier, Link, SkuMapEntry, Transition
+    from storelink.domain.manual_stores import ManualOrder, ManualVariant
+    from storelink.domain.matching import HealthReport
+    from storelink.domain.messages import ImportCheckpoint, PushRequested
+    from storelink.domain.mirrors import MirrorStatus, OrderMirror, OrderSummary
+    from storelink.domain.orders import CreatedOrder, Order, OrderDraft, OrdersPage, OrdersRead, OrderWindow, Tracking
+    from storelink.domain.plans import HeldPush
+    from storelink.domain.refunds import SourceRefund
+    from storelink.domain.stock import (
+        AppliedClaim,
+        InventoryRef,
+        LevelsSet,
+        LevelWrite,
+        Oversell,
+        StockLevelChanged,
+    )
+    from storelink.domain.stores import Attention, GrantedToken, ParkedMessage, Store, StoreCredentials
+    from storelink.domain.webhooks import VerifiedDelivery
 
 
 class StoreRepository(Protocol):

@@ -14,7 +14,8 @@ from storelink.domain.plans import PlanCatalogue
 
 
 class _FromEnvironment(BaseModel):
-    model_config = ConfigDict(frozen=True, alias_generator=str.upper, populate_by_name=True)
+    # A function reads one of these models: its validator is built when it does, not every model's at import.
+    model_config = ConfigDict(frozen=True, alias_generator=str.upper, populate_by_name=True, defer_build=True)
 
     @classmethod
     def from_env(cls) -> Self:

@@ -1,9 +1,11 @@
 """A store's catalogue as storelink sees it, whatever the platform."""
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from storelink.domain import DomainModel
 
 
-class ShopFacts(BaseModel):
+class ShopFacts(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     shop_id: str
@@ -12,7 +14,7 @@ class ShopFacts(BaseModel):
     currency: str
 
 
-class Location(BaseModel):
+class Location(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     location_id: str
@@ -20,7 +22,7 @@ class Location(BaseModel):
     active: bool = True
 
 
-class CatalogueVariant(BaseModel):
+class CatalogueVariant(DomainModel):
     """One sellable variant and the inventory item that holds its stock."""
 
     model_config = ConfigDict(frozen=True)

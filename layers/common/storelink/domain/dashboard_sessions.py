@@ -11,15 +11,16 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
+from storelink.domain import DomainModel
 from storelink.domain.credentials import digest
 
 # A working day: a session ends this long after login, however busy (the cookie's Max-Age says the same).
 SESSION_LIFETIME = timedelta(hours=8)
 
 
-class DashboardSession(BaseModel):
+class DashboardSession(DomainModel):
     """One session as storelink keeps it: by the digest of its id, never the id itself."""
 
     model_config = ConfigDict(frozen=True)

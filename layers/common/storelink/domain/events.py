@@ -3,20 +3,21 @@
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
+from storelink.domain import DomainModel
 from storelink.domain.orders import Tracking
 from storelink.domain.stock import StockLevelChanged
 
 
-class _Event(BaseModel):
+class _Event(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     store_id: str = Field(min_length=1)
     delivery_id: str = Field(min_length=1)
 
 
-class OrderLineSeen(BaseModel):
+class OrderLineSeen(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     line_id: str
@@ -46,7 +47,7 @@ class FulfilmentCreated(_Event):
     lines: tuple[OrderLineSeen, ...] = ()
 
 
-class RefundedLine(BaseModel):
+class RefundedLine(DomainModel):
     """A line of a refund: how many of its units, for how much (after discounts, before taxes)."""
 
     model_config = ConfigDict(frozen=True)
@@ -70,7 +71,7 @@ class RefundCreated(_Event):
     unread: bool = False
 
 
-class VariantSeen(BaseModel):
+class VariantSeen(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     variant_id: str
@@ -92,7 +93,7 @@ class AppUninstalled(_Event):
 StoreEvent = StockLevelChanged | OrderChanged | FulfilmentCreated | RefundCreated | ProductChanged | AppUninstalled
 
 
-class Changes(BaseModel):
+class Changes(DomainModel):
     """What a store changed since a moment, as the events its webhooks would have carried, and the newest
     modification date among them (None when nothing changed): where the next read starts."""
 

@@ -21,8 +21,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from storelink.domain import DomainModel
 from storelink.domain.links import LinkStatus
 from storelink.domain.mirrors import MirrorStatus, OrderMirror
 from storelink.domain.plans import PlanUsage
@@ -123,7 +124,7 @@ def product_names(mirror: OrderMirror) -> dict[str, str]:
     return names
 
 
-class FigureUpdate(BaseModel):
+class FigureUpdate(DomainModel):
     """What to add to one owner's item of one kind for one UTC day, and the names of the products it counts."""
 
     model_config = ConfigDict(frozen=True)
@@ -240,7 +241,7 @@ def sync_lag_update(source_store_id: str, day: date, lags_ms: Mapping[str, Itera
 # -- what the counters say over a range ---------------------------------------------------------------------
 
 
-class FigureDay(BaseModel):
+class FigureDay(DomainModel):
     """One owner's item of one kind for one UTC day, as kept."""
 
     model_config = ConfigDict(frozen=True)
@@ -252,7 +253,7 @@ class FigureDay(BaseModel):
     names: dict[str, str] = Field(default_factory=dict)
 
 
-class Ranked(BaseModel):
+class Ranked(DomainModel):
     """A product or a source store in a ranking: its units, and its value in each currency (never converted)."""
 
     model_config = ConfigDict(frozen=True)
@@ -263,7 +264,7 @@ class Ranked(BaseModel):
     value: dict[str, Decimal]
 
 
-class DayFigures(BaseModel):
+class DayFigures(DomainModel):
     """One day in the caller's time zone: for the charts."""
 
     model_config = ConfigDict(frozen=True)
@@ -274,7 +275,7 @@ class DayFigures(BaseModel):
     revenue: dict[str, Decimal]
 
 
-class OrderFigures(BaseModel):
+class OrderFigures(DomainModel):
     """The orders received in the range, by their state now; units and revenue of those not cancelled."""
 
     model_config = ConfigDict(frozen=True)
@@ -290,7 +291,7 @@ class OrderFigures(BaseModel):
     revenue: dict[str, Decimal] = Field(default_factory=dict)
 
 
-class LagFigures(BaseModel):
+class LagFigures(DomainModel):
     """From a source's change to the destination's write, measured on every propagation: percentiles are the
     upper bound of the histogram bucket they fall in (LAG_BUCKETS_MS)."""
 
@@ -302,7 +303,7 @@ class LagFigures(BaseModel):
     buckets: dict[str, int] = Field(default_factory=dict)
 
 
-class StockFigures(BaseModel):
+class StockFigures(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     oversells: int = 0
@@ -312,7 +313,7 @@ class StockFigures(BaseModel):
     sync_lag: LagFigures = Field(default_factory=LagFigures)
 
 
-class ProductFigures(BaseModel):
+class ProductFigures(DomainModel):
     """A link's products as its last catalogue match found them."""
 
     model_config = ConfigDict(frozen=True)
@@ -322,7 +323,7 @@ class ProductFigures(BaseModel):
     synced: int | None = None
 
 
-class LinkFigures(BaseModel):
+class LinkFigures(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     link_id: str
@@ -338,7 +339,7 @@ class LinkFigures(BaseModel):
     stock: StockFigures
 
 
-class ConnectedLink(BaseModel):
+class ConnectedLink(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     link_id: str
@@ -347,7 +348,7 @@ class ConnectedLink(BaseModel):
     status: LinkStatus
 
 
-class StoreFigures(BaseModel):
+class StoreFigures(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     store_id: str
@@ -368,7 +369,7 @@ class StoreFigures(BaseModel):
     plan_usage: PlanUsage
 
 
-class Summed(BaseModel):
+class Summed(DomainModel):
     """An owner's counters over a period: hourly ones within its hours, daily ones for every day it touches."""
 
     model_config = ConfigDict(frozen=True)

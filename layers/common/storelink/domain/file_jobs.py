@@ -13,8 +13,9 @@ from typing import Any
 from urllib.parse import unquote_plus
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from storelink.domain import DomainModel
 from storelink.domain.mirrors import MirrorStatus
 from storelink.domain.reports import date_range, time_zone
 from storelink.domain.spreadsheet_csv import RowError
@@ -69,7 +70,7 @@ class JobState(StrEnum):
         return self in (JobState.APPLIED, JobState.READY, JobState.REFUSED, JobState.FAILED)
 
 
-class PushedOrdersFilters(BaseModel):
+class PushedOrdersFilters(DomainModel):
     """The pushed-orders report's filters, as GET /links/{link_id}/reports/pushed-orders.csv takes them: an export
     job's request body, checked when the job is made (a bad one names its field) and kept on the job."""
 
@@ -108,7 +109,7 @@ class PushedOrdersFilters(BaseModel):
         return since, until, zone
 
 
-class ExportRequested(BaseModel):
+class ExportRequested(DomainModel):
     """An export job for the file jobs function, on the queue S3 announces uploads on."""
 
     model_config = ConfigDict(frozen=True)
@@ -116,7 +117,7 @@ class ExportRequested(BaseModel):
     export_job_id: str
 
 
-class FileJob(BaseModel):
+class FileJob(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     job_id: str

@@ -12,14 +12,15 @@ idempotency key of its own: a retry after a crash anywhere in between repeats th
 platform applies once, and never decides anew (docs/stock-engine.md, "Give-backs").
 """
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from storelink.domain import DomainModel
 from storelink.domain.stock import InventoryRef
 
 NOTHING_TAKEN = "restock ignored: storelink took no units for this line"
 
 
-class _Frozen(BaseModel):
+class _Frozen(DomainModel):
     model_config = ConfigDict(frozen=True)
 
 

@@ -9,8 +9,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, computed_field, field_validator, model_validator
 
+from storelink.domain import DomainModel
 from storelink.domain.orders import SalesChannel
 
 
@@ -29,7 +30,7 @@ MAX_UNITS = 1_000_000_000
 Units = Annotated[int, Field(ge=0, le=MAX_UNITS)]
 
 
-class StockRules(BaseModel):
+class StockRules(DomainModel):
     """How a source level becomes a destination level: hold back `buffer` units, show 0 at or below `floor`."""
 
     model_config = ConfigDict(frozen=True)
@@ -67,7 +68,7 @@ class RefundCarry(StrEnum):
     REFUND_SOURCE = "refund_source"
 
 
-class OrderPush(BaseModel):
+class OrderPush(DomainModel):
     """How destination orders reach the source (Syncerize's order push settings, Shopdesk's approval)."""
 
     model_config = ConfigDict(frozen=True)
@@ -124,7 +125,7 @@ class NotYourAction(Exception):
         super().__init__(f"only the {ROLE_OF_ACTION[action]} can {action} a link")
 
 
-class Transition(BaseModel):
+class Transition(DomainModel):
     """One recorded change of a link: who did what, when, from which status to which."""
 
     model_config = ConfigDict(frozen=True)
@@ -138,7 +139,7 @@ class Transition(BaseModel):
     detail: str = ""
 
 
-class CatalogueProgress(BaseModel):
+class CatalogueProgress(DomainModel):
     """Where matching the link's catalogues stands, visible on the link."""
 
     model_config = ConfigDict(frozen=True)
@@ -154,7 +155,7 @@ class CatalogueProgress(BaseModel):
 HISTORY_DAYS = 90
 
 
-class OrderHistoryImport(BaseModel):
+class OrderHistoryImport(DomainModel):
     """Where importing the destination's orders of the 90 days before the grant stands, visible on the link.
 
     Orders from the grant on arrive as webhooks; these are kept as history: never pushed, never decremented.
@@ -186,7 +187,7 @@ class OrderHistoryImport(BaseModel):
 MAX_REPORTED_FAILURES = 100
 
 
-class SweepReport(BaseModel):
+class SweepReport(DomainModel):
     """What the last sweep of a link found and did (drift: a destination level that was not its source's)."""
 
     model_config = ConfigDict(frozen=True)
@@ -218,7 +219,7 @@ class SweepReport(BaseModel):
         return dict(list(failures.items())[:MAX_REPORTED_FAILURES])
 
 
-class ProductRemovalProgress(BaseModel):
+class ProductRemovalProgress(DomainModel):
     """Where deleting the destination's products after a "delete_products" disconnect stands, visible on the
     link. The work runs in numbered parts; a part counts once, however often its message is delivered."""
 
@@ -254,7 +255,7 @@ class ProductRemovalProgress(BaseModel):
         )
 
 
-class Link(BaseModel):
+class Link(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     link_id: str = Field(min_length=1)
@@ -333,7 +334,7 @@ class Link(BaseModel):
 MapState = Literal["matched", "unmatched", "ambiguous", "excluded"]
 
 
-class SkuMapEntry(BaseModel):
+class SkuMapEntry(DomainModel):
     """For one link and one destination variant: the source variant it sells when matched, else why not."""
 
     model_config = ConfigDict(frozen=True)

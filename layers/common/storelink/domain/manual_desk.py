@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import ConfigDict, Field, computed_field, model_validator
 
+from storelink.domain import DomainModel
 from storelink.domain.links import MAX_UNITS, Units
 from storelink.domain.manual_stores import ManualOrder, ManualVariant
 from storelink.domain.orders import Customer, Order, OrderLine, SalesChannel
@@ -23,7 +24,7 @@ MAX_ITEMS_AT_ONCE = 90
 Text = Field(min_length=1, max_length=255)
 
 
-class VariantRequest(BaseModel):
+class VariantRequest(DomainModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     title: str = Field(default="Default", min_length=1, max_length=255)
@@ -32,7 +33,7 @@ class VariantRequest(BaseModel):
     stock: Units = 0
 
 
-class ProductRequest(BaseModel):
+class ProductRequest(DomainModel):
     """A product and its variants, as the merchant adds it to their manual store."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -41,7 +42,7 @@ class ProductRequest(BaseModel):
     variants: list[VariantRequest] = Field(min_length=1, max_length=MAX_ITEMS_AT_ONCE)
 
 
-class OrderLineEntry(BaseModel):
+class OrderLineEntry(DomainModel):
     """A line of an order entered by hand: its variant by SKU or by id, how many, at what price."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -58,7 +59,7 @@ class OrderLineEntry(BaseModel):
         return self
 
 
-class OrderEntry(BaseModel):
+class OrderEntry(DomainModel):
     """A sale entered by hand (a market stall's, a phone order). `reference` is the merchant's own number for it:
     entering the same reference again is refused, so a form sent twice or a CSV imported twice sells once."""
 
@@ -79,7 +80,7 @@ def order_id_of(reference: str | None, fallback: str) -> str:
     return "o-" + hashlib.sha256(reference.strip().encode()).hexdigest()[:16]
 
 
-class EnteredOrder(BaseModel):
+class EnteredOrder(DomainModel):
     """An order entered by hand, decided: the order, and each of its variants after the sale."""
 
     model_config = ConfigDict(frozen=True)
@@ -174,7 +175,7 @@ def export_catalogue(variants: Iterable[ManualVariant]) -> str:
     return out.getvalue()
 
 
-class CataloguePlan(BaseModel):
+class CataloguePlan(DomainModel):
     """What importing a catalogue CSV does: variants created and changed, or why not (every bad row)."""
 
     model_config = ConfigDict(frozen=True)
@@ -302,7 +303,7 @@ ORDERS_NEEDED = (
 )
 
 
-class OrdersFile(BaseModel):
+class OrdersFile(DomainModel):
     """An orders CSV read: the orders its rows make (grouped by reference, in the file's order), or every bad row."""
 
     model_config = ConfigDict(frozen=True)

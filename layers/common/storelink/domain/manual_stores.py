@@ -9,8 +9,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AwareDatetime, ConfigDict, Field, HttpUrl
 
+from storelink.domain import DomainModel
 from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.events import (
     FulfilmentCreated,
@@ -47,7 +48,7 @@ def manual_address(name: str, also_sent: Collection[str]) -> tuple[str, HttpUrl]
     return f"{slug}.manual", HttpUrl(f"https://{slug}.manual.invalid")
 
 
-class ManualVariant(BaseModel):
+class ManualVariant(DomainModel):
     """One variant of a manual store, with its stock: the inventory item is the variant itself."""
 
     model_config = ConfigDict(frozen=True)
@@ -79,7 +80,7 @@ class ManualVariant(BaseModel):
         )
 
 
-class KeptRefund(BaseModel):
+class KeptRefund(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     refund_id: str
@@ -91,7 +92,7 @@ class KeptRefund(BaseModel):
     by_storelink: bool = False
 
 
-class Shipment(BaseModel):
+class Shipment(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     fulfilment_id: str
@@ -99,7 +100,7 @@ class Shipment(BaseModel):
     lines: dict[str, int]
 
 
-class ManualOrder(BaseModel):
+class ManualOrder(DomainModel):
     """An order of a manual store: entered by its merchant, or pushed by storelink, with what happened to it."""
 
     model_config = ConfigDict(frozen=True)
@@ -216,7 +217,7 @@ def refund_created(store_id: str, kept: ManualOrder, refund: KeptRefund) -> Refu
     )
 
 
-class Change(BaseModel):
+class Change(DomainModel):
     """One write to a manual store and the events it makes, kept in the store's change feed with it."""
 
     model_config = ConfigDict(frozen=True)

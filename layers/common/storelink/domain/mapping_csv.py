@@ -6,8 +6,9 @@ with its reason and every real change, so a dry run shows exactly what applying 
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import ConfigDict, computed_field
 
+from storelink.domain import DomainModel
 from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.links import Identifier
 from storelink.domain.matching import VariantMatch
@@ -42,7 +43,7 @@ NEEDED_COLUMNS = (
 MAX_ROWS = 100_000
 
 
-class MappingChange(BaseModel):
+class MappingChange(DomainModel):
     """A destination variant that would sell another source variant, or none (unmapped)."""
 
     model_config = ConfigDict(frozen=True)
@@ -52,7 +53,7 @@ class MappingChange(BaseModel):
     to_source_variant_id: str | None
 
 
-class MappingImportPlan(BaseModel):
+class MappingImportPlan(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     # Rows read, blank ones left out.

@@ -8,8 +8,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from storelink.domain import DomainModel
 from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.links import Identifier
 
@@ -73,7 +74,7 @@ def by_identifier(variants: Iterable[CatalogueVariant], identifier: Identifier) 
     return index
 
 
-class VariantMatch(BaseModel):
+class VariantMatch(DomainModel):
     """What matching decided for one destination variant, and why, in words a merchant can act on."""
 
     model_config = ConfigDict(frozen=True)
@@ -162,7 +163,7 @@ def _by_hand(
     )
 
 
-class Listed[T](BaseModel):
+class Listed[T](DomainModel):
     """A finding's full count and its first LIST_LIMIT items."""
 
     model_config = ConfigDict(frozen=True)
@@ -176,7 +177,7 @@ def _listed[T](items: Iterable[T]) -> Listed[T]:
     return Listed[T](count=len(items), first=tuple(items[:LIST_LIMIT]))
 
 
-class DuplicateIdentifier(BaseModel):
+class DuplicateIdentifier(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     # As the first variant that has it spells it.
@@ -184,14 +185,14 @@ class DuplicateIdentifier(BaseModel):
     variant_ids: Listed[str]
 
 
-class NotLinkableVariant(BaseModel):
+class NotLinkableVariant(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     variant_id: str
     reason: str
 
 
-class CatalogueHealth(BaseModel):
+class CatalogueHealth(DomainModel):
     """One catalogue's identifier problems, which make variants ambiguous or excluded."""
 
     model_config = ConfigDict(frozen=True)
@@ -204,7 +205,7 @@ class CatalogueHealth(BaseModel):
     not_linkable: Listed[NotLinkableVariant]
 
 
-class VariantCountMismatch(BaseModel):
+class VariantCountMismatch(DomainModel):
     """Products matched through at least one variant that do not have the same number of variants."""
 
     model_config = ConfigDict(frozen=True)
@@ -215,7 +216,7 @@ class VariantCountMismatch(BaseModel):
     source_variants: int
 
 
-class HealthReport(BaseModel):
+class HealthReport(DomainModel):
     """A link's SKU health: each catalogue's findings, and once matched, the outcome."""
 
     model_config = ConfigDict(frozen=True)

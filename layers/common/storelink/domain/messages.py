@@ -26,12 +26,13 @@ queue's dead-letter queue with its reason, or is parked under its store (docs/fa
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, ConfigDict
 
+from storelink.domain import DomainModel
 from storelink.domain.links import SweepReport
 
 
-class SourceSweep(BaseModel):
+class SourceSweep(DomainModel):
     """The 15-minute sweep of one source store's connected links: its levels read once for all of them."""
 
     # Required, so that no sweep job on the same queue ever reads as one.
@@ -39,7 +40,7 @@ class SourceSweep(BaseModel):
     source_store_id: str
 
 
-class SweepJob(BaseModel):
+class SweepJob(DomainModel):
     link_id: str
     # Where the next part of a large link starts (a position in its matched SKU-map entries), and what
     # the parts before it found.
@@ -51,7 +52,7 @@ class SweepJob(BaseModel):
     bulk: "BulkReads | None" = None
 
 
-class BulkReads(BaseModel):
+class BulkReads(DomainModel):
     """The bulk operations reading every level of a link's source and destination, and how often they were
     found still running."""
 
@@ -62,7 +63,7 @@ class BulkReads(BaseModel):
     restarts: int = 0
 
 
-class HistoryChunk(BaseModel):
+class HistoryChunk(DomainModel):
     """Continue the import of link `link_id` that its grant at `until` started, from checkpoint `chunk`."""
 
     kind: Literal["history_chunk"] = "history_chunk"
@@ -73,7 +74,7 @@ class HistoryChunk(BaseModel):
     waits: int = 0
 
 
-class ImportCheckpoint(BaseModel):
+class ImportCheckpoint(DomainModel):
     """Where a bulk catalogue import stands, carried through the queue between invocations."""
 
     kind: Literal["catalogue_checkpoint"] = "catalogue_checkpoint"
@@ -81,7 +82,7 @@ class ImportCheckpoint(BaseModel):
     reads: BulkReads
 
 
-class CatalogueMatchRequested(BaseModel):
+class CatalogueMatchRequested(DomainModel):
     """Match a connected link's catalogues again: its destination's plan has room for variants left unmapped at
     the synced-products cap (services/plans.py, PlanPushes)."""
 
@@ -91,7 +92,7 @@ class CatalogueMatchRequested(BaseModel):
     link_id: str
 
 
-class PushRequested(BaseModel):
+class PushRequested(DomainModel):
     """Push a mirror's part into its source (by hand through the API, or again after a failure)."""
 
     model_config = ConfigDict(frozen=True)

@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
+from storelink.domain import DomainModel
 from storelink.domain.events import FulfilmentCreated, OrderLineSeen
 from storelink.domain.links import InitialOrderStatus, Link
 from storelink.domain.orders import (
@@ -67,7 +68,7 @@ class Fulfilment(StrEnum):
         return list(Fulfilment).index(self)
 
 
-class _Frozen(BaseModel):
+class _Frozen(DomainModel):
     model_config = ConfigDict(frozen=True)
 
 

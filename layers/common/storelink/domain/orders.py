@@ -4,7 +4,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
+
+from storelink.domain import DomainModel
 
 
 class SalesChannel(StrEnum):
@@ -18,7 +20,7 @@ class SalesChannel(StrEnum):
     OTHER = "other"
 
 
-class _Frozen(BaseModel):
+class _Frozen(DomainModel):
     model_config = ConfigDict(frozen=True)
 
 

@@ -19,8 +19,9 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, ConfigDict, Field, ValidationError
 
+from storelink.domain import DomainModel
 from storelink.domain.matching import MatchState, VariantMatch
 from storelink.domain.messages import PushRequested
 from storelink.domain.mirrors import OrderMirror, PartStatus
@@ -44,7 +45,7 @@ WHAT_TO_DO = {
 }
 
 
-class Plan(BaseModel):
+class Plan(DomainModel):
     """One plan's caps; none: no cap."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -82,7 +83,7 @@ def plan_limit_reached(plan: Plan, limit: Limit, used: int, cap: int) -> PlanLim
     )
 
 
-class PlanCatalogue(BaseModel):
+class PlanCatalogue(DomainModel):
     """The deployment's plans by name, as the `Plans` template parameter gives them."""
 
     model_config = ConfigDict(frozen=True)
@@ -112,7 +113,7 @@ def month_of(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m")
 
 
-class LimitUsage(BaseModel):
+class LimitUsage(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     used: int
@@ -120,7 +121,7 @@ class LimitUsage(BaseModel):
     left: int | None
 
 
-class PlanUsage(BaseModel):
+class PlanUsage(DomainModel):
     """A store's plan, and how much of each limit it uses (pushed orders: this month's)."""
 
     model_config = ConfigDict(frozen=True)
@@ -159,7 +160,7 @@ class PlanUsage(BaseModel):
         )
 
 
-class HeldPush(BaseModel):
+class HeldPush(DomainModel):
     """A push refused at the store's monthly limit: kept until the month turns or the plan rises, then sent to
     the order worker again, which pushes it through the same once-only path as any push (domain/mirrors.py)."""
 

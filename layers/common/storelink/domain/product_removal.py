@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from storelink.domain import DomainModel
 from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.links import ProductRemovalProgress, SkuMapEntry
 
 
-class PlannedProduct(BaseModel):
+class PlannedProduct(DomainModel):
     """A destination product the disconnect deletes or keeps, with its variants mapped on the link."""
 
     model_config = ConfigDict(frozen=True)
@@ -33,7 +34,7 @@ class PlannedProduct(BaseModel):
         return f"{self.title} ({self.product_id})" + (f": {self.reason}" if self.reason else "")
 
 
-class ProductRemovalPlan(BaseModel):
+class ProductRemovalPlan(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     delete: tuple[PlannedProduct, ...] = ()
@@ -109,7 +110,7 @@ PRODUCTS_PER_PART = 50
 VARIANTS_PER_PART = 500
 
 
-class ProductRemovalJob(BaseModel):
+class ProductRemovalJob(DomainModel):
     """One part of a disconnect's product removal, for the sweep workers: delete these, set those to 0."""
 
     model_config = ConfigDict(frozen=True)

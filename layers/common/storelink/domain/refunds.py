@@ -10,15 +10,16 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from storelink.domain import DomainModel
 from storelink.domain.events import RefundCreated
 from storelink.domain.links import Link, RefundCarry
 from storelink.domain.mirrors import CENT, MirrorAction, Note, OrderMirror, PartStatus, SourcePart
 from storelink.domain.orders import OrderLine
 
 
-class RefundShare(BaseModel):
+class RefundShare(DomainModel):
     """A part's share of a destination refund: its refunded lines (destination line id → units) and money."""
 
     model_config = ConfigDict(frozen=True)
@@ -32,7 +33,7 @@ class RefundShare(BaseModel):
     money_only: bool = False
 
 
-class SourceRefund(BaseModel):
+class SourceRefund(DomainModel):
     """The refund made on a source's order, and the money it gave back (none when nothing was paid there)."""
 
     model_config = ConfigDict(frozen=True)

@@ -10,8 +10,9 @@ from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, ConfigDict
 
+from storelink.domain import DomainModel
 from storelink.domain.mirrors import OrderSummary
 from storelink.domain.spreadsheet_csv import csv_lines
 from storelink.errors import InvalidRequest
@@ -88,7 +89,7 @@ FiguresRange = Literal["today", "7d", "30d"]
 MAX_FIGURES_DAYS = 366
 
 
-class TimeRange(BaseModel):
+class TimeRange(DomainModel):
     """A picked range: the instants it runs between, both inclusive, in the zone its days are counted in."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -139,7 +140,7 @@ def time_range(
     return TimeRange(choice=picked, zone=zone, since=since, until=until)
 
 
-class FiguresPeriod(BaseModel):
+class FiguresPeriod(DomainModel):
     """The range a figures answer covers, both ends inclusive, and the zone its days are counted in."""
 
     model_config = ConfigDict(frozen=True)

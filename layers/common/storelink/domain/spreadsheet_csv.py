@@ -12,8 +12,9 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from storelink.domain import DomainModel
 from storelink.domain.catalogue import CatalogueVariant
 from storelink.domain.links import Identifier
 from storelink.domain.matching import identifier_label, identifier_value, normalise
@@ -24,7 +25,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 IDS_SHOWN = 5
 
 
-class RowError(BaseModel):
+class RowError(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     # As a spreadsheet numbers them: the header is row 1.

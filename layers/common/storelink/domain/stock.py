@@ -5,13 +5,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
+from storelink.domain import DomainModel
 from storelink.domain.links import StockRules
 from storelink.domain.stores import Platform
 
 
-class InventoryRef(BaseModel):
+class InventoryRef(DomainModel):
     """One stock level: an inventory item at a location, in the platform's own ids."""
 
     model_config = ConfigDict(frozen=True)
@@ -20,7 +21,7 @@ class InventoryRef(BaseModel):
     location_id: str = Field(min_length=1)
 
 
-class StockLevelChanged(BaseModel):
+class StockLevelChanged(DomainModel):
     """A store reported a new available quantity for one item at one location."""
 
     model_config = ConfigDict(frozen=True)
@@ -51,7 +52,7 @@ class AppliedClaim(NamedTuple):
     available_before: int | None = None
 
 
-class LevelWrite(BaseModel):
+class LevelWrite(DomainModel):
     """A compare-and-set write: set `level` to `quantity` only if it still holds `expected`."""
 
     model_config = ConfigDict(frozen=True)
@@ -61,7 +62,7 @@ class LevelWrite(BaseModel):
     expected: int
 
 
-class Oversell(BaseModel):
+class Oversell(DomainModel):
     """A destination's order line that took its source below zero: units sold that the source did not have
     (two stores sold the last unit at once). Recorded on the link, once per order line."""
 

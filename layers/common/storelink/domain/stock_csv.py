@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import ConfigDict, computed_field
 
+from storelink.domain import DomainModel
 from storelink.domain.catalogue import CatalogueVariant, Location
 from storelink.domain.links import MAX_UNITS, Identifier
 from storelink.domain.spreadsheet_csv import (
@@ -68,7 +69,7 @@ MAX_JOB_ROWS = 100_000
 WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 
 
-class StockRow(BaseModel):
+class StockRow(DomainModel):
     """A row read and found in the store: one of its levels, and what to do to it."""
 
     model_config = ConfigDict(frozen=True)
@@ -91,7 +92,7 @@ class StockRow(BaseModel):
         return f"SKU {self.sku}" if self.sku else f"variant {self.variant_id}"
 
 
-class StockFile(BaseModel):
+class StockFile(DomainModel):
     """A file as read: its rows found in the store, and what is wrong with the others."""
 
     model_config = ConfigDict(frozen=True)
@@ -106,7 +107,7 @@ class PlannedLevel(StockRow):
     new: int
 
 
-class StockUpdatePlan(BaseModel):
+class StockUpdatePlan(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     # Rows read, blank ones left out.

@@ -3,8 +3,9 @@
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AwareDatetime, ConfigDict, Field, HttpUrl
 
+from storelink.domain import DomainModel
 from storelink.domain.credentials import digest
 
 
@@ -15,7 +16,7 @@ class Platform(StrEnum):
     MANUAL = "manual"
 
 
-class Attention(BaseModel):
+class Attention(DomainModel):
     """Why a store refuses storelink itself (access revoked, a scope missing): kept apart from its credentials,
     shown on the store until the merchant fixes them."""
 
@@ -25,7 +26,7 @@ class Attention(BaseModel):
     since: AwareDatetime
 
 
-class ParkedMessage(BaseModel):
+class ParkedMessage(DomainModel):
     """Queued work that failed because a store refuses storelink itself: kept as it came, while the store needs
     attention, and sent again to its queue once the store's credentials work (no retries burned meanwhile)."""
 
@@ -42,7 +43,7 @@ class ParkedMessage(BaseModel):
     parked_at: AwareDatetime
 
 
-class Store(BaseModel):
+class Store(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     store_id: str = Field(min_length=1)
@@ -80,7 +81,7 @@ WEBHOOK_SECRET_GRACE = timedelta(hours=24)
 RENEW_BEFORE_EXPIRY = timedelta(minutes=10)
 
 
-class GrantedToken(BaseModel):
+class GrantedToken(DomainModel):
     """An access token the platform issued for an app's client credentials, and when it stops working."""
 
     model_config = ConfigDict(frozen=True)
@@ -89,7 +90,7 @@ class GrantedToken(BaseModel):
     expires_at: AwareDatetime | None
 
 
-class StoreCredentials(BaseModel):
+class StoreCredentials(DomainModel):
     """The store's secrets, read from Secrets Manager; never stored in a table, never logged.
 
     Either an access token that does not expire with its webhook secret (a legacy custom app), or a Dev

@@ -3,13 +3,14 @@
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from storelink.domain import DomainModel
 from storelink.domain.events import StoreEvent
 from storelink.errors import MalformedWebhook
 
 
-class VerifiedDelivery(BaseModel):
+class VerifiedDelivery(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     # The platform's id for this delivery; its retries reuse it, so it is the dedup key.
