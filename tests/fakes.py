@@ -530,23 +530,27 @@ class RecordingHistoryChunks:
 
 @dataclass
 class FakeAppliedLevels:
-    """The repository's rule: newer (or the same delivery again) applies, older skips, same time reads."""
+    """The repository's rule: newer (or the queue's retry of the applied one) applies, older skips, the applied one
+    received again is refused, another of the same time reads."""
 
-    latest: dict[InventoryRef, tuple[datetime, str, int]] = field(default_factory=dict)
+    latest: dict[InventoryRef, tuple[datetime, str, datetime, int]] = field(default_factory=dict)
 
     def claim(self, change: StockLevelChanged) -> AppliedClaim:
         applied = self.latest.get(change.level)
-        if applied is None or applied[0] < change.changed_at or applied[:2] == (change.changed_at, change.delivery_id):
-            self.latest[change.level] = (change.changed_at, change.delivery_id, change.available)
-            return AppliedClaim(LevelClaim.APPLY, applied[2] if applied else None)
+        received = (change.changed_at, change.delivery_id, change.received_at)
+        if applied is None or applied[0] < change.changed_at or applied[:3] == received:
+            self.latest[change.level] = (*received, change.available)
+            return AppliedClaim(LevelClaim.APPLY, applied[3] if applied else None)
+        if applied[:2] == received[:2]:
+            return AppliedClaim(LevelClaim.DELIVERED_AGAIN)
         if applied[0] == change.changed_at:
-            return AppliedClaim(LevelClaim.READ_SOURCE, applied[2])
+            return AppliedClaim(LevelClaim.READ_SOURCE, applied[3])
         return AppliedClaim(LevelClaim.SKIP)
 
     def keep_read(self, change: StockLevelChanged, available: int) -> None:
         applied = self.latest.get(change.level)
         if applied and applied[0] == change.changed_at:
-            self.latest[change.level] = (applied[0], applied[1], available)
+            self.latest[change.level] = (*applied[:3], available)
 
 
 @dataclass

@@ -61,6 +61,50 @@ def test_a_duplicate_delivery_is_queued_once(runtime: LocalRuntime, stores: Link
     assert stores.destination.available == 8
 
 
+def test_a_change_delivered_again_after_the_queues_deduplication_never_overwrites_a_destination_sale(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given the source's change to 8 propagated
+    source, destination = stores.source, stores.destination
+    source.sandbox.set_available(source.level.item_id, source.level.location_id, 8)
+    delivery = source.sandbox.webhook_deliveries[-1]
+    runtime.drain()
+    # And a sale at the destination (8 → 7) that storelink has not mirrored to the source yet
+    destination.sandbox.set_available(destination.level.item_id, destination.level.location_id, 7)
+    runtime.drain()
+    runtime.invocations.clear()
+    calls = (len(source.sandbox.received_documents), len(destination.sandbox.received_documents))
+    # When Shopify delivers the source's change again (same X-Shopify-Webhook-Id), its first message long consumed:
+    # after SQS's 5-minute deduplication (the local queue forgets a deduplication id once its message is deleted)
+    assert source.sandbox.redeliver(delivery).status_code == 200
+    runtime.drain()
+    # Then the stock worker received it and refused it with no store call: the destination keeps its sale
+    worker_records = sum(i.summary["batch_size"] for i in runtime.invocations if i.function == "StockWorkerFunction")
+    assert worker_records == 1
+    assert (len(source.sandbox.received_documents), len(destination.sandbox.received_documents)) == calls
+    assert (source.available, destination.available) == (8, 7)
+
+
+def test_a_change_delivered_again_with_a_destination_order_in_flight_leaves_the_order_mirrored_once(
+    runtime: LocalRuntime, stores: LinkedStores
+) -> None:
+    # Given the source's change to 8 propagated
+    source, destination = stores.source, stores.destination
+    source.sandbox.set_available(source.level.item_id, source.level.location_id, 8)
+    delivery = source.sandbox.webhook_deliveries[-1]
+    runtime.drain()
+    written = len(destination.sandbox.received_documents)
+    # When a customer orders 2 at the destination (8 → 6) and Shopify delivers the source's change again, both
+    # queued before storelink works through either
+    destination.sandbox.place_order([{"variant_id": destination.variant_id, "quantity": 2}])
+    assert source.sandbox.redeliver(delivery).status_code == 200
+    runtime.drain()
+    # Then the order took 2 from the source once, the destination was never set back to 8, and both show 6
+    later_sets = [d for d in destination.sandbox.received_documents[written:] if "StorelinkSetAvailable" in d.query]
+    assert [q["quantity"] for d in later_sets for q in d.variables["input"]["quantities"] if q["quantity"] == 8] == []
+    assert (source.available, destination.available) == (6, 6)
+
+
 def test_a_sale_at_the_destination_during_sync_is_never_overwritten(
     runtime: LocalRuntime, stores: LinkedStores
 ) -> None:

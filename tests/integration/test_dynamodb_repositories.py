@@ -189,12 +189,17 @@ def test_applied_levels_move_only_forward(table) -> None:  # type: ignore[no-unt
     applied = DynamoDbAppliedLevels(table)
     later = a_stock_change(5, changed_at=datetime(2026, 11, 23, 12, 5, tzinfo=UTC), delivery_id="later")
     assert applied.claim(later) == (LevelClaim.APPLY, None)
-    # Then the same delivery again applies, an older one is skipped, another one of the same second reads the
-    # source, and a newer one applies, each naming the level the change before it carried
+    # Then the queue's retry of it (as received then) applies, the same delivery received again is refused, an older
+    # one is skipped, another one of the same second reads the source, and a newer one applies, each naming the level
+    # the change before it carried
+    assert applied.claim(later) == (LevelClaim.APPLY, 5)
+    received_again = later.model_copy(update={"received_at": datetime(2026, 11, 23, 15, 0, tzinfo=UTC)})
+    assert applied.claim(received_again) == (LevelClaim.DELIVERED_AGAIN, None)
     assert applied.claim(later) == (LevelClaim.APPLY, 5)
     assert applied.claim(a_stock_change(7, delivery_id="older")) == (LevelClaim.SKIP, None)
     same_second = later.model_copy(update={"delivery_id": "same-second"})
     assert applied.claim(same_second) == (LevelClaim.READ_SOURCE, 5)
+    assert applied.claim(received_again) == (LevelClaim.DELIVERED_AGAIN, None)
     newer = a_stock_change(4, changed_at=datetime(2026, 11, 23, 12, 6, tzinfo=UTC))
     assert applied.claim(newer) == (LevelClaim.APPLY, 5)
 
@@ -210,8 +215,11 @@ def test_a_level_read_for_a_same_second_change_is_kept_for_the_next(table) -> No
     # When the level read is kept, and kept again by a change older than the applied one
     applied.keep_read(same_second, 3)
     applied.keep_read(first.model_copy(update={"changed_at": datetime(2026, 11, 23, 12, 4, tzinfo=UTC)}), 9)
-    # Then the same second's deliveries still read the source, against 3, and the next change goes against 3
+    # Then the same second's other deliveries still read the source, against 3, its first received again is refused,
+    # and the next change goes against 3
     assert applied.claim(same_second) == (LevelClaim.READ_SOURCE, 3)
+    first_again = first.model_copy(update={"received_at": datetime(2026, 11, 23, 15, 0, tzinfo=UTC)})
+    assert applied.claim(first_again) == (LevelClaim.DELIVERED_AGAIN, None)
     assert applied.claim(first.model_copy(update={"changed_at": datetime(2026, 11, 23, 12, 6, tzinfo=UTC)})) == (
         LevelClaim.APPLY,
         3,

@@ -224,13 +224,62 @@ def test_two_changes_in_the_same_second_leave_the_destination_at_the_source_leve
 
 
 def test_a_change_retried_by_the_queue_applies_its_own_number_again() -> None:
-    # Given a change applied once, When the same delivery comes again (a queue retry), Then it applies as before
+    # Given a change applied once, When the queue delivers it again as it was received (its destination failed, or
+    # the worker stopped), Then it applies as before
     destination = FakeConnector({DESTINATION_LEVEL: 10})
     propagation = propagation_with(destination)
     propagate(propagation, a_stock_change(9))
     destination.levels[DESTINATION_LEVEL] = 10
     propagate(propagation, a_stock_change(9))
     assert destination.levels[DESTINATION_LEVEL] == 9
+
+
+@pytest.mark.parametrize(
+    "received_again_at",
+    [datetime(2026, 11, 23, 12, 3, tzinfo=UTC), datetime(2026, 11, 23, 15, 0, tzinfo=UTC)],
+    ids=["within the queue's 5-minute deduplication", "hours later"],
+)
+def test_the_change_applied_received_again_is_refused_with_no_store_call(received_again_at: datetime) -> None:
+    # Given the source's change to 9 propagated, then a sale at the destination (9 → 8) not yet mirrored to the source
+    destination = FakeConnector({DESTINATION_LEVEL: 10})
+    propagation = propagation_with(destination, source=FakeConnector())  # reading the source would fail
+    propagate(propagation, a_stock_change(9))
+    destination.levels[DESTINATION_LEVEL] = 8
+    calls = len(destination.set_calls)
+    # When the platform delivers the change again (ingress keeps no record of stock deliveries), or the catch-up
+    # reads it back: the same delivery, received anew
+    updates = propagate(propagation, a_stock_change(9, received_at=received_again_at))
+    # Then it is refused with no call to any store, and the destination's sale stands
+    assert updates == []
+    assert len(destination.set_calls) == calls
+    assert destination.levels[DESTINATION_LEVEL] == 8
+
+
+def test_an_earlier_change_received_again_after_a_newer_one_is_skipped_by_its_date() -> None:
+    # Given the change to 9 (12:00), then the change to 7 (12:01), both propagated
+    destination = FakeConnector({DESTINATION_LEVEL: 10})
+    propagation = propagation_with(destination)
+    propagate(propagation, a_stock_change(9, delivery_id="first"))
+    propagate(propagation, a_stock_change(7, delivery_id="next", changed_at=datetime(2026, 11, 23, 12, 1, tzinfo=UTC)))
+    # When the first is received again, Then it is skipped and the destination keeps 7
+    again = a_stock_change(9, delivery_id="first", received_at=datetime(2026, 11, 23, 12, 30, tzinfo=UTC))
+    assert propagate(propagation, again) == []
+    assert destination.levels[DESTINATION_LEVEL] == 7
+
+
+def test_the_first_of_a_seconds_changes_received_again_after_the_second_read_the_source_is_refused() -> None:
+    # Given two deliveries of one second: the first applied, the second read the source's 5 and propagated it
+    destination, source = FakeConnector({DESTINATION_LEVEL: 12}), FakeConnector({SOURCE_LEVEL: 5})
+    propagation = propagation_with(destination, source)
+    propagate(propagation, a_stock_change(12, delivery_id="first"))
+    propagate(propagation, a_stock_change(11, delivery_id="other"))
+    calls = (len(destination.set_calls), len(destination.last_written_given))
+    # When the first is received again
+    again = a_stock_change(12, delivery_id="first", received_at=datetime(2026, 11, 23, 12, 30, tzinfo=UTC))
+    # Then nothing is written: the level the second read stands
+    assert propagate(propagation, again) == []
+    assert (len(destination.set_calls), len(destination.last_written_given)) == calls
+    assert destination.levels[DESTINATION_LEVEL] == 5
 
 
 def fan_out_to(destinations: dict[str, FakeConnector]) -> StockPropagation:

@@ -212,17 +212,21 @@ def webhook_ingress(
                 Platform.SHOPWIRED: ShopWiredWebhooks(),
             },
         ),
-        events=_given(events, lambda: _once_per_delivery(settings, dedup)),
+        events=_given(events, lambda: _once_per_delivery(settings, dedup, stock_levels_claimed=True)),
     )
 
 
 def _once_per_delivery(
-    settings: WebhookIngressSettings | StoreCatchUpSettings | ManagementApiSettings, dedup: IdempotencyConfig
+    settings: WebhookIngressSettings | StoreCatchUpSettings | ManagementApiSettings,
+    dedup: IdempotencyConfig,
+    *,
+    stock_levels_claimed: bool = False,
 ) -> OncePerDelivery:
-    """The event queues behind the deliveries already queued: the ingress and the catch-up share them, so a change
-    both see is queued once."""
+    """The event queues behind the deliveries already queued: the ingress and the catch-up share them, so an event
+    both see is queued once (a stock level change, which ingress publishes with no record: once applied, by the
+    stock worker's claim)."""
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
-    return OncePerDelivery(_event_queues(settings), persistence, dedup)
+    return OncePerDelivery(_event_queues(settings), persistence, dedup, stock_levels_claimed=stock_levels_claimed)
 
 
 def store_catch_up(

@@ -221,8 +221,9 @@ class StoreSecrets(Protocol):
 
 class AppliedLevels(Protocol):
     def claim(self, change: StockLevelChanged) -> AppliedClaim:
-        """Record `change` as the latest applied to its level when it is newer (or the same delivery again);
-        SKIP when a newer one was applied; READ_SOURCE when another delivery of the same time was. An APPLY
+        """Record `change` as the latest applied to its level when it is newer (or the queue's retry of the change
+        applied, as received then); SKIP when a newer one was applied; DELIVERED_AGAIN when it is the change applied,
+        received again; READ_SOURCE when another delivery of the same time was applied. An APPLY
         carries the level the change it replaces had (None when there was none), a READ_SOURCE the level the
         applied change had (or the one kept for it by `keep_read`)."""
         ...

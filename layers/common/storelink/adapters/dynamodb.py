@@ -446,12 +446,19 @@ class DynamoDbAppliedLevels:
         try:
             answer = self._table.update_item(
                 Key=key,
-                UpdateExpression="SET changed_at = :at, delivery_id = :delivery, available = :available",
-                # Strictly newer, or the same delivery retried; a same-second change of another delivery is
-                # told apart below (Shopify stamps to the second and promises no order).
+                UpdateExpression="SET changed_at = :at, delivery_id = :delivery, received_at = :received, "
+                "available = :available",
+                # Strictly newer, or the queue's retry of the change applied (the same delivery as received then:
+                # its destinations may have failed); that delivery received again, and a same-second change of
+                # another delivery, are told apart below (Shopify stamps to the second and promises no order).
                 ConditionExpression="attribute_not_exists(changed_at) OR changed_at < :at OR "
-                "(changed_at = :at AND delivery_id = :delivery)",
-                ExpressionAttributeValues={":at": at, ":delivery": change.delivery_id, ":available": change.available},
+                "(changed_at = :at AND delivery_id = :delivery AND received_at = :received)",
+                ExpressionAttributeValues={
+                    ":at": at,
+                    ":delivery": change.delivery_id,
+                    ":received": change.received_at.isoformat(),
+                    ":available": change.available,
+                },
                 # The level the replaced change carried comes back with the same call (the item as it was: an
                 # updated attribute whose value did not change is not "updated" to every implementation), and so
                 # does the applied change when the condition refuses this one: no read after a refusal.
@@ -465,6 +472,8 @@ class DynamoDbAppliedLevels:
             applied: dict[str, dict[str, str]] = error.response.get("Item", {})  # type: ignore[assignment]
             if applied.get("changed_at", {}).get("S") != at:
                 return AppliedClaim(LevelClaim.SKIP)
+            if applied.get("delivery_id", {}).get("S") == change.delivery_id:
+                return AppliedClaim(LevelClaim.DELIVERED_AGAIN)
             return AppliedClaim(
                 LevelClaim.READ_SOURCE, int(applied["available"]["N"]) if "available" in applied else None
             )
@@ -477,7 +486,8 @@ class DynamoDbAppliedLevels:
             self._table.update_item(
                 Key={"pk": f"LEVEL#{change.store_id}#{level.item_id}#{level.location_id}", "sk": "APPLIED"},
                 UpdateExpression="SET available = :available",
-                # The delivery kept stays the first of its second's: this one retried reads the source again.
+                # The delivery kept stays the first of its second's: this one delivered again reads the source
+                # again, that one is refused as delivered again.
                 ConditionExpression="changed_at = :at",
                 ExpressionAttributeValues={
                     ":at": change.changed_at.astimezone(UTC).isoformat(),

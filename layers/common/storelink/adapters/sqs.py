@@ -120,9 +120,21 @@ class OncePerDelivery:
     publishes it.
 
     Powertools idempotency deletes its record when publishing fails, so the platform's retry gets through.
+
+    With `stock_levels_claimed`, stock level changes are published as they come, with no record (its two writes
+    are half of a change's): a level is absolute, and the stock worker's claim on the level refuses the change it
+    applied last when it comes again, however late (docs/stock-engine.md, Paths), and an older one by its date.
+    The webhook ingress publishes so; the catch-up does not, as it reads its last second again every minute.
     """
 
-    def __init__(self, inner: EventQueue, persistence: DynamoDBPersistenceLayer, config: IdempotencyConfig) -> None:
+    def __init__(
+        self,
+        inner: EventQueue,
+        persistence: DynamoDBPersistenceLayer,
+        config: IdempotencyConfig,
+        *,
+        stock_levels_claimed: bool = False,
+    ) -> None:
         self._publish_once = idempotent_function(
             data_keyword_argument="event",
             persistence_store=persistence,
@@ -130,8 +142,11 @@ class OncePerDelivery:
             key_prefix=DELIVERIES_KEY_PREFIX,
         )(self._publish)
         self._inner = inner
+        self._stock_levels_claimed = stock_levels_claimed
 
     def publish(self, event: StoreEvent) -> bool:
+        if self._stock_levels_claimed and isinstance(event, StockLevelChanged):
+            return self._inner.publish(event)
         queued: bool = self._publish_once(event=event)
         return queued
 

@@ -33,14 +33,19 @@ class StockLevelChanged(DomainModel):
     # When the platform changed the level (for ordering), and the delivery that told us (for dedup).
     changed_at: AwareDatetime
     delivery_id: str = Field(min_length=1)
+    # When storelink received it: the queue's retries carry it unchanged, a platform's redelivery has its own
+    # (how the claim tells the two apart).
     received_at: datetime
 
 
 class LevelClaim(StrEnum):
     """What a source level change may do, against the newest change applied to its level."""
 
-    APPLY = "apply"  # newer than any applied (or the same delivery again): its number is the truth
+    APPLY = "apply"  # newer than any applied (or the queue's retry of the one applied): its number is the truth
     SKIP = "skip"  # older: a late webhook, which must never put sold stock back
+    # The change applied last, delivered again (a platform's retry, the catch-up reading it back): its level is
+    # already propagated, and propagating it again could put back a destination's sale not yet mirrored.
+    DELIVERED_AGAIN = "delivered_again"
     # As old as one applied by another delivery: Shopify stamps to the second and promises no order, so
     # neither webhook's number can be trusted; the source's level is read and propagated instead.
     READ_SOURCE = "read_source"

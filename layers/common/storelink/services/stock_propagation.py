@@ -139,10 +139,11 @@ class StockPropagation:
         """Apply source level changes in the order given (the FIFO queue's), each to every connected link.
 
         A change older than one already applied to its level is skipped (webhooks come late and out of
-        order), so a late delivery never puts sold stock back; one as old as a change another delivery
-        applied propagates the level read from the source (neither webhook's number can be trusted). The
-        levels the batch changes on a link are written in one call to its destination (a burst, like a CSV
-        upload or a flash sale, costs each destination one call, not one per change), all links at once.
+        order), so a late delivery never puts sold stock back, and so is the change applied last delivered again
+        (a platform's retry, however late: ingress keeps no record of stock deliveries); one as old as a change
+        another delivery applied propagates the level read from the source (neither webhook's number can be
+        trusted). The levels the batch changes on a link are written in one call to its destination (a burst,
+        like a CSV upload or a flash sale, costs each destination one call, not one per change), all links at once.
         """
         planned: dict[str, _LinkWrite] = {}
         links_from: dict[str, list[Link]] = {}
@@ -157,6 +158,9 @@ class StockPropagation:
             claim, available_before = self._applied.claim(change)
             if claim is LevelClaim.SKIP:
                 logger.info("older than what was applied: skipped", extra={"delivery_id": change.delivery_id})
+                continue
+            if claim is LevelClaim.DELIVERED_AGAIN:
+                logger.info("the change applied, delivered again: skipped", extra={"delivery_id": change.delivery_id})
                 continue
             if claim is LevelClaim.READ_SOURCE:
                 change = self._as_the_source_has_it(change, available_before)
