@@ -41,8 +41,6 @@ UNEXERCISED_GRANTS = {
     "dynamodb:GetItem on *:table/*-IdempotencyTable*": "Powertools idempotency reads a record another invocation holds",
     "dynamodb:DeleteItem on *:table/*-IdempotencyTable*": "Powertools idempotency deletes the record of a failed call",
     "dynamodb:BatchWriteItem on *:table/*-ManualStoresTable*": "a manual store's variants go in one batch (manual.py)",
-    "sqs:SendMessage on *DeadLetterQueue*": "a record's last failed attempt goes to the DLQ with its reason (sqs.py)",
-    "sqs:GetQueue* on *": "the last-attempt check reads its queue's maxReceiveCount and its DLQ (entrypoints/sqs.py)",
     "s3:AbortMultipartUpload on *exports/*": "an export failing midway aborts its multipart upload (adapters/files.py)",
 }
 
