@@ -21,12 +21,14 @@ from storelink_local.scenario import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _sweeps_not_spread(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The 15-minute schedule spreads a source's links over ten minutes with SQS delays, which a drain cannot wait
-    out: end to end, every link of a source is swept at once (the spread: tests/unit/test_stock_sweep_in_bulk.py)."""
-    # By its path: imported at the test, after pytest_configure set Powertools' environment (tests/conftest.py).
-    monkeypatch.setattr("storelink.services.stock_sweep.SPREAD_SECONDS", 0)
+def sweep_fired(runtime: LocalRuntime) -> list[int]:
+    """The 15-minute schedule fired and its jobs worked. A source's links are spread over the window by SQS delays
+    (storelink/services/stock_sweep.py), which a drain does not wait out: they pass at once, as if the window had
+    gone by (LocalRuntime.delays_skipped); returns the delays the sweep asked for, in the order sent."""
+    with runtime.delays_skipped() as delays:
+        runtime.fire_schedule("StockSweepFunction")
+        runtime.drain()
+    return delays
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from storelink_local.sandbox.clock import ManualClock
 from storelink_local.sandbox.shopify_scopes import DEFAULT_SCOPES
 from storelink_local.scenario import LinkedShop, LinkedStores, ManagementApi
 from tests.builders import inventory_level_body, shopify_headers
-from tests.e2e.conftest import ShopMaker
+from tests.e2e.conftest import ShopMaker, sweep_fired
 
 pytestmark = pytest.mark.contract
 
@@ -180,8 +180,7 @@ def test_a_store_whose_merchant_approves_storelinks_scopes_again_resumes_by_itse
     assert len(parked_work.parked(destination.store.store_id)) == 1
     # When the merchant approves the scopes again in Shopify (no call to storelink) and the 15-minute sweep runs
     destination.sandbox.change_scopes(DEFAULT_SCOPES)
-    runtime.fire_schedule("StockSweepFunction")
-    runtime.drain()
+    sweep_fired(runtime)
     # Then the destination no longer needs attention, shows the source's 5, and nothing waits any more
     assert api.call("GET", path, destination.api_token)["needs_attention"] is None
     assert destination.available == 5

@@ -4,17 +4,22 @@ with a Shopify store both ways through the management API (docs/manual-stores.md
 As a destination (a market stall): an order entered by hand takes the Shopify source's stock exactly once and is
 pushed into it like a web order, the source's shipment comes back to it, and the source's stock changes reach it.
 As a source (a warehouse spreadsheet): its stock CSV reaches the Shopify destination, whose orders take its stock
-once and are kept in it, for its merchant to ship by hand.
+once and are kept in it, for its merchant to ship by hand. Either way, the 15-minute sweep puts back a destination's
+drift from its source and reports it on the link.
 """
 
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+import boto3
 import httpx
 import pytest
 from graphql import GraphQLSchema
 
+from storelink.adapters.dynamodb import DynamoDbLinks
+from storelink.domain.links import SweepReport
+from storelink.settings import LinksTable
 from storelink_local.runtime import LocalRuntime
 from storelink_local.scenario import (
     SKU,
@@ -25,7 +30,7 @@ from storelink_local.scenario import (
     registered_manual_store,
     registered_shop,
 )
-from tests.e2e.conftest import unique_name
+from tests.e2e.conftest import sweep_fired, unique_name
 
 pytestmark = pytest.mark.contract
 
@@ -113,6 +118,43 @@ def test_a_sale_cancelled_at_the_stall_gives_the_source_its_units_back_once(
     assert (shopify.available, stall.available) == (12, 12)
 
 
+def stock_csv(runtime: LocalRuntime, store: LinkedManualStore, available: int) -> None:
+    """The manual store's merchant sets the shirt's count by its stock CSV."""
+    answer = httpx.post(
+        f"{runtime.api_url}/stores/{store.store.store_id}/stock.csv",
+        headers={"Authorization": f"Bearer {store.api_token}", "Content-Type": "text/csv"},
+        content=f"sku,location,set\n{SKU},Stock,{available}\n",
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def swept(runtime: LocalRuntime, link_id: str) -> SweepReport:
+    """The 15-minute schedule fired and its jobs worked; what the sweep reported on the link."""
+    sweep_fired(runtime)
+    link = DynamoDbLinks(boto3.resource("dynamodb").Table(LinksTable.from_env().links_table_name)).get(link_id)
+    assert link is not None
+    assert link.last_sweep is not None
+    return link.last_sweep
+
+
+def test_the_sweep_puts_back_the_stalls_own_count_from_its_shopify_source(
+    runtime: LocalRuntime, shopify_to_stall: OfflineLink
+) -> None:
+    shopify, stall = shopify_to_stall.shopify, shopify_to_stall.manual
+    # Given the stall's merchant counts 20 shirts by its stock CSV: a destination's own change stays there
+    stock_csv(runtime, stall, 20)
+    runtime.drain()
+    assert (shopify.available, stall.available) == (12, 20)
+    # When the sweep runs, Then the stall shows the source's 12 again, and the link says what the sweep did
+    report = swept(runtime, shopify_to_stall.link_id)
+    assert (shopify.available, stall.available) == (12, 12)
+    assert (report.variants_checked, report.variants_corrected, report.largest_difference) == (1, 1, 8)
+    # And a sweep with nothing to correct corrects nothing
+    assert swept(runtime, shopify_to_stall.link_id).variants_corrected == 0
+    assert stall.available == 12
+
+
 def test_the_sources_stock_changes_reach_the_stall(runtime: LocalRuntime, shopify_to_stall: OfflineLink) -> None:
     shopify, stall = shopify_to_stall.shopify, shopify_to_stall.manual
     # When the Shopify merchant sets the shirt to 7, Then the stall shows 7
@@ -150,6 +192,24 @@ def test_the_warehouse_stock_csv_reaches_the_shopify_destination(
     runtime.drain()
     # Then the Shopify destination shows 5 at once (no catch-up needed)
     assert (warehouse.available, shopify.available) == (5, 5)
+
+
+def test_the_sweep_puts_back_a_shopify_destinations_adjustment_from_the_warehouse(
+    runtime: LocalRuntime, warehouse_to_shopify: OfflineLink
+) -> None:
+    shopify, warehouse = warehouse_to_shopify.shopify, warehouse_to_shopify.manual
+    # Given the Shopify destination's merchant sets the shirt to 3 by hand: it does not flow to the warehouse
+    shopify.sandbox.set_available(shopify.level.item_id, shopify.level.location_id, 3)
+    runtime.drain()
+    assert (warehouse.available, shopify.available) == (12, 3)
+    # When the sweep runs, Then the destination shows the warehouse's 12 again, and the link says what it did
+    report = swept(runtime, warehouse_to_shopify.link_id)
+    assert (warehouse.available, shopify.available) == (12, 12)
+    assert (report.variants_checked, report.variants_corrected, report.largest_difference) == (1, 1, 9)
+    # And a sweep with nothing to correct writes nothing to the store
+    writes = shopify.sandbox.stats.operation("StorelinkSetAvailable").calls
+    assert swept(runtime, warehouse_to_shopify.link_id).variants_corrected == 0
+    assert shopify.sandbox.stats.operation("StorelinkSetAvailable").calls == writes
 
 
 def test_a_shopify_order_takes_the_warehouse_stock_once_and_is_kept_there_to_ship(

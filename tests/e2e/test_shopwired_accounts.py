@@ -22,7 +22,7 @@ from storelink_local.scenario import (
     link_shops,
     registered_shopwired_account,
 )
-from tests.e2e.conftest import unique_name
+from tests.e2e.conftest import sweep_fired, unique_name
 
 pytestmark = pytest.mark.contract
 
@@ -130,8 +130,7 @@ def test_the_sweep_corrects_a_replicas_drift(runtime: LocalRuntime, accounts: In
     runtime.drain()
     assert accounts.levels == (12, 12, 20)
     # When the 15-minute sweep runs
-    runtime.fire_schedule("StockSweepFunction")
-    runtime.drain()
+    sweep_fired(runtime)
     # Then the replica holds the master's number again
     assert accounts.levels == (12, 12, 12)
 

@@ -14,6 +14,7 @@ from storelink.domain.links import SweepReport
 from storelink.services import stock_sweep
 from storelink_local.runtime import LocalRuntime
 from storelink_local.scenario import LinkedStores, ManagementApi, link_shops, registered_shop
+from tests.e2e.conftest import sweep_fired
 
 pytestmark = pytest.mark.contract
 
@@ -44,16 +45,14 @@ def test_the_sweep_puts_back_a_destination_adjustment_and_reports_it(
     runtime.drain()
     assert (stores.source.available, destination.available) == (12, 20)
     # When the 15-minute schedule fires and its jobs are worked
-    runtime.fire_schedule("StockSweepFunction")
-    runtime.drain()
+    sweep_fired(runtime)
     # Then the destination shows the source's number again, and the link says what the sweep did
     assert destination.available == 12
     report = last_sweep(runtime, stores)
     assert (report.variants_checked, report.variants_corrected, report.largest_difference) == (1, 1, 8)
     # And a sweep with nothing to correct writes nothing to the store
     writes = destination.sandbox.stats.operation("StorelinkSetAvailable").calls
-    runtime.fire_schedule("StockSweepFunction")
-    runtime.drain()
+    sweep_fired(runtime)
     assert destination.sandbox.stats.operation("StorelinkSetAvailable").calls == writes
     assert last_sweep(runtime, stores).variants_corrected == 0
 
@@ -80,7 +79,7 @@ def test_large_links_are_read_in_bulk_once_a_side_the_source_once_for_all_and_th
     runtime: LocalRuntime, contract_schema: GraphQLSchema, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a source linked to two destinations, their links counted as large (the bound is lowered so the
-    # sandbox stores stay small, and the links start together so the drain need not wait out their spread)
+    # sandbox stores stay small)
     monkeypatch.setattr(stock_sweep, "BULK_SWEEP_LEVELS", 0)
     api = ManagementApi(runtime)
     with ExitStack() as stack:
@@ -96,10 +95,10 @@ def test_large_links_are_read_in_bulk_once_a_side_the_source_once_for_all_and_th
         first.sandbox.set_available(first.level.item_id, first.level.location_id, 30)
         runtime.drain()
         calls_before = {shop.store.store_id: shop.sandbox.stats.calls for shop in (source, *destinations)}
-        # When the 15-minute schedule fires and its jobs are worked
-        runtime.fire_schedule("StockSweepFunction")
-        runtime.drain()
-        # Then the source was read by one bulk operation for both links, and each destination by one
+        # When the 15-minute schedule fires and its jobs are worked, Then the second link's sweep was spread to
+        # the middle of the window
+        assert sweep_fired(runtime) == [stock_sweep.SPREAD_SECONDS // 2]
+        # And the source was read by one bulk operation for both links, and each destination by one
         for shop in (source, *destinations):
             assert shop.sandbox.stats.operation("StorelinkBulkRun").calls == 1
             assert shop.sandbox.stats.operation("StorelinkLevelsAtLocation").calls == 0

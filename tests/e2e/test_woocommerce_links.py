@@ -22,7 +22,7 @@ from storelink_local.scenario import (
     registered_shop,
     registered_woocommerce_shop,
 )
-from tests.e2e.conftest import unique_name
+from tests.e2e.conftest import sweep_fired, unique_name
 
 pytestmark = pytest.mark.contract
 
@@ -126,8 +126,7 @@ def test_the_sweep_puts_back_a_woocommerce_destinations_drift(
     woocommerce.sandbox.set_stock(woocommerce.product_id, 20)
     runtime.drain()
     # When the 15-minute sweep runs
-    runtime.fire_schedule("StockSweepFunction")
-    runtime.drain()
+    sweep_fired(runtime)
     # Then the destination shows the source's 12 again
     assert woocommerce.available == 12
 
@@ -285,8 +284,7 @@ def test_the_sweep_sets_active_again_a_webhook_woocommerce_disabled(
     [hook] = [hook for hook in woocommerce.sandbox.webhooks if hook.topic == "product.updated"]
     hook.status = "disabled"
     # When the 15-minute sweep runs
-    runtime.fire_schedule("StockSweepFunction")
-    runtime.drain()
+    sweep_fired(runtime)
     # Then it is active again, and the next stock edit reaches the destination by its webhook
     assert {hook.status for hook in woocommerce.sandbox.webhooks} == {"active"}
     woocommerce.sandbox.set_stock(woocommerce.product_id, 6)
