@@ -40,8 +40,15 @@ class LinkedParties:
 ROWS = 500
 
 
+# A safety net against a runtime that never answers, as ManagementApi's. httpx's own default (5 s) is no bound of
+# storelink's, yet it failed this module on a loaded machine: the direct mappings.csv of a ROWS-variant link takes
+# 2.9 s at a load average of 8 on 2 cores (0.3 s quiet).
+CLIENT_TIMEOUT_SECONDS = 30
+
+
 def api(runtime: LocalRuntime, method: str, path: str, token: str, **kwargs: object) -> httpx.Response:
-    return httpx.request(method, f"{runtime.api_url}{path}", headers={"Authorization": f"Bearer {token}"}, **kwargs)  # type: ignore[arg-type]
+    headers = {"Authorization": f"Bearer {token}"}
+    return httpx.request(method, f"{runtime.api_url}{path}", headers=headers, timeout=CLIENT_TIMEOUT_SECONDS, **kwargs)  # type: ignore[arg-type]
 
 
 def add_variants(store: LinkedManualStore, prefix: str, count: int) -> list[str]:
@@ -83,7 +90,9 @@ def upload(runtime: LocalRuntime, token: str, link_id: str, body: bytes, *, path
     assert started.status_code == 201, started.text
     job, target = started.json()["job"], started.json()["upload"]
     assert job["state"] == "awaiting_upload"
-    put = httpx.request(target["method"], target["url"], content=body, headers=target["headers"])
+    put = httpx.request(
+        target["method"], target["url"], content=body, headers=target["headers"], timeout=CLIENT_TIMEOUT_SECONDS
+    )
     assert put.status_code == 200, put.text
     runtime.drain()
     answer = api(runtime, "GET", f"/jobs/{job['job_id']}", token)
@@ -167,7 +176,7 @@ def exported(runtime: LocalRuntime, token: str, path: str, **kwargs: object) -> 
     runtime.drain()
     job = api(runtime, "GET", f"/jobs/{started.json()['job_id']}", token).json()
     assert job["state"] == "ready", job
-    download = httpx.get(job["download"]["url"], timeout=30)
+    download = httpx.get(job["download"]["url"], timeout=CLIENT_TIMEOUT_SECONDS)
     assert download.status_code == 200, download.text
     return job, download.content
 
