@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Json
 
 from storelink import bootstrap
-from storelink.domain.file_jobs import ExportRequested
+from storelink.domain.file_jobs import ExportRequested, job_of_upload
 from storelink.entrypoints.sqs import LastAttemptDeadLetters, readable
 from storelink.observability import logger, metrics, tracer
 from storelink.services.file_jobs import FileJobs
@@ -73,11 +73,20 @@ def run_job(record: FileJobRecord) -> None:
         file_jobs().run_upload(created.s3.object.key)
 
 
+def stalled(record: FileJobRecord, reason: str) -> None:
+    """A job whose message was dead-lettered says so until the operator's redrive runs it again."""
+    if isinstance(record.body, ExportRequested):
+        file_jobs().stalled(record.body.export_job_id, reason)
+    elif isinstance(record.body, ObjectCreated):
+        for created in record.body.Records:
+            file_jobs().stalled(job_of_upload(created.s3.object.key), reason)
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     event = readable(event, FileJobRecord)
     return process_partial_response(
-        event=event, record_handler=dead_letters.guard(run_job, event), processor=processor, context=context
+        event=event, record_handler=dead_letters.guard(run_job, event, stalled), processor=processor, context=context
     )

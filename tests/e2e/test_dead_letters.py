@@ -25,7 +25,8 @@ pytestmark = pytest.mark.contract
 class LastAttempt:
     """A function and the queue that triggers it; the store whose failure fails its message; what is there before
     the store fails (`given`, its grant's work done first unless `grant_work_done` is False), what the merchant
-    then does that queues the message (`when`), and what the merchant sees once it is done (`done`)."""
+    then does that queues the message (`when`), what the merchant sees while it waits in the dead-letter queue
+    (`waiting`, where more than "not done" is shown) and once it is done (`done`)."""
 
     function: str
     queue: str
@@ -34,6 +35,7 @@ class LastAttempt:
     done: Callable[[LocalRuntime, LinkedStores, Any], bool]
     given: Callable[[LocalRuntime, LinkedStores], Any] = lambda runtime, stores: None
     grant_work_done: bool = True
+    waiting: Callable[[LocalRuntime, LinkedStores, Any], bool] = lambda runtime, stores, asked: True
 
 
 def matched(runtime: LocalRuntime, stores: LinkedStores) -> list[str]:
@@ -81,9 +83,14 @@ def stock_exported(runtime: LocalRuntime, stores: LinkedStores, _: None) -> str:
     return job_id
 
 
-def job_state(runtime: LocalRuntime, stores: LinkedStores, job_id: str) -> str:
-    state: str = ManagementApi(runtime).call("GET", f"/jobs/{job_id}", stores.source.api_token)["state"]
-    return state
+def job(runtime: LocalRuntime, stores: LinkedStores, job_id: str) -> dict[str, Any]:
+    answer: dict[str, Any] = ManagementApi(runtime).call("GET", f"/jobs/{job_id}", stores.source.api_token)
+    return answer
+
+
+def job_stalled_saying_why(runtime: LocalRuntime, stores: LinkedStores, job_id: str) -> bool:
+    stalled = job(runtime, stores, job_id)
+    return stalled["state"] == "stalled" and "Shopify answered HTTP 5" in stalled["reason"]
 
 
 LAST_ATTEMPTS = [
@@ -123,7 +130,8 @@ LAST_ATTEMPTS = [
         "FileJobsQueue",
         "source",
         when=stock_exported,
-        done=lambda runtime, stores, job_id: job_state(runtime, stores, job_id) == "ready",
+        waiting=job_stalled_saying_why,
+        done=lambda runtime, stores, job_id: job(runtime, stores, job_id)["state"] == "ready",
     ),
 ]
 
@@ -182,6 +190,7 @@ def test_a_message_failing_its_last_receive_is_dead_lettered_saying_why_and_a_re
     assert redrive is not None
     assert failures_returned(runtime, case.function) == [1] * (redrive.max_receive_count - 1) + [0]
     assert not case.done(runtime, stores, asked)
+    assert case.waiting(runtime, stores, asked)
     # And the DLQ holds the message as it was queued, saying what failed, after how many attempts, from which queue
     [dead] = dead_letters(runtime, case.queue)
     assert json.loads(dead["Body"])

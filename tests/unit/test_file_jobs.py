@@ -470,6 +470,25 @@ def test_an_export_whose_link_is_gone_fails_saying_so() -> None:
     assert world.api.view(a_store("destination"), job.job_id).download is None
 
 
+def test_a_stalled_export_says_why_until_its_redrive_runs_it_and_a_finished_one_stays_finished() -> None:
+    # Given an export queued, and another already ready
+    world = World()
+    stalled = world.api.start_mappings_export(a_store("destination"), "link-1")
+    ready = world.api.start_stock_export(a_store("source"), "source")
+    world.service.run_export(ready.job_id)
+    # When both their messages are dead-lettered after a store kept failing
+    for job in (stalled, ready):
+        world.service.stalled(job.job_id, "StoreUnavailable: Shopify answered HTTP 503")
+    # Then the queued one says so and why, and the ready one is still ready
+    view = world.api.view(a_store("destination"), stalled.job_id)
+    assert (view.state, view.reason) == (JobState.STALLED, "StoreUnavailable: Shopify answered HTTP 503")
+    assert world.api.view(a_store("source"), ready.job_id).state is JobState.READY
+    # And when the redrive runs it, it is written, the reason gone
+    done = world.service.run_export(stalled.job_id)
+    assert done is not None
+    assert (done.state, done.reason) == (JobState.READY, None)
+
+
 # --- the stock import ----------------------------------------------------------------------------------------------
 
 

@@ -64,6 +64,9 @@ class JobState(StrEnum):
     REFUSED = "refused"
     # The job could not be done (a file over the cap, a store refusing storelink): `reason` says why.
     FAILED = "failed"
+    # A store kept failing on every attempt the queue allows, so the job's message waits in the file jobs'
+    # dead-letter queue (`reason` says why); the operator's redrive runs the job again.
+    STALLED = "stalled"
 
     @property
     def finished(self) -> bool:
@@ -160,10 +163,13 @@ class FileJob(DomainModel):
         return self.model_copy(update={"state": JobState.READY, "rows": rows, "updated_at": now})
 
     def running(self, now: datetime) -> "FileJob":
-        return self.model_copy(update={"state": JobState.RUNNING, "updated_at": now})
+        return self.model_copy(update={"state": JobState.RUNNING, "reason": None, "updated_at": now})
 
     def failed(self, reason: str, now: datetime) -> "FileJob":
         return self.model_copy(update={"state": JobState.FAILED, "reason": reason, "updated_at": now})
+
+    def stalled(self, reason: str, now: datetime) -> "FileJob":
+        return self.model_copy(update={"state": JobState.STALLED, "reason": reason, "updated_at": now})
 
     def checked(self, *, rows: int, errors: list[RowError], applied: int, now: datetime) -> "FileJob":
         """The job once every row was checked: applied, or refused naming its first bad rows."""

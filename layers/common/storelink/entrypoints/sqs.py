@@ -82,13 +82,17 @@ class LastAttemptDeadLetters:
         self._store_attention: StoreAttention | None = None
 
     def guard[Record: SqsRecordModel](
-        self, record_handler: Callable[[Record], None], event: Mapping[str, Any]
+        self,
+        record_handler: Callable[[Record], None],
+        event: Mapping[str, Any],
+        dead_lettered: Callable[[Record, str], None] | None = None,
     ) -> Callable[[Record], None]:
         """`record_handler` for Powertools' batch processor, with its failures settled here.
 
         Before the last allowed receive a failure is raised: the record goes back to its queue and SQS retries
         it. On the last one (ApproximateReceiveCount at the queue's maxReceiveCount) the record is sent to the
-        dead-letter queue and counts as handled, so the batch, and a FIFO group, move on without it.
+        dead-letter queue and counts as handled, so the batch, and a FIFO group, move on without it; then
+        `dead_lettered` is told, with the reason, where the merchant would otherwise see the work still running.
         """
         # The records as received: the dead-letter queue gets the body as it came, not as the model reads it.
         received = {record["messageId"]: SQSRecord(record) for record in event["Records"]}
@@ -110,10 +114,13 @@ class LastAttemptDeadLetters:
                     # Under one of the refusing stores: once it works again, a store still refusing parks it anew.
                     self._attention().park(min(refusing), parked(received[record.messageId], error))
                     return
-                if not self._dead_lettered(
+                sent_because = self._dead_lettered(
                     received[record.messageId], error, at_once=kind is FailureClass.PERMANENT_FOR_STORE
-                ):
+                )
+                if sent_because is None:
                     raise
+                if dead_lettered is not None:
+                    dead_lettered(record, sent_because)
 
         return handle
 
@@ -130,7 +137,8 @@ class LastAttemptDeadLetters:
         )
         count_dropped(failure_reason(error))
 
-    def _dead_lettered(self, record: SQSRecord, error: Exception, *, at_once: bool) -> bool:
+    def _dead_lettered(self, record: SQSRecord, error: Exception, *, at_once: bool) -> str | None:
+        """The reason the record was sent to the dead-letter queue, or None when its queue retries it."""
         # Type and message only: they name what failed, and no handler puts a secret or a body in them.
         reason = f"{type(error).__name__}: {error}"
         if at_once:
@@ -142,8 +150,8 @@ class LastAttemptDeadLetters:
             self._dead_letters = self._make_dead_letters()
         policy = self._dead_letters.redrive_policy(record.event_source_arn)
         if policy is None or (attempt < policy.max_receive_count and not at_once):
-            return False
+            return None
         self._dead_letters.send(record, policy, reason)
         logger.error("record dead-lettered", extra=failure)
         metrics.add_metric(name="RecordsDeadLettered", unit=MetricUnit.Count, value=1)
-        return True
+        return reason

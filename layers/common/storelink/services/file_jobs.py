@@ -227,6 +227,13 @@ class FileJobs:
         logger.info("file job finished", extra={"job_id": job.job_id, "kind": job.kind, "rows": rows})
         return self._save(job.ready(rows, self._now()))
 
+    def stalled(self, job_id: str, reason: str) -> None:
+        """The job's message went to the dead-letter queue after its last attempt: the job says so, and why, rather
+        than running for ever; the operator's redrive runs it again."""
+        job = self._jobs.get(job_id)
+        if job is not None and not job.state.finished:
+            self._save(job.stalled(reason, self._now()))
+
     def _lines(self, owner: Store, job: FileJob) -> Iterator[str]:
         """The export's CSV lines, by the services that answer its direct route, as the job's store reads them."""
         match job.kind:
