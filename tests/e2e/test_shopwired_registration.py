@@ -27,6 +27,15 @@ def accounts(request: pytest.FixtureRequest) -> Iterator[Callable[..., ShopWired
         yield lambda name, available: shopwired_shop(f"{name}-{prefix}", available, stack)
 
 
+@pytest.fixture(autouse=True)
+def _webhook_ingress_warm(runtime: LocalRuntime) -> None:
+    """Registering an account makes the sandbox send ShopWired's verification request at once, answered within 5 s
+    as ShopWired allows. A deployed ingress is a warm or a ~1 s cold Lambda; the local one's first call imports and
+    wires it in this process, seconds on a busy shared machine, so it is made before the registration."""
+    unknown = httpx.post(f"{runtime.api_url}/webhooks/shopwired/st_unknown", content=b"{}", timeout=30)
+    assert unknown.status_code == 404, unknown.text
+
+
 def registration(account: ShopWiredShop, **changes: str) -> dict[str, Any]:
     """The merchant's POST /stores body; the sandbox's address stands for ShopWired's (local deployments only)."""
     return {
