@@ -31,6 +31,11 @@ def sweep_fired(runtime: LocalRuntime) -> list[int]:
     return delays
 
 
+def stock_worker_records(runtime: LocalRuntime) -> int:
+    """Records the stock worker was given over the invocations the runtime has kept."""
+    return sum(i.summary["batch_size"] for i in runtime.invocations if i.function == "StockWorkerFunction")
+
+
 @pytest.fixture
 def stores(
     runtime: LocalRuntime, contract_schema: GraphQLSchema, request: pytest.FixtureRequest

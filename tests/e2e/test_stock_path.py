@@ -12,6 +12,7 @@ import pytest
 from storelink_local.runtime import LocalRuntime
 from storelink_local.scenario import LinkedStores
 from tests.builders import shopify_signature
+from tests.e2e.conftest import stock_worker_records
 
 pytestmark = pytest.mark.contract
 
@@ -56,7 +57,7 @@ def test_a_duplicate_delivery_is_queued_once(runtime: LocalRuntime, stores: Link
     # When the queue is drained
     summary = runtime.drain()
     # Then the stock worker applied the change once (the destination's echo is answered, not even queued)
-    worker_records = sum(i.summary["batch_size"] for i in runtime.invocations if i.function == "StockWorkerFunction")
+    worker_records = stock_worker_records(runtime)
     assert worker_records == 1, summary
     assert stores.destination.available == 8
 
@@ -79,7 +80,7 @@ def test_a_change_delivered_again_after_the_queues_deduplication_never_overwrite
     assert source.sandbox.redeliver(delivery).status_code == 200
     runtime.drain()
     # Then the stock worker received it and refused it with no store call: the destination keeps its sale
-    worker_records = sum(i.summary["batch_size"] for i in runtime.invocations if i.function == "StockWorkerFunction")
+    worker_records = stock_worker_records(runtime)
     assert worker_records == 1
     assert (len(source.sandbox.received_documents), len(destination.sandbox.received_documents)) == calls
     assert (source.available, destination.available) == (8, 7)
@@ -197,6 +198,6 @@ def test_an_event_sent_again_under_a_new_webhook_id_is_applied_once(
     assert resent.status_code == 200
     runtime.drain()
     # Then it was not queued again, and the destination shows the source's 6 without a sweep
-    worker_records = sum(i.summary["batch_size"] for i in runtime.invocations if i.function == "StockWorkerFunction")
+    worker_records = stock_worker_records(runtime)
     assert worker_records == 2
     assert (source.available, stores.destination.available) == (6, 6)

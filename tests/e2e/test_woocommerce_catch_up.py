@@ -18,7 +18,7 @@ from storelink_local.scenario import (
     registered_shop,
     registered_woocommerce_shop,
 )
-from tests.e2e.conftest import unique_name
+from tests.e2e.conftest import stock_worker_records, unique_name
 
 pytestmark = pytest.mark.contract
 
@@ -79,7 +79,7 @@ def test_the_catch_up_reading_back_a_change_its_webhook_applied_writes_nothing(
     runtime.fire_schedule("StoreCatchUpFunction")
     runtime.drain()
     # Then the stock worker received it and refused it with no store call: the destination keeps its sale
-    worker_records = sum(i.summary["batch_size"] for i in runtime.invocations if i.function == "StockWorkerFunction")
+    worker_records = stock_worker_records(runtime)
     assert worker_records == 1
     assert len(shopify.sandbox.received_documents) == calls
     assert (woocommerce.available, shopify.available) == (7, 6)
